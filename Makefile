@@ -1,0 +1,35 @@
+# briefgen: two commands for a newcomer, `make brief` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: brief test check lint bench clean
+
+# The virtual environment is made from pyproject.toml, and remade when it changes.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+brief: $(STAMP)  ## Build the example briefs (HTML and PDF) into output/
+	$(BIN)/briefgen build
+
+check: $(STAMP)  ## Validate the example fact base
+	$(BIN)/briefgen check
+
+test: $(STAMP)  ## Run the whole test suite (lint and types included)
+	$(BIN)/ruff check briefgen tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check briefgen tests bench
+	$(BIN)/ruff format --check briefgen tests bench
+
+bench: $(STAMP)  ## Run the benchmarks and print a table
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf output $(VENV) .pytest_cache .mypy_cache .ruff_cache

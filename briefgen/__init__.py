@@ -1,0 +1,3 @@
+"""briefgen: structured policy briefs from sourced YAML facts."""
+
+__version__ = "0.1.0"

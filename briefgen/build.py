@@ -1,0 +1,127 @@
+"""The one place the stages are sequenced: check -> plan -> HTML -> PDF -> write.
+
+Everything is rendered in memory first and written only when every brief succeeded, each
+file atomically, so a failed build leaves the previous outputs as they were.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from briefgen.check import check_project
+from briefgen.errors import BriefgenError, Pos, Problem, UsageError, errors_in
+from briefgen.html import packaged_templates, render_html
+from briefgen.model import FactBase
+from briefgen.plan import plan_brief
+from briefgen.project import Project
+from briefgen.validate import did_you_mean
+from briefgen.write import ensure_folder, write_atomic
+
+
+@dataclass
+class BuildResult:
+    problems: list[Problem] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    failed: bool = False
+    corrections: dict[str, int] = field(default_factory=dict)
+
+
+def select_briefs(base: FactBase, wanted: Iterable[str]) -> list[str]:
+    """The brief ids to build: the ones asked for, or all."""
+    wanted = list(wanted)
+    if not wanted:
+        return list(base.briefs)
+    for ident in wanted:
+        if ident not in base.briefs:
+            raise UsageError(Problem(Pos("briefgen build"), "BG501",
+                                     f"no brief '{ident}'{did_you_mean(ident, list(base.briefs))}",
+                                     f"known briefs: {', '.join(base.briefs) or 'none'}"))
+    return wanted
+
+
+def asset_roots(project: Project) -> list[Path]:
+    """Folders whose files a brief may load: the project's templates and content assets."""
+    return [project.templates, packaged_templates(), project.content / "assets"]
+
+
+def _pdf_job(args: tuple[str, str, list[str]]) -> tuple[bytes, str, int, list[tuple[int, int, int]], list[str]]:
+    from briefgen.pdf import render_pdf
+
+    html, base_url, roots = args
+    result = render_pdf(html, Path(base_url), [Path(r) for r in roots])
+    return result.pdf, result.html, result.corrections, result.misplaced, result.refused
+
+
+def build_project(project: Project, brief_ids: Iterable[str] = (), fmt: str = "all", out: Path | None = None,
+                  *, strict: bool = False, jobs: int = 1, progress: bool = False, draft: bool = False) -> BuildResult:
+    """Check, render and write briefs; never writes anything when a step fails."""
+    result = BuildResult()
+    base, problems = check_project(project)
+    result.problems = problems
+    if errors_in(problems) or (strict and problems):
+        result.failed = True
+        return result
+    out = out or project.output
+    ids = select_briefs(base, brief_ids)
+    if jobs < 1:
+        raise UsageError(Problem(Pos("briefgen build"), "BG502", "-j needs a number of 1 or more", "e.g. -j 2"))
+    ensure_folder(out)  # fail early, before the slow part, when the folder is unwritable
+    pages: dict[str, str] = {}
+    for ident in ids:
+        plan = plan_brief(base, base.briefs[ident])
+        pages[ident] = render_html(plan, base, project, draft=draft)
+    files: dict[Path, bytes] = {}
+    if fmt in ("pdf", "all"):
+        roots = [str(r) for r in asset_roots(project)]
+        jobs_args = [(pages[i], str(project.root), roots) for i in ids]
+        if jobs > 1 and len(ids) > 1:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(ids))) as pool:
+                outcomes = []
+                for n, outcome in enumerate(pool.map(_pdf_job, jobs_args), start=1):
+                    outcomes.append(outcome)
+                    if progress:
+                        print(f"\r[{n}/{len(ids)}] PDFs laid out", end="", file=sys.stderr, flush=True)
+                if progress:
+                    print(file=sys.stderr)
+        else:
+            outcomes = []
+            for n, job in enumerate(jobs_args, start=1):
+                outcomes.append(_pdf_job(job))
+                if progress:
+                    print(f"\r[{n}/{len(ids)}] PDFs laid out", end="", file=sys.stderr, flush=True)
+            if progress and ids:
+                print(file=sys.stderr)
+        for ident, (pdf, final_html, corrections, misplaced, refused) in zip(ids, outcomes, strict=True):
+            files[out / f"{ident}.pdf"] = pdf
+            pages[ident] = final_html  # the HTML exactly as laid out, page-break corrections included
+            result.corrections[ident] = corrections
+            brief = base.briefs[ident]
+            for note, call_page, body_page in misplaced:
+                result.problems.append(Problem(brief.pos, "BG405",
+                                               f"brief '{ident}': note {note} is called on page {call_page} "
+                                               f"but printed on page {body_page}",
+                                               "shorten the note or the paragraph around its call", "warning"))
+            for url in refused:
+                result.problems.append(Problem(brief.pos, "BG406", f"brief '{ident}': refused to load {url}",
+                                               "briefs may load only the project's own templates and assets", "warning"))
+    if fmt in ("html", "all"):
+        for ident in ids:
+            files[out / f"{ident}.html"] = pages[ident].encode("utf-8")
+    for path, data in sorted(files.items()):
+        write_atomic(path, data)
+        result.written.append(path)
+    return result
+
+
+def build_or_raise(project: Project, **kwargs: object) -> BuildResult:
+    """Like build_project, but raise BriefgenError when the build failed."""
+    result = build_project(project, **kwargs)  # type: ignore[arg-type]
+    if result.failed:
+        raise BriefgenError(result.problems)
+    return result
+
+

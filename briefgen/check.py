@@ -1,0 +1,14 @@
+"""The ``check`` stage: load and validate a project, nothing else (no Jinja, no Markdown)."""
+
+from __future__ import annotations
+
+from briefgen.errors import Problem, sort_problems
+from briefgen.model import FactBase
+from briefgen.project import Project
+from briefgen.validate import validate_project
+
+
+def check_project(project: Project) -> tuple[FactBase, list[Problem]]:
+    """The fact base and every problem, in file order."""
+    base, problems = validate_project(project)
+    return base, sort_problems(problems)

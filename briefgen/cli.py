@@ -1,0 +1,116 @@
+"""The ``briefgen`` command line: parse arguments, call a stage, report problems, set the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from briefgen import __version__
+from briefgen.errors import BriefgenError, Problem, UsageError, errors_in
+from briefgen.load import display_path
+from briefgen.project import Project
+
+EXAMPLES = {
+    "check": "example: briefgen check --project . --strict",
+    "build": "example: briefgen build myanmar-rare-earths --format pdf --out output/",
+}
+
+
+def _print_problems(problems: list[Problem], fmt: str = "text", stream: object = None) -> None:
+    out = stream or sys.stderr
+    if fmt == "json":
+        print(json.dumps([p.as_json() for p in problems], indent=2, ensure_ascii=False), file=out)  # type: ignore[arg-type]
+        return
+    for p in problems:
+        print(p.format(), file=out)  # type: ignore[arg-type]
+
+
+def _summary(problems: list[Problem]) -> str:
+    errors = len(errors_in(problems))
+    warnings = len(problems) - errors
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+def _project(args: argparse.Namespace) -> Project:
+    root = Path(args.project).resolve()
+    if not root.is_dir():
+        raise UsageError(f"--project {args.project}: no such folder")
+    return Project(root)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from briefgen.check import check_project
+
+    project = _project(args)
+    _base, problems = check_project(project)
+    if args.format == "json":
+        _print_problems(problems, "json", sys.stdout)
+    else:
+        _print_problems(problems, "text", sys.stdout)
+        print(f"briefgen check: {_summary(problems)}", file=sys.stderr)
+    failed = errors_in(problems) or (args.strict and problems)
+    return 1 if failed else 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from briefgen.build import build_project
+
+    project = _project(args)
+    out = Path(args.out).resolve() if args.out else project.output
+    result = build_project(project, args.briefs, args.format, out, strict=args.strict,
+                           jobs=args.jobs, progress=sys.stderr.isatty())
+    _print_problems(result.problems)
+    for path in result.written:
+        print(f"wrote {display_path(path)}", file=sys.stderr)
+    return 1 if result.failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="briefgen",
+        description="Structured policy briefs (HTML and PDF) from sourced YAML facts.",
+        epilog="example: briefgen check && briefgen build",
+    )
+    parser.add_argument("--version", action="version", version=f"briefgen {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES.get(name),
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.add_argument("--project", default=".", metavar="DIR", help="project folder (default: the current folder)")
+        return p
+
+    p = add("check", "Validate the fact base and briefs; report every problem with file:line:col.")
+    p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    p.set_defaults(func=cmd_check)
+
+    p = add("build", "Build briefs as HTML and PDF into output/.")
+    p.add_argument("briefs", nargs="*", metavar="BRIEF_ID", help="briefs to build (default: all)")
+    p.add_argument("--format", choices=("html", "pdf", "all"), default="all", help="what to write (default all)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/output)")
+    p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="worker processes for PDFs (default 1)")
+    p.set_defaults(func=cmd_build)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args))
+    except BriefgenError as exc:
+        _print_problems(exc.problems)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("briefgen: interrupted; earlier outputs are left as they were", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1

@@ -1,0 +1,82 @@
+"""Problems (content mistakes with positions) and the errors that carry them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Pos:
+    """A position in a file: 1-based line and column, as editors show them."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.col}"
+        return self.file
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the content, templates or environment, with how to fix it."""
+
+    pos: Pos
+    code: str
+    message: str
+    hint: str = ""
+    severity: Severity = "error"
+    context: tuple[str, ...] = field(default=(), compare=False)
+
+    def format(self) -> str:
+        """``file:line:col: error[BG103]: message`` plus an indented hint."""
+        text = f"{self.pos}: {self.severity}[{self.code}]: {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "file": self.pos.file,
+            "line": self.pos.line,
+            "col": self.pos.col,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+class BriefgenError(Exception):
+    """The one error type user mistakes end in; it knows how to show itself."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, str):
+            problems = [Problem(Pos("briefgen"), "BG000", problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = problems
+        super().__init__("\n".join(p.format() for p in problems))
+
+
+class UsageError(BriefgenError):
+    """A mistake in how the command was called (exit 2)."""
+
+    exit_code = 2
+
+
+def errors_in(problems: list[Problem]) -> list[Problem]:
+    """The problems that are errors (not warnings)."""
+    return [p for p in problems if p.severity == "error"]
+
+
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    """Problems in file order, so output reads top to bottom."""
+    return sorted(problems, key=lambda p: (p.pos.file, p.pos.line, p.pos.col, p.code))

@@ -1,0 +1,161 @@
+"""Render a brief's plan to one self-contained HTML document with Jinja2.
+
+Templates come from the project's own ``templates/`` first, then the packaged defaults,
+file by file. Autoescape and StrictUndefined are on: content is untrusted, and a typo in a
+template is an error with the template's file and line, not an empty string.
+"""
+
+from __future__ import annotations
+
+import traceback
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from briefgen import __version__
+from briefgen.errors import BriefgenError, Pos, Problem
+from briefgen.markdown import render, render_inline
+from briefgen.model import LIKELIHOOD_BANDS, RELIABILITY, FactBase
+from briefgen.plan import BriefPlan, Call
+from briefgen.project import Project
+
+
+def packaged_templates() -> Path:
+    """The default templates: inside the installed package, or at the top of a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "layout.html.j2").is_file():
+            return candidate
+    raise BriefgenError(Problem(Pos(str(here)), "BG301", "the packaged templates are missing",
+                                "reinstall briefgen (pip install --force-reinstall briefgen)"))
+
+
+def _chicago(text: Any) -> Markup:
+    """Move a comma or period inside a closing quotation mark, as Chicago style wants."""
+    text = Markup(text) if isinstance(text, Markup) else escape(text)
+    return Markup(str(text).replace("”,", ",”").replace("”.", ".”").replace("..", "."))
+
+
+@cache
+def environment(project_templates: Path | None) -> jinja2.Environment:
+    """The Jinja environment for a project (cached: loaders and compiled templates are reused)."""
+    folders = []
+    default = packaged_templates()
+    if project_templates and project_templates.is_dir() and project_templates.resolve() != default.resolve():
+        folders.append(str(project_templates))
+    folders.append(str(default))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folders),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "j2", "htm"), default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+        keep_trailing_newline=True,
+    )
+    env.filters["chicago"] = _chicago
+    env.filters["upfirst"] = lambda text: text[:1].upper() + text[1:] if text else text
+    return env
+
+
+def template_problem(exc: BaseException, name: str) -> Problem:
+    """A template error as a Problem at the template's file and line."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return Problem(Pos(exc.filename or exc.name or name, exc.lineno or 0, 1), "BG302",
+                       f"template syntax error: {exc.message}", "fix the Jinja syntax at this line")
+    # Jinja rewrites tracebacks so template frames carry the template file and line.
+    where = Pos(name)
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".j2", ".html", ".css")):
+            where = Pos(frame.filename, frame.lineno or 0, 1)
+            break
+    hint = "check the variable and attribute names used in the template"
+    if isinstance(exc, jinja2.UndefinedError):
+        return Problem(where, "BG303", f"template error: {exc.message}", hint)
+    return Problem(where, "BG303", f"template error: {type(exc).__name__}: {exc}", hint)
+
+
+class _Renderer:
+    """The callbacks the Markdown render rules call, bound to one brief's templates."""
+
+    def __init__(self, env: jinja2.Environment, draft: bool):
+        self.calls_macro = env.get_template("partials/calls.html.j2").module.calls  # type: ignore[attr-defined]
+        self.note_macro = env.get_template("partials/cite.html.j2").module.note  # type: ignore[attr-defined]
+        self.draft = draft
+        self.md_env: dict[str, Any] = {
+            "render_calls": self.calls,
+            "render_claim": self.claim,
+            "render_mention": self.mention,
+        }
+
+    def calls(self, calls: list[Call]) -> str:
+        return str(self.calls_macro(calls))
+
+    def note_text(self, note: Any) -> Markup:
+        return Markup(self.note_macro(note))
+
+    def claim(self, meta: dict[str, Any], inner: str) -> str:
+        claim = meta["claim"]
+        sources = " ".join(dict.fromkeys(c.note.source.id for c in meta.get("calls", [])))
+        attrs = f' data-claim="{escape(claim.id)}" data-kind="{escape(claim.kind)}"'
+        if sources:
+            attrs += f' data-sources="{escape(sources)}"'
+        if claim.as_of:
+            attrs += f' data-as-of="{claim.as_of}"'
+        if self.draft and claim.pos:
+            attrs += f' data-where="{escape(str(claim.pos))}"'
+        lead = str(escape(meta.get("lead", "")))
+        return f'<span class="claim"{attrs}>{inner}</span>{lead}' + self.calls(meta.get("calls", []))
+
+    def mention(self, meta: dict[str, Any]) -> str:
+        return f'<span class="entity" data-entity="{escape(meta["id"])}">{escape(meta["text"])}</span>'
+
+    def prose(self, tokens: list[Any]) -> Markup:
+        return Markup(render(tokens, self.md_env))
+
+    def inline(self, tokens: list[Any]) -> Markup:
+        return Markup(render_inline(tokens, self.md_env))
+
+
+def render_html(plan: BriefPlan, base: FactBase, project: Project, *, draft: bool = False) -> str:
+    """The brief as one HTML document (CSS inlined, nothing fetched)."""
+    env = environment(project.templates)
+    name = f"{plan.brief.template}.html.j2"
+    try:
+        template = env.get_template(name)
+        renderer = _Renderer(env, draft)
+    except jinja2.TemplateNotFound as exc:
+        missing = exc.name if exc.name != name else name
+        if missing == name:
+            raise BriefgenError(Problem(plan.brief.where("template"), "BG301",
+                                        f"brief '{plan.brief.id}': no template '{plan.brief.template}' ({name})",
+                                        "use brief or summary, or add templates/" + name)) from None
+        raise BriefgenError(Problem(Pos(name), "BG301", f"template '{missing}' not found",
+                                    "add it to templates/ or fix the include")) from None
+    except jinja2.TemplateError as exc:
+        raise BriefgenError(template_problem(exc, name)) from None
+    names = {i: getattr(r, "name", i) for c in ("actors", "minerals", "places", "routes") for i, r in base.collection(c).items()}
+    try:
+        return template.render(
+            plan=plan,
+            brief=plan.brief,
+            draft=draft,
+            version=__version__,
+            prose=renderer.prose,
+            inline=renderer.inline,
+            calls=lambda calls: Markup(renderer.calls(calls)),
+            note_text=renderer.note_text,
+            names=names,
+            sources=base.sources,
+            bands=LIKELIHOOD_BANDS,
+            reliability=RELIABILITY,
+        )
+    except jinja2.TemplateNotFound as exc:
+        raise BriefgenError(Problem(Pos(name), "BG301", f"template '{exc.name}' not found",
+                                    "add it to templates/ or fix the include")) from None
+    except (jinja2.TemplateError, TypeError, AttributeError, KeyError, ValueError) as exc:
+        raise BriefgenError(template_problem(exc, name)) from None
+
+

@@ -1,0 +1,293 @@
+"""Read YAML files into plain values that remember where each key and value stood.
+
+Only PyYAML's safe loaders are used (libyaml's C loader when present). PyYAML's own
+constructor would drop positions and silently keep the last of two equal keys, so the
+node tree is walked here instead: mappings become :class:`YMap`, sequences :class:`YList`,
+scalars plain Python values. Nothing here knows about briefs; ``validate`` gives meaning.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from briefgen.errors import Pos, Problem
+
+Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: A YAML file larger than this is refused before parsing (a fact base splits into files).
+MAX_FILE_BYTES = 8 * 1024 * 1024
+#: Nodes reached again through aliases beyond this count are an alias bomb.
+MAX_ALIAS_EXPANSION = 50_000
+MAX_DEPTH = 200
+
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class YMap(dict):  # type: ignore[type-arg]
+    """A mapping that knows its own position and the position of each key and value."""
+
+    pos: Pos
+    key_pos: dict[str, Pos]
+    value_pos: dict[str, Pos]
+
+    def where(self, key: str) -> Pos:
+        """Position of ``key``'s value, or of the mapping when the key is absent."""
+        return self.value_pos.get(key, self.pos)
+
+
+class YList(list):  # type: ignore[type-arg]
+    """A sequence that knows its own position and each item's."""
+
+    pos: Pos
+    item_pos: list[Pos]
+
+    def where(self, index: int) -> Pos:
+        return self.item_pos[index] if index < len(self.item_pos) else self.pos
+
+
+@dataclass
+class LoadedFile:
+    """One YAML file: its parsed value (None when unreadable) and what went wrong."""
+
+    path: Path
+    display: str
+    data: Any
+    problems: list[Problem]
+    text: str = ""
+
+
+def display_path(path: Path) -> str:
+    """The path as a user would type it: relative to the working folder when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+class _Builder:
+    """Turns a composed node tree into YMap/YList/scalars, collecting problems."""
+
+    def __init__(self, loader: Any, display: str):
+        self.loader = loader
+        self.display = display
+        self.problems: list[Problem] = []
+        self.seen: set[int] = set()
+        self.expanded = 0
+
+    def pos(self, node: yaml.Node) -> Pos:
+        mark = node.start_mark
+        return Pos(self.display, mark.line + 1, mark.column + 1)
+
+    def build(self, node: yaml.Node, depth: int = 0) -> Any:
+        if id(node) in self.seen:
+            self.expanded += 1
+            if self.expanded > MAX_ALIAS_EXPANSION:
+                raise _Abort(
+                    Problem(
+                        self.pos(node),
+                        "BG006",
+                        "aliases expand to too many nodes (a YAML alias bomb?)",
+                        "write the values out, or use fewer nested aliases",
+                    )
+                )
+        self.seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise _Abort(Problem(self.pos(node), "BG006", "YAML nested too deeply", "flatten the structure"))
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAP_TAG:
+                return self.bad_tag(node)
+            return self.mapping(node, depth)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ_TAG:
+                return self.bad_tag(node)
+            out = YList()
+            out.pos = self.pos(node)
+            out.item_pos = []
+            for item in node.value:
+                out.append(self.build(item, depth + 1))
+                out.item_pos.append(self.pos(item))
+            return out
+        if node.tag not in _SCALAR_TAGS:
+            return self.bad_tag(node)
+        try:
+            return self.loader.construct_object(node)
+        except (yaml.YAMLError, ValueError, OverflowError) as exc:
+            self.problems.append(
+                Problem(self.pos(node), "BG104", f"cannot read this value: {exc}", "quote it to make it text")
+            )
+            return None
+
+    def bad_tag(self, node: yaml.Node) -> None:
+        self.problems.append(
+            Problem(
+                self.pos(node),
+                "BG005",
+                f"YAML tag {node.tag!r} is not allowed",
+                "content holds plain data only: remove the tag (the text after '!')",
+            )
+        )
+        return None
+
+    def mapping(self, node: yaml.MappingNode, depth: int) -> YMap:
+        out = YMap()
+        out.pos = self.pos(node)
+        out.key_pos = {}
+        out.value_pos = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                merged = self.build(value_node, depth + 1)
+                sources = merged if isinstance(merged, list) else [merged]
+                for src in sources:
+                    if isinstance(src, YMap):
+                        for k, v in src.items():
+                            if k not in out:
+                                out[k] = v
+                                out.key_pos[k] = src.key_pos[k]
+                                out.value_pos[k] = src.value_pos[k]
+                continue
+            key = self.build(key_node, depth + 1)
+            if not isinstance(key, str):
+                if isinstance(key, (int, float, bool)) or key is None:
+                    key = str(key).lower() if isinstance(key, bool) or key is None else str(key)
+                else:
+                    self.problems.append(
+                        Problem(self.pos(key_node), "BG104", "a key must be plain text", "write the key as text")
+                    )
+                    continue
+            if key in out:
+                first = out.key_pos[key]
+                self.problems.append(
+                    Problem(
+                        self.pos(key_node),
+                        "BG002",
+                        f"duplicate key {key!r} (first at line {first.line})",
+                        "YAML keeps only one of them: delete or rename one",
+                    )
+                )
+                continue
+            out[key] = self.build(value_node, depth + 1)
+            out.key_pos[key] = self.pos(key_node)
+            out.value_pos[key] = self.pos(value_node)
+        return out
+
+
+class _Abort(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+
+
+def _line_col_of_byte(raw: bytes, offset: int) -> tuple[int, int]:
+    before = raw[:offset]
+    line = before.count(b"\n") + 1
+    col = offset - (before.rfind(b"\n") + 1) + 1
+    return line, col
+
+
+def _syntax_problem(exc: yaml.YAMLError, display: str, text: str) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    what = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"YAML syntax error: {what}" + (f" ({context})" if context else "")
+    hint = "check indentation and quoting near this position"
+    lines = text.splitlines()
+    bad_line = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "\t" in what or "\t" in bad_line[: max(col, 1)] or (bad_line[:1] == "\t"):
+        hint = "YAML indents with spaces only: replace the tab characters with spaces"
+    elif ": " in bad_line.split(":", 1)[-1]:
+        hint = "a value holding ': ' must be quoted, e.g. statement: \"A: B\""
+    return Problem(Pos(display, line, col), "BG001", message, hint)
+
+
+def parse_yaml_text(text: str, display: str) -> tuple[Any, list[Problem]]:
+    """Parse one YAML document held in ``text``; the value and the problems found."""
+    try:
+        loader = Loader(text)
+    except yaml.YAMLError as exc:  # the C reader rejects some control characters up front
+        return None, [_syntax_problem(exc, display, text)]
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, []
+        builder = _Builder(loader, display)
+        value = builder.build(node)
+        return value, builder.problems
+    except _Abort as abort:
+        return None, [abort.problem]
+    except yaml.composer.ComposerError as exc:
+        if "expected a single document" in str(exc):
+            mark = exc.problem_mark
+            return None, [
+                Problem(
+                    Pos(display, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0),
+                    "BG001",
+                    "this file holds more than one YAML document ('---')",
+                    "keep one document per file: remove the '---' line or split the file",
+                )
+            ]
+        return None, [_syntax_problem(exc, display, text)]
+    except yaml.YAMLError as exc:
+        return None, [_syntax_problem(exc, display, text)]
+    finally:
+        loader.dispose()
+
+
+def load_yaml_file(path: Path) -> LoadedFile:
+    """Read and parse one YAML file; never raises for bad content."""
+    display = display_path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return LoadedFile(
+                path,
+                display,
+                None,
+                [
+                    Problem(
+                        Pos(display),
+                        "BG004",
+                        f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
+                        "split the collection into several files in its folder",
+                    )
+                ],
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        return LoadedFile(
+            path, display, None, [Problem(Pos(display), "BG010", f"cannot read file: {exc.strerror}", "check the file's permissions")]
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, col = _line_col_of_byte(raw, exc.start)
+        return LoadedFile(
+            path,
+            display,
+            None,
+            [
+                Problem(
+                    Pos(display, line, col),
+                    "BG003",
+                    f"byte 0x{raw[exc.start]:02x} is not UTF-8",
+                    "save the file as UTF-8 in your editor",
+                )
+            ],
+        )
+    data, problems = parse_yaml_text(text, display)
+    return LoadedFile(path, display, data, problems, text)

@@ -1,0 +1,184 @@
+"""The Markdown factory: markdown-it-py (CommonMark + tables, raw HTML off) and the
+project's inline syntax as plugins (see ``syntax.py`` for the patterns).
+
+Parsing and rendering are separate on purpose: ``plan`` parses every prose block of a
+brief in reading order and writes note numbers and entity names into the tokens'
+``meta``; ``html`` renders the annotated tokens. The render rules ask ``env`` for the
+HTML of a footnote call, so this module knows nothing of Jinja or of notes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from markdown_it.common.utils import escapeHtml
+from markdown_it.utils import EnvType, OptionsDict
+
+from briefgen.syntax import CITE_RE, CLAIM_RE, MENTION_RE, mention_allowed_before, parse_cite_body
+
+SAFE_LINK_SCHEMES = {"http", "https", "mailto"}
+
+
+def safe_link(url: str) -> bool:
+    """Links may go to http(s), mailto or an anchor in the document; nothing else."""
+    url = url.strip()
+    if url.startswith("#"):
+        return True
+    scheme = urlsplit(url).scheme.lower()
+    return scheme in SAFE_LINK_SCHEMES
+
+
+def _claim_rule(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith("[[", state.pos):
+        return False
+    m = CLAIM_RE.match(state.src, state.pos)
+    if not m:
+        return False
+    if not silent:
+        token = state.push("bg_claim", "", 0)
+        token.meta = {"id": m.group(1)}
+        token.content = m.group(0)
+    state.pos = m.end()
+    return True
+
+
+def _cite_rule(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith("[@", state.pos):
+        return False
+    m = CITE_RE.match(state.src, state.pos)
+    if not m:
+        return False
+    items = parse_cite_body(m.group(1))
+    if items is None:
+        return False
+    if not silent:
+        token = state.push("bg_cite", "", 0)
+        token.meta = {"items": items}
+        token.content = m.group(0)
+    state.pos = m.end()
+    return True
+
+
+def _mention_rule(state: StateInline, silent: bool) -> bool:
+    if state.src[state.pos] != "@" or not mention_allowed_before(state.src, state.pos):
+        return False
+    m = MENTION_RE.match(state.src, state.pos)
+    if not m:
+        return False
+    if not silent:
+        token = state.push("bg_mention", "", 0)
+        token.meta = {"id": m.group(1) or m.group(2)}
+        token.content = m.group(0)
+    state.pos = m.end()
+    return True
+
+
+_TRAILING_PUNCT = ".,;:!?"
+
+
+def _tidy_calls(children: list[Token]) -> None:
+    """Place note calls as print typography wants: no space before a call, and a following
+    punctuation mark moved in front of it ("text [@a]." renders as "text.¹")."""
+    for index, tok in enumerate(children):
+        if tok.type not in ("bg_cite", "bg_claim"):
+            continue
+        if tok.type == "bg_cite" and index > 0:
+            before = children[index - 1]
+            if before.type == "text":
+                before.content = before.content.rstrip(" ")
+            elif before.type == "softbreak":  # a citation at the start of a source line
+                before.type, before.content = "text", ""
+        if index + 1 < len(children) and children[index + 1].type == "text":
+            following = children[index + 1]
+            lead = ""
+            while following.content[:1] and following.content[0] in _TRAILING_PUNCT:
+                lead += following.content[0]
+                following.content = following.content[1:]
+            tok.meta["lead"] = lead
+
+
+def _tidy_rule(state: Any) -> None:
+    for tok in state.tokens:
+        if tok.type == "inline" and tok.children:
+            _tidy_calls(tok.children)
+
+
+def _render_cite(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    render_calls: Callable[[list[Any]], str] = env["render_calls"]
+    meta = tokens[idx].meta
+    return escapeHtml(meta.get("lead", "")) + render_calls(meta.get("calls", []))
+
+
+def _render_claim(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    meta = tokens[idx].meta
+    render_claim: Callable[[dict[str, Any], str], str] = env["render_claim"]
+    inner = self.renderInline(meta.get("children", []), options, env)
+    return render_claim(meta, inner)
+
+
+def _render_mention(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    meta = tokens[idx].meta
+    render_mention: Callable[[dict[str, Any]], str] = env["render_mention"]
+    return render_mention(meta)
+
+
+def _render_table_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    # Prose tables get the same class as generated tables, so one stylesheet serves both.
+    tokens[idx].attrSet("class", "data")
+    return self.renderToken(tokens, idx, options, env)
+
+
+@cache
+def markdown() -> MarkdownIt:
+    """The one Markdown parser/renderer (built once; markdown-it instances are reusable)."""
+    md = MarkdownIt("commonmark", {"html": False, "typographer": True})
+    md.enable(["table", "replacements", "smartquotes"])
+    md.validateLink = safe_link  # type: ignore[method-assign]
+    md.inline.ruler.before("link", "bg_claim", _claim_rule)
+    md.inline.ruler.before("link", "bg_cite", _cite_rule)
+    md.inline.ruler.before("link", "bg_mention", _mention_rule)
+    md.core.ruler.push("bg_tidy", _tidy_rule)
+    md.add_render_rule("bg_cite", _render_cite)
+    md.add_render_rule("bg_claim", _render_claim)
+    md.add_render_rule("bg_mention", _render_mention)
+    md.add_render_rule("table_open", _render_table_open)
+    return md
+
+
+def parse(text: str) -> list[Token]:
+    """Block-level tokens of a Markdown text."""
+    return markdown().parse(text, {})
+
+
+def parse_inline(text: str) -> list[Token]:
+    """Inline tokens of a one-paragraph text (a claim statement)."""
+    tokens = markdown().parseInline(text, {})
+    children = (tokens[0].children or []) if tokens else []
+    _tidy_calls(children)
+    return children
+
+
+def render(tokens: list[Token], env: dict[str, Any]) -> str:
+    return markdown().renderer.render(tokens, markdown().options, env)
+
+
+def render_inline(tokens: list[Token], env: dict[str, Any]) -> str:
+    return markdown().renderer.renderInline(tokens, markdown().options, env)
+
+
+def walk_inline(tokens: list[Token]) -> list[Token]:
+    """Every inline token of a block token list, in reading order (one level of children)."""
+    out: list[Token] = []
+    for tok in tokens:
+        if tok.type == "inline" and tok.children:
+            out.extend(tok.children)
+        else:
+            out.append(tok)
+    return out

@@ -1,0 +1,398 @@
+"""The typed content model: one dataclass per record kind.
+
+Each YAML-facing field carries its rules in ``metadata`` (see :func:`spec`): the
+validator reads them to check and convert records, and ``schema`` turns them into JSON
+Schema, so the rules are written once, here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from briefgen.errors import Pos
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+LIKELIHOODS = (
+    "almost no chance",
+    "very unlikely",
+    "unlikely",
+    "roughly even chance",
+    "likely",
+    "very likely",
+    "almost certain",
+)
+#: ICD 203 percentage bands for each likelihood term (for the annex explaining the scale).
+LIKELIHOOD_BANDS = {
+    "almost no chance": "1-5%",
+    "very unlikely": "5-20%",
+    "unlikely": "20-45%",
+    "roughly even chance": "45-55%",
+    "likely": "55-80%",
+    "very likely": "80-95%",
+    "almost certain": "95-99%",
+}
+CONFIDENCES = ("high", "moderate", "low")
+RELIABILITY = {
+    "A": "completely reliable",
+    "B": "usually reliable",
+    "C": "fairly reliable",
+    "D": "not usually reliable",
+    "E": "unreliable",
+    "F": "reliability cannot be judged",
+}
+CREDIBILITY = {
+    1: "confirmed by other sources",
+    2: "probably true",
+    3: "possibly true",
+    4: "doubtful",
+    5: "improbable",
+    6: "truth cannot be judged",
+}
+CSL_TYPES = (
+    "article",
+    "article-journal",
+    "article-magazine",
+    "article-newspaper",
+    "bill",
+    "book",
+    "broadcast",
+    "chapter",
+    "collection",
+    "dataset",
+    "document",
+    "entry",
+    "entry-dictionary",
+    "entry-encyclopedia",
+    "event",
+    "graphic",
+    "hearing",
+    "interview",
+    "legal_case",
+    "legislation",
+    "manuscript",
+    "map",
+    "motion_picture",
+    "pamphlet",
+    "paper-conference",
+    "patent",
+    "performance",
+    "periodical",
+    "personal_communication",
+    "post",
+    "post-weblog",
+    "regulation",
+    "report",
+    "review",
+    "software",
+    "speech",
+    "standard",
+    "thesis",
+    "treaty",
+    "webpage",
+)
+ENTITY_COLLECTIONS = ("actors", "minerals", "places", "routes")
+
+
+def spec(kind: str, *, required: bool = False, key: str | None = None, doc: str = "", default: Any = None,
+         choices: tuple[Any, ...] = (), refs: tuple[str, ...] = (), record: type | None = None) -> Any:
+    """A YAML-facing dataclass field and its rules.
+
+    ``kind`` is one of: text, markdown, slug, ref, refs, texts, enum, date, names, int,
+    coords, record (one nested record), records (a list of them).
+    """
+    meta = {"kind": kind, "required": required, "key": key, "doc": doc, "choices": choices,
+            "refs": refs, "record": record}
+    if kind in {"refs", "texts", "names", "records"}:
+        return field(default_factory=list, metadata=meta)
+    if kind == "record" and record is not None:
+        return field(default_factory=record, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def internal() -> Any:
+    """A field the loader fills in (position, file), never read from YAML."""
+    return field(default=None, repr=False, compare=False, metadata={"internal": True})
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A date known to the year, month or day."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.year:04d}"
+        if self.month:
+            text += f"-{self.month:02d}"
+            if self.day:
+                text += f"-{self.day:02d}"
+        return text
+
+    @property
+    def sort_key(self) -> tuple[int, int, int]:
+        return (self.year, self.month or 0, self.day or 0)
+
+    def human(self) -> str:
+        """'27 November 2026', 'November 2026' or '2026'."""
+        months = ("January February March April May June July August September October "
+                  "November December").split()
+        if self.month and self.day:
+            return f"{self.day} {months[self.month - 1]} {self.year}"
+        if self.month:
+            return f"{months[self.month - 1]} {self.year}"
+        return str(self.year)
+
+
+@dataclass
+class Record:
+    """Base of every record: where it came from."""
+
+    collection: ClassVar[str] = ""
+    pos: Pos = internal()
+    field_pos: dict[str, Pos] = internal()
+
+    def where(self, name: str) -> Pos:
+        """Position of a field's value, or of the record when the field is absent."""
+        return (self.field_pos or {}).get(name, self.pos)
+
+
+@dataclass
+class Name(Record):
+    """A CSL name: family and given, or one literal name (an organisation)."""
+
+    family: str | None = spec("text")
+    given: str | None = spec("text")
+    literal: str | None = spec("text")
+    suffix: str | None = spec("text")
+    non_dropping_particle: str | None = spec("text", key="non-dropping-particle")
+    dropping_particle: str | None = spec("text", key="dropping-particle")
+
+    def __str__(self) -> str:
+        if self.literal:
+            return self.literal
+        return " ".join(x for x in (self.given, self.non_dropping_particle, self.family) if x)
+
+    def short(self) -> str:
+        return self.literal or self.family or str(self)
+
+
+@dataclass
+class SourceCustom(Record):
+    """Project fields of a source (CSL keeps unknown keys under ``custom``)."""
+
+    reliability: str | None = spec("enum", choices=tuple(RELIABILITY), doc="Admiralty source reliability A-F")
+    via: str | None = spec("ref", refs=("sources",), doc="known only as reported by this source")
+    archive: str | None = spec("text", doc="plain-text copy under content/archive/, relative to content/")
+    description: str | None = spec("text", doc="how to name a source with neither author nor title")
+    retracted: bool | None = spec("bool", doc="the source has been retracted: it can no longer be cited")
+
+
+@dataclass
+class Source(Record):
+    """A source: a CSL-JSON item."""
+
+    collection: ClassVar[str] = "sources"
+    id: str = spec("slug", required=True)
+    type: str = spec("enum", required=True, choices=CSL_TYPES, doc="CSL item type")
+    title: str | None = spec("text")
+    title_short: str | None = spec("text", key="title-short")
+    author: list[Name] = spec("names")
+    editor: list[Name] = spec("names")
+    container_title: str | None = spec("text", key="container-title")
+    container_title_short: str | None = spec("text", key="container-title-short")
+    collection_title: str | None = spec("text", key="collection-title")
+    publisher: str | None = spec("text")
+    publisher_place: str | None = spec("text", key="publisher-place")
+    genre: str | None = spec("text")
+    medium: str | None = spec("text")
+    note: str | None = spec("text")
+    abstract: str | None = spec("text")
+    volume: str | None = spec("text")
+    issue: str | None = spec("text")
+    page: str | None = spec("text")
+    edition: str | None = spec("text")
+    language: str | None = spec("text")
+    issued: PartialDate | None = spec("date")
+    accessed: PartialDate | None = spec("date")
+    URL: str | None = spec("url")
+    DOI: str | None = spec("text")
+    ISBN: str | None = spec("text")
+    archive: str | None = spec("text")
+    archive_location: str | None = spec("text")
+    custom: SourceCustom = spec("record", record=SourceCustom)
+
+
+@dataclass
+class Actor(Record):
+    """A state, armed group, military, company, think tank or person."""
+
+    collection: ClassVar[str] = "actors"
+    id: str = spec("slug", required=True)
+    name: str = spec("text", required=True)
+    short: str | None = spec("text", doc="abbreviation, used after the first mention")
+    kind: str | None = spec("enum", choices=("state", "government", "military", "armed-group", "company",
+                                             "think-tank", "media", "person", "organization"))
+    country: str | None = spec("text")
+    parent: str | None = spec("ref", refs=("actors",))
+    description: str | None = spec("text")
+
+
+@dataclass
+class Mineral(Record):
+    """A mineral or element, or a group of them."""
+
+    collection: ClassVar[str] = "minerals"
+    id: str = spec("slug", required=True)
+    name: str = spec("text", required=True)
+    short: str | None = spec("text")
+    symbol: str | None = spec("text")
+    uses: list[str] = spec("texts")
+    description: str | None = spec("text")
+
+
+@dataclass
+class Place(Record):
+    """A country, region, town, mining area, border crossing, river..."""
+
+    collection: ClassVar[str] = "places"
+    id: str = spec("slug", required=True)
+    name: str = spec("text", required=True)
+    short: str | None = spec("text")
+    aliases: list[str] = spec("texts")
+    kind: str | None = spec("enum", choices=("country", "region", "state", "city", "town", "mining-area",
+                                             "border-crossing", "river", "port"))
+    within: str | None = spec("ref", refs=("places",))
+    coords: list[float] | None = spec("coords", doc="[latitude, longitude]; never invented")
+    description: str | None = spec("text")
+
+
+@dataclass
+class Route(Record):
+    """A way minerals move (or could move) from one place to another."""
+
+    collection: ClassVar[str] = "routes"
+    id: str = spec("slug", required=True)
+    name: str = spec("text", required=True)
+    short: str | None = spec("text")
+    mode: str | None = spec("enum", choices=("road", "rail", "river", "sea", "air", "pipeline", "mixed"))
+    from_: str | None = spec("ref", key="from", refs=("places",))
+    to: str | None = spec("ref", refs=("places",))
+    via: list[str] = spec("refs", refs=("places",))
+    commodities: list[str] = spec("refs", refs=("minerals",))
+    status: str | None = spec("enum", choices=("operational", "disrupted", "proposed", "closed"))
+    description: str | None = spec("text")
+
+
+@dataclass
+class Citation(Record):
+    """One source of a claim: which source, where in it, the words, how credible."""
+
+    ref: str = spec("ref", required=True, refs=("sources",))
+    locator: str | None = spec("text", doc="e.g. 'para. 4', 'p. 12'")
+    quote: str | None = spec("text", doc="verbatim from the source")
+    credibility: int | None = spec("enum", choices=tuple(CREDIBILITY), doc="Admiralty information credibility 1-6")
+
+
+@dataclass
+class Claim(Record):
+    """An assertion with its sources: the only place facts and judgments live."""
+
+    collection: ClassVar[str] = "claims"
+    id: str = spec("slug", required=True)
+    kind: str = spec("enum", required=True, choices=("fact", "judgment", "assumption", "gap"))
+    statement: str = spec("markdown", required=True)
+    about: list[str] = spec("refs", refs=ENTITY_COLLECTIONS)
+    as_of: PartialDate | None = spec("date")
+    sources: list[Citation] = spec("records", record=Citation)
+    likelihood: str | None = spec("enum", choices=LIKELIHOODS, doc="judgments only: ICD 203 term")
+    confidence: str | None = spec("enum", choices=CONFIDENCES, doc="judgments only")
+    supports: list[str] = spec("refs", refs=("claims",), doc="judgments only: claims it rests on")
+    status: str | None = spec("enum", choices=("current", "deprecated", "superseded"))
+    superseded_by: str | None = spec("ref", refs=("claims",))
+
+
+@dataclass
+class Section(Record):
+    """A section or annex of a brief."""
+
+    heading: str = spec("text", required=True)
+    id: str | None = spec("slug", doc="anchor; made from the heading when absent")
+    body: str | None = spec("markdown")
+    table: str | None = spec("enum", choices=ENTITY_COLLECTIONS, doc="a table generated from a collection")
+
+
+@dataclass
+class Brief(Record):
+    """A brief: what to say, in which order, with which template."""
+
+    collection: ClassVar[str] = "briefs"
+    id: str = spec("slug", required=True)
+    title: str = spec("text", required=True)
+    subtitle: str | None = spec("text")
+    date: PartialDate | None = spec("date", required=True)
+    authors: list[str] = spec("texts")
+    marking: str | None = spec("text", doc="e.g. Public")
+    template: str = spec("text", default="brief", doc="template name: brief, summary or a project's own")
+    lang: str = spec("text", default="en")
+    paper: str = spec("enum", default="a4", choices=("a4", "letter"))
+    keywords: list[str] = spec("texts")
+    summary: str | None = spec("markdown", doc="bottom line up front")
+    key_judgments: list[str] = spec("refs", refs=("claims",))
+    sections: list[Section] = spec("records", record=Section)
+    annexes: list[Section] = spec("records", record=Section)
+
+
+COLLECTIONS: dict[str, type[Record]] = {
+    cls.collection: cls for cls in (Source, Actor, Mineral, Place, Route, Claim, Brief)
+}
+
+Entity = Actor | Mineral | Place | Route
+
+
+def yaml_fields(cls: type) -> list[tuple[str, dataclasses.Field[Any]]]:
+    """(YAML key, dataclass field) for each field of ``cls`` read from YAML."""
+    out = []
+    for f in dataclasses.fields(cls):
+        if f.metadata.get("internal") or "kind" not in f.metadata:
+            continue
+        out.append((f.metadata.get("key") or f.name, f))
+    return out
+
+
+@dataclass
+class FactBase:
+    """Every record of a project, checked and indexed by id."""
+
+    sources: dict[str, Source] = field(default_factory=dict)
+    actors: dict[str, Actor] = field(default_factory=dict)
+    minerals: dict[str, Mineral] = field(default_factory=dict)
+    places: dict[str, Place] = field(default_factory=dict)
+    routes: dict[str, Route] = field(default_factory=dict)
+    claims: dict[str, Claim] = field(default_factory=dict)
+    briefs: dict[str, Brief] = field(default_factory=dict)
+    #: normalised archived text by source id (for quotes); filled by the validator
+    archives: dict[str, str] = field(default_factory=dict)
+
+    def collection(self, name: str) -> dict[str, Any]:
+        return getattr(self, name)  # type: ignore[no-any-return]
+
+    def find(self, ident: str) -> Record | None:
+        """The record with this id, whatever its collection."""
+        for name in COLLECTIONS:
+            rec = self.collection(name).get(ident)
+            if rec is not None:
+                return rec  # type: ignore[no-any-return]
+        return None
+
+    def entity(self, ident: str) -> Entity | None:
+        for name in ENTITY_COLLECTIONS:
+            rec = self.collection(name).get(ident)
+            if rec is not None:
+                return rec  # type: ignore[no-any-return]
+        return None

@@ -1,0 +1,162 @@
+"""Lay out the brief's HTML with WeasyPrint and write the PDF, with every footnote on the
+page of its call.
+
+The only module that imports WeasyPrint (about a second to import), so ``check``, HTML
+builds and the preview start fast. Resources go through :class:`ProjectFetcher`, which
+serves the project's own files and nothing else.
+
+WeasyPrint 70 sometimes moves a page's footnotes to the next page to keep two lines of a
+paragraph together (its orphans rule; see shared/WEASYPRINT.md). That only happens when
+the paragraph has a single line on the page, so the correction is to start that paragraph
+on the next page: it costs one line of space, and the notes follow their calls. The
+layout is checked after every pass; a note still out of place is reported.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from briefgen.errors import BriefgenError, Pos, Problem
+
+MAX_FIX_PASSES = 6
+BREAK_CLASS = "bg-page-break"
+_BLOCK_TAGS = ("p", "li", "blockquote", "tr", "dd", "h2", "h3", "table")
+
+
+class ProjectFetcher(URLFetcher):
+    """Serves files under the allowed roots (and data: URIs); refuses everything else."""
+
+    def __init__(self, roots: list[Path]):
+        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, timeout=2)
+        self.roots = [r.resolve() for r in roots]
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        parts = urlsplit(url)
+        if parts.scheme == "data":
+            return super().fetch(url, headers)
+        if parts.scheme == "file":
+            path = Path(unquote(parts.path)).resolve()
+            if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
+                return super().fetch(url, headers)
+        self.refused.append(url)
+        raise ValueError(f"briefgen serves only the project's own files; refused {url}")
+
+
+@cache
+def font_config() -> FontConfiguration:
+    """One font configuration for the process (fontconfig setup is costly)."""
+    return FontConfiguration()
+
+
+@dataclass
+class PdfResult:
+    pdf: bytes
+    html: str  # the HTML as finally laid out (with any page-break corrections)
+    corrections: int = 0
+    misplaced: list[tuple[int, int, int]] = field(default_factory=list)  # (note, call page, note page)
+    refused: list[str] = field(default_factory=list)
+
+
+def note_pages(document: Any) -> tuple[dict[int, int], dict[int, int]]:
+    """(first-call page, note-body page) by note number, pages counted from 1."""
+    calls: dict[int, int] = {}
+    bodies: dict[int, int] = {}
+    for number, page in enumerate(document.pages, start=1):
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if element is None:
+                continue
+            ident = element.get("id") or ""
+            if ident.startswith("call-") and "-" not in ident[5:]:
+                calls.setdefault(int(ident[5:]), number)
+            elif ident.startswith("fn-"):
+                bodies.setdefault(int(ident[3:]), number)
+    return calls, bodies
+
+
+def misplaced_notes(document: Any) -> list[tuple[int, int, int]]:
+    calls, bodies = note_pages(document)
+    return [(n, calls[n], bodies.get(n, 0)) for n in sorted(calls) if bodies.get(n) != calls[n]]
+
+
+def _element_index(root: Any, element: Any) -> int:
+    for index, candidate in enumerate(root.iter(element.tag)):
+        if candidate is element:
+            return index
+    return -1
+
+
+def _mark_in_html(html: str, tag: str, index: int) -> str:
+    """Add BREAK_CLASS to the ``index``-th ``<tag>`` start tag of the HTML text."""
+    pattern = re.compile(rf"<{tag}(?=[\s>])([^>]*)>")
+    for count, m in enumerate(pattern.finditer(html)):
+        if count != index:
+            continue
+        attrs = m.group(1)
+        if 'class="' in attrs:
+            attrs = attrs.replace('class="', f'class="{BREAK_CLASS} ', 1)
+        else:
+            attrs += f' class="{BREAK_CLASS}"'
+        return html[: m.start()] + f"<{tag}{attrs}>" + html[m.end() :]
+    return html
+
+
+def _parent_map(root: Any) -> dict[int, Any]:
+    return {id(child): parent for parent in root.iter() for child in parent}
+
+
+def _block_element(page: Any, parents: dict[int, Any]) -> Any:
+    root = page._page_box.children[0]
+    last = None
+    for box in root.descendants():
+        if type(box).__name__ == "LineBox":
+            last = box
+    element = last.element if last is not None else None
+    while element is not None and element.tag not in _BLOCK_TAGS:
+        element = parents.get(id(element))
+    return element
+
+
+def render_pdf(html: str, base_url: Path, roots: list[Path], *, metadata_lang: str = "en") -> PdfResult:
+    """Lay out and write the PDF; correct footnotes that WeasyPrint moved off their page."""
+    fetcher = ProjectFetcher(roots)
+    corrections = 0
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    try:
+        for _attempt in range(MAX_FIX_PASSES + 1):
+            document_html = weasyprint.HTML(string=html, base_url=str(base_url) + "/", url_fetcher=fetcher)
+            document = document_html.render(font_config=font_config(), pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+            misplaced = misplaced_notes(document)
+            if not misplaced or _attempt == MAX_FIX_PASSES:
+                break
+            root = document_html.etree_element
+            parents = _parent_map(root)
+            marked = set()
+            for _note, call_page, _body_page in misplaced:
+                if call_page in marked:
+                    continue
+                marked.add(call_page)
+                element = _block_element(document.pages[call_page - 1], parents)
+                if element is None:
+                    continue
+                index = _element_index(root, element)
+                html = _mark_in_html(html, element.tag, index)
+                corrections += 1
+        pdf = document.write_pdf(pdf_variant="pdf/ua-1")
+    except BriefgenError:
+        raise
+    except Exception as exc:  # WeasyPrint failing is not a content mistake; say so plainly.
+        raise BriefgenError(Problem(Pos("weasyprint"), "BG404", f"PDF layout failed: {type(exc).__name__}: {exc}",
+                                    "check the templates and CSS; build --format html still works")) from None
+    return PdfResult(pdf, html, corrections, misplaced, list(fetcher.refused))

@@ -1,0 +1,262 @@
+"""The citation plan of one brief, computed once before any template runs.
+
+Walks the brief's prose in reading order (summary, key judgments, sections, annexes),
+numbers the notes (same source and locator: the same number; first note for a source in
+full, later ones short), names entities (full name and abbreviation at first mention),
+and collects what the brief uses. HTML and PDF both render this one plan.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from markdown_it.token import Token
+
+from briefgen.markdown import parse, parse_inline, walk_inline
+from briefgen.model import Brief, Claim, FactBase, PartialDate, Record, Section, Source
+
+
+@dataclass
+class Note:
+    """One footnote: a source at a locator, with its grade and the claims it backs."""
+
+    number: int
+    source: Source
+    locator: str | None
+    credibility: int | None
+    form: str  # "full" or "short"
+    via: list[tuple[Source, str]]  # the reporting chain, each with its form
+    claims: list[str] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return f"note-{self.number}"
+
+    @property
+    def grade(self) -> str:
+        """Admiralty grade, e.g. 'B2': source reliability, then information credibility."""
+        return f"{self.source.custom.reliability or ''}{self.credibility or ''}"
+
+
+@dataclass
+class Call:
+    """One place in the text that calls a note."""
+
+    note: Note
+    anchor: str
+    first: bool
+    claim: str | None
+
+
+@dataclass(frozen=True)
+class _Request:
+    """A wish to cite a source at a locator, on behalf of some claims."""
+
+    source: str
+    locator: str | None
+    credibility: int | None
+    claims: tuple[str, ...]
+
+
+@dataclass
+class KeyJudgment:
+    claim: Claim
+    tokens: list[Token]
+    calls: list[Call]
+
+
+@dataclass
+class PlannedSection:
+    section: Section
+    anchor: str
+    tokens: list[Token]
+    rows: list[Record]
+
+
+@dataclass
+class BriefPlan:
+    """Everything a template needs, computed; templates only lay it out."""
+
+    brief: Brief
+    summary: list[Token]
+    key_judgments: list[KeyJudgment]
+    sections: list[PlannedSection]
+    annexes: list[PlannedSection]
+    notes: list[Note]
+    bibliography: list[Source]
+    claims_used: list[Claim]
+    info_cutoff: PartialDate | None
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+def sort_key(source: Source) -> str:
+    """Sources list order: by first author, else by title without a leading article."""
+    first = source.author[0].short() if source.author else (source.title or source.custom.description or source.id)
+    first = first.lower().lstrip("“\"'‘")
+    return re.sub(r"^(the|a|an) ", "", first)
+
+
+class _Planner:
+    def __init__(self, base: FactBase, brief: Brief):
+        self.base = base
+        self.brief = brief
+        self.notes: list[Note] = []
+        self.by_key: dict[tuple[str, str | None], Note] = {}
+        self.appeared: list[str] = []  # sources in order of first appearance in a note
+        self.mentioned: set[str] = set()  # entities the brief refers to (for its tables)
+        self.mentioned_in_text: set[str] = set()  # entities already named in full
+        self.claims_used: dict[str, Claim] = {}
+
+    # -- notes -------------------------------------------------------------------------
+    def form_of(self, source_id: str) -> str:
+        if source_id in self.appeared:
+            return "short"
+        self.appeared.append(source_id)
+        return "full"
+
+    def cite(self, source_id: str, locator: str | None, credibility: int | None, claims: tuple[str, ...]) -> Call:
+        source = self.base.sources[source_id]
+        # Same source and locator: the same note. A citation straight from prose carries no
+        # credibility; the note takes the first credibility a claim gives it.
+        key = (source_id, locator)
+        note = self.by_key.get(key)
+        if note is not None and note.credibility is None:
+            note.credibility = credibility
+        if note is None:
+            form = self.form_of(source_id)
+            via: list[tuple[Source, str]] = []
+            seen = {source_id}
+            nxt = source.custom.via
+            while nxt and nxt in self.base.sources and nxt not in seen:
+                seen.add(nxt)
+                via.append((self.base.sources[nxt], self.form_of(nxt)))
+                nxt = self.base.sources[nxt].custom.via
+            note = Note(len(self.notes) + 1, source, locator, credibility, form, via)
+            self.notes.append(note)
+            self.by_key[key] = note
+        for claim in claims:
+            if claim not in note.claims:
+                note.claims.append(claim)
+        first = not note.calls
+        call = Call(note, f"call-{note.number}" + ("" if first else f"-{len(note.calls) + 1}"), first,
+                    claims[-1] if claims else None)
+        note.calls.append(call)
+        return call
+
+    def claim_requests(self, claim_id: str, on_behalf: tuple[str, ...] = ()) -> list[_Request]:
+        """What citing a claim cites: its own sources, or, for a judgment resting on other
+        claims and citing nothing itself, the sources of the claims it rests on."""
+        claim = self.base.claims[claim_id]
+        self.use(claim)
+        backs = (*on_behalf, claim.id)
+        if claim.sources:
+            return [_Request(c.ref, c.locator, c.credibility, backs) for c in claim.sources]
+        requests: list[_Request] = []
+        for support in claim.supports:
+            requests.extend(self.claim_requests(support, backs))
+        return requests
+
+    def calls_for(self, requests: list[_Request]) -> list[Call]:
+        """One call per distinct note, in order (two citations of one note make one call)."""
+        calls: list[Call] = []
+        seen: set[int] = set()
+        for req in requests:
+            key = (req.source, req.locator)
+            existing = self.by_key.get(key)
+            if existing is not None and existing.number in seen:
+                for claim in req.claims:
+                    if claim not in existing.claims:
+                        existing.claims.append(claim)
+                continue
+            call = self.cite(req.source, req.locator, req.credibility, req.claims)
+            seen.add(call.note.number)
+            calls.append(call)
+        return calls
+
+    def cite_claim(self, claim_id: str) -> list[Call]:
+        return self.calls_for(self.claim_requests(claim_id))
+
+    def use(self, claim: Claim) -> None:
+        self.claims_used.setdefault(claim.id, claim)
+        self.mentioned.update(claim.about)
+
+    # -- prose -------------------------------------------------------------------------
+    def annotate(self, tokens: list[Token]) -> list[Token]:
+        for tok in walk_inline(tokens):
+            if tok.type == "bg_cite":
+                requests: list[_Request] = []
+                for item in tok.meta["items"]:
+                    if item.ref in self.base.claims:
+                        requests.extend(self.claim_requests(item.ref))
+                    else:
+                        requests.append(_Request(item.ref, item.locator, None, ()))
+                tok.meta["calls"] = self.calls_for(requests)
+            elif tok.type == "bg_claim":
+                self.place_claim(tok.meta)
+            elif tok.type == "bg_mention":
+                self.name(tok.meta)
+        return tokens
+
+    def place_claim(self, meta: dict[str, Any]) -> None:
+        claim = self.base.claims[meta["id"]]
+        meta["claim"] = claim
+        meta["children"] = self.annotate(parse_inline(claim.statement))
+        meta["calls"] = self.cite_claim(claim.id)
+
+    def name(self, meta: dict[str, Any]) -> None:
+        ident = meta["id"]
+        entity = self.base.entity(ident)
+        assert entity is not None  # the validator checked every mention
+        short = getattr(entity, "short", None)
+        if ident in self.mentioned_in_text:
+            meta["text"] = short or entity.name
+        else:
+            self.mentioned_in_text.add(ident)
+            meta["text"] = f"{entity.name} ({short})" if short else entity.name
+        meta["entity"] = entity
+        self.mentioned.add(ident)
+
+    def section(self, section: Section, taken: set[str]) -> PlannedSection:
+        anchor = section.id or slugify(section.heading)
+        base_anchor, n = anchor, 2
+        while anchor in taken:
+            anchor, n = f"{base_anchor}-{n}", n + 1
+        taken.add(anchor)
+        tokens = self.annotate(parse(section.body or ""))
+        return PlannedSection(section, anchor, tokens, [])
+
+    def rows(self, kind: str) -> list[Record]:
+        records = list(self.base.collection(kind).values())
+        used = [r for r in records if r.id in self.mentioned]  # type: ignore[attr-defined]
+        return used or records
+
+
+def plan_brief(base: FactBase, brief: Brief) -> BriefPlan:
+    """The brief's plan. The fact base must have passed validation."""
+    planner = _Planner(base, brief)
+    summary = planner.annotate(parse(brief.summary or ""))
+    kjs = []
+    for claim_id in brief.key_judgments:
+        claim = base.claims[claim_id]
+        children = planner.annotate(parse_inline(claim.statement))
+        kjs.append(KeyJudgment(claim, children, planner.cite_claim(claim_id)))
+    taken = {"summary", "key-judgments", "contents", "notes", "sources", "top"}
+    sections = [planner.section(s, taken) for s in brief.sections]
+    annexes = [planner.section(s, taken) for s in brief.annexes]
+    # Tables list what the whole brief refers to, so they are filled after all prose.
+    for planned in sections + annexes:
+        if planned.section.table:
+            planned.rows = planner.rows(planned.section.table)
+    # Via chains of bibliography entries: every source that appeared in a note.
+    bibliography = sorted((base.sources[s] for s in planner.appeared), key=sort_key)
+    dates = [c.as_of for c in planner.claims_used.values() if c.as_of]
+    cutoff = max(dates, key=lambda d: d.sort_key) if dates else None
+    return BriefPlan(brief, summary, kjs, sections, annexes, planner.notes, bibliography,
+                     list(planner.claims_used.values()), cutoff)
+

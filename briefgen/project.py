@@ -1,0 +1,59 @@
+"""Where a project's files are: content collections, archives, templates, output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from briefgen.errors import Pos, Problem
+from briefgen.model import COLLECTIONS
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project folder: ``content/``, optional ``templates/``, ``output/``."""
+
+    root: Path
+
+    @property
+    def content(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def output(self) -> Path:
+        return self.root / "output"
+
+    def collection_files(self) -> tuple[list[tuple[str, Path]], list[Problem]]:
+        """(collection, file) for every YAML file of the fact base, in a stable order."""
+        found: list[tuple[str, Path]] = []
+        problems: list[Problem] = []
+        if not self.content.is_dir():
+            problems.append(
+                Problem(
+                    Pos(str(self.content)),
+                    "BG009",
+                    "no content/ folder here",
+                    "run in a project folder, pass --project DIR, or create one with 'briefgen init DIR'",
+                )
+            )
+            return found, problems
+        for name in COLLECTIONS:
+            files = [self.content / f"{name}{ext}" for ext in (".yaml", ".yml")]
+            single = [f for f in files if f.is_file()]
+            folder = self.content / name
+            in_folder = sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yaml", ".yml")) if folder.is_dir() else []
+            if single and in_folder:
+                problems.append(
+                    Problem(
+                        Pos(str(single[0])),
+                        "BG009",
+                        f"collection '{name}' is both a file and a folder",
+                        f"move the records of {single[0].name} into {name}/ or the other way round",
+                    )
+                )
+            found.extend((name, f) for f in single + in_folder)
+        return found, problems

@@ -1,0 +1,503 @@
+"""Check a loaded fact base and turn it into typed records, reporting every problem at once.
+
+Three passes: (1) each record against its dataclass's field rules (types, enums, dates,
+unknown keys); (2) ids unique across the base and every reference resolving to the right
+collection, prose references included; (3) the rules of the trade: facts have sources,
+judgments carry likelihood and confidence, quotes stand verbatim in the archived source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from briefgen import quotes
+from briefgen.errors import Pos, Problem
+from briefgen.load import LoadedFile, YList, YMap, load_yaml_file
+from briefgen.model import (
+    COLLECTIONS,
+    ENTITY_COLLECTIONS,
+    SLUG_RE,
+    FactBase,
+    Name,
+    PartialDate,
+    Record,
+    yaml_fields,
+)
+from briefgen.project import Project
+from briefgen.syntax import scan_references
+
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+SAFE_URL_SCHEMES = ("http", "https", "mailto")
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """' (did you mean 'x'?)' when a choice is close to ``word``, else ''."""
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def parse_date(value: Any) -> PartialDate | None:
+    """A PartialDate from YAML (``2025``, ``"2025-03"``, a date, CSL date-parts), or None."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return PartialDate(value.year, value.month, value.day)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return PartialDate(value) if 1 <= value <= 9999 else None
+    if isinstance(value, dict) and set(value) == {"date-parts"}:
+        parts = value["date-parts"]
+        if isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], list):
+            parts = parts[0]
+        if not isinstance(parts, list) or not 1 <= len(parts) <= 3:
+            return None
+        try:
+            nums = [int(p) for p in parts]
+        except (TypeError, ValueError):
+            return None
+        value = "-".join(f"{n:02d}" if i else f"{n:04d}" for i, n in enumerate(nums))
+    if isinstance(value, str):
+        m = _DATE_RE.match(value.strip())
+        if not m:
+            return None
+        year, month, day = (int(g) if g else None for g in m.groups())
+        assert year is not None
+        try:
+            if day is not None:
+                dt.date(year, month or 1, day)
+            elif month is not None and not 1 <= month <= 12:
+                return None
+        except ValueError:
+            return None
+        return PartialDate(year, month, day)
+    return None
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, YMap | dict):
+        return "a mapping"
+    if isinstance(value, YList | list):
+        return "a list"
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    return "text"
+
+
+@dataclass
+class _PendingRef:
+    value: str
+    targets: tuple[str, ...]
+    pos: Pos
+    what: str
+
+
+@dataclass
+class _Checker:
+    """State of one validation run."""
+
+    project: Project
+    problems: list[Problem] = field(default_factory=list)
+    pending: list[_PendingRef] = field(default_factory=list)
+    files: dict[str, LoadedFile] = field(default_factory=dict)
+
+    def problem(self, pos: Pos, code: str, message: str, hint: str = "", severity: str = "error") -> None:
+        self.problems.append(Problem(pos, code, message, hint, severity))  # type: ignore[arg-type]
+
+    # -- pass 1: records -------------------------------------------------------------
+    def record(self, cls: type[Record], raw: Any, pos: Pos, context: str) -> Record | None:
+        if not isinstance(raw, YMap):
+            self.problem(
+                pos,
+                "BG008",
+                f"{context} should be a mapping of keys to values, found {_type_name(raw)}",
+                "write it as 'key: value' lines",
+            )
+            return None
+        fields = yaml_fields(cls)
+        keys = {k for k, _ in fields}
+        for key in raw:
+            if key not in keys:
+                self.problem(
+                    raw.key_pos[key],
+                    "BG101",
+                    f"unknown key '{key}' in {context}{did_you_mean(key, sorted(keys))}",
+                    f"allowed keys: {', '.join(sorted(keys))}",
+                )
+        kwargs: dict[str, Any] = {}
+        for key, f in fields:
+            meta = f.metadata
+            if key not in raw or raw[key] is None or raw[key] == "" or raw[key] == []:
+                if meta["required"]:
+                    self.problem(
+                        raw.where(key) if key in raw else raw.pos,
+                        "BG102",
+                        f"{context} needs '{key}'",
+                        f"add '{key}: ...'" + (f" ({meta['doc']})" if meta["doc"] else ""),
+                    )
+                continue
+            value = self.value(meta, raw[key], raw.where(key), f"'{key}' of {context}", raw, key)
+            if value is not None:
+                kwargs[f.name] = value
+        obj = cls(**kwargs)
+        obj.pos = raw.pos
+        obj.field_pos = {f.name: raw.where(k) for k, f in fields if k in raw}
+        return obj
+
+    def value(self, meta: Any, value: Any, pos: Pos, what: str, parent: YMap, key: str) -> Any:
+        kind = meta["kind"]
+        if kind in ("text", "markdown", "url"):
+            if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
+                return self.wrong_type(pos, what, value, "text")
+            text = str(value)
+            if kind == "url" and not self.safe_url(text, pos, what):
+                return None
+            return text
+        if kind == "bool":
+            if not isinstance(value, bool):
+                return self.wrong_type(pos, what, value, "true or false")
+            return value
+        if kind == "slug":
+            if not isinstance(value, str):
+                return self.wrong_type(pos, what, value, "an id")
+            if not SLUG_RE.match(value):
+                self.problem(pos, "BG108", f"{what}: '{value}' is not a valid id",
+                             f"use lowercase letters, digits and single hyphens, e.g. '{_slugify(value)}'")
+                return None
+            return value
+        if kind == "ref":
+            if not isinstance(value, str):
+                return self.wrong_type(pos, what, value, "an id")
+            self.pending.append(_PendingRef(value, meta["refs"], pos, what))
+            return value
+        if kind in ("refs", "texts"):
+            items, item_pos = self.as_list(value, pos)
+            out = []
+            for item, ipos in zip(items, item_pos, strict=True):
+                if not isinstance(item, str) or (kind == "texts" and item == ""):
+                    if kind == "texts" and isinstance(item, int | float) and not isinstance(item, bool):
+                        out.append(str(item))
+                        continue
+                    self.wrong_type(ipos, f"an item of {what}", item, "an id" if kind == "refs" else "text")
+                    continue
+                if kind == "refs":
+                    self.pending.append(_PendingRef(item, meta["refs"], ipos, what))
+                out.append(item)
+            return out
+        if kind == "enum":
+            choices = meta["choices"]
+            if value in choices and not isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.strip().lower() in choices:
+                return value.strip().lower()
+            shown = ", ".join(str(c) for c in choices)
+            self.problem(pos, "BG105", f"{what}: '{value}' is not one of the allowed values"
+                         f"{did_you_mean(str(value), tuple(str(c) for c in choices))}",
+                         f"use one of: {shown}")
+            return None
+        if kind == "date":
+            date = parse_date(value)
+            if date is None:
+                self.problem(pos, "BG106", f"{what}: '{value}' is not a date",
+                             "write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2025-03-01), or leave it out when unknown")
+            return date
+        if kind == "names":
+            items, item_pos = self.as_list(value, pos)
+            names = []
+            for item, ipos in zip(items, item_pos, strict=True):
+                if isinstance(item, str):
+                    name = Name(literal=item)
+                    name.pos = ipos
+                    names.append(name)
+                    continue
+                rec = self.record(Name, item, ipos, f"a name in {what}")
+                if rec is not None:
+                    names.append(rec)
+            return names
+        if kind == "record":
+            return self.record(meta["record"], value, pos, what)
+        if kind == "records":
+            items, item_pos = self.as_list(value, pos)
+            recs = []
+            for item, ipos in zip(items, item_pos, strict=True):
+                rec = self.record(meta["record"], item, ipos, f"an item of {what}")
+                if rec is not None:
+                    recs.append(rec)
+            return recs
+        if kind == "coords":
+            ok = (
+                isinstance(value, list)
+                and len(value) == 2
+                and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+                and -90 <= value[0] <= 90
+                and -180 <= value[1] <= 180
+            )
+            if not ok:
+                self.problem(pos, "BG104", f"{what}: expected [latitude, longitude] in degrees",
+                             "e.g. coords: [25.1, 97.3]; leave it out when the source gives none")
+                return None
+            return [float(v) for v in value]
+        raise AssertionError(f"unknown field kind {kind}")  # a programming error, not a user one
+
+    def as_list(self, value: Any, pos: Pos) -> tuple[list[Any], list[Pos]]:
+        if isinstance(value, YList):
+            return list(value), list(value.item_pos)
+        return [value], [pos]
+
+    def wrong_type(self, pos: Pos, what: str, value: Any, expected: str) -> None:
+        self.problem(pos, "BG104", f"{what}: expected {expected}, found {_type_name(value)}",
+                     "check the indentation and the YAML type (quote text that looks like a number)")
+        return None
+
+    def safe_url(self, url: str, pos: Pos, what: str) -> bool:
+        scheme = urlsplit(url.strip()).scheme.lower()
+        if scheme in SAFE_URL_SCHEMES:
+            return True
+        self.problem(pos, "BG117", f"{what}: link scheme '{scheme or 'none'}' is not allowed",
+                     "links must be http, https or mailto URLs")
+        return False
+
+
+def _slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "my-id"
+
+
+def _line_offsets(text: str, value_pos: Pos, file_text: str, token: str, nth: int) -> Pos:
+    """Where the ``nth`` occurrence of ``token`` (counted from the value's start) is in the file.
+
+    Prose is often a YAML block scalar spanning many lines, so the position of a bad id
+    is found in the file itself, searching from where the value starts.
+    """
+    lines = file_text.splitlines()
+    seen = 0
+    for index in range(value_pos.line - 1, len(lines)):
+        line = lines[index]
+        start = value_pos.col - 1 if index == value_pos.line - 1 else 0
+        while True:
+            found = line.find(token, start)
+            if found < 0:
+                break
+            if seen == nth:
+                return Pos(value_pos.file, index + 1, found + 1)
+            seen += 1
+            start = found + 1
+    return value_pos
+
+
+def validate_project(project: Project) -> tuple[FactBase, list[Problem]]:
+    """Load and check everything under ``project.content``; the base and every problem."""
+    checker = _Checker(project)
+    base = FactBase()
+    files, problems = project.collection_files()
+    checker.problems.extend(problems)
+    id_home: dict[str, tuple[str, Pos]] = {}
+    for collection, path in files:
+        loaded = load_yaml_file(path)
+        checker.files[loaded.display] = loaded
+        checker.problems.extend(loaded.problems)
+        data = loaded.data
+        if data is None:
+            if not loaded.problems:
+                checker.problem(Pos(loaded.display), "BG007", "file is empty",
+                                "add records or delete the file", severity="warning")
+            continue
+        if isinstance(data, YMap):
+            items, positions = [data], [data.pos]
+        elif isinstance(data, YList):
+            items, positions = list(data), list(data.item_pos)
+        else:
+            checker.problem(Pos(loaded.display, 1, 1), "BG008",
+                            f"a {collection} file holds a list of records or one record, found {_type_name(data)}",
+                            "start each record with '- id: ...'")
+            continue
+        cls = COLLECTIONS[collection]
+        singular = collection[:-1]
+        for item, pos in zip(items, positions, strict=True):
+            ident = item.get("id") if isinstance(item, YMap) else None
+            label = f"{singular} '{ident}'" if isinstance(ident, str) else f"a {singular}"
+            rec = checker.record(cls, item, pos, label)
+            if rec is None or not getattr(rec, "id", None):
+                continue
+            rid = rec.id  # type: ignore[attr-defined]
+            if rid in id_home:
+                other_collection, other = id_home[rid]
+                checker.problem(rec.where("id"), "BG107", f"id '{rid}' is already used by a {other_collection[:-1]} at {other}",
+                                "ids are unique across the whole fact base: rename one")
+                continue
+            id_home[rid] = (collection, rec.where("id"))
+            base.collection(collection)[rid] = rec
+    _check_references(checker, base, id_home)
+    _check_claims(checker, base)
+    _check_prose(checker, base, id_home)
+    _check_sources(checker, base)
+    _check_usage(checker, base)
+    return base, checker.problems
+
+
+def _check_references(checker: _Checker, base: FactBase, id_home: dict[str, tuple[str, Pos]]) -> None:
+    for ref in checker.pending:
+        home = id_home.get(ref.value)
+        if home is None:
+            pool = [i for i, (c, _) in id_home.items() if c in ref.targets]
+            wanted = " or ".join(t[:-1] for t in ref.targets)
+            checker.problem(ref.pos, "BG103", f"unknown {wanted} '{ref.value}' in {ref.what}{did_you_mean(ref.value, pool)}",
+                            f"use the id of an existing {wanted}, or add one with that id")
+        elif home[0] not in ref.targets:
+            wanted = " or ".join(t[:-1] for t in ref.targets)
+            checker.problem(ref.pos, "BG109", f"'{ref.value}' in {ref.what} is a {home[0][:-1]}, not a {wanted}",
+                            f"refer to a {wanted} here")
+
+
+def _check_claims(checker: _Checker, base: FactBase) -> None:
+    for claim in base.claims.values():
+        if claim.kind == "fact" and not claim.sources:
+            checker.problem(claim.where("sources") if claim.field_pos and "sources" in claim.field_pos else claim.pos,
+                            "BG110", f"fact '{claim.id}' has no sources",
+                            "add sources: [{ref: ..., locator: ..., quote: ...}], or make it an assumption or judgment")
+        for cite in claim.sources:
+            if not cite.locator and not cite.quote:
+                checker.problem(cite.pos, "BG111", f"a source of claim '{claim.id}' has neither locator nor quote",
+                                "say where in the source (locator: para. 4) or quote it (quote: ...)")
+        if claim.kind == "judgment":
+            for name in ("likelihood", "confidence"):
+                if getattr(claim, name) is None:
+                    checker.problem(claim.pos, "BG114", f"judgment '{claim.id}' needs '{name}'",
+                                    f"add {name}: ..." + (" (e.g. likely)" if name == "likelihood" else " (high, moderate or low)"))
+        else:
+            for name in ("likelihood", "confidence", "supports"):
+                if getattr(claim, name):
+                    checker.problem(claim.where(name), "BG114", f"'{name}' is for judgments, but '{claim.id}' is a {claim.kind}",
+                                    f"remove '{name}' or make the claim kind: judgment")
+        if claim.id in claim.supports:
+            checker.problem(claim.where("supports"), "BG119", f"judgment '{claim.id}' supports itself",
+                            "list the other claims it rests on")
+
+
+def _check_prose(checker: _Checker, base: FactBase, id_home: dict[str, tuple[str, Pos]]) -> None:
+    """Every id used in Markdown resolves; the position is the line inside the YAML block."""
+    def scan(text: str | None, pos: Pos, owner: str, claim_statement: bool) -> None:
+        if not text:
+            return
+        loaded = checker.files.get(pos.file)
+        counts: dict[str, int] = {}
+        for ref in scan_references(text):
+            nth = counts.get(ref.token, 0)
+            counts[ref.token] = nth + 1
+            home = id_home.get(ref.ref)
+            where = _line_offsets(text, pos, loaded.text if loaded else "", ref.token, nth)
+            if claim_statement and ref.how != "mention":
+                checker.problem(where, "BG116", f"{owner}: a claim statement cannot cite ('{ref.token}')",
+                                "a claim's sources go in its 'sources' list; use @id to name entities")
+                continue
+            allowed = {"cite": ("sources", "claims"), "claim": ("claims",), "mention": ENTITY_COLLECTIONS}[ref.how]
+            wanted = {"cite": "source or claim", "claim": "claim", "mention": "actor, mineral, place or route"}[ref.how]
+            if home is None:
+                pool = [i for i, (c, _) in id_home.items() if c in allowed]
+                checker.problem(where, "BG115", f"{owner}: unknown {wanted} '{ref.ref}' in '{ref.token}'{did_you_mean(ref.ref, pool)}",
+                                "use the id of an existing record" + (" (write \\@ for a literal @)" if ref.how == "mention" else ""))
+            elif home[0] not in allowed:
+                checker.problem(where, "BG115", f"{owner}: '{ref.ref}' is a {home[0][:-1]}, but '{ref.token}' needs a {wanted}",
+                                {"cite": "cite with [@id], place a claim with [[id]], name an entity with @id",
+                                 "claim": "[[id]] writes a claim; cite a source with [@id]",
+                                 "mention": "@id names an entity; cite a source or claim with [@id]"}[ref.how])
+
+    for claim in base.claims.values():
+        scan(claim.statement, claim.where("statement"), f"claim '{claim.id}'", True)
+    for brief in base.briefs.values():
+        scan(brief.summary, brief.where("summary"), f"brief '{brief.id}'", False)
+        for section in brief.sections + brief.annexes:
+            scan(section.body, section.where("body"), f"brief '{brief.id}'", False)
+
+
+def _check_sources(checker: _Checker, base: FactBase) -> None:
+    """Archives exist inside content/archive/, via chains end, quotes stand verbatim."""
+    content = checker.project.content.resolve()
+    archive_root = content / "archive"
+    for source in base.sources.values():
+        path_text = source.custom.archive
+        if not path_text:
+            continue
+        where = source.custom.where("archive")
+        path = (content / path_text).resolve()
+        if not path.is_relative_to(archive_root):
+            checker.problem(where, "BG113", f"archive of '{source.id}' is outside content/archive/: '{path_text}'",
+                            "keep archived copies in content/archive/ and write the path relative to content/")
+            continue
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            checker.problem(where, "BG113", f"archive of '{source.id}' not found: content/{path_text}",
+                            "put the source's plain text there, or fix the path (relative to content/)")
+            continue
+        base.archives[source.id] = quotes.normalise(raw.decode("utf-8", errors="replace"))
+    for source in base.sources.values():
+        seen = {source.id}
+        via = source.custom.via
+        while via:
+            if via in seen:
+                checker.problem(source.custom.where("via"), "BG118", f"'via' of source '{source.id}' goes round in a circle",
+                                "a source reported by another must end at one that is not")
+                break
+            seen.add(via)
+            nxt = base.sources.get(via)
+            via = nxt.custom.via if nxt else None
+    for claim in base.claims.values():
+        for cite in claim.sources:
+            if not cite.quote or cite.ref not in base.sources:
+                continue
+            archived = _archive_for(base, cite.ref)
+            if archived is None:
+                continue
+            source_id, text = archived
+            if not quotes.quote_in(cite.quote, text):
+                near = quotes.nearest_passage(cite.quote, text)
+                checker.problem(cite.where("quote"), "BG112",
+                                f"quote in claim '{claim.id}' is not in the archived text of '{source_id}'",
+                                f"the nearest passage reads: \"{near}\"")
+
+
+def _archive_for(base: FactBase, source_id: str) -> tuple[str, str] | None:
+    """The archived text a quote from ``source_id`` is checked against (following ``via``)."""
+    seen: set[str] = set()
+    current: str | None = source_id
+    while current and current not in seen:
+        seen.add(current)
+        if current in base.archives:
+            return current, base.archives[current]
+        src = base.sources.get(current)
+        current = src.custom.via if src else None
+    return None
+
+
+def _check_usage(checker: _Checker, base: FactBase) -> None:
+    """Warn about sources and entities nothing refers to."""
+    used: set[str] = set()
+    for ref in checker.pending:
+        used.add(ref.value)
+    for claim in base.claims.values():
+        used.update(r.ref for r in scan_references(claim.statement or ""))
+    for brief in base.briefs.values():
+        for text in [brief.summary] + [s.body for s in brief.sections + brief.annexes]:
+            used.update(r.ref for r in scan_references(text or ""))
+        for section in brief.sections + brief.annexes:
+            if section.table:
+                used.update(base.collection(section.table))
+    for source in base.sources.values():
+        if source.id not in used:
+            checker.problem(source.where("id"), "BG201", f"source '{source.id}' is never cited",
+                            "cite it from a claim, or remove it", severity="warning")
+    for name in ENTITY_COLLECTIONS:
+        for ident, rec in base.collection(name).items():
+            if ident not in used:
+                checker.problem(rec.where("id"), "BG202", f"{name[:-1]} '{ident}' is never referred to",
+                                "refer to it from a claim's 'about' or in prose, or remove it", severity="warning")
+
