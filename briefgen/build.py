@@ -37,9 +37,14 @@ def select_briefs(base: FactBase, wanted: Iterable[str]) -> list[str]:
         return list(base.briefs)
     for ident in wanted:
         if ident not in base.briefs:
-            raise UsageError(Problem(Pos("briefgen build"), "BG501",
-                                     f"no brief '{ident}'{did_you_mean(ident, list(base.briefs))}",
-                                     f"known briefs: {', '.join(base.briefs) or 'none'}"))
+            raise UsageError(
+                Problem(
+                    Pos("briefgen build"),
+                    "BG501",
+                    f"no brief '{ident}'{did_you_mean(ident, list(base.briefs))}",
+                    f"known briefs: {', '.join(base.briefs) or 'none'}",
+                )
+            )
     return wanted
 
 
@@ -56,8 +61,17 @@ def _pdf_job(args: tuple[str, str, list[str]]) -> tuple[bytes, str, int, list[tu
     return result.pdf, result.html, result.corrections, result.misplaced, result.refused
 
 
-def build_project(project: Project, brief_ids: Iterable[str] = (), fmt: str = "all", out: Path | None = None,
-                  *, strict: bool = False, jobs: int = 1, progress: bool = False, draft: bool = False) -> BuildResult:
+def build_project(
+    project: Project,
+    brief_ids: Iterable[str] = (),
+    fmt: str = "all",
+    out: Path | None = None,
+    *,
+    strict: bool = False,
+    jobs: int = 1,
+    progress: bool = False,
+    draft: bool = False,
+) -> BuildResult:
     """Check, render and write briefs; never writes anything when a step fails."""
     result = BuildResult()
     base, problems = check_project(project)
@@ -101,13 +115,25 @@ def build_project(project: Project, brief_ids: Iterable[str] = (), fmt: str = "a
             result.corrections[ident] = corrections
             brief = base.briefs[ident]
             for note, call_page, body_page in misplaced:
-                result.problems.append(Problem(brief.pos, "BG405",
-                                               f"brief '{ident}': note {note} is called on page {call_page} "
-                                               f"but printed on page {body_page}",
-                                               "shorten the note or the paragraph around its call", "warning"))
+                result.problems.append(
+                    Problem(
+                        brief.pos,
+                        "BG405",
+                        f"brief '{ident}': note {note} is called on page {call_page} but printed on page {body_page}",
+                        "shorten the note or the paragraph around its call",
+                        "warning",
+                    )
+                )
             for url in refused:
-                result.problems.append(Problem(brief.pos, "BG406", f"brief '{ident}': refused to load {url}",
-                                               "briefs may load only the project's own templates and assets", "warning"))
+                result.problems.append(
+                    Problem(
+                        brief.pos,
+                        "BG406",
+                        f"brief '{ident}': refused to load {url}",
+                        "briefs may load only the project's own templates and assets",
+                        "warning",
+                    )
+                )
     if fmt in ("html", "all"):
         for ident in ids:
             files[out / f"{ident}.html"] = pages[ident].encode("utf-8")
@@ -123,5 +149,3 @@ def build_or_raise(project: Project, **kwargs: object) -> BuildResult:
     if result.failed:
         raise BriefgenError(result.problems)
     return result
-
-

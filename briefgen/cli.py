@@ -60,8 +60,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     project = _project(args)
     out = Path(args.out).resolve() if args.out else project.output
-    result = build_project(project, args.briefs, args.format, out, strict=args.strict,
-                           jobs=args.jobs, progress=sys.stderr.isatty())
+    result = build_project(
+        project, args.briefs, args.format, out, strict=args.strict, jobs=args.jobs, progress=sys.stderr.isatty()
+    )
     _print_problems(result.problems)
     for path in result.written:
         print(f"wrote {display_path(path)}", file=sys.stderr)
@@ -78,8 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES.get(name),
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=EXAMPLES.get(name),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         p.add_argument("--project", default=".", metavar="DIR", help="project folder (default: the current folder)")
         return p
 

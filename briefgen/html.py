@@ -29,8 +29,14 @@ def packaged_templates() -> Path:
     for candidate in (here / "templates", here.parent / "templates"):
         if (candidate / "layout.html.j2").is_file():
             return candidate
-    raise BriefgenError(Problem(Pos(str(here)), "BG301", "the packaged templates are missing",
-                                "reinstall briefgen (pip install --force-reinstall briefgen)"))
+    raise BriefgenError(
+        Problem(
+            Pos(str(here)),
+            "BG301",
+            "the packaged templates are missing",
+            "reinstall briefgen (pip install --force-reinstall briefgen)",
+        )
+    )
 
 
 def _chicago(text: Any) -> Markup:
@@ -63,8 +69,12 @@ def environment(project_templates: Path | None) -> jinja2.Environment:
 def template_problem(exc: BaseException, name: str) -> Problem:
     """A template error as a Problem at the template's file and line."""
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        return Problem(Pos(exc.filename or exc.name or name, exc.lineno or 0, 1), "BG302",
-                       f"template syntax error: {exc.message}", "fix the Jinja syntax at this line")
+        return Problem(
+            Pos(exc.filename or exc.name or name, exc.lineno or 0, 1),
+            "BG302",
+            f"template syntax error: {exc.message}",
+            "fix the Jinja syntax at this line",
+        )
     # Jinja rewrites tracebacks so template frames carry the template file and line.
     where = Pos(name)
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
@@ -129,14 +139,24 @@ def render_html(plan: BriefPlan, base: FactBase, project: Project, *, draft: boo
     except jinja2.TemplateNotFound as exc:
         missing = exc.name if exc.name != name else name
         if missing == name:
-            raise BriefgenError(Problem(plan.brief.where("template"), "BG301",
-                                        f"brief '{plan.brief.id}': no template '{plan.brief.template}' ({name})",
-                                        "use brief or summary, or add templates/" + name)) from None
-        raise BriefgenError(Problem(Pos(name), "BG301", f"template '{missing}' not found",
-                                    "add it to templates/ or fix the include")) from None
+            raise BriefgenError(
+                Problem(
+                    plan.brief.where("template"),
+                    "BG301",
+                    f"brief '{plan.brief.id}': no template '{plan.brief.template}' ({name})",
+                    "use brief or summary, or add templates/" + name,
+                )
+            ) from None
+        raise BriefgenError(
+            Problem(Pos(name), "BG301", f"template '{missing}' not found", "add it to templates/ or fix the include")
+        ) from None
     except jinja2.TemplateError as exc:
         raise BriefgenError(template_problem(exc, name)) from None
-    names = {i: getattr(r, "name", i) for c in ("actors", "minerals", "places", "routes") for i, r in base.collection(c).items()}
+    names = {
+        i: getattr(r, "name", i)
+        for c in ("actors", "minerals", "places", "routes")
+        for i, r in base.collection(c).items()
+    }
     try:
         return template.render(
             plan=plan,
@@ -153,9 +173,8 @@ def render_html(plan: BriefPlan, base: FactBase, project: Project, *, draft: boo
             reliability=RELIABILITY,
         )
     except jinja2.TemplateNotFound as exc:
-        raise BriefgenError(Problem(Pos(name), "BG301", f"template '{exc.name}' not found",
-                                    "add it to templates/ or fix the include")) from None
+        raise BriefgenError(
+            Problem(Pos(name), "BG301", f"template '{exc.name}' not found", "add it to templates/ or fix the include")
+        ) from None
     except (jinja2.TemplateError, TypeError, AttributeError, KeyError, ValueError) as exc:
         raise BriefgenError(template_problem(exc, name)) from None
-
-

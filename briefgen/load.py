@@ -128,6 +128,8 @@ class _Builder:
         try:
             return self.loader.construct_object(node)
         except (yaml.YAMLError, ValueError, OverflowError) as exc:
+            if node.tag == "tag:yaml.org,2002:timestamp":
+                return node.value  # an impossible date: the validator says what is wrong with it
             self.problems.append(
                 Problem(self.pos(node), "BG104", f"cannot read this value: {exc}", "quote it to make it text")
             )
@@ -200,11 +202,17 @@ def _line_col_of_byte(raw: bytes, offset: int) -> tuple[int, int]:
 
 
 def _syntax_problem(exc: yaml.YAMLError, display: str, text: str) -> Problem:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    # Point at the start of the construct that went wrong (an unclosed bracket, a key
+    # missing its colon) rather than where the parser gave up, often the end of the file.
+    problem_mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    mark = context_mark or problem_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
     what = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     message = f"YAML syntax error: {what}" + (f" ({context})" if context else "")
+    if context_mark is not None and problem_mark is not None and problem_mark.line != context_mark.line:
+        message += f"; noticed at line {problem_mark.line + 1}"
     hint = "check indentation and quoting near this position"
     lines = text.splitlines()
     bad_line = lines[line - 1] if 0 < line <= len(lines) else ""
@@ -270,7 +278,10 @@ def load_yaml_file(path: Path) -> LoadedFile:
         raw = path.read_bytes()
     except OSError as exc:
         return LoadedFile(
-            path, display, None, [Problem(Pos(display), "BG010", f"cannot read file: {exc.strerror}", "check the file's permissions")]
+            path,
+            display,
+            None,
+            [Problem(Pos(display), "BG010", f"cannot read file: {exc.strerror}", "check the file's permissions")],
         )
     try:
         text = raw.decode("utf-8-sig")

@@ -15,10 +15,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
-from markdown_it.common.utils import escapeHtml
 from markdown_it.utils import EnvType, OptionsDict
 
 from briefgen.syntax import CITE_RE, CLAIM_RE, MENTION_RE, mention_allowed_before, parse_cite_body
@@ -129,7 +129,9 @@ def _render_mention(self: RendererHTML, tokens: Sequence[Token], idx: int, optio
     return render_mention(meta)
 
 
-def _render_table_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+def _render_table_open(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
     # Prose tables get the same class as generated tables, so one stylesheet serves both.
     tokens[idx].attrSet("class", "data")
     return self.renderToken(tokens, idx, options, env)
@@ -170,7 +172,9 @@ def render(tokens: list[Token], env: dict[str, Any]) -> str:
 
 
 def render_inline(tokens: list[Token], env: dict[str, Any]) -> str:
-    return markdown().renderer.renderInline(tokens, markdown().options, env)
+    renderer = markdown().renderer
+    assert isinstance(renderer, RendererHTML)
+    return renderer.renderInline(tokens, markdown().options, env)
 
 
 def walk_inline(tokens: list[Token]) -> list[Token]:

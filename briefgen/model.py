@@ -97,15 +97,31 @@ CSL_TYPES = (
 ENTITY_COLLECTIONS = ("actors", "minerals", "places", "routes")
 
 
-def spec(kind: str, *, required: bool = False, key: str | None = None, doc: str = "", default: Any = None,
-         choices: tuple[Any, ...] = (), refs: tuple[str, ...] = (), record: type | None = None) -> Any:
+def spec(
+    kind: str,
+    *,
+    required: bool = False,
+    key: str | None = None,
+    doc: str = "",
+    default: Any = None,
+    choices: tuple[Any, ...] = (),
+    refs: tuple[str, ...] = (),
+    record: type | None = None,
+) -> Any:
     """A YAML-facing dataclass field and its rules.
 
     ``kind`` is one of: text, markdown, slug, ref, refs, texts, enum, date, names, int,
     coords, record (one nested record), records (a list of them).
     """
-    meta = {"kind": kind, "required": required, "key": key, "doc": doc, "choices": choices,
-            "refs": refs, "record": record}
+    meta = {
+        "kind": kind,
+        "required": required,
+        "key": key,
+        "doc": doc,
+        "choices": choices,
+        "refs": refs,
+        "record": record,
+    }
     if kind in {"refs", "texts", "names", "records"}:
         return field(default_factory=list, metadata=meta)
     if kind == "record" and record is not None:
@@ -140,8 +156,20 @@ class PartialDate:
 
     def human(self) -> str:
         """'27 November 2026', 'November 2026' or '2026'."""
-        months = ("January February March April May June July August September October "
-                  "November December").split()
+        months = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ]
         if self.month and self.day:
             return f"{self.day} {months[self.month - 1]} {self.year}"
         if self.month:
@@ -236,8 +264,20 @@ class Actor(Record):
     id: str = spec("slug", required=True)
     name: str = spec("text", required=True)
     short: str | None = spec("text", doc="abbreviation, used after the first mention")
-    kind: str | None = spec("enum", choices=("state", "government", "military", "armed-group", "company",
-                                             "think-tank", "media", "person", "organization"))
+    kind: str | None = spec(
+        "enum",
+        choices=(
+            "state",
+            "government",
+            "military",
+            "armed-group",
+            "company",
+            "think-tank",
+            "media",
+            "person",
+            "organization",
+        ),
+    )
     country: str | None = spec("text")
     parent: str | None = spec("ref", refs=("actors",))
     description: str | None = spec("text")
@@ -265,8 +305,10 @@ class Place(Record):
     name: str = spec("text", required=True)
     short: str | None = spec("text")
     aliases: list[str] = spec("texts")
-    kind: str | None = spec("enum", choices=("country", "region", "state", "city", "town", "mining-area",
-                                             "border-crossing", "river", "port"))
+    kind: str | None = spec(
+        "enum",
+        choices=("country", "region", "state", "city", "town", "mining-area", "border-crossing", "river", "port"),
+    )
     within: str | None = spec("ref", refs=("places",))
     coords: list[float] | None = spec("coords", doc="[latitude, longitude]; never invented")
     description: str | None = spec("text")

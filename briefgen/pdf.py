@@ -69,19 +69,25 @@ class PdfResult:
 
 
 def note_pages(document: Any) -> tuple[dict[int, int], dict[int, int]]:
-    """(first-call page, note-body page) by note number, pages counted from 1."""
+    """(first-call page, note-body page) by note number, pages counted from 1.
+
+    A floated note leaves a placeholder at its call in the main flow, so note bodies are
+    looked for in the footnote area only.
+    """
     calls: dict[int, int] = {}
     bodies: dict[int, int] = {}
     for number, page in enumerate(document.pages, start=1):
-        for box in page._page_box.descendants():
-            element = getattr(box, "element", None)
-            if element is None:
-                continue
-            ident = element.get("id") or ""
-            if ident.startswith("call-") and "-" not in ident[5:]:
-                calls.setdefault(int(ident[5:]), number)
-            elif ident.startswith("fn-"):
-                bodies.setdefault(int(ident[3:]), number)
+        for area in page._page_box.children:
+            in_footnotes = type(area).__name__ == "FootnoteAreaBox"
+            for box in area.descendants():
+                element = getattr(box, "element", None)
+                if element is None:
+                    continue
+                ident = element.get("id") or ""
+                if in_footnotes and ident.startswith("fn-"):
+                    bodies.setdefault(int(ident[3:]), number)
+                elif not in_footnotes and ident.startswith("call-") and "-" not in ident[5:]:
+                    calls.setdefault(int(ident[5:]), number)
     return calls, bodies
 
 
@@ -157,6 +163,12 @@ def render_pdf(html: str, base_url: Path, roots: list[Path], *, metadata_lang: s
     except BriefgenError:
         raise
     except Exception as exc:  # WeasyPrint failing is not a content mistake; say so plainly.
-        raise BriefgenError(Problem(Pos("weasyprint"), "BG404", f"PDF layout failed: {type(exc).__name__}: {exc}",
-                                    "check the templates and CSS; build --format html still works")) from None
+        raise BriefgenError(
+            Problem(
+                Pos("weasyprint"),
+                "BG404",
+                f"PDF layout failed: {type(exc).__name__}: {exc}",
+                "check the templates and CSS; build --format html still works",
+            )
+        ) from None
     return PdfResult(pdf, html, corrections, misplaced, list(fetcher.refused))

@@ -144,8 +144,12 @@ class _Planner:
             if claim not in note.claims:
                 note.claims.append(claim)
         first = not note.calls
-        call = Call(note, f"call-{note.number}" + ("" if first else f"-{len(note.calls) + 1}"), first,
-                    claims[-1] if claims else None)
+        call = Call(
+            note,
+            f"call-{note.number}" + ("" if first else f"-{len(note.calls) + 1}"),
+            first,
+            claims[-1] if claims else None,
+        )
         note.calls.append(call)
         return call
 
@@ -257,6 +261,6 @@ def plan_brief(base: FactBase, brief: Brief) -> BriefPlan:
     bibliography = sorted((base.sources[s] for s in planner.appeared), key=sort_key)
     dates = [c.as_of for c in planner.claims_used.values() if c.as_of]
     cutoff = max(dates, key=lambda d: d.sort_key) if dates else None
-    return BriefPlan(brief, summary, kjs, sections, annexes, planner.notes, bibliography,
-                     list(planner.claims_used.values()), cutoff)
-
+    return BriefPlan(
+        brief, summary, kjs, sections, annexes, planner.notes, bibliography, list(planner.claims_used.values()), cutoff
+    )

@@ -45,7 +45,9 @@ class Project:
             files = [self.content / f"{name}{ext}" for ext in (".yaml", ".yml")]
             single = [f for f in files if f.is_file()]
             folder = self.content / name
-            in_folder = sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yaml", ".yml")) if folder.is_dir() else []
+            in_folder = (
+                sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yaml", ".yml")) if folder.is_dir() else []
+            )
             if single and in_folder:
                 problems.append(
                     Problem(

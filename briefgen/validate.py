@@ -109,6 +109,12 @@ class _Checker:
     problems: list[Problem] = field(default_factory=list)
     pending: list[_PendingRef] = field(default_factory=list)
     files: dict[str, LoadedFile] = field(default_factory=dict)
+    #: collections with a file that could not be read: ids there are unknown, not missing
+    broken: set[str] = field(default_factory=set)
+
+    def unknowable(self, collections: tuple[str, ...]) -> bool:
+        """True when an unknown id may just sit in a file that failed to load."""
+        return any(c in self.broken for c in collections)
 
     def problem(self, pos: Pos, code: str, message: str, hint: str = "", severity: str = "error") -> None:
         self.problems.append(Problem(pos, code, message, hint, severity))  # type: ignore[arg-type]
@@ -170,8 +176,12 @@ class _Checker:
             if not isinstance(value, str):
                 return self.wrong_type(pos, what, value, "an id")
             if not SLUG_RE.match(value):
-                self.problem(pos, "BG108", f"{what}: '{value}' is not a valid id",
-                             f"use lowercase letters, digits and single hyphens, e.g. '{_slugify(value)}'")
+                self.problem(
+                    pos,
+                    "BG108",
+                    f"{what}: '{value}' is not a valid id",
+                    f"use lowercase letters, digits and single hyphens, e.g. '{_slugify(value)}'",
+                )
                 return None
             return value
         if kind == "ref":
@@ -200,15 +210,23 @@ class _Checker:
             if isinstance(value, str) and value.strip().lower() in choices:
                 return value.strip().lower()
             shown = ", ".join(str(c) for c in choices)
-            self.problem(pos, "BG105", f"{what}: '{value}' is not one of the allowed values"
-                         f"{did_you_mean(str(value), tuple(str(c) for c in choices))}",
-                         f"use one of: {shown}")
+            self.problem(
+                pos,
+                "BG105",
+                f"{what}: '{value}' is not one of the allowed values"
+                f"{did_you_mean(str(value), tuple(str(c) for c in choices))}",
+                f"use one of: {shown}",
+            )
             return None
         if kind == "date":
             date = parse_date(value)
             if date is None:
-                self.problem(pos, "BG106", f"{what}: '{value}' is not a date",
-                             "write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2025-03-01), or leave it out when unknown")
+                self.problem(
+                    pos,
+                    "BG106",
+                    f"{what}: '{value}' is not a date",
+                    "write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2025-03-01), or leave it out when unknown",
+                )
             return date
         if kind == "names":
             items, item_pos = self.as_list(value, pos)
@@ -220,7 +238,7 @@ class _Checker:
                     names.append(name)
                     continue
                 rec = self.record(Name, item, ipos, f"a name in {what}")
-                if rec is not None:
+                if isinstance(rec, Name):
                     names.append(rec)
             return names
         if kind == "record":
@@ -242,8 +260,12 @@ class _Checker:
                 and -180 <= value[1] <= 180
             )
             if not ok:
-                self.problem(pos, "BG104", f"{what}: expected [latitude, longitude] in degrees",
-                             "e.g. coords: [25.1, 97.3]; leave it out when the source gives none")
+                self.problem(
+                    pos,
+                    "BG104",
+                    f"{what}: expected [latitude, longitude] in degrees",
+                    "e.g. coords: [25.1, 97.3]; leave it out when the source gives none",
+                )
                 return None
             return [float(v) for v in value]
         raise AssertionError(f"unknown field kind {kind}")  # a programming error, not a user one
@@ -254,16 +276,24 @@ class _Checker:
         return [value], [pos]
 
     def wrong_type(self, pos: Pos, what: str, value: Any, expected: str) -> None:
-        self.problem(pos, "BG104", f"{what}: expected {expected}, found {_type_name(value)}",
-                     "check the indentation and the YAML type (quote text that looks like a number)")
+        self.problem(
+            pos,
+            "BG104",
+            f"{what}: expected {expected}, found {_type_name(value)}",
+            "check the indentation and the YAML type (quote text that looks like a number)",
+        )
         return None
 
     def safe_url(self, url: str, pos: Pos, what: str) -> bool:
         scheme = urlsplit(url.strip()).scheme.lower()
         if scheme in SAFE_URL_SCHEMES:
             return True
-        self.problem(pos, "BG117", f"{what}: link scheme '{scheme or 'none'}' is not allowed",
-                     "links must be http, https or mailto URLs")
+        self.problem(
+            pos,
+            "BG117",
+            f"{what}: link scheme '{scheme or 'none'}' is not allowed",
+            "links must be http, https or mailto URLs",
+        )
         return False
 
 
@@ -304,20 +334,26 @@ def validate_project(project: Project) -> tuple[FactBase, list[Problem]]:
         loaded = load_yaml_file(path)
         checker.files[loaded.display] = loaded
         checker.problems.extend(loaded.problems)
+        if any(p.severity == "error" for p in loaded.problems):
+            checker.broken.add(collection)
         data = loaded.data
         if data is None:
             if not loaded.problems:
-                checker.problem(Pos(loaded.display), "BG007", "file is empty",
-                                "add records or delete the file", severity="warning")
+                checker.problem(
+                    Pos(loaded.display), "BG007", "file is empty", "add records or delete the file", severity="warning"
+                )
             continue
         if isinstance(data, YMap):
             items, positions = [data], [data.pos]
         elif isinstance(data, YList):
             items, positions = list(data), list(data.item_pos)
         else:
-            checker.problem(Pos(loaded.display, 1, 1), "BG008",
-                            f"a {collection} file holds a list of records or one record, found {_type_name(data)}",
-                            "start each record with '- id: ...'")
+            checker.problem(
+                Pos(loaded.display, 1, 1),
+                "BG008",
+                f"a {collection} file holds a list of records or one record, found {_type_name(data)}",
+                "start each record with '- id: ...'",
+            )
             continue
         cls = COLLECTIONS[collection]
         singular = collection[:-1]
@@ -330,8 +366,12 @@ def validate_project(project: Project) -> tuple[FactBase, list[Problem]]:
             rid = rec.id  # type: ignore[attr-defined]
             if rid in id_home:
                 other_collection, other = id_home[rid]
-                checker.problem(rec.where("id"), "BG107", f"id '{rid}' is already used by a {other_collection[:-1]} at {other}",
-                                "ids are unique across the whole fact base: rename one")
+                checker.problem(
+                    rec.where("id"),
+                    "BG107",
+                    f"id '{rid}' is already used by a {other_collection[:-1]} at {other}",
+                    "ids are unique across the whole fact base: rename one",
+                )
                 continue
             id_home[rid] = (collection, rec.where("id"))
             base.collection(collection)[rid] = rec
@@ -346,44 +386,74 @@ def validate_project(project: Project) -> tuple[FactBase, list[Problem]]:
 def _check_references(checker: _Checker, base: FactBase, id_home: dict[str, tuple[str, Pos]]) -> None:
     for ref in checker.pending:
         home = id_home.get(ref.value)
+        if home is None and checker.unknowable(ref.targets):
+            continue
         if home is None:
             pool = [i for i, (c, _) in id_home.items() if c in ref.targets]
             wanted = " or ".join(t[:-1] for t in ref.targets)
-            checker.problem(ref.pos, "BG103", f"unknown {wanted} '{ref.value}' in {ref.what}{did_you_mean(ref.value, pool)}",
-                            f"use the id of an existing {wanted}, or add one with that id")
+            checker.problem(
+                ref.pos,
+                "BG103",
+                f"unknown {wanted} '{ref.value}' in {ref.what}{did_you_mean(ref.value, pool)}",
+                f"use the id of an existing {wanted}, or add one with that id",
+            )
         elif home[0] not in ref.targets:
             wanted = " or ".join(t[:-1] for t in ref.targets)
-            checker.problem(ref.pos, "BG109", f"'{ref.value}' in {ref.what} is a {home[0][:-1]}, not a {wanted}",
-                            f"refer to a {wanted} here")
+            checker.problem(
+                ref.pos,
+                "BG109",
+                f"'{ref.value}' in {ref.what} is a {home[0][:-1]}, not a {wanted}",
+                f"refer to a {wanted} here",
+            )
 
 
 def _check_claims(checker: _Checker, base: FactBase) -> None:
     for claim in base.claims.values():
         if claim.kind == "fact" and not claim.sources:
-            checker.problem(claim.where("sources") if claim.field_pos and "sources" in claim.field_pos else claim.pos,
-                            "BG110", f"fact '{claim.id}' has no sources",
-                            "add sources: [{ref: ..., locator: ..., quote: ...}], or make it an assumption or judgment")
+            checker.problem(
+                claim.where("sources") if claim.field_pos and "sources" in claim.field_pos else claim.pos,
+                "BG110",
+                f"fact '{claim.id}' has no sources",
+                "add sources: [{ref: ..., locator: ..., quote: ...}], or make it an assumption or judgment",
+            )
         for cite in claim.sources:
             if not cite.locator and not cite.quote:
-                checker.problem(cite.pos, "BG111", f"a source of claim '{claim.id}' has neither locator nor quote",
-                                "say where in the source (locator: para. 4) or quote it (quote: ...)")
+                checker.problem(
+                    cite.pos,
+                    "BG111",
+                    f"a source of claim '{claim.id}' has neither locator nor quote",
+                    "say where in the source (locator: para. 4) or quote it (quote: ...)",
+                )
         if claim.kind == "judgment":
             for name in ("likelihood", "confidence"):
                 if getattr(claim, name) is None:
-                    checker.problem(claim.pos, "BG114", f"judgment '{claim.id}' needs '{name}'",
-                                    f"add {name}: ..." + (" (e.g. likely)" if name == "likelihood" else " (high, moderate or low)"))
+                    checker.problem(
+                        claim.pos,
+                        "BG114",
+                        f"judgment '{claim.id}' needs '{name}'",
+                        f"add {name}: ..." + (" (e.g. likely)" if name == "likelihood" else " (high, moderate or low)"),
+                    )
         else:
             for name in ("likelihood", "confidence", "supports"):
                 if getattr(claim, name):
-                    checker.problem(claim.where(name), "BG114", f"'{name}' is for judgments, but '{claim.id}' is a {claim.kind}",
-                                    f"remove '{name}' or make the claim kind: judgment")
+                    checker.problem(
+                        claim.where(name),
+                        "BG114",
+                        f"'{name}' is for judgments, but '{claim.id}' is a {claim.kind}",
+                        f"remove '{name}' or make the claim kind: judgment",
+                    )
         if claim.id in claim.supports:
-            checker.problem(claim.where("supports"), "BG119", f"judgment '{claim.id}' supports itself",
-                            "list the other claims it rests on")
+            checker.problem(
+                claim.where("supports"),
+                "BG119",
+                f"judgment '{claim.id}' supports itself",
+                "list the other claims it rests on",
+            )
 
 
 def _check_prose(checker: _Checker, base: FactBase, id_home: dict[str, tuple[str, Pos]]) -> None:
     """Every id used in Markdown resolves; the position is the line inside the YAML block."""
+
     def scan(text: str | None, pos: Pos, owner: str, claim_statement: bool) -> None:
         if not text:
             return
@@ -395,20 +465,37 @@ def _check_prose(checker: _Checker, base: FactBase, id_home: dict[str, tuple[str
             home = id_home.get(ref.ref)
             where = _line_offsets(text, pos, loaded.text if loaded else "", ref.token, nth)
             if claim_statement and ref.how != "mention":
-                checker.problem(where, "BG116", f"{owner}: a claim statement cannot cite ('{ref.token}')",
-                                "a claim's sources go in its 'sources' list; use @id to name entities")
+                checker.problem(
+                    where,
+                    "BG116",
+                    f"{owner}: a claim statement cannot cite ('{ref.token}')",
+                    "a claim's sources go in its 'sources' list; use @id to name entities",
+                )
                 continue
             allowed = {"cite": ("sources", "claims"), "claim": ("claims",), "mention": ENTITY_COLLECTIONS}[ref.how]
             wanted = {"cite": "source or claim", "claim": "claim", "mention": "actor, mineral, place or route"}[ref.how]
+            if home is None and checker.unknowable(allowed):
+                continue
             if home is None:
                 pool = [i for i, (c, _) in id_home.items() if c in allowed]
-                checker.problem(where, "BG115", f"{owner}: unknown {wanted} '{ref.ref}' in '{ref.token}'{did_you_mean(ref.ref, pool)}",
-                                "use the id of an existing record" + (" (write \\@ for a literal @)" if ref.how == "mention" else ""))
+                checker.problem(
+                    where,
+                    "BG115",
+                    f"{owner}: unknown {wanted} '{ref.ref}' in '{ref.token}'{did_you_mean(ref.ref, pool)}",
+                    "use the id of an existing record"
+                    + (" (write \\@ for a literal @)" if ref.how == "mention" else ""),
+                )
             elif home[0] not in allowed:
-                checker.problem(where, "BG115", f"{owner}: '{ref.ref}' is a {home[0][:-1]}, but '{ref.token}' needs a {wanted}",
-                                {"cite": "cite with [@id], place a claim with [[id]], name an entity with @id",
-                                 "claim": "[[id]] writes a claim; cite a source with [@id]",
-                                 "mention": "@id names an entity; cite a source or claim with [@id]"}[ref.how])
+                checker.problem(
+                    where,
+                    "BG115",
+                    f"{owner}: '{ref.ref}' is a {home[0][:-1]}, but '{ref.token}' needs a {wanted}",
+                    {
+                        "cite": "cite with [@id], place a claim with [[id]], name an entity with @id",
+                        "claim": "[[id]] writes a claim; cite a source with [@id]",
+                        "mention": "@id names an entity; cite a source or claim with [@id]",
+                    }[ref.how],
+                )
 
     for claim in base.claims.values():
         scan(claim.statement, claim.where("statement"), f"claim '{claim.id}'", True)
@@ -429,14 +516,22 @@ def _check_sources(checker: _Checker, base: FactBase) -> None:
         where = source.custom.where("archive")
         path = (content / path_text).resolve()
         if not path.is_relative_to(archive_root):
-            checker.problem(where, "BG113", f"archive of '{source.id}' is outside content/archive/: '{path_text}'",
-                            "keep archived copies in content/archive/ and write the path relative to content/")
+            checker.problem(
+                where,
+                "BG113",
+                f"archive of '{source.id}' is outside content/archive/: '{path_text}'",
+                "keep archived copies in content/archive/ and write the path relative to content/",
+            )
             continue
         try:
             raw = path.read_bytes()
         except OSError:
-            checker.problem(where, "BG113", f"archive of '{source.id}' not found: content/{path_text}",
-                            "put the source's plain text there, or fix the path (relative to content/)")
+            checker.problem(
+                where,
+                "BG113",
+                f"archive of '{source.id}' not found: content/{path_text}",
+                "put the source's plain text there, or fix the path (relative to content/)",
+            )
             continue
         base.archives[source.id] = quotes.normalise(raw.decode("utf-8", errors="replace"))
     for source in base.sources.values():
@@ -444,8 +539,12 @@ def _check_sources(checker: _Checker, base: FactBase) -> None:
         via = source.custom.via
         while via:
             if via in seen:
-                checker.problem(source.custom.where("via"), "BG118", f"'via' of source '{source.id}' goes round in a circle",
-                                "a source reported by another must end at one that is not")
+                checker.problem(
+                    source.custom.where("via"),
+                    "BG118",
+                    f"'via' of source '{source.id}' goes round in a circle",
+                    "a source reported by another must end at one that is not",
+                )
                 break
             seen.add(via)
             nxt = base.sources.get(via)
@@ -460,9 +559,12 @@ def _check_sources(checker: _Checker, base: FactBase) -> None:
             source_id, text = archived
             if not quotes.quote_in(cite.quote, text):
                 near = quotes.nearest_passage(cite.quote, text)
-                checker.problem(cite.where("quote"), "BG112",
-                                f"quote in claim '{claim.id}' is not in the archived text of '{source_id}'",
-                                f"the nearest passage reads: \"{near}\"")
+                checker.problem(
+                    cite.where("quote"),
+                    "BG112",
+                    f"quote in claim '{claim.id}' is not in the archived text of '{source_id}'",
+                    f'the nearest passage reads: "{near}"',
+                )
 
 
 def _archive_for(base: FactBase, source_id: str) -> tuple[str, str] | None:
@@ -488,16 +590,22 @@ def _check_usage(checker: _Checker, base: FactBase) -> None:
     for brief in base.briefs.values():
         for text in [brief.summary] + [s.body for s in brief.sections + brief.annexes]:
             used.update(r.ref for r in scan_references(text or ""))
-        for section in brief.sections + brief.annexes:
-            if section.table:
-                used.update(base.collection(section.table))
     for source in base.sources.values():
         if source.id not in used:
-            checker.problem(source.where("id"), "BG201", f"source '{source.id}' is never cited",
-                            "cite it from a claim, or remove it", severity="warning")
+            checker.problem(
+                source.where("id"),
+                "BG201",
+                f"source '{source.id}' is never cited",
+                "cite it from a claim, or remove it",
+                severity="warning",
+            )
     for name in ENTITY_COLLECTIONS:
         for ident, rec in base.collection(name).items():
             if ident not in used:
-                checker.problem(rec.where("id"), "BG202", f"{name[:-1]} '{ident}' is never referred to",
-                                "refer to it from a claim's 'about' or in prose, or remove it", severity="warning")
-
+                checker.problem(
+                    rec.where("id"),
+                    "BG202",
+                    f"{name[:-1]} '{ident}' is never referred to",
+                    "refer to it from a claim's 'about' or in prose, or remove it",
+                    severity="warning",
+                )

@@ -18,12 +18,20 @@ from briefgen.errors import BriefgenError, Pos, Problem
 def _problem(path: Path, exc: OSError) -> Problem:
     where = Pos(str(path))
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return Problem(where, "BG401", f"cannot write here: {exc.strerror}",
-                       "choose another folder with --out, or fix the folder's permissions")
+        return Problem(
+            where,
+            "BG401",
+            f"cannot write here: {exc.strerror}",
+            "choose another folder with --out, or fix the folder's permissions",
+        )
     if exc.errno == errno.ENOSPC:
-        return Problem(where, "BG402", "the disk is full", "free some space and build again; earlier outputs are intact")
+        return Problem(
+            where, "BG402", "the disk is full", "free some space and build again; earlier outputs are intact"
+        )
     if exc.errno in (errno.ENOTDIR, errno.EEXIST):
-        return Problem(where, "BG401", f"cannot write here: {exc.strerror}", "the output path names a file, not a folder")
+        return Problem(
+            where, "BG401", f"cannot write here: {exc.strerror}", "the output path names a file, not a folder"
+        )
     return Problem(where, "BG403", f"cannot write the output: {exc.strerror or exc}", "check the output folder")
 
 

@@ -22,7 +22,7 @@ ARCHIVE = (
 )
 
 #: A small, valid project: every collection, one archive, two briefs.
-MINI: dict[str, str] = {
+_MINI: dict[str, str] = {
     "content/archive/harbour.txt": ARCHIVE,
     "content/sources.yaml": """\
         - id: harbour-report
@@ -148,6 +148,9 @@ MINI: dict[str, str] = {
 }
 
 
+MINI: dict[str, str] = {name: textwrap.dedent(text) for name, text in _MINI.items()}
+
+
 def write_project(root: Path, files: dict[str, str]) -> Path:
     """Write ``files`` (path -> text, dedented) under ``root``."""
     for rel, text in files.items():
@@ -192,5 +195,20 @@ def example_copy(tmp_path: Path) -> Path:
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run ``python -m briefgen ARGS`` as a real process."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "briefgen", *args], cwd=cwd or REPO, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "briefgen", *args],
+        cwd=cwd or REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--regen-golden", action="store_true", help="rewrite the golden HTML files")
+
+
+@pytest.fixture
+def regen_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--regen-golden"))

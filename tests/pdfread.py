@@ -1,0 +1,64 @@
+"""Reading a built PDF back, independently of the code that wrote it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdf
+
+
+def squash(text: str) -> str:
+    """Whitespace folded, soft hyphens at line ends joined, for comparing texts."""
+    text = re.sub(r"[\u2010-]\n", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass
+class PdfBack:
+    path: Path
+    reader: pypdf.PdfReader
+
+    @classmethod
+    def open(cls, path: Path) -> PdfBack:
+        return cls(path, pypdf.PdfReader(path))
+
+    def page_texts(self) -> list[str]:
+        return [page.extract_text() or "" for page in self.reader.pages]
+
+    def anchor_pages(self) -> dict[str, int]:
+        """Named destination (an HTML id) -> 1-based page."""
+        return {
+            name: self.reader.get_destination_page_number(dest) + 1
+            for name, dest in self.reader.named_destinations.items()
+        }
+
+    def outline_titles(self) -> list[str]:
+        titles: list[str] = []
+
+        def walk(items: list[object]) -> None:
+            for item in items:
+                if isinstance(item, list):
+                    walk(item)
+                else:
+                    titles.append(item.title)  # type: ignore[attr-defined]
+
+        walk(self.reader.outline)
+        return titles
+
+    def fonts(self) -> dict[str, bool]:
+        """Font name -> embedded?"""
+        found: dict[str, bool] = {}
+        for page in self.reader.pages:
+            resources = page.get("/Resources") or {}
+            fonts = resources.get("/Font") or {}
+            for ref in fonts.values():
+                font = ref.get_object()
+                descriptor = font.get("/FontDescriptor")
+                if descriptor is None and "/DescendantFonts" in font:
+                    descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+                descriptor = descriptor.get_object() if descriptor is not None else {}
+                embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                found[str(font.get("/BaseFont"))] = embedded
+        return found

@@ -1,0 +1,233 @@
+"""Building briefs: what a reader holds, read back from the HTML and the PDF."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import htmlread
+from tests.conftest import REPO, run_cli
+from tests.pdfread import PdfBack, squash
+
+BRIEFS = ("myanmar-rare-earths", "myanmar-rare-earths-summary")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example briefs built once through the CLI, as `make brief` does."""
+    out = tmp_path_factory.mktemp("out")
+    proc = run_cli("build", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return out
+
+
+def test_build_writes_every_brief_as_html_and_pdf(built: Path) -> None:
+    assert sorted(p.name for p in built.iterdir()) == sorted(f"{b}.{ext}" for b in BRIEFS for ext in ("html", "pdf"))
+
+
+@pytest.mark.parametrize("brief", BRIEFS)
+def test_every_footnote_is_on_the_page_of_its_call(built: Path, brief: str) -> None:
+    pdf = PdfBack.open(built / f"{brief}.pdf")
+    anchors = pdf.anchor_pages()
+    texts = [squash(t) for t in pdf.page_texts()]
+    notes = htmlread.endnotes(htmlread.parse((built / f"{brief}.html").read_text()))
+    assert notes
+    for number, text in notes.items():
+        call_page = anchors[f"call-{number}"]
+        assert anchors[f"fn-{number}"] == call_page, f"note {number}"
+        # The note's own words are printed on that page, after its number.
+        assert f"{number}. {squash(text)[:40]}" in texts[call_page - 1], f"note {number} text not on page {call_page}"
+
+
+@pytest.mark.parametrize("brief", BRIEFS)
+def test_html_and_pdf_notes_have_the_same_numbers_and_texts(built: Path, brief: str) -> None:
+    root = htmlread.parse((built / f"{brief}.html").read_text())
+    html_notes = htmlread.endnotes(root)
+    # Each note's body is written at its first call (floated to the page foot in print).
+    inline = {
+        int(el.get("data-n")): htmlread.text_of(el)
+        for el in root.iter(f"{htmlread.NS}span")
+        if "fn" in (el.get("class") or "").split() and el.get("id")
+    }
+    assert inline == html_notes
+    pdf_text = squash(" ".join(PdfBack.open(built / f"{brief}.pdf").page_texts()))
+    for number, text in html_notes.items():
+        assert f"{number}. {squash(text)}" in pdf_text, number
+    assert list(html_notes) == list(range(1, len(html_notes) + 1))
+
+
+def test_one_summary_page_and_a_five_to_ten_page_brief(built: Path) -> None:
+    assert len(PdfBack.open(built / "myanmar-rare-earths-summary.pdf").reader.pages) == 1
+    assert 5 <= len(PdfBack.open(built / "myanmar-rare-earths.pdf").reader.pages) <= 10
+
+
+def test_shared_claims_are_worded_the_same_in_both_briefs(built: Path) -> None:
+    def claims(brief: str) -> dict[str, tuple[str, list[str]]]:
+        """claim id -> (wording with entity names blanked, note sources) for each placed claim."""
+        root = htmlread.parse((built / f"{brief}.html").read_text())
+        found = {}
+        for el in root.iter(f"{htmlread.NS}span"):
+            if not el.get("data-claim"):
+                continue
+            for entity in el.iter(f"{htmlread.NS}span"):
+                if entity.get("data-entity"):
+                    entity.text = "@" + entity.get("data-entity")  # first mention or not, the same entity
+            found[el.get("data-claim")] = (htmlread.text_of(el), el.get("data-sources"))
+        return found
+
+    full, summary = claims("myanmar-rare-earths"), claims("myanmar-rare-earths-summary")
+    shared = set(full) & set(summary)
+    assert len(shared) >= 3
+    for claim in shared:
+        assert full[claim] == summary[claim]
+
+
+def test_pdf_metadata_bookmarks_fonts_and_tags(built: Path) -> None:
+    pdf = PdfBack.open(built / "myanmar-rare-earths.pdf")
+    meta = pdf.reader.metadata
+    assert meta.title.startswith("Myanmar’s Rare Earths")
+    assert meta.author == "briefgen example team"
+    assert meta.subject and "Kachin" in meta.subject
+    assert "dysprosium" in meta["/Keywords"]
+    assert meta["/CreationDate"].startswith("D:20261127")
+    titles = pdf.outline_titles()
+    for heading in ("Bottom line up front", "Key judgments", "The actors", "Outlook"):
+        assert heading in titles
+    fonts = pdf.fonts()
+    assert fonts and all(fonts.values()), fonts
+    catalog = pdf.reader.trailer["/Root"]
+    assert "/StructTreeRoot" in catalog and catalog["/MarkInfo"]["/Marked"]
+
+
+def test_pdf_page_furniture(built: Path) -> None:
+    pdf = PdfBack.open(built / "myanmar-rare-earths.pdf")
+    texts = pdf.page_texts()
+    total = len(texts)
+    for number, text in enumerate(texts, start=1):
+        assert f"Page {number} of {total}" in text
+    assert "Myanmar’s Rare Earths" in texts[1] and "PUBLIC" in texts[1]  # running header
+    first = squash(texts[0])
+    # Contents list with the page of each section.
+    assert re.search(r"The actors[ .]*\d", first)
+    anchors = pdf.anchor_pages()
+    assert anchors["the-actors"] >= 1
+
+
+def test_two_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
+    proc = run_cli("build", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    for path in built.iterdir():
+        assert (
+            hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256((tmp_path / path.name).read_bytes()).digest()
+        ), path.name
+
+
+def test_html_is_self_contained_and_accessible(built: Path) -> None:
+    html = (built / "myanmar-rare-earths.html").read_text()
+    root = htmlread.parse(html)
+    assert root.get("lang") == "en"
+    ids = htmlread.by_id(root)
+    assert len(ids) == len([el for el in root.iter() if el.get("id")])  # ids are unique
+    for el in root.iter():
+        for attr in ("src", "href"):
+            value = el.get(attr)
+            if value is None:
+                continue
+            assert value.startswith(("#", "http://", "https://", "mailto:")), value
+            if value.startswith("#"):
+                assert value[1:] in ids, value
+    tags = {el.tag.replace(htmlread.NS, "") for el in root.iter()}
+    assert {"main", "nav", "header", "footer"} <= tags
+    assert not tags & {"link", "script", "img", "iframe"}
+    headings = [int(el.tag[-1]) for el in root.iter() if re.fullmatch(rf"{re.escape(htmlread.NS)}h[1-6]", el.tag)]
+    assert headings[0] == 1 and all(b - a <= 1 for a, b in itertools.pairwise(headings))
+    for th in root.iter(f"{htmlread.NS}th"):
+        assert th.get("scope") in ("col", "row")
+    assert '<meta name="viewport"' in html
+
+
+def test_html_notes_have_back_links_and_hover_previews(built: Path) -> None:
+    root = htmlread.parse((built / "myanmar-rare-earths.html").read_text())
+    ids = htmlread.by_id(root)
+    for li in root.iter(f"{htmlread.NS}li"):
+        if (li.get("id") or "").startswith("note-"):
+            backs = [a.get("href") for a in li.iter(f"{htmlread.NS}a") if "back" in (a.get("class") or "")]
+            assert backs and all(b[1:] in ids for b in backs)
+    calls = [a for a in root.iter(f"{htmlread.NS}a") if "fn-call" in (a.get("class") or "")]
+    assert calls
+    for a in calls:
+        assert a.get("data-source")
+        assert a.getnext() is not None and "fn" in a.getnext().get("class") if hasattr(a, "getnext") else True
+
+
+def test_building_html_only_never_imports_weasyprint(tmp_path: Path) -> None:
+    code = (
+        "import sys; from briefgen.cli import main; "
+        f"rc = main(['build', '--format', 'html', '--out', {str(tmp_path)!r}]); "
+        "print(rc, 'weasyprint' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert proc.stdout.split()[-2:] == ["0", "False"], proc.stderr
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".html", ".html"]
+
+
+def test_unknown_brief_is_a_usage_error(tmp_path: Path) -> None:
+    proc = run_cli("build", "myanmar-rare-earth", "--out", str(tmp_path))
+    assert proc.returncode == 2
+    assert "no brief 'myanmar-rare-earth' (did you mean 'myanmar-rare-earths'?)" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_build_with_content_errors_writes_nothing_and_keeps_old_outputs(example_copy: Path) -> None:
+    out = example_copy / "output"
+    assert run_cli("build", "--format", "html", "--project", str(example_copy), cwd=example_copy).returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    claims = example_copy / "content" / "claims" / "kia.yaml"
+    claims.write_text(claims.read_text().replace("kind: fact", "kind: factoid", 1))
+    proc = run_cli("build", "--project", str(example_copy), cwd=example_copy)
+    assert proc.returncode == 1
+    assert "error[BG105]" in proc.stderr and "Traceback" not in proc.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_output_folder_that_cannot_be_made(example_copy: Path) -> None:
+    blocker = example_copy / "a-file"
+    blocker.write_text("not a folder")
+    proc = run_cli(
+        "build", "--format", "html", "--out", str(blocker / "out"), "--project", str(example_copy), cwd=example_copy
+    )
+    assert proc.returncode == 1
+    assert "error[BG401]" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_letter_paper_is_a_brief_option(mini: Path) -> None:
+    brief = mini / "content" / "briefs" / "harbour.yaml"
+    brief.write_text(brief.read_text().replace("template: brief\n", "template: brief\npaper: letter\n"))
+    proc = run_cli("build", "harbour", "--format", "pdf", "--project", str(mini), cwd=mini)
+    assert proc.returncode == 0, proc.stderr
+    box = PdfBack.open(mini / "output" / "harbour.pdf").reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+
+
+def test_content_markup_is_escaped_in_html_and_pdf(mini: Path) -> None:
+    proc = run_cli("build", "harbour", "--project", str(mini), cwd=mini)
+    assert proc.returncode == 0, proc.stderr
+    html = (mini / "output" / "harbour.html").read_text()
+    assert "<title>Harbour &lt;Trade&gt; &amp; Tin</title>" in html
+    assert "<Trade>" not in html
+    assert PdfBack.open(mini / "output" / "harbour.pdf").reader.metadata.title == "Harbour <Trade> & Tin"
+
+
+def test_cli_without_a_project_says_so(tmp_path: Path) -> None:
+    proc = run_cli("build", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "no content/ folder here" in proc.stderr
+    shutil.rmtree(tmp_path, ignore_errors=True)

@@ -1,0 +1,311 @@
+"""One small project per error code, each with exactly that mistake, checked through the CLI.
+
+The expected position is marked in the YAML with a ``# <-`` comment on the offending line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MINI, run_cli
+
+SOURCES = MINI["content/sources.yaml"]
+CLAIMS = MINI["content/claims.yaml"]
+ACTORS = MINI["content/actors.yaml"]
+
+CASES: dict[str, tuple[str, dict[str, str | None], str]] = {
+    # code: (what, {file: new text}, file where the problem is reported)
+    "BG001": (
+        "YAML syntax",
+        {"content/actors.yaml": ACTORS + "- id: broken\n  name: [unclosed  # <-\n"},
+        "content/actors.yaml",
+    ),
+    "BG002": (
+        "duplicate key",
+        {"content/actors.yaml": ACTORS + "- id: twice\n  name: A\n  name: B  # <-\n"},
+        "content/actors.yaml",
+    ),
+    "BG005": (
+        "python tag",
+        {"content/actors.yaml": ACTORS + "- id: tagged\n  name: !!python/object/apply:os.system [ls]  # <-\n"},
+        "content/actors.yaml",
+    ),
+    "BG008": (
+        "scalar where a record is expected",
+        {"content/minerals.yaml": "- just text  # <-\n"},
+        "content/minerals.yaml",
+    ),
+    "BG101": (
+        "unknown key",
+        {"content/claims.yaml": CLAIMS + "- id: typo\n  kind: gap\n  statment: x  # <-\n  statement: y\n"},
+        "content/claims.yaml",
+    ),
+    "BG102": (
+        "missing required field",
+        {"content/claims.yaml": CLAIMS + "- id: no-statement  # <-\n  kind: gap\n"},
+        "content/claims.yaml",
+    ),
+    "BG103": (
+        "dangling source id",
+        {"content/claims.yaml": CLAIMS.replace("    - ref: ministry\n", "    - ref: ministy  # <-\n")},
+        "content/claims.yaml",
+    ),
+    "BG104": (
+        "wrong type",
+        {"content/actors.yaml": ACTORS + "- id: typed\n  name: [a, b]  # <-\n"},
+        "content/actors.yaml",
+    ),
+    "BG105": (
+        "bad enum value",
+        {"content/claims.yaml": CLAIMS.replace("  kind: judgment\n", "  kind: judgement  # <-\n", 1)},
+        "content/claims.yaml",
+    ),
+    "BG106": (
+        "bad date",
+        {"content/claims.yaml": CLAIMS.replace("  as_of: 2025-06\n", "  as_of: 2025-13-01  # <-\n")},
+        "content/claims.yaml",
+    ),
+    "BG107": (
+        "duplicate id across files",
+        {"content/places.yaml": MINI["content/places.yaml"] + "- id: tin  # <-\n  name: Tin town\n"},
+        "content/places.yaml",
+    ),
+    "BG108": (
+        "id is not a slug",
+        {"content/actors.yaml": ACTORS + "- id: Bad_Id  # <-\n  name: Bad\n"},
+        "content/actors.yaml",
+    ),
+    "BG109": (
+        "id of the wrong collection",
+        {
+            "content/claims.yaml": CLAIMS.replace(
+                "  about: [trade-ministry]\n", "  about:\n    - harbour-report  # <-\n"
+            )
+        },
+        "content/claims.yaml",
+    ),
+    "BG110": (
+        "fact without sources",
+        {"content/claims.yaml": CLAIMS + "- id: unsourced  # <-\n  kind: fact\n  statement: x\n"},
+        "content/claims.yaml",
+    ),
+    "BG111": (
+        "source with neither locator nor quote",
+        {
+            "content/claims.yaml": CLAIMS
+            + (
+                "- id: vague\n  kind: fact\n  statement: x\n  sources:\n"
+                "    - ref: harbour-report  # <-\n      credibility: 2\n"
+            )
+        },
+        "content/claims.yaml",
+    ),
+    "BG112": (
+        "quote not in the archive",
+        {
+            "content/claims.yaml": CLAIMS.replace(
+                "      quote: exports fell by half in 2025\n", "      quote: exports fell by a third in 2025  # <-\n"
+            )
+        },
+        "content/claims.yaml",
+    ),
+    "BG113": (
+        "archive file missing",
+        {
+            "content/archive/harbour.txt": None,
+            "content/sources.yaml": SOURCES.replace(
+                "    archive: archive/harbour.txt\n", "    archive: archive/harbour.txt  # <-\n"
+            ),
+        },
+        "content/sources.yaml",
+    ),
+    "BG114": (
+        "judgment without likelihood",
+        {
+            "content/claims.yaml": CLAIMS.replace("  likelihood: unlikely\n", "").replace(
+                "- id: j-road-late\n", "- id: j-road-late  # <-\n"
+            )
+        },
+        "content/claims.yaml",
+    ),
+    "BG115": (
+        "unknown id in prose, inside a block",
+        {
+            "content/briefs/harbour.yaml": MINI["content/briefs/harbour.yaml"].replace(
+                "      Later, the ministry again [@ministry, para. 4].\n",
+                "      Later, the ministry again [@ministry, para. 4].\n"
+                "      And a typo [@harbor-report, p. 2].  # <-\n",
+            )
+        },
+        "content/briefs/harbour.yaml",
+    ),
+    "BG116": (
+        "citation inside a claim statement",
+        {
+            "content/claims.yaml": CLAIMS.replace(
+                "  statement: The new road is unlikely to open soon.\n",
+                "  statement: The new road is unlikely to open soon [@harbour-report].  # <-\n",
+            )
+        },
+        "content/claims.yaml",
+    ),
+    "BG117": (
+        "unsafe URL scheme",
+        {
+            "content/sources.yaml": SOURCES.replace(
+                "  container-title: Coast Daily\n", "  container-title: Coast Daily\n  URL: javascript:alert(1)  # <-\n"
+            )
+        },
+        "content/sources.yaml",
+    ),
+    "BG118": (
+        "via goes round in a circle",
+        {
+            "content/sources.yaml": SOURCES.replace(
+                "    archive: archive/harbour.txt\n", "    archive: archive/harbour.txt\n    via: ministry  # <-\n"
+            )
+        },
+        "content/sources.yaml",
+    ),
+    "BG119": (
+        "judgment supports itself",
+        {
+            "content/claims.yaml": CLAIMS.replace(
+                "  supports: [road-slow]\n", "  supports: [road-slow, j-road-late]  # <-\n"
+            )
+        },
+        "content/claims.yaml",
+    ),
+}
+
+
+def _marked_line(text: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "# <-" in line:
+            return number
+    raise AssertionError("no '# <-' marker")
+
+
+def _check_json(project: Path, *extra: str) -> tuple[int, list[dict[str, object]], str]:
+    proc = run_cli("check", "--project", str(project), "--format", "json", *extra, cwd=project)
+    assert "Traceback" not in proc.stderr
+    return proc.returncode, json.loads(proc.stdout), proc.stderr
+
+
+def test_mini_project_is_clean(mini: Path) -> None:
+    code, problems, _ = _check_json(mini)
+    assert code == 0, problems
+    assert problems == []
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_each_error_code_at_its_file_and_line(code: str, make_project: Callable[..., Path]) -> None:
+    _what, overrides, where = CASES[code]
+    project = make_project(overrides)
+    exit_code, problems, _ = _check_json(project)
+    assert exit_code == 1
+    marked_file = next(text for name, text in overrides.items() if name == where and text is not None)
+    hits = [p for p in problems if p["code"] == code]
+    assert hits, f"{code} not reported; got {[(p['code'], p['message']) for p in problems]}"
+    assert any(p["file"] == where and p["line"] == _marked_line(marked_file) for p in hits), hits
+    assert all(p["hint"] for p in hits)
+
+
+def test_non_utf8_bytes_are_reported_at_their_position(mini: Path) -> None:
+    path = mini / "content" / "actors.yaml"
+    before = path.read_bytes()
+    path.write_bytes(before + b"- id: latin\n  name: Caf\xe9\n")
+    code, problems, _ = _check_json(mini)
+    assert code == 1
+    hit = next(p for p in problems if p["code"] == "BG003")
+    assert (hit["file"], hit["line"], hit["col"]) == ("content/actors.yaml", before.count(b"\n") + 2, 12)
+
+
+def test_file_over_the_size_limit(mini: Path) -> None:
+    path = mini / "content" / "actors.yaml"
+    path.write_text(ACTORS + "# " + "x" * (8 * 1024 * 1024) + "\n")
+    code, problems, _ = _check_json(mini)
+    assert code == 1
+    assert [p["code"] for p in problems if p["file"] == "content/actors.yaml"] == ["BG004"]
+
+
+def test_alias_bomb_is_refused(mini: Path) -> None:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, 10):
+        prev = f"*a{i - 1}"
+        lines.append(f"a{i}: &a{i} [{', '.join([prev] * 9)}]")
+    (mini / "content" / "minerals.yaml").write_text("\n".join(lines) + "\n")
+    code, problems, _ = _check_json(mini)
+    assert code == 1
+    assert "BG006" in {p["code"] for p in problems}
+
+
+def test_collection_both_file_and_folder(mini: Path) -> None:
+    (mini / "content" / "claims").mkdir()
+    (mini / "content" / "claims" / "more.yaml").write_text("[]\n")
+    code, problems, _ = _check_json(mini)
+    assert code == 1
+    assert any(p["code"] == "BG009" and p["file"].endswith("claims.yaml") for p in problems)
+
+
+def test_unreadable_file(mini: Path) -> None:
+    folder = mini / "content" / "routes"
+    folder.mkdir()
+    (mini / "content" / "routes.yaml").rename(folder / "main.yaml")
+    os.symlink(mini / "nowhere.yaml", folder / "dangling.yaml")
+    code, problems, _ = _check_json(mini)
+    assert code == 1
+    assert any(p["code"] == "BG010" and p["file"].endswith("dangling.yaml") for p in problems)
+
+
+def test_empty_file_is_a_warning(mini: Path) -> None:
+    (mini / "content" / "briefs" / "draft.yaml").write_text("# nothing yet\n")
+    code, problems, _ = _check_json(mini)
+    assert code == 0
+    assert [(p["code"], p["file"]) for p in problems] == [("BG007", "content/briefs/draft.yaml")]
+
+
+@pytest.mark.parametrize(("code", "what"), [("BG201", "source"), ("BG202", "entity")])
+def test_unused_records_warn_and_fail_only_with_strict(code: str, what: str, mini: Path) -> None:
+    extra = "- id: lonely\n  type: book\n  title: Unread\n" if what == "source" else "- id: lonely\n  name: Nobody\n"
+    target = "sources.yaml" if what == "source" else "actors.yaml"
+    path = mini / "content" / target
+    path.write_text(path.read_text() + extra)
+    code_plain, problems, _ = _check_json(mini)
+    assert code_plain == 0
+    assert [p["code"] for p in problems] == [code]
+    assert problems[0]["severity"] == "warning"
+    code_strict, _, _ = _check_json(mini, "--strict")
+    assert code_strict == 1
+
+
+def test_did_you_mean_for_keys_and_ids(make_project: Callable[..., Path]) -> None:
+    project = make_project(
+        {
+            "content/claims.yaml": CLAIMS.replace("    - ref: ministry\n", "    - ref: ministy\n").replace(
+                "  as_of: 2025\n", "  asof: 2025\n"
+            )
+        }
+    )
+    _, problems, _ = _check_json(project)
+    messages = " ".join(str(p["message"]) for p in problems)
+    assert "did you mean 'ministry'?" in messages
+    assert "did you mean 'as_of'?" in messages
+
+
+def test_all_problems_are_reported_at_once(make_project: Callable[..., Path]) -> None:
+    project = make_project(
+        {
+            "content/claims.yaml": CLAIMS.replace("  kind: judgment\n", "  kind: judgement\n", 1).replace(
+                "  as_of: 2025-06\n", "  as_of: June\n"
+            ),
+            "content/actors.yaml": ACTORS + "- id: Bad_Id\n  name: Bad\n",
+        }
+    )
+    _, problems, _ = _check_json(project)
+    assert {"BG105", "BG106", "BG108"} <= {str(p["code"]) for p in problems}

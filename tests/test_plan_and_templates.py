@@ -1,0 +1,168 @@
+"""The citation plan (numbering, forms, grades) and the templates that render it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bench.synth import dense_brief
+from briefgen.check import check_project
+from briefgen.errors import errors_in
+from briefgen.html import render_html
+from briefgen.plan import BriefPlan, plan_brief
+from briefgen.project import Project
+from tests import htmlread
+from tests.conftest import REPO, run_cli
+from tests.pdfread import PdfBack
+
+GOLDEN = REPO / "tests" / "golden"
+
+
+def _plan(root: Path, brief: str = "harbour") -> BriefPlan:
+    base, problems = check_project(Project(root))
+    assert not errors_in(problems), problems
+    return plan_brief(base, base.briefs[brief])
+
+
+def _notes(root: Path, brief: str = "harbour") -> dict[int, str]:
+    project = Project(root)
+    base, _ = check_project(project)
+    html = render_html(plan_brief(base, base.briefs[brief]), base, project)
+    return htmlread.endnotes(htmlread.parse(html))
+
+
+def test_notes_are_numbered_in_reading_order(mini: Path) -> None:
+    plan = _plan(mini)
+    assert [n.number for n in plan.notes] == list(range(1, len(plan.notes) + 1))
+    # summary first, then key judgments, then sections
+    assert [(n.source.id, n.locator) for n in plan.notes][:2] == [
+        ("harbour-report", "para. 1"),
+        ("harbour-report", "para. 3"),
+    ]
+
+
+def test_same_source_and_locator_reuse_one_note(mini: Path) -> None:
+    plan = _plan(mini)
+    keys = [(n.source.id, n.locator) for n in plan.notes]
+    assert len(keys) == len(set(keys))
+    para3 = next(n for n in plan.notes if (n.source.id, n.locator) == ("harbour-report", "para. 3"))
+    # cited for 'road-slow' in the summary, then again for the key judgment
+    assert len(para3.calls) == 2 and para3.calls[0].first and not para3.calls[1].first
+    assert set(para3.claims) == {"road-slow", "j-road-late"}
+
+
+def test_first_note_for_a_source_is_full_later_ones_short(mini: Path) -> None:
+    notes = _notes(mini)
+    assert notes[1] == "“The Harbour Report,” Coast Daily, June 2025, para. 1. [B2]"
+    assert notes[2] == "“The Harbour Report,” para. 3. [B2]"
+
+
+def test_sources_known_via_another_are_reported_as_such(mini: Path) -> None:
+    notes = _notes(mini)
+    via = [t for t in notes.values() if t.startswith("Ministry of Trade")]
+    assert via[0] == "Ministry of Trade, as reported in “The Harbour Report,” para. 2. [C3]"
+    assert all("as reported in" in t for t in via)
+
+
+def test_sources_list_holds_exactly_the_cited_sources(mini: Path, make_project: Callable[..., Path]) -> None:
+    plan = _plan(mini)
+    assert sorted(s.id for s in plan.bibliography) == ["harbour-report", "ministry"]
+    summary = _plan(mini, "harbour-summary")
+    assert [s.id for s in summary.bibliography] == ["harbour-report"]
+
+
+def test_entities_are_named_in_full_once_then_abbreviated(mini: Path) -> None:
+    project = Project(mini)
+    base, _ = check_project(project)
+    html = render_html(_plan(mini), base, project)
+    names = re.findall(r'data-entity="port-authority">([^<]+)<', html)
+    assert names[0] == "Port Authority of the Coast (PAC)"
+    assert set(names[1:]) == {"PAC"}
+
+
+def test_golden_html(mini: Path, regen_golden: bool) -> None:
+    project = Project(mini)
+    base, _ = check_project(project)
+    html = render_html(_plan(mini), base, project)
+    golden = GOLDEN / "harbour.html"
+    if regen_golden:
+        golden.write_text(html, encoding="utf-8")
+    assert golden.exists(), "run pytest --regen-golden to create the golden file"
+    assert html == golden.read_text(encoding="utf-8"), "HTML changed: if intended, run pytest --regen-golden"
+
+
+def test_a_project_template_overrides_the_default_file_by_file(mini: Path) -> None:
+    default = (REPO / "templates" / "partials" / "cite.html.j2").read_text()
+    custom = mini / "templates" / "partials" / "cite.html.j2"
+    custom.parent.mkdir(parents=True)
+    custom.write_text(default.replace('"as reported in "', '"relayed by "'))
+    notes = _notes(mini)
+    assert "Ministry of Trade, relayed by “The Harbour Report,” para. 2. [C3]" in notes.values()
+    assert not [t for t in notes.values() if "as reported in" in t]
+    # the other templates still come from the defaults
+    assert run_cli("build", "--format", "html", "--project", str(mini), cwd=mini).returncode == 0
+    assert "Bottom line up front" in (mini / "output" / "harbour.html").read_text()
+
+
+def test_missing_template_is_reported_at_the_brief(mini: Path) -> None:
+    brief = mini / "content" / "briefs" / "harbour.yaml"
+    brief.write_text(brief.read_text().replace("template: brief", "template: memo"))
+    (mini / "output").mkdir()
+    (mini / "output" / "harbour.html").write_text("previous")
+    proc = run_cli("build", "--project", str(mini), cwd=mini)
+    assert proc.returncode == 1
+    line = next(i for i, t in enumerate(brief.read_text().splitlines(), 1) if t.startswith("template:"))
+    assert f"content/briefs/harbour.yaml:{line}:11: error[BG301]: brief 'harbour': no template 'memo'" in proc.stderr
+    assert (mini / "output" / "harbour.html").read_text() == "previous"
+
+
+@pytest.mark.parametrize(
+    ("source", "code", "line"),
+    [
+        ('{% extends "brief.html.j2" %}\n{% block main %}\n{{ plan.nonsense }}\n{% endblock %}\n', "BG303", 3),
+        ('{% extends "brief.html.j2" %}\n{% block main %}\n{% if %}\n{% endblock %}\n', "BG302", 3),
+    ],
+)
+def test_template_mistakes_name_the_template_file_and_line(mini: Path, source: str, code: str, line: int) -> None:
+    (mini / "templates").mkdir()
+    (mini / "templates" / "memo.html.j2").write_text(source)
+    brief = mini / "content" / "briefs" / "harbour.yaml"
+    brief.write_text(brief.read_text().replace("template: brief", "template: memo"))
+    proc = run_cli("build", "harbour", "--format", "html", "--project", str(mini), cwd=mini)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert re.search(rf"templates/memo\.html\.j2:{line}:\d+: error\[{code}\]", proc.stderr), proc.stderr
+
+
+def test_a_template_cannot_make_the_pdf_read_local_files(mini: Path) -> None:
+    (mini / "templates").mkdir()
+    (mini / "templates" / "leaky.html.j2").write_text(
+        '{% extends "brief.html.j2" %}{% block head_extra %}'
+        '<link rel="attachment" href="file:///etc/passwd"><link rel="stylesheet" href="file:///etc/hostname">'
+        "{% endblock %}"
+    )
+    brief = mini / "content" / "briefs" / "harbour.yaml"
+    brief.write_text(brief.read_text().replace("template: brief", "template: leaky"))
+    proc = run_cli("build", "harbour", "--format", "pdf", "--project", str(mini), cwd=mini)
+    assert proc.returncode == 0, proc.stderr
+    assert "refused to load file:///etc/passwd" in proc.stderr
+    pdf = (mini / "output" / "harbour.pdf").read_bytes()
+    assert b"root:x:0:0" not in pdf and b"/EmbeddedFile" not in pdf
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_every_note_on_its_page_in_a_long_dense_brief(tmp_path: Path, seed: int) -> None:
+    """WeasyPrint 70 moves some notes to the next page in this layout; the build corrects it."""
+    root = dense_brief(tmp_path / "dense", seed=seed)
+    proc = run_cli("build", "brief-000", "--project", str(root), cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    assert "BG405" not in proc.stderr
+    pdf = PdfBack.open(root / "output" / "brief-000.pdf")
+    anchors = pdf.anchor_pages()
+    calls = [k for k in anchors if re.fullmatch(r"call-\d+", k)]
+    assert len(calls) > 100 and len(pdf.reader.pages) > 10
+    misplaced = [c for c in calls if anchors["fn-" + c[5:]] != anchors[c]]
+    assert misplaced == []
