@@ -16,6 +16,7 @@ from briefgen.project import Project
 EXAMPLES = {
     "check": "example: briefgen check --project . --strict",
     "build": "example: briefgen build myanmar-rare-earths --format pdf --out output/",
+    "preview": "example: briefgen preview --port 8000 --open",
 }
 
 
@@ -69,6 +70,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
+def cmd_preview(args: argparse.Namespace) -> int:
+    from briefgen.preview import serve
+
+    return serve(_project(args), args.host, args.port, args.open)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="briefgen",
@@ -101,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="worker processes for PDFs (default 1)")
     p.set_defaults(func=cmd_build)
+
+    p = add("preview", "Serve HTML drafts that rebuild and reload on every save.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    p.add_argument("--open", action="store_true", help="open the index in a web browser")
+    p.set_defaults(func=cmd_preview)
     return parser
 
 

@@ -16,6 +16,8 @@ import jinja2
 from markupsafe import Markup, escape
 
 from briefgen import __version__
+from briefgen.annexes import standard_annexes
+from briefgen.editions import BriefChanges
 from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.markdown import render, render_inline
 from briefgen.model import LIKELIHOOD_BANDS, RELIABILITY, FactBase
@@ -94,6 +96,8 @@ class _Renderer:
         self.calls_macro = env.get_template("partials/calls.html.j2").module.calls  # type: ignore[attr-defined]
         self.note_macro = env.get_template("partials/cite.html.j2").module.note  # type: ignore[attr-defined]
         self.draft = draft
+        #: facts resting on one independent source, flagged in drafts (not in final builds)
+        self.single_source: set[str] = set()
         self.md_env: dict[str, Any] = {
             "render_calls": self.calls,
             "render_claim": self.claim,
@@ -114,10 +118,15 @@ class _Renderer:
             attrs += f' data-sources="{escape(sources)}"'
         if claim.as_of:
             attrs += f' data-as-of="{claim.as_of}"'
-        if self.draft and claim.pos:
-            attrs += f' data-where="{escape(str(claim.pos))}"'
+        if self.draft:  # focusable, so the preview can show where the claim comes from
+            attrs += ' tabindex="0"'
+            if claim.pos:
+                attrs += f' data-where="{escape(str(claim.pos))}"'
         lead = str(escape(meta.get("lead", "")))
-        return f'<span class="claim"{attrs}>{inner}</span>{lead}' + self.calls(meta.get("calls", []))
+        flag = ""
+        if claim.id in self.single_source:
+            flag = '<span class="flag single-source" title="rests on one independent source">single-source</span>'
+        return f'<span class="claim"{attrs}>{inner}</span>{lead}' + self.calls(meta.get("calls", [])) + flag
 
     def mention(self, meta: dict[str, Any]) -> str:
         return f'<span class="entity" data-entity="{escape(meta["id"])}">{escape(meta["text"])}</span>'
@@ -129,8 +138,44 @@ class _Renderer:
         return Markup(render_inline(tokens, self.md_env))
 
 
-def render_html(plan: BriefPlan, base: FactBase, project: Project, *, draft: bool = False) -> str:
-    """The brief as one HTML document (CSS inlined, nothing fetched)."""
+def provenance(plan: BriefPlan) -> dict[str, dict[str, Any]]:
+    """What the preview shows on hovering a claim or note: ids, grades, dates, YAML file:line."""
+    notes_by_claim: dict[str, list[dict[str, str]]] = {}
+    for note in plan.notes:
+        for claim_id in note.claims:
+            notes_by_claim.setdefault(claim_id, []).append(
+                {"source": note.source.id, "grade": note.grade, "locator": note.locator or "", "note": str(note.number)}
+            )
+    out: dict[str, dict[str, Any]] = {}
+    for claim in plan.claims_used:
+        entry: dict[str, Any] = {
+            "kind": claim.kind,
+            "as_of": str(claim.as_of) if claim.as_of else "",
+            "where": str(claim.pos) if claim.pos else "",
+            "sources": notes_by_claim.get(claim.id, []),
+        }
+        if claim.kind == "judgment":
+            entry["likelihood"] = claim.likelihood or ""
+            entry["confidence"] = claim.confidence or ""
+        out[claim.id] = entry
+    return out
+
+
+def render_html(
+    plan: BriefPlan,
+    base: FactBase,
+    project: Project,
+    *,
+    draft: bool = False,
+    draft_tag: str = "",
+    changes: BriefChanges | None = None,
+) -> str:
+    """The brief as one HTML document (CSS inlined, nothing fetched).
+
+    ``draft`` adds the live preview's script and provenance data; ``draft_tag`` names the
+    draft's inputs, so an open page can tell whether it is out of date. ``changes`` adds
+    the annex "What changed since the last edition".
+    """
     env = environment(project.templates)
     name = f"{plan.brief.template}.html.j2"
     try:
@@ -152,6 +197,9 @@ def render_html(plan: BriefPlan, base: FactBase, project: Project, *, draft: boo
         ) from None
     except jinja2.TemplateError as exc:
         raise BriefgenError(template_problem(exc, name)) from None
+    standards = standard_annexes(plan, base, changes)
+    if draft:
+        renderer.single_source = {f.claim.id for f in standards.single_source}
     names = {
         i: getattr(r, "name", i)
         for c in ("actors", "minerals", "places", "routes")
@@ -171,6 +219,9 @@ def render_html(plan: BriefPlan, base: FactBase, project: Project, *, draft: boo
             sources=base.sources,
             bands=LIKELIHOOD_BANDS,
             reliability=RELIABILITY,
+            draft_tag=draft_tag,
+            provenance=provenance(plan) if draft else {},
+            standards=standards,
         )
     except jinja2.TemplateNotFound as exc:
         raise BriefgenError(

@@ -8,6 +8,7 @@ scalars plain Python values. Nothing here knows about briefs; ``validate`` gives
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -283,6 +284,10 @@ def load_yaml_file(path: Path) -> LoadedFile:
             None,
             [Problem(Pos(display), "BG010", f"cannot read file: {exc.strerror}", "check the file's permissions")],
         )
+    return _parse_bytes(path, display, raw)
+
+
+def _parse_bytes(path: Path, display: str, raw: bytes) -> LoadedFile:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -302,3 +307,39 @@ def load_yaml_file(path: Path) -> LoadedFile:
         )
     data, problems = parse_yaml_text(text, display)
     return LoadedFile(path, display, data, problems, text)
+
+
+class ParseCache:
+    """Parsed files kept between builds (the live preview), reused while a file is unchanged.
+
+    A file whose modification time and size are as before is not read again; one that was
+    touched but holds the same bytes is not parsed again.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[Path, tuple[tuple[int, int], str, LoadedFile]] = {}
+        self.parsed = 0  # files parsed since the cache was made (for tests and benchmarks)
+
+    def load(self, path: Path) -> LoadedFile:
+        try:
+            st = path.stat()
+        except OSError:
+            return load_yaml_file(path)
+        stamp = (st.st_mtime_ns, st.st_size)
+        hit = self._entries.get(path)
+        if hit is not None and hit[0] == stamp:
+            return hit[2]
+        if st.st_size > MAX_FILE_BYTES:
+            return load_yaml_file(path)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return load_yaml_file(path)
+        digest = hashlib.sha1(raw).hexdigest()
+        if hit is not None and hit[1] == digest:
+            self._entries[path] = (stamp, digest, hit[2])
+            return hit[2]
+        loaded = _parse_bytes(path, display_path(path), raw)
+        self.parsed += 1
+        self._entries[path] = (stamp, digest, loaded)
+        return loaded

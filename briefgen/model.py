@@ -95,6 +95,8 @@ CSL_TYPES = (
     "webpage",
 )
 ENTITY_COLLECTIONS = ("actors", "minerals", "places", "routes")
+#: Figures a brief section can carry (see briefgen/diagram.py).
+FIGURES = ("routes",)
 
 
 def spec(
@@ -253,6 +255,22 @@ class Source(Record):
     ISBN: str | None = spec("text")
     archive: str | None = spec("text")
     archive_location: str | None = spec("text")
+    # More CSL variables reference managers export (Zotero, Better BibTeX): kept so an
+    # export validates as it is; notes do not print them.
+    translator: list[Name] = spec("names")
+    number: str | None = spec("text", doc="report or document number")
+    section: str | None = spec("text")
+    number_of_pages: str | None = spec("text", key="number-of-pages")
+    version: str | None = spec("text")
+    event_title: str | None = spec("text", key="event-title")
+    event_place: str | None = spec("text", key="event-place")
+    ISSN: str | None = spec("text")
+    PMID: str | None = spec("text")
+    PMCID: str | None = spec("text")
+    call_number: str | None = spec("text", key="call-number")
+    keyword: str | None = spec("text")
+    source: str | None = spec("text", doc="the database the item came from, e.g. a library catalogue")
+    citation_key: str | None = spec("text", key="citation-key", doc="the reference manager's key")
     custom: SourceCustom = spec("record", record=SourceCustom)
 
 
@@ -367,6 +385,7 @@ class Section(Record):
     id: str | None = spec("slug", doc="anchor; made from the heading when absent")
     body: str | None = spec("markdown")
     table: str | None = spec("enum", choices=ENTITY_COLLECTIONS, doc="a table generated from a collection")
+    figure: str | None = spec("enum", choices=FIGURES, doc="a figure drawn from the fact base: routes")
 
 
 @dataclass
@@ -388,6 +407,10 @@ class Brief(Record):
     key_judgments: list[str] = spec("refs", refs=("claims",))
     sections: list[Section] = spec("records", record=Section)
     annexes: list[Section] = spec("records", record=Section)
+    max_age: str | None = spec("text", doc="claims older than this are stale, e.g. 90d, 18m, 5y")
+    standard_annexes: bool = spec(
+        "bool", default=True, doc="add the annexes on likelihood, single-source facts and source grading"
+    )
 
 
 COLLECTIONS: dict[str, type[Record]] = {

@@ -14,8 +14,9 @@ from typing import Any
 
 from markdown_it.token import Token
 
+from briefgen.diagram import RouteDiagram, route_diagram
 from briefgen.markdown import parse, parse_inline, walk_inline
-from briefgen.model import Brief, Claim, FactBase, PartialDate, Record, Section, Source
+from briefgen.model import Brief, Claim, FactBase, PartialDate, Record, Route, Section, Source
 
 
 @dataclass
@@ -74,6 +75,8 @@ class PlannedSection:
     anchor: str
     tokens: list[Token]
     rows: list[Record]
+    figure: RouteDiagram | None = None  # drawn when the section asks for one
+    figure_number: int = 0
 
 
 @dataclass
@@ -89,6 +92,7 @@ class BriefPlan:
     bibliography: list[Source]
     claims_used: list[Claim]
     info_cutoff: PartialDate | None
+    entities: list[str] = field(default_factory=list)  # ids the brief names or is about
 
 
 def slugify(text: str) -> str:
@@ -257,10 +261,25 @@ def plan_brief(base: FactBase, brief: Brief) -> BriefPlan:
     for planned in sections + annexes:
         if planned.section.table:
             planned.rows = planner.rows(planned.section.table)
+    # Figures likewise draw what the whole brief refers to; numbered in reading order.
+    figures = [p for p in sections + annexes if p.section.figure == "routes"]
+    for number, planned in enumerate(figures, start=1):
+        routes = [r for r in planner.rows("routes") if isinstance(r, Route)]
+        planned.figure = route_diagram(routes, base, f"figure-{planned.anchor}")
+        planned.figure_number = number
     # Via chains of bibliography entries: every source that appeared in a note.
     bibliography = sorted((base.sources[s] for s in planner.appeared), key=sort_key)
     dates = [c.as_of for c in planner.claims_used.values() if c.as_of]
     cutoff = max(dates, key=lambda d: d.sort_key) if dates else None
     return BriefPlan(
-        brief, summary, kjs, sections, annexes, planner.notes, bibliography, list(planner.claims_used.values()), cutoff
+        brief,
+        summary,
+        kjs,
+        sections,
+        annexes,
+        planner.notes,
+        bibliography,
+        list(planner.claims_used.values()),
+        cutoff,
+        sorted(planner.mentioned),
     )

@@ -9,6 +9,11 @@ from briefgen.errors import Pos, Problem
 from briefgen.model import COLLECTIONS
 
 
+def collection_suffixes(collection: str) -> tuple[str, ...]:
+    """File endings a collection is read from: YAML, and for sources CSL-JSON too (PyYAML reads JSON)."""
+    return (".yaml", ".yml", ".json") if collection == "sources" else (".yaml", ".yml")
+
+
 @dataclass(frozen=True)
 class Project:
     """A project folder: ``content/``, optional ``templates/``, ``output/``."""
@@ -28,7 +33,7 @@ class Project:
         return self.root / "output"
 
     def collection_files(self) -> tuple[list[tuple[str, Path]], list[Problem]]:
-        """(collection, file) for every YAML file of the fact base, in a stable order."""
+        """(collection, file) for every file of the fact base, in a stable order."""
         found: list[tuple[str, Path]] = []
         problems: list[Problem] = []
         if not self.content.is_dir():
@@ -42,12 +47,11 @@ class Project:
             )
             return found, problems
         for name in COLLECTIONS:
-            files = [self.content / f"{name}{ext}" for ext in (".yaml", ".yml")]
+            exts = collection_suffixes(name)
+            files = [self.content / f"{name}{ext}" for ext in exts]
             single = [f for f in files if f.is_file()]
             folder = self.content / name
-            in_folder = (
-                sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yaml", ".yml")) if folder.is_dir() else []
-            )
+            in_folder = sorted(p for p in folder.glob("*") if p.suffix in exts) if folder.is_dir() else []
             if single and in_folder:
                 problems.append(
                     Problem(

@@ -7,8 +7,11 @@
 
 from __future__ import annotations
 
+import bisect
+import html
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 #: One cited item inside brackets: ``@id`` and an optional locator after a comma.
@@ -17,7 +20,8 @@ CITE_ITEM_RE = re.compile(rf"\s*@(?:\{{({SLUG})\}}|({SLUG}))\s*(?:,\s*([^;\]]*?)
 CITE_RE = re.compile(r"\[(@[^\[\]\n]*)\]")
 CLAIM_RE = re.compile(rf"\[\[\s*({SLUG})\s*\]\]")
 MENTION_RE = re.compile(rf"@(?:\{{({SLUG})\}}|({SLUG}))")
-_CODE_RE = re.compile(r"(`+)(?:.|\n)*?\1")
+_TICKS_RE = re.compile(r"`+")
+_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ def scan_references(text: str) -> list[Reference]:
     This is a light scan for validation; the Markdown plugins in ``markdown.py`` are
     the renderer's parser and follow the same patterns.
     """
-    masked = _CODE_RE.sub(lambda m: " " * len(m.group(0)), text)
+    masked = mask_code(text)
     masked = masked.replace("\\@", "  ").replace("\\[", "  ")
     refs: list[Reference] = []
     taken = [False] * len(masked)
@@ -92,3 +96,189 @@ def scan_references(text: str) -> list[Reference]:
         refs.append(Reference(m.group(1) or m.group(2), "mention", m.start(), m.group(0)))
     refs.sort(key=lambda r: r.offset)
     return refs
+
+
+def mask_code(text: str) -> str:
+    """``text`` with fenced code blocks and code spans blanked out (same length, newlines
+    kept), so nothing inside code is taken for syntax.
+
+    Linear time on purpose: prose is untrusted, and the backtracking regex this replaces
+    took seconds on a few thousand backticks and grew cubically.
+    """
+    chars = list(text)
+
+    def blank(start: int, end: int) -> None:
+        for i in range(start, end):
+            if chars[i] != "\n":
+                chars[i] = " "
+
+    fence = ""
+    fence_start = offset = 0
+    for line in text.split("\n"):
+        m = _FENCE_RE.match(line)
+        if not fence:
+            # A backtick fence's info string may not hold backticks (then it is a code span).
+            if m and not (m.group(1)[0] == "`" and "`" in line[m.end() :]):
+                fence, fence_start = m.group(1), offset
+        elif m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line[m.end() :].strip():
+            blank(fence_start, offset + len(line))
+            fence = ""
+        offset += len(line) + 1
+    if fence:
+        blank(fence_start, len(text))
+    # Code spans: a run of N backticks up to the next run of exactly N.
+    runs = [(m.start(), m.end()) for m in _TICKS_RE.finditer("".join(chars))]
+    by_length: dict[int, list[int]] = {}
+    for index, (start, end) in enumerate(runs):
+        by_length.setdefault(end - start, []).append(index)
+    index = 0
+    while index < len(runs):
+        start, end = runs[index]
+        same = by_length[end - start]
+        after = bisect.bisect_right(same, index)
+        if after < len(same):
+            closer = same[after]
+            blank(start, runs[closer][1])
+            index = closer + 1
+        else:
+            index += 1
+    return "".join(chars)
+
+
+# -- links and images --------------------------------------------------------------------
+
+#: Link schemes prose may use, besides ``#anchors`` in the document; anything else
+#: (javascript:, data:, file:, vbscript:, relative paths...) is refused.
+SAFE_LINK_SCHEMES = ("http", "https", "mailto")
+_UNESCAPE_RE = re.compile(r"\\([!-/:-@\[-`{-~])|&(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+_ESCAPED_RE = re.compile(r"\\[!-/:-@\[-`{-~]")
+_AUTOLINK_RE = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*)>")
+_DEFINITION_RE = re.compile(r"^ {0,3}\[([^\[\]\n]{1,999})\]:[ \t]*(?:\n[ \t]*)?(<[^<>\n]*>|\S+)", re.MULTILINE)
+
+
+def link_allowed(url: str) -> bool:
+    """A link may go to an http(s) address, a mailto: address or an anchor in the
+    document, nothing else. One rule for the check and the renderer."""
+    url = url.strip()
+    if url.startswith("#"):
+        return True
+    try:
+        parts = urlsplit(url)  # strips control characters and tabs as browsers do
+    except ValueError:
+        return False
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        return bool(parts.netloc)
+    return scheme == "mailto"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link or image destination in prose.
+
+    ``kind`` is 'link', 'image', 'autolink' or 'definition' (a reference definition no
+    image uses); ``url`` is what the renderer sees (escapes and entities decoded); ``raw``
+    is the destination as written, on one line, found at ``offset`` in the text.
+    """
+
+    kind: str
+    url: str
+    raw: str
+    offset: int
+
+
+def _unescape(raw: str) -> str:
+    if raw.startswith("<") and raw.endswith(">"):
+        raw = raw[1:-1]
+    return _UNESCAPE_RE.sub(lambda m: m.group(1) or html.unescape(m.group(0)), raw)
+
+
+def _inline_destination(masked: str, start: int) -> tuple[int, int] | None:
+    """Span of an inline link's destination after its ``(``, as CommonMark reads it."""
+    n = len(masked)
+    k = start
+    newlines = 0
+    while k < n and masked[k] in " \t\n":
+        newlines += masked[k] == "\n"
+        k += 1
+    if k >= n or newlines > 1:
+        return None
+    if masked[k] == "<":
+        end = k + 1
+        while end < n and masked[end] not in "<>\n":
+            end += 1
+        return (k, end + 1) if end < n and masked[end] == ">" else None
+    depth = 0
+    end = k
+    while end < n:
+        c = masked[end]
+        if c <= " " or c == "\x7f":
+            break
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        end += 1
+    return (k, end) if end > k else None
+
+
+def _label(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def scan_links(text: str) -> list[Link]:
+    """Every link and image destination in Markdown prose, in order; code is skipped.
+
+    A light scan for validation (no Markdown parser): inline links and images
+    ``[t](url)`` / ``![a](url)``, autolinks ``<scheme:...>``, reference definitions
+    ``[label]: url`` and the images that use them. It errs on the side of reporting: a
+    bracket pair followed by ``(`` counts as a link even where CommonMark would not make one.
+    """
+    masked = mask_code(text)
+    # Escaped punctuation is no syntax; "__" keeps offsets and ends no destination.
+    masked = _ESCAPED_RE.sub("__", masked)
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    n = len(masked)
+    for i, c in enumerate(masked):
+        if c == "[":
+            stack.append(i)
+        elif c == "]" and stack:
+            pairs[stack.pop()] = i
+        elif c == "\n":
+            k = i + 1
+            while k < n and masked[k] in " \t":
+                k += 1
+            if k >= n or masked[k] == "\n":
+                stack.clear()  # a blank line ends the paragraph, and any link text
+    links: list[Link] = []
+    definitions: dict[str, tuple[str, str, int]] = {}
+    definition_spans: set[int] = set()
+    for m in _DEFINITION_RE.finditer(masked):
+        raw = text[m.start(2) : m.end(2)]
+        definitions.setdefault(_label(text[m.start(1) : m.end(1)]), (_unescape(raw), raw, m.start(2)))
+        definition_spans.add(m.start(0) + m.group(0).index("["))
+    image_labels: set[str] = set()
+    for opener, closer in sorted(pairs.items()):
+        if opener in definition_spans:
+            continue
+        image = opener > 0 and masked[opener - 1] == "!"
+        following = masked[closer + 1 : closer + 2]
+        if following == "(":
+            span = _inline_destination(masked, closer + 2)
+            if span is not None:
+                raw = text[span[0] : span[1]]
+                links.append(Link("image" if image else "link", _unescape(raw), raw, span[0]))
+        elif image:
+            label = text[opener + 1 : closer]
+            if following == "[" and closer + 1 in pairs and pairs[closer + 1] > closer + 2:
+                label = text[closer + 2 : pairs[closer + 1]]
+            image_labels.add(_label(label))
+    for label, (url, raw, offset) in definitions.items():
+        links.append(Link("image" if label in image_labels else "definition", url, raw, offset))
+    for m in _AUTOLINK_RE.finditer(masked):
+        links.append(Link("autolink", _unescape(text[m.start(1) : m.end(1)]), text[m.start(1) : m.end(1)], m.start(1)))
+    links.sort(key=lambda link: link.offset)
+    return links

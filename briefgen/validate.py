@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from briefgen import quotes
+from briefgen import quotes, standards
 from briefgen.errors import Pos, Problem
-from briefgen.load import LoadedFile, YList, YMap, load_yaml_file
+from briefgen.load import LoadedFile, ParseCache, YList, YMap, load_yaml_file
 from briefgen.model import (
     COLLECTIONS,
     ENTITY_COLLECTIONS,
@@ -323,15 +323,18 @@ def _line_offsets(text: str, value_pos: Pos, file_text: str, token: str, nth: in
     return value_pos
 
 
-def validate_project(project: Project) -> tuple[FactBase, list[Problem]]:
-    """Load and check everything under ``project.content``; the base and every problem."""
+def validate_project(project: Project, cache: ParseCache | None = None) -> tuple[FactBase, list[Problem]]:
+    """Load and check everything under ``project.content``; the base and every problem.
+
+    With a ``cache`` (the live preview keeps one), unchanged files are not parsed again.
+    """
     checker = _Checker(project)
     base = FactBase()
     files, problems = project.collection_files()
     checker.problems.extend(problems)
     id_home: dict[str, tuple[str, Pos]] = {}
     for collection, path in files:
-        loaded = load_yaml_file(path)
+        loaded = cache.load(path) if cache is not None else load_yaml_file(path)
         checker.files[loaded.display] = loaded
         checker.problems.extend(loaded.problems)
         if any(p.severity == "error" for p in loaded.problems):
@@ -380,6 +383,7 @@ def validate_project(project: Project) -> tuple[FactBase, list[Problem]]:
     _check_prose(checker, base, id_home)
     _check_sources(checker, base)
     _check_usage(checker, base)
+    checker.problems.extend(standards.check_standards(project, base, {k: f.text for k, f in checker.files.items()}))
     return base, checker.problems
 
 

@@ -1,0 +1,642 @@
+"""The route diagram: places and routes from the fact base, laid out as an inline SVG.
+
+A schematic, not a map: the fact base holds coordinates only where a source gives them,
+so nothing here uses or invents any. Places are boxes; each route is an arrow from its
+``from`` through its ``via`` places to its ``to``, styled by ``status`` and labelled with
+the commodities it carries. The layout is layered left to right (origins on the left,
+destinations on the right) and depends only on the data and its order, so two builds
+draw the same picture.
+
+Every string from content is escaped; the SVG loads nothing (no fonts, images or links),
+so it is the same in the browser and in WeasyPrint's PDF.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+
+from briefgen.model import FactBase, Route
+
+#: How each status is drawn: colour, dash pattern (empty: solid), line width.
+#: Dash patterns differ as well as colours, so the figure reads in grey print.
+STYLES: dict[str, tuple[str, str, float]] = {
+    "operational": ("#12365f", "", 2.4),
+    "proposed": ("#12365f", "8 5", 2.0),
+    "disrupted": ("#b35900", "12 4 3 4", 2.4),
+    "closed": ("#9b1c1c", "2 4", 2.2),
+    "": ("#5a6270", "", 1.6),
+}
+STATUS_WORDS = {
+    "operational": "operational",
+    "proposed": "proposed",
+    "disrupted": "disrupted",
+    "closed": "closed",
+    "": "status not stated",
+}
+MODE_WORDS = {
+    "road": "by road",
+    "rail": "by rail",
+    "river": "by river",
+    "sea": "by sea",
+    "air": "by air",
+    "pipeline": "by pipeline",
+    "mixed": "by mixed modes",
+}
+FONT = "Libertinus Sans, Source Sans 3, DejaVu Sans, Helvetica Neue, Arial, sans-serif"
+NODE_FONT, WITHIN_FONT, LABEL_FONT, SUB_FONT = 13.0, 10.5, 11.5, 10.5
+NODE_WRAP, LABEL_WRAP = 128.0, 150.0
+PAD_X, PAD_Y, LINE = 10.0, 7.0, 1.25
+ARROW = 9.0
+
+# Advance widths of DejaVu Sans (the widest of the fonts the figure asks for) in ems, so
+# the estimated width of a label is never less than its drawn width.
+_NARROW = dict.fromkeys("ijl.,:;'’‘|!I ", 0.32)
+_NARROW.update(dict.fromkeys("ft()[]-", 0.40))
+_NARROW.update({"r": 0.42, "s": 0.53, "c": 0.56, "z": 0.53, "m": 0.98, "w": 0.82, "W": 1.0, "M": 0.87, "–": 0.5})
+_NARROW.update({"—": 1.0, "·": 0.32})
+
+
+def text_width(text: str, size: float) -> float:
+    """Estimated width of ``text`` at ``size`` (generous, never short)."""
+    total = 0.0
+    for ch in text:
+        if ch in _NARROW:
+            total += _NARROW[ch]
+        elif ch.isupper():
+            total += 0.74
+        else:
+            total += 0.64
+    return total * size
+
+
+def wrap(text: str, size: float, limit: float) -> list[str]:
+    """Greedy word wrap to ``limit`` width; a word longer than the limit stands alone."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and text_width(lines[-1] + " " + word, size) <= limit:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def and_list(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+@dataclass
+class Node:
+    """A place in the diagram (or, when ``dummy``, a bend of a long arrow)."""
+
+    key: str
+    lines: list[str] = field(default_factory=list)
+    within: str = ""
+    dummy: bool = False
+    layer: int = 0
+    x: float = 0.0
+    y: float = 0.0
+    w: float = 0.0
+    h: float = 0.0
+
+
+@dataclass
+class Arrow:
+    """One route drawn: its path, arrowhead, labels and style."""
+
+    route: Route
+    status: str
+    path: str
+    head: list[tuple[float, float]]
+    label: list[str]
+    sub: str
+    label_x: float
+    label_y: float
+    side: int  # -1: labels all above the line (upper of parallel arrows), 1: all below, 0: astride
+    span: float = 0.0  # horizontal extent: a route's labels go on its widest arrow
+
+
+@dataclass
+class _Chain:
+    """One segment of a route as node keys (bends included), its place among parallels."""
+
+    keys: list[str]
+    route: Route
+    index: int
+    count: int
+    last: bool
+
+
+@dataclass
+class RouteDiagram:
+    """A laid-out route diagram and its words."""
+
+    ident: str
+    nodes: list[Node]
+    arrows: list[Arrow]
+    width: float
+    height: float
+    legend: list[tuple[str, float, float]]  # (status, x, y)
+    title: str
+    words: list[str]  # one sentence per route: the text alternative
+
+    @property
+    def description(self) -> str:
+        return " ".join(self.words)
+
+    def svg(self) -> Markup:
+        return render_svg(self)
+
+
+def describe(route: Route, base: FactBase) -> str:
+    """A route in words, from its fields alone."""
+
+    def name(ident: str | None) -> str:
+        place = base.places.get(ident or "")
+        return place.name if place else "an unstated place"
+
+    parts = [route.name + ":"]
+    if route.mode:
+        parts.append(MODE_WORDS.get(route.mode, f"by {route.mode}"))
+    parts.append(f"from {name(route.from_)} to {name(route.to)}")
+    if route.via:
+        parts[-1] += " via " + and_list([name(v) for v in route.via])
+    text = " ".join(parts)
+    goods = [base.minerals[c].name if c in base.minerals else c for c in route.commodities]
+    text += ", carrying " + and_list(goods) if goods else ", commodities not stated"
+    text += "; " + STATUS_WORDS[route.status or ""]
+    if not _stops(route):
+        text += " (its places are not recorded, so it is not drawn)"
+    return text + "."
+
+
+def _stops(route: Route) -> list[str]:
+    """The places a route passes, in order, without repeats in a row; [] when undrawable."""
+    stops = [s for s in (route.from_, *route.via, route.to) if s]
+    out: list[str] = []
+    for s in stops:
+        if not out or out[-1] != s:
+            out.append(s)
+    return out if len(out) >= 2 else []
+
+
+def route_diagram(routes: list[Route], base: FactBase, ident: str = "routes") -> RouteDiagram:
+    """Lay out ``routes`` (in the order given) between the places they connect."""
+    return _Layout(routes, base, ident).run()
+
+
+class _Layout:
+    def __init__(self, routes: list[Route], base: FactBase, ident: str):
+        self.routes = routes
+        self.base = base
+        self.ident = ident
+        self.nodes: dict[str, Node] = {}
+        self.edges: list[tuple[str, str, Route, bool]] = []  # place segments in route order; last?
+
+    # -- graph -------------------------------------------------------------------------
+    def place_node(self, ident: str) -> Node:
+        node = self.nodes.get(ident)
+        if node is None:
+            place = self.base.places.get(ident)
+            name = place.name if place else ident
+            within = ""
+            if place and place.within and place.within in self.base.places:
+                within = "in " + self.base.places[place.within].name
+            node = Node(ident, wrap(name, NODE_FONT, NODE_WRAP), within)
+            node.w = max(text_width(line, NODE_FONT) for line in node.lines) + 2 * PAD_X
+            if within:
+                node.w = max(node.w, text_width(within, WITHIN_FONT) + 2 * PAD_X)
+            node.h = len(node.lines) * NODE_FONT * LINE + (WITHIN_FONT * LINE if within else 0) + 2 * PAD_Y
+            self.nodes[ident] = node
+        return node
+
+    def run(self) -> RouteDiagram:
+        for route in self.routes:
+            stops = _stops(route)
+            for n, (a, b) in enumerate(itertools.pairwise(stops), start=2):
+                self.place_node(a)
+                self.place_node(b)
+                self.edges.append((a, b, route, n == len(stops)))
+        self.assign_layers()
+        chains = self.add_dummies()
+        order = self.order_layers()
+        arrows = self.place(order, chains)
+        return self.finish(arrows)
+
+    def assign_layers(self) -> None:
+        """Longest path from the origins; a back edge (a cycle) is ignored for layering."""
+        succ: dict[str, list[str]] = {k: [] for k in self.nodes}
+        for a, b, *_ in self.edges:
+            if b not in succ[a]:
+                succ[a].append(b)
+        # Depth-first search in data order finds the back edges deterministically.
+        state: dict[str, int] = {}
+        forward: dict[str, list[str]] = {k: [] for k in self.nodes}
+
+        def visit(start: str) -> None:
+            stack = [(start, iter(succ[start]))]
+            state[start] = 1
+            while stack:
+                node, it = stack[-1]
+                nxt = next(it, None)
+                if nxt is None:
+                    state[node] = 2
+                    stack.pop()
+                elif state.get(nxt) == 1:
+                    continue  # back edge
+                else:
+                    forward[node].append(nxt)
+                    if nxt not in state:
+                        state[nxt] = 1
+                        stack.append((nxt, iter(succ[nxt])))
+
+        for key in self.nodes:
+            if key not in state:
+                visit(key)
+        indegree = {k: 0 for k in self.nodes}
+        for targets in forward.values():
+            for t in targets:
+                indegree[t] += 1
+        layer = dict.fromkeys(self.nodes, 0)
+        ready = [k for k in self.nodes if indegree[k] == 0]
+        while ready:
+            cur = ready.pop(0)
+            for t in forward[cur]:
+                layer[t] = max(layer[t], layer[cur] + 1)
+                indegree[t] -= 1
+                if indegree[t] == 0:
+                    ready.append(t)
+        last = max(layer.values(), default=0)
+        for key, place in self.nodes.items():
+            # Destinations line up on the right, so "where it ends up" reads as one column.
+            place.layer = last if not forward[key] and any(key in f for f in forward.values()) else layer[key]
+
+    def add_dummies(self) -> list[_Chain]:
+        """Each segment as a chain of keys, one per layer crossed; parallel index and count."""
+        chains: list[_Chain] = []
+        groups: dict[tuple[str, str], int] = {}
+        for a, b, *_ in self.edges:
+            pair = (min(a, b), max(a, b))
+            groups[pair] = groups.get(pair, 0) + 1
+        seen: dict[tuple[str, str], int] = {}
+        for n, (a, b, route, last) in enumerate(self.edges):
+            pair = (min(a, b), max(a, b))
+            index = seen.get(pair, 0)
+            seen[pair] = index + 1
+            la, lb = self.nodes[a].layer, self.nodes[b].layer
+            step = 1 if lb > la else -1
+            chain = [a]
+            for k, lay in enumerate(range(la + step, lb, step)):
+                key = f"~{n}-{k}"
+                self.nodes[key] = Node(key, dummy=True, layer=lay)
+                chain.append(key)
+            chain.append(b)
+            chains.append(_Chain(chain, route, index, groups[pair], last))
+        self.chains = chains
+        return chains
+
+    def order_layers(self) -> list[list[str]]:
+        """Order each layer to keep arrows from crossing (barycentre sweeps, best kept)."""
+        count = max(n.layer for n in self.nodes.values()) + 1 if self.nodes else 0
+        layers: list[list[str]] = [[] for _ in range(count)]
+        for key, node in self.nodes.items():
+            layers[node.layer].append(key)
+        links: list[tuple[str, str]] = []
+        for item in self.chains:
+            for a, b in itertools.pairwise(item.keys):
+                links.append((a, b) if self.nodes[a].layer < self.nodes[b].layer else (b, a))
+        preds: dict[str, list[str]] = {k: [] for k in self.nodes}
+        succs: dict[str, list[str]] = {k: [] for k in self.nodes}
+        for a, b in links:
+            preds[b].append(a)
+            succs[a].append(b)
+
+        def crossings(order: list[list[str]]) -> int:
+            pos = {k: i for layer in order for i, k in enumerate(layer)}
+            total = 0
+            for i, (a, b) in enumerate(links):
+                for c, d in links[i + 1 :]:
+                    if self.nodes[a].layer == self.nodes[c].layer and (pos[a] - pos[c]) * (pos[b] - pos[d]) < 0:
+                        total += 1
+            return total
+
+        def barycentre(layer: list[str], ref: list[str], neigh: dict[str, list[str]]) -> list[str]:
+            where = {k: n for n, k in enumerate(ref)}
+
+            def key(k: str) -> tuple[float, int]:
+                near = [where[m] for m in neigh[k] if m in where]
+                return (sum(near) / len(near) if near else float(layer.index(k)), layer.index(k))
+
+            return sorted(layer, key=key)
+
+        best = [list(layer) for layer in layers]
+        best_score = crossings(best)
+        current = [list(layer) for layer in layers]
+        for sweep in range(8):
+            if sweep % 2 == 0:
+                for i in range(1, count):
+                    current[i] = barycentre(current[i], current[i - 1], preds)
+            else:
+                for i in range(count - 2, -1, -1):
+                    current[i] = barycentre(current[i], current[i + 1], succs)
+            score = crossings(current)
+            if score < best_score:
+                best, best_score = [list(layer) for layer in current], score
+        self.preds, self.succs = preds, succs
+        return best
+
+    # -- geometry ----------------------------------------------------------------------
+    def label_of(self, route: Route) -> tuple[list[str], str]:
+        goods = [self.base.minerals[c].name if c in self.base.minerals else c for c in route.commodities]
+        label = wrap(", ".join(goods), LABEL_FONT, LABEL_WRAP) if goods else []
+        sub = " · ".join(x for x in (route.mode or "", STATUS_WORDS[route.status or ""]) if x)
+        return label, sub
+
+    def place(self, order: list[list[str]], chains: list[_Chain]) -> list[Arrow]:
+        labels = {id(c.route): self.label_of(c.route) for c in chains}
+        widths = [_label_width(lab, sub) for lab, sub in labels.values()]
+        label_w = max(widths, default=0.0)
+        label_h = max([len(lab) * LABEL_FONT * LINE for lab, _ in labels.values()] + [0.0])
+        gap = max(120.0, label_w + 72)  # room for S-bends at both ends of a level run
+        stack = label_h + SUB_FONT * LINE + 14  # one arrow's labels, with room around them
+        most = max((c.count for c in chains), default=1)
+        # Two parallel arrows put their labels on their outer sides, so their lanes can be
+        # close; with three or more the middle ones carry labels between lanes.
+        lane = 16.0 if most <= 2 else stack
+        node_h = max((n.h for n in self.nodes.values()), default=0.0)
+        spread = 2 * stack + lane if most == 2 else stack + lane * (most - 1)
+        pitch = max(node_h, spread) + 26
+        # Columns: each as wide as its widest box, the gap fitting the widest label.
+        x, prev_w = 0.0, None
+        for layer in order:
+            width = max((self.nodes[k].w for k in layer), default=0.0)
+            x += width / 2 if prev_w is None else prev_w / 2 + gap + width / 2
+            for k in layer:
+                self.nodes[k].x = x
+            prev_w = width
+        for layer in order:
+            for i, k in enumerate(layer):
+                self.nodes[k].y = i * pitch
+        # Straighten: pull each node towards its neighbours, keeping the order and spacing.
+        for _ in range(3):
+            for layer in order[1:]:
+                self.align(layer, self.preds, pitch)
+            for layer in reversed(order[:-1]):
+                self.align(layer, self.succs, pitch)
+        arrows = [
+            self.arrow(c.keys, c.route, c.index - (c.count - 1) / 2, lane, labels[id(c.route)], c.last) for c in chains
+        ]
+        # A route through ``via`` places is several arrows: label only its widest one.
+        widest: dict[int, Arrow] = {}
+        for a in arrows:
+            best = widest.get(id(a.route))
+            if best is None or a.span > best.span + 0.5:
+                widest[id(a.route)] = a
+        for a in arrows:
+            if widest[id(a.route)] is not a:
+                a.label, a.sub = [], ""
+        return arrows
+
+    def align(self, layer: list[str], neigh: dict[str, list[str]], pitch: float) -> None:
+        desired = []
+        for k in layer:
+            near = [self.nodes[m].y for m in neigh[k]]
+            desired.append(sum(near) / len(near) if near else self.nodes[k].y)
+        ys: list[float] = []
+        for want in desired:
+            ys.append(want if not ys else max(want, ys[-1] + pitch))
+        # Pushing nodes apart moved them down; shifting the whole layer back keeps the spacing.
+        shift = sum(d - y for d, y in zip(desired, ys, strict=True)) / len(ys) if ys else 0.0
+        for k, y in zip(layer, ys, strict=True):
+            self.nodes[k].y = y + shift
+
+    def arrow(
+        self, chain: list[str], route: Route, offset: float, lane: float, label: tuple[list[str], str], last: bool
+    ) -> Arrow:
+        """One segment's arrow; ``offset`` (0 unless parallel to another) moves it to its own lane."""
+        nodes = [self.nodes[k] for k in chain]
+        rightward = nodes[-1].x >= nodes[0].x
+        sign = 1 if rightward else -1
+        first, end = nodes[0], nodes[-1]
+        points = [(first.x + sign * first.w / 2, first.y + offset * min(8.0, first.h / 4))]
+        for n in nodes[1:-1]:
+            points.append((n.x, n.y + offset * lane))
+        end_pt = (end.x - sign * end.w / 2, end.y + offset * min(8.0, end.h / 4))
+        if len(nodes) == 2 and (offset or abs(end_pt[1] - points[0][1]) > 0.5):
+            # A level run in the middle (its own lane when parallel) carries the labels
+            # clear of the line, with short S-bends at either end.
+            x0, y0 = points[0]
+            x1, y1 = end_pt
+            bend = min(36.0, abs(x1 - x0) / 4) * sign
+            y_lane = (first.y + end.y) / 2 + offset * lane
+            points += [(x0 + bend, y_lane), (x1 - bend, y_lane)]
+        points.append(end_pt)
+        # Cubic pieces with horizontal tangents: level pieces are straight, others S-bends.
+        pieces = []
+        for (x0, y0), (x1, y1) in itertools.pairwise(points):
+            dx = (x1 - x0) / 2
+            pieces.append(((x0, y0), (x0 + dx, y0), (x1 - dx, y1), (x1, y1)))
+        # Shorten the last piece so the line stops where the arrowhead begins. Only a route's
+        # last arrow has a head; the others end at the edge of the ``via`` place they reach.
+        (p0, c1, c2, p3) = pieces[-1]
+        ux, uy = p3[0] - c2[0], p3[1] - c2[1]
+        norm = math.hypot(ux, uy) or 1.0
+        ux, uy = ux / norm, uy / norm
+        tip = p3
+        base_pt = (tip[0] - ux * ARROW, tip[1] - uy * ARROW)
+        pieces[-1] = (p0, c1, (c2[0] - ux * ARROW, c2[1] - uy * ARROW), base_pt)
+        head = [
+            tip,
+            (base_pt[0] - uy * ARROW * 0.5, base_pt[1] + ux * ARROW * 0.5),
+            (base_pt[0] + uy * ARROW * 0.5, base_pt[1] - ux * ARROW * 0.5),
+        ]
+        if not last:
+            pieces[-1] = (p0, c1, c2, p3)
+            head = []
+        d = f"M{_n(pieces[0][0][0])} {_n(pieces[0][0][1])}"
+        for _, c1, c2, p3 in pieces:
+            d += f" C{_n(c1[0])} {_n(c1[1])} {_n(c2[0])} {_n(c2[1])} {_n(p3[0])} {_n(p3[1])}"
+        # Labels sit at the middle of a level arrow, else on its widest level piece.
+        if all(abs(y - points[0][1]) < 0.5 for _, y in points):
+            mx, my = (points[0][0] + points[-1][0]) / 2, points[0][1]
+        else:
+
+            def rank(i: int) -> tuple[bool, float, int]:
+                (x0, y0), _, _, (x1, y1) = pieces[i]
+                return (abs(y1 - y0) < 0.5, abs(x1 - x0), -i)
+
+            q0, q1, q2, q3 = pieces[max(range(len(pieces)), key=rank)]
+            mx = (q0[0] + 3 * q1[0] + 3 * q2[0] + q3[0]) / 8
+            my = (q0[1] + 3 * q1[1] + 3 * q2[1] + q3[1]) / 8
+        span = abs(points[-1][0] - points[0][0])
+        side = 0 if offset == 0 or (abs(offset) < 1 and lane > 16) else (1 if offset > 0 else -1)
+        return Arrow(route, route.status or "", d, head, label[0], label[1], mx, my, side, span)
+
+    def finish(self, arrows: list[Arrow]) -> RouteDiagram:
+        real = [n for n in self.nodes.values() if not n.dummy]
+        xs: list[float] = []
+        ys: list[float] = []
+        for n in real:
+            xs += [n.x - n.w / 2, n.x + n.w / 2]
+            ys += [n.y - n.h / 2, n.y + n.h / 2]
+        for a in arrows:
+            if not a.label and not a.sub:
+                continue
+            w = _label_width(a.label, a.sub) / 2
+            above, below = _label_extent(a)
+            xs += [a.label_x - w, a.label_x + w]
+            ys += [a.label_y - above, a.label_y + below]
+        for a in arrows:
+            for px, py in a.head:
+                xs.append(px)
+                ys.append(py)
+        words = [describe(r, self.base) for r in self.routes]
+        if not xs:
+            return RouteDiagram(self.ident, [], [], 0, 0, [], "Routes in this brief", words)
+        margin = 12.0
+        dx, dy = margin - min(xs), margin - min(ys)
+        for n in self.nodes.values():
+            n.x += dx
+            n.y += dy
+        for a in arrows:
+            a.path = _shift_path(a.path, dx, dy)
+            a.head = [(x + dx, y + dy) for x, y in a.head]
+            a.label_x += dx
+            a.label_y += dy
+        width = max(xs) - min(xs) + 2 * margin
+        height = max(ys) - min(ys) + 2 * margin
+        # Legend: one sample per status drawn, in a row (wrapping when the figure is narrow).
+        legend: list[tuple[str, float, float]] = []
+        statuses = [s for s in STYLES if any(a.status == s for a in arrows)]
+        lx, ly = margin, height + 6
+        for s in statuses:
+            item_w = 34 + 6 + text_width(STATUS_WORDS[s], SUB_FONT) + 22
+            if lx > margin and lx + item_w > width - margin:
+                lx, ly = margin, ly + SUB_FONT * 1.8
+            legend.append((s, lx, ly))
+            lx += item_w
+        if legend:
+            width = max(width, max(x for _, x, _ in legend) + 80)
+            height = ly + SUB_FONT * 1.8 + margin / 2
+        return RouteDiagram(
+            self.ident, real, arrows, round(width, 1), round(height, 1), legend, "Routes in this brief", words
+        )
+
+
+def _label_width(label: list[str], sub: str) -> float:
+    return max([text_width(t, LABEL_FONT) for t in label] + [text_width(sub, SUB_FONT)])
+
+
+def _label_extent(a: Arrow) -> tuple[float, float]:
+    """How far a route's labels reach above and below its label point."""
+    lab = len(a.label) * LABEL_FONT * LINE
+    sub = SUB_FONT * LINE
+    if a.side > 0:
+        return 0.0, 6 + lab + sub + 2
+    if a.side < 0:
+        return 6 + lab + sub + 2, 0.0
+    return 6 + lab, 4 + sub
+
+
+def _n(value: float) -> str:
+    """A coordinate, short and stable."""
+    text = f"{value:.1f}"
+    return "0" if text == "-0.0" else text.rstrip("0").rstrip(".")
+
+
+def _shift_path(d: str, dx: float, dy: float) -> str:
+    out = []
+    for part in d.split(" C"):
+        cmd = "M" if part.startswith("M") else ""
+        nums = [float(v) for v in part.lstrip("M").split()]
+        moved = [_n(v + (dx if i % 2 == 0 else dy)) for i, v in enumerate(nums)]
+        out.append(cmd + " ".join(moved))
+    return " C".join(out)
+
+
+def render_svg(diagram: RouteDiagram) -> Markup:
+    """The diagram as one ``<svg>`` element (inline, self-contained, escaped)."""
+    e = escape
+    ident = e(diagram.ident)
+    w, h = _n(diagram.width), _n(diagram.height)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="route-diagram" viewBox="0 0 {w} {h}" '
+        f'width="{w}" height="{h}" role="img" aria-labelledby="{ident}-title {ident}-desc" '
+        f'font-family="{FONT}">',
+        f'<title id="{ident}-title">{e(diagram.title)}</title>',
+        f'<desc id="{ident}-desc">{e(diagram.description)}</desc>',
+    ]
+    for a in diagram.arrows:
+        colour, dash, width = STYLES.get(a.status, STYLES[""])
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        rid = e(a.route.id)
+        out.append(f'<g class="route status-{e(a.status or "unknown")}" data-route="{rid}">')
+        out.append(
+            f'<path d="{a.path}" fill="none" stroke="{colour}" stroke-width="{width}"{dash_attr} '
+            'stroke-linecap="round"/>'
+        )
+        if a.head:
+            pts = " ".join(f"{_n(x)},{_n(y)}" for x, y in a.head)
+            out.append(f'<polygon points="{pts}" fill="{colour}"/>')
+        lines = [(t, LABEL_FONT, "#1b1f24", "") for t in a.label]
+        if a.side and a.sub:
+            lines.append((a.sub, SUB_FONT, colour, "italic"))
+        if a.side > 0:
+            y = a.label_y + 6 + LABEL_FONT
+        else:
+            y = a.label_y - 6 - 2 - sum(size * LINE for _, size, _, _ in lines[1:])
+        for text, size, fill, style in lines:
+            style_attr = f' font-style="{style}"' if style else ""
+            out.append(
+                f'<text x="{_n(a.label_x)}" y="{_n(y)}" font-size="{size}" fill="{fill}" '
+                f'text-anchor="middle"{style_attr}>{e(text)}</text>'
+            )
+            y += size * LINE
+        if a.sub and not a.side:
+            out.append(
+                f'<text x="{_n(a.label_x)}" y="{_n(a.label_y + 4 + SUB_FONT)}" font-size="{SUB_FONT}" '
+                f'fill="{colour}" font-style="italic" text-anchor="middle">{e(a.sub)}</text>'
+            )
+        out.append("</g>")
+    for n in diagram.nodes:
+        x0, y0 = n.x - n.w / 2, n.y - n.h / 2
+        out.append(f'<g class="place" data-place="{e(n.key)}">')
+        out.append(
+            f'<rect x="{_n(x0)}" y="{_n(y0)}" width="{_n(n.w)}" height="{_n(n.h)}" rx="4" '
+            'fill="#eef2f7" stroke="#7d8695" stroke-width="1"/>'
+        )
+        y = y0 + PAD_Y + NODE_FONT * 0.95
+        for line in n.lines:
+            out.append(
+                f'<text x="{_n(n.x)}" y="{_n(y)}" font-size="{NODE_FONT}" font-weight="bold" fill="#1b1f24" '
+                f'text-anchor="middle">{e(line)}</text>'
+            )
+            y += NODE_FONT * LINE
+        if n.within:
+            y += WITHIN_FONT * LINE - NODE_FONT * LINE + 1
+            out.append(
+                f'<text x="{_n(n.x)}" y="{_n(y)}" font-size="{WITHIN_FONT}" fill="#5a6270" '
+                f'text-anchor="middle">{e(n.within)}</text>'
+            )
+        out.append("</g>")
+    for status, x, y in diagram.legend:
+        colour, dash, width = STYLES[status]
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        out.append(f'<g class="legend status-{e(status or "unknown")}">')
+        out.append(
+            f'<line x1="{_n(x)}" y1="{_n(y)}" x2="{_n(x + 34)}" y2="{_n(y)}" stroke="{colour}" '
+            f'stroke-width="{width}"{dash_attr}/>'
+        )
+        out.append(
+            f'<text x="{_n(x + 40)}" y="{_n(y + SUB_FONT * 0.35)}" font-size="{SUB_FONT}" fill="#1b1f24">'
+            f"{e(STATUS_WORDS[status])}</text>"
+        )
+        out.append("</g>")
+    out.append("</svg>")
+    return Markup("\n".join(out))

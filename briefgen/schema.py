@@ -1,0 +1,188 @@
+"""JSON Schema for every collection, generated from the field rules in ``model``.
+
+Editors that speak yaml-language-server (VS Code's YAML extension, Neovim, Helix...) read
+the ``# yaml-language-server: $schema=...`` line at the top of a content file and then
+complete keys, show each field's doc and flag mistakes while typing. The schemas are made
+from the same dataclass metadata the validator reads, so they cannot disagree with
+``briefgen check`` about which keys exist or which values are allowed.
+
+The schema is deliberately a little looser than ``check`` where the checker needs the
+whole fact base (does a referenced id exist? is a quote in the archive?), and never
+stricter: content that ``check`` accepts never shows a red squiggle.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from briefgen.model import COLLECTIONS, SLUG_RE, Name, Record, yaml_fields
+
+#: Draft 7: the newest draft yaml-language-server and most editors understand fully.
+DRAFT = "http://json-schema.org/draft-07/schema#"
+SCHEMA_FOLDER = "schemas"
+#: The validator accepts a date as YYYY, YYYY-MM or YYYY-MM-DD (see validate.parse_date).
+DATE_PATTERN = r"^\s*\d{4}(-\d{1,2}(-\d{1,2})?)?\s*$"
+#: validate.SAFE_URL_SCHEMES, case-insensitively (JSON Schema regexes have no flags).
+URL_PATTERN = r"^\s*([Hh][Tt][Tt][Pp][Ss]?|[Mm][Aa][Ii][Ll][Tt][Oo]):"
+_TEXT: dict[str, Any] = {"type": ["string", "number"]}
+
+
+def schema_filename(collection: str) -> str:
+    """``claims`` -> ``claims.schema.json``."""
+    return f"{collection}.schema.json"
+
+
+def _slug() -> dict[str, Any]:
+    return {"type": "string", "pattern": SLUG_RE.pattern}
+
+
+def _one_or_many(item: dict[str, Any]) -> dict[str, Any]:
+    # The validator reads a single value where a list is expected as a list of one.
+    return {"anyOf": [{"type": "array", "items": item}, item]}
+
+
+def _date() -> dict[str, Any]:
+    parts = {"type": "array", "minItems": 1, "maxItems": 3, "items": {"type": ["integer", "string"]}}
+    nested = {"type": "array", "minItems": 1, "maxItems": 1, "items": parts}
+    return {
+        "anyOf": [
+            {"type": "string", "pattern": DATE_PATTERN},
+            {"type": "integer", "minimum": 1, "maximum": 9999},
+            {
+                "type": "object",
+                "properties": {"date-parts": {"anyOf": [nested, parts]}},
+                "required": ["date-parts"],
+                "additionalProperties": False,
+            },
+        ]
+    }
+
+
+class _Builder:
+    """Builds one collection's schema, nested records going to ``definitions``."""
+
+    def __init__(self) -> None:
+        self.definitions: dict[str, Any] = {}
+
+    def ref(self, cls: type[Record]) -> dict[str, Any]:
+        name = cls.__name__
+        if name not in self.definitions:
+            self.definitions[name] = {}  # reserve first: records may nest themselves
+            self.definitions[name] = self.record(cls)
+        return {"$ref": f"#/definitions/{name}"}
+
+    def record(self, cls: type[Record]) -> dict[str, Any]:
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for key, f in yaml_fields(cls):
+            meta = f.metadata
+            value, about = self.field(meta)
+            prop: dict[str, Any] = {}
+            if meta["doc"] or about:
+                prop["description"] = meta["doc"] or about
+            if meta["required"]:
+                required.append(key)
+                prop.update(value)
+            else:
+                # The validator treats an empty value (``key:`` alone) as absent.
+                prop.update(_nullable(value))
+            if isinstance(f.default, str):
+                prop["default"] = f.default
+            properties[key] = prop
+        out: dict[str, Any] = {"type": "object"}
+        doc = (cls.__doc__ or "").strip().splitlines()
+        if doc:
+            out["description"] = doc[0]
+        out["properties"] = properties
+        if required:
+            out["required"] = required
+        out["additionalProperties"] = False
+        return out
+
+    def field(self, meta: Any) -> tuple[dict[str, Any], str]:
+        """The schema of a field's value, and what to say about it when it has no doc."""
+        kind = meta["kind"]
+        if kind in ("text", "markdown"):
+            return dict(_TEXT), "Markdown" if kind == "markdown" else ""
+        if kind == "url":
+            return {"type": "string", "pattern": URL_PATTERN}, "an http, https or mailto URL"
+        if kind == "bool":
+            return {"type": "boolean"}, ""
+        if kind == "int":
+            return {"type": "integer"}, ""
+        if kind == "slug":
+            return _slug(), "id: lowercase letters, digits and single hyphens"
+        what = "id of a " + " or ".join(r[:-1] for r in meta["refs"])
+        if kind == "ref":
+            return _slug(), what
+        if kind == "refs":
+            return _one_or_many(_slug()), "list of ids, each of a " + " or ".join(r[:-1] for r in meta["refs"])
+        if kind == "texts":
+            return _one_or_many(dict(_TEXT)), "list of texts"
+        if kind == "enum":
+            return {"enum": list(meta["choices"])}, "one of: " + ", ".join(str(c) for c in meta["choices"])
+        if kind == "date":
+            return _date(), "date: YYYY, YYYY-MM or YYYY-MM-DD"
+        if kind == "names":
+            return _one_or_many({"anyOf": [{"type": "string"}, self.ref(Name)]}), "list of names"
+        if kind == "record":
+            return self.ref(meta["record"]), ""
+        if kind == "records":
+            return _one_or_many(self.ref(meta["record"])), ""
+        if kind == "coords":
+            return {
+                "type": "array",
+                "minItems": 2,
+                "maxItems": 2,
+                "items": [
+                    {"type": "number", "minimum": -90, "maximum": 90, "description": "latitude"},
+                    {"type": "number", "minimum": -180, "maximum": 180, "description": "longitude"},
+                ],
+            }, "[latitude, longitude]"
+        # A new field kind must be described here, or editors would silently accept anything.
+        raise AssertionError(f"no JSON Schema for field kind {kind!r}")
+
+
+def _nullable(value: dict[str, Any]) -> dict[str, Any]:
+    """``value`` or null (an empty ``key:``), written the way editors complete best."""
+    if set(value) == {"enum"}:
+        return {"enum": [*value["enum"], None]}
+    if set(value) == {"anyOf"}:
+        return {"anyOf": [*value["anyOf"], {"type": "null"}]}
+    if "type" in value and "$ref" not in value:
+        types = value["type"] if isinstance(value["type"], list) else [value["type"]]
+        return {**value, "type": [*types, "null"]}
+    return {"anyOf": [value, {"type": "null"}]}
+
+
+def collection_schema(collection: str) -> dict[str, Any]:
+    """The JSON Schema of one collection's file: a list of records, or one record."""
+    cls = COLLECTIONS[collection]
+    builder = _Builder()
+    record = builder.ref(cls)
+    singular = collection[:-1]
+    return {
+        "$schema": DRAFT,
+        "$id": f"https://briefgen.invalid/schemas/{schema_filename(collection)}",
+        "title": f"briefgen {collection}",
+        "description": f"A briefgen {collection} file: a list of {collection}, or one {singular}. "
+        "Generated from briefgen's content model by 'briefgen schema'; do not edit.",
+        "anyOf": [{"type": "array", "items": record}, record],
+        "definitions": builder.definitions,
+    }
+
+
+def all_schemas() -> dict[str, str]:
+    """File name -> JSON text for every collection, exactly as ``briefgen schema`` writes them."""
+    return {
+        schema_filename(c): json.dumps(collection_schema(c), indent=2, ensure_ascii=False) + "\n" for c in COLLECTIONS
+    }
+
+
+def modeline(collection: str, content_file: Path, schema_dir: Path) -> str:
+    """The ``# yaml-language-server: $schema=...`` line for a content file, path relative."""
+    rel = os.path.relpath(schema_dir / schema_filename(collection), content_file.parent)
+    return f"# yaml-language-server: $schema={Path(rel).as_posix()}"

@@ -1,0 +1,518 @@
+"""Analytic standards (ICD 203, the Admiralty code) enforced on a checked fact base.
+
+Pure functions: the fact base and the briefs in, :class:`Problem` s out. Facts are kept
+apart from judgments (no estimative words in a fact; a judgment says exactly its own
+likelihood term and keeps confidence out of that sentence; one ICD 203 row per brief),
+confidence is capped by the evidence, stale claims are found per brief, and nothing may
+rest on a retracted source or a deprecated or superseded claim. No Markdown or Jinja here:
+the validator calls :func:`check_standards` and stays fast.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from briefgen.config import Config, Duration, duration_problem, first_day, last_day, load_config, parse_duration
+from briefgen.errors import Pos, Problem
+from briefgen.impact import (
+    FileTexts,
+    Impact,
+    Use,
+    brief_parts,
+    brief_uses,
+    impact_of,
+    supporters,
+    via_chain,
+    word_pos,
+)
+from briefgen.model import LIKELIHOODS, Brief, Claim, FactBase
+from briefgen.project import Project
+from briefgen.syntax import scan_references
+
+#: ICD 203's two rows of likelihood terms, from the least likely to the most. The first
+#: row is the one the ``likelihood`` field uses. "remote" counts only as "remote chance"
+#: (or possibility...), so that "a remote region" is not an estimate.
+ROW_1 = LIKELIHOODS
+ROW_2 = (
+    "remote",
+    "highly improbable",
+    "improbable",
+    "roughly even odds",
+    "probable",
+    "highly probable",
+    "nearly certain",
+)
+_ROW_1_FORMS = {**{t: t for t in ROW_1}, "almost certainly": "almost certain"}
+_ROW_2_FORMS = {
+    **{t: t for t in ROW_2 if t != "remote"},
+    "improbably": "improbable",
+    "probably": "probable",
+    "highly probably": "highly probable",
+    "nearly certainly": "nearly certain",
+}
+_REMOTE = r"remote(?:ly)?(?=\s+(?:chances?|possib\w+|probab\w+|likel\w+|prospects?)\b)"
+#: Words that hedge a statement; the month May is not one (only lower-case "may" counts).
+HEDGES = ("may", "might", "could", "possibly", "perhaps", "presumably", "conceivably")
+
+
+def _alternation(terms: list[str]) -> str:
+    # Longest first, so "very unlikely" wins over "unlikely" and "likely".
+    return "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in sorted(terms, key=len, reverse=True))
+
+
+_TERM_RE = re.compile(
+    rf"\b(?:{_alternation([*_ROW_1_FORMS, *_ROW_2_FORMS])}|{_REMOTE})\b",
+    re.IGNORECASE,
+)
+_HEDGE_RE = re.compile(rf"\b(?:{'|'.join(h for h in HEDGES if h != 'may')}|(?-i:may))\b", re.IGNORECASE)
+#: "military might" is a noun, not a hedge.
+_MIGHT_NOUN_RE = re.compile(
+    r"(?:military|economic|naval|financial|industrial|political|its|their|his|her|our|whose|full|’s|'s)\s+$",
+    re.IGNORECASE,
+)
+_CONFIDENCE_RE = re.compile(
+    r"\b(?:(?:high|moderate|medium|low)(?:\s+|-))?confiden(?:ce|t|tly)\b",
+    re.IGNORECASE,
+)
+_QUOTED_RE = re.compile(r"“[^”]*”|\"[^\"\n]*\"")
+_SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)")
+
+
+@dataclass(frozen=True)
+class Term:
+    """A likelihood term found in prose: its ICD 203 row (1 or 2), canonical form, place."""
+
+    row: int
+    term: str
+    text: str  # as written
+    start: int
+
+
+def canonical(text: str) -> tuple[int, str] | None:
+    """(row, canonical term) for a likelihood expression as written, or None."""
+    key = re.sub(r"\s+", " ", text.lower())
+    if key in _ROW_1_FORMS:
+        return 1, _ROW_1_FORMS[key]
+    if key in _ROW_2_FORMS:
+        return 2, _ROW_2_FORMS[key]
+    if key.startswith("remote"):
+        return 2, "remote"
+    return None
+
+
+def masked(text: str) -> str:
+    """``text`` with quotations, code and project syntax blanked out (same length).
+
+    Words inside quotation marks are the source's, not the analyst's: a fact may quote a
+    source that says "may". Ids (``@unlikely-pass``) are not words of the prose either.
+    """
+    chars = list(text)
+
+    def blank(start: int, end: int) -> None:
+        for i in range(start, min(end, len(chars))):
+            if chars[i] != "\n":
+                chars[i] = " "
+
+    for m in _QUOTED_RE.finditer(text):
+        blank(m.start(), m.end())
+    for m in re.finditer(r"(`+)(?:.|\n)*?\1", text):
+        blank(m.start(), m.end())
+    for ref in scan_references(text):
+        blank(ref.offset, ref.offset + len(ref.token))
+    return "".join(chars)
+
+
+def likelihood_terms(text: str) -> list[Term]:
+    """Every ICD 203 likelihood term in ``text`` (outside quotations and ids)."""
+    found = []
+    for m in _TERM_RE.finditer(masked(text)):
+        row_term = canonical(m.group(0))
+        if row_term:
+            found.append(Term(row_term[0], row_term[1], text[m.start() : m.end()], m.start()))
+    return found
+
+
+def estimative_words(text: str) -> list[tuple[str, int]]:
+    """(word as written, offset) of every likelihood term and hedge in ``text``."""
+    plain = masked(text)
+    found = [(t.text, t.start) for t in likelihood_terms(text)]
+    for m in _HEDGE_RE.finditer(plain):
+        if m.group(0).lower() == "might" and _MIGHT_NOUN_RE.search(plain[: m.start()]):
+            continue
+        found.append((m.group(0), m.start()))
+    return sorted(found, key=lambda f: f[1])
+
+
+def _pos_in(text: str, start: int, value_pos: Pos, texts: FileTexts) -> Pos:
+    """File position of the word starting at ``start`` in a prose value."""
+    word = re.split(r"\s", text[start:], maxsplit=1)[0]
+    return word_pos(texts[value_pos.file], value_pos, word, text[:start].count(word))
+
+
+def _sentence(text: str, offset: int) -> tuple[int, int]:
+    """(start, end) of the sentence holding ``offset``."""
+    start = 0
+    for m in _SENTENCE_END_RE.finditer(text):
+        if m.end() <= offset:
+            start = m.end()
+        else:
+            return start, m.end()
+    return start, len(text)
+
+
+# -- claims used by a brief (the plan's rule, without Markdown) ------------------------------
+
+
+def claims_used_by(base: FactBase, brief: Brief) -> list[str]:
+    """The claims a brief uses, in reading order, as its citation plan counts them: claims
+    cited or placed in its prose, its key judgments, and the supports of a judgment that
+    cites nothing itself (its notes cite those)."""
+    used: dict[str, None] = {}
+
+    def use(claim_id: str) -> None:
+        claim = base.claims.get(claim_id)
+        if claim is None or claim_id in used:
+            return
+        used[claim_id] = None
+        if not claim.sources:
+            for support in claim.supports:
+                use(support)
+
+    parts = list(brief_parts(brief))
+    for ref in scan_references(parts[0][1] or ""):
+        if ref.how != "mention":
+            use(ref.ref)
+    for claim_id in brief.key_judgments:
+        use(claim_id)
+    for _name, text, _pos in parts[1:]:
+        for ref in scan_references(text or ""):
+            if ref.how != "mention":
+                use(ref.ref)
+    return list(used)
+
+
+# -- grading and corroboration ---------------------------------------------------------------
+
+
+def independent_sources(base: FactBase, claim: Claim) -> list[str]:
+    """The publications a claim's sources reach us through (sources ``via`` one count once)."""
+    roots: dict[str, None] = {}
+    for cite in claim.sources:
+        if cite.ref in base.sources:
+            roots[via_chain(base, cite.ref)[-1]] = None
+    return list(roots)
+
+
+def is_single_source(base: FactBase, claim: Claim) -> bool:
+    """A fact resting on one independent source."""
+    return claim.kind == "fact" and len(independent_sources(base, claim)) == 1
+
+
+def evidence(base: FactBase, claim: Claim) -> list[tuple[str, str, int | None]]:
+    """(cited source, reliability of its weakest link, credibility) for every citation a
+    judgment rests on: its own and, through ``supports``, those of the claims under it."""
+    out: list[tuple[str, str, int | None]] = []
+    seen: set[str] = set()
+    stack = [claim.id]
+    while stack:
+        current = base.claims.get(stack.pop())
+        if current is None or current.id in seen:
+            continue
+        seen.add(current.id)
+        for cite in current.sources:
+            if cite.ref not in base.sources:
+                continue
+            # A report is no more reliable than the publication relaying it.
+            grades = [base.sources[s].custom.reliability or "F" for s in via_chain(base, cite.ref)]
+            out.append((cite.ref, max(grades), cite.credibility))
+        stack.extend(current.supports)
+    return out
+
+
+def strong_independent_sources(base: FactBase, claim: Claim) -> list[str]:
+    """Independent sources behind a judgment with a citation graded A/B and 1/2."""
+    roots: dict[str, None] = {}
+    for source, reliability, credibility in evidence(base, claim):
+        if reliability in ("A", "B") and credibility in (1, 2):
+            roots[via_chain(base, source)[-1]] = None
+    return list(roots)
+
+
+# -- the checks ------------------------------------------------------------------------------
+
+
+def check_standards(project: Project, base: FactBase, texts: Mapping[str, str]) -> list[Problem]:
+    """Every analytic-standards problem of a fact base (``texts``: YAML file texts by path)."""
+    files = FileTexts(texts)
+    config, problems = load_config(project)
+    problems.extend(_check_facts(base, files))
+    problems.extend(_check_judgments(base, files))
+    problems.extend(_check_confidence(base))
+    uses = {brief.id: brief_uses(brief, files) for brief in base.briefs.values()}
+    used = {brief.id: claims_used_by(base, brief) for brief in base.briefs.values()}
+    for brief in base.briefs.values():
+        problems.extend(_check_rows(base, brief, used[brief.id], files))
+        problems.extend(_check_staleness(base, brief, used[brief.id], config, files))
+    problems.extend(_check_withdrawn(base, files, [u for b in uses.values() for u in b]))
+    return problems
+
+
+def _check_facts(base: FactBase, files: FileTexts) -> Iterator[Problem]:
+    """BG203: a fact states what is, without estimating."""
+    for claim in base.claims.values():
+        if claim.kind != "fact" or not claim.statement:
+            continue
+        where = claim.where("statement")
+        for word, start in estimative_words(claim.statement):
+            yield Problem(
+                _pos_in(claim.statement, start, where, files),
+                "BG203",
+                f"fact '{claim.id}' uses the estimative word '{word}'",
+                "state only what the source reports (quote its own words if it hedges), "
+                "or make the claim a judgment with likelihood and confidence",
+                "warning",
+            )
+
+
+def _check_judgments(base: FactBase, files: FileTexts) -> Iterator[Problem]:
+    """BG204, BG205: a judgment says exactly its likelihood, and no confidence beside it."""
+    for claim in base.claims.values():
+        if claim.kind != "judgment" or not claim.statement or not claim.likelihood:
+            continue
+        where = claim.where("statement")
+        terms = likelihood_terms(claim.statement)
+        own = [t for t in terms if t.row == 1 and t.term == claim.likelihood]
+        if not own:
+            yield Problem(
+                where,
+                "BG204",
+                f"judgment '{claim.id}' has likelihood '{claim.likelihood}', but its statement does not say "
+                f"'{claim.likelihood}'",
+                f"word the statement with '{claim.likelihood}' (e.g. 'X is {claim.likelihood} to ...'), "
+                "or change the likelihood",
+                "warning",
+            )
+        for term in terms:
+            if term in own:
+                continue
+            yield Problem(
+                _pos_in(claim.statement, term.start, where, files),
+                "BG204",
+                f"judgment '{claim.id}' has likelihood '{claim.likelihood}', but its statement says '{term.text}'",
+                f"use exactly its own term, '{claim.likelihood}', or change the likelihood",
+                "warning",
+            )
+        plain = masked(claim.statement)
+        spans = {_sentence(plain, t.start) for t in own}
+        for m in _CONFIDENCE_RE.finditer(plain):
+            if any(start <= m.start() < end for start, end in spans):
+                yield Problem(
+                    _pos_in(claim.statement, m.start(), where, files),
+                    "BG205",
+                    f"judgment '{claim.id}' states its confidence ('{m.group(0)}') in the same sentence as its "
+                    f"likelihood ('{claim.likelihood}')",
+                    "keep the likelihood in the statement and the confidence in 'confidence:' "
+                    "(the brief shows it as a badge)",
+                    "warning",
+                )
+
+
+def _check_confidence(base: FactBase) -> Iterator[Problem]:
+    """BG207: high confidence needs two independent sources graded A/B with credibility 1/2."""
+    for claim in base.claims.values():
+        if claim.kind != "judgment" or claim.confidence != "high":
+            continue
+        strong = strong_independent_sources(base, claim)
+        if len(strong) >= 2:
+            continue
+        found = f"only '{strong[0]}'" if strong else "none"
+        yield Problem(
+            claim.where("confidence"),
+            "BG207",
+            f"judgment '{claim.id}' is held with high confidence, but the evidence allows at most moderate: "
+            f"high needs two independent sources graded A or B with credibility 1 or 2, found {found}",
+            "lower confidence to moderate, or add a second independent source (sources reported via the same "
+            "publication count as one)",
+            "warning",
+        )
+
+
+def _check_rows(base: FactBase, brief: Brief, used: list[str], files: FileTexts) -> Iterator[Problem]:
+    """BG206: one brief speaks one ICD 203 row, over its prose and the claims it uses."""
+    found: list[tuple[Term, Pos, str]] = []  # term, position, text it stands in
+    judgments = 0
+    texts: list[tuple[str, Pos]] = []
+    for claim_id in used:
+        claim = base.claims[claim_id]
+        judgments += claim.kind == "judgment" and bool(claim.likelihood)
+        texts.append((claim.statement or "", claim.where("statement")))
+    texts.extend((text or "", pos) for _name, text, pos in brief_parts(brief))
+    for text, pos in texts:
+        found.extend((term, pos, text) for term in likelihood_terms(text))
+    rows = {1: [f for f in found if f[0].row == 1], 2: [f for f in found if f[0].row == 2]}
+    if not rows[1] and not judgments or not rows[2]:
+        return
+    # The likelihood field is always first-row, so a brief with judgments speaks row 1.
+    main = 1 if judgments or len(rows[1]) >= len(rows[2]) else 2
+    other = 2 if main == 1 else 1
+    example = f"'{rows[main][0][0].text}'" if rows[main] else "the likelihood of its judgments"
+    for term, pos, text in rows[other]:
+        yield Problem(
+            _pos_in(text, term.start, pos, files),
+            "BG206",
+            f"brief '{brief.id}' mixes the two ICD 203 rows: '{term.text}' (row {other}) beside {example} (row {main})",
+            "use the terms of one row throughout the brief: "
+            + ", ".join(ROW_1 if main == 1 else ROW_2)
+            + (" (the row of the likelihood field)" if main == 1 else ""),
+            "warning",
+        )
+
+
+def _check_staleness(
+    base: FactBase, brief: Brief, used: list[str], config: Config, files: FileTexts
+) -> Iterator[Problem]:
+    """BG208, BG209: claims older than the brief's (or the project's) max_age, and the
+    judgments resting on them."""
+    max_age: Duration | None = config.max_age
+    origin = "briefgen.yaml"
+    if brief.max_age:
+        max_age = parse_duration(brief.max_age)
+        origin = "the brief"
+        if max_age is None:
+            yield duration_problem(brief.where("max_age"), f"'max_age' of brief '{brief.id}'", brief.max_age)
+            return
+    if max_age is None or brief.date is None:
+        return
+    on = first_day(brief.date)
+
+    def stale(claim: Claim) -> bool:
+        return claim.as_of is not None and max_age.after(last_day(claim.as_of)) < on
+
+    for claim_id in used:
+        claim = base.claims[claim_id]
+        if stale(claim):
+            assert claim.as_of is not None
+            yield Problem(
+                claim.where("as_of"),
+                "BG208",
+                f"claim '{claim.id}' is stale in brief '{brief.id}': as of {claim.as_of.human()}, more than "
+                f"{max_age.human()} (max_age {max_age}, from {origin}) before the brief's date, {brief.date.human()}",
+                "update the claim with newer information and its as_of, or raise max_age",
+                "warning",
+            )
+    # A judgment is stale when anything it rests on is, however indirectly.
+    memo: dict[str, str | None] = {}
+
+    def stale_root(claim_id: str, trail: frozenset[str] = frozenset()) -> str | None:
+        """The stale claim under ``claim_id`` (itself excluded), or None."""
+        if claim_id in memo:
+            return memo[claim_id]
+        claim = base.claims.get(claim_id)
+        result = None
+        for support in claim.supports if claim else []:
+            other = base.claims.get(support)
+            if other is None or support in trail:
+                continue
+            if stale(other):
+                result = support
+            else:
+                result = stale_root(support, trail | {claim_id})
+            if result:
+                break
+        memo[claim_id] = result
+        return result
+
+    for claim_id in used:
+        claim = base.claims[claim_id]
+        if claim.kind != "judgment":
+            continue
+        for support in claim.supports:
+            other = base.claims.get(support)
+            if other is None:
+                continue
+            root = support if stale(other) else stale_root(support, frozenset({claim_id}))
+            if root is None:
+                continue
+            where = claim.where("supports")
+            through = "" if root == support else f", which rests on stale claim '{root}'"
+            yield Problem(
+                word_pos(files[where.file], where, support, 0),
+                "BG209",
+                f"judgment '{claim.id}' is stale in brief '{brief.id}': it rests on '{support}'{through} "
+                f"(older than max_age {max_age})",
+                "update the claims it rests on, or review the judgment and its supports",
+                "warning",
+            )
+
+
+def _withdrawn_claim(claim: Claim) -> bool:
+    return claim.status in ("deprecated", "superseded") or bool(claim.superseded_by)
+
+
+def _claim_state(claim: Claim) -> str:
+    if claim.status == "deprecated":
+        return "deprecated"
+    return "superseded" + (f" by '{claim.superseded_by}'" if claim.superseded_by else "")
+
+
+def _check_withdrawn(base: FactBase, files: FileTexts, uses: list[Use]) -> Iterator[Problem]:
+    """BG210, BG211: nothing current may rest on a retracted source or a withdrawn claim;
+    every brief and section still depending on one is listed."""
+    retracted = [s.id for s in base.sources.values() if s.custom.retracted]
+    withdrawn = [c.id for c in base.claims.values() if _withdrawn_claim(c)]
+    if not retracted and not withdrawn:
+        return
+    for source_id in retracted:
+        impact = impact_of(base, source_id, files, uses)
+        hint = f"cite another source, or mark the claim 'status: deprecated'; 'briefgen impact {source_id}' lists all"
+        for claim_id in impact.claims:
+            claim = base.claims[claim_id]
+            if _withdrawn_claim(claim):
+                continue
+            for cite in claim.sources:
+                chain = via_chain(base, cite.ref)
+                if source_id not in chain:
+                    continue
+                how = "" if cite.ref == source_id else f" '{cite.ref}', known only through it,"
+                yield Problem(
+                    cite.where("ref"),
+                    "BG210",
+                    f"claim '{claim_id}' cites{how} retracted source '{source_id}'",
+                    hint,
+                )
+        yield from _brief_dependents(impact, f"retracted source '{source_id}'", "BG210", hint)
+    for claim_id in withdrawn:
+        claim = base.claims[claim_id]
+        state = _claim_state(claim)
+        hint = (
+            f"use '{claim.superseded_by}' instead" if claim.superseded_by else "remove the reference or replace the claim"
+        ) + f"; 'briefgen impact {claim_id}' lists all"
+        for other_id in supporters(base).get(claim_id, []):
+            other = base.claims[other_id]
+            if _withdrawn_claim(other):
+                continue
+            where = other.where("supports")
+            yield Problem(
+                word_pos(files[where.file], where, claim_id, 0),
+                "BG211",
+                f"judgment '{other_id}' rests on {state.split(' ')[0]} claim '{claim_id}'",
+                hint,
+            )
+        impact = impact_of(base, claim_id, files, uses)
+        yield from _brief_dependents(impact, f"{state.split(' by ')[0]} claim '{claim_id}'", "BG211", hint)
+
+
+def _brief_dependents(impact: Impact, what: str, code: str, hint: str) -> Iterator[Problem]:
+    """One error per brief part that still depends on a withdrawn record, at its first use."""
+    for (brief, part), part_uses in impact.parts().items():
+        first = part_uses[0]
+        routes = list(dict.fromkeys(impact.through[u] for u in part_uses))
+        shown = "; ".join(routes[:3]) + (f"; and {len(routes) - 3} more" if len(routes) > 3 else "")
+        yield Problem(
+            first.pos,
+            code,
+            f"brief '{brief}', {part}: depends on {what} ({shown})",
+            hint,
+        )

@@ -1,0 +1,258 @@
+"""The live preview, driven in a real headless Chromium (Debian's, installed by .ci/run)."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import REPO
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+FULL = "myanmar-rare-earths"
+
+
+@dataclass
+class Server:
+    url: str
+    proc: subprocess.Popen[str]
+    root: Path
+    log: list[str]
+
+    def get(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        parts = urlsplit(self.url)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        conn.request("GET", path)  # the raw path, unnormalised, as an attacker would send it
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        return response.status, dict(response.getheaders()), body
+
+    def state(self) -> dict[str, object]:
+        import json
+
+        return json.loads(self.get("/_preview/state")[2])
+
+    def wait_for(self, predicate: object, timeout: float = 15) -> dict[str, object]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = self.state()
+            if predicate(state):  # type: ignore[operator]
+                return state
+            time.sleep(0.05)
+        raise AssertionError(f"preview state never matched; last: {state}")
+
+
+@pytest.fixture
+def server(example_copy: Path) -> Iterator[Server]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "briefgen", "preview", "--project", str(example_copy), "--port", "0"],
+        cwd=example_copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    url = proc.stdout.readline().strip()
+    assert url.startswith("http://127.0.0.1:"), url
+    log: list[str] = []
+    threading.Thread(target=lambda: log.extend(iter(proc.stderr.readline, "")), daemon=True).start()  # type: ignore[union-attr]
+    yield Server(url, proc, example_copy, log)
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "browser tests need Debian's chromium (apt-get install chromium; .ci/run does)"
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def _claim_file(root: Path, claim: str) -> tuple[Path, int]:
+    for path in sorted((root / "content" / "claims").glob("*.yaml")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines, start=1):
+            if line == f"- id: {claim}":
+                return path, number
+    raise AssertionError(claim)
+
+
+def _save(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def test_saving_a_claim_updates_the_open_page_and_keeps_its_place(server: Server, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 1100, "height": 800})  # type: ignore[attr-defined]
+    page.goto(server.url + f"{FULL}.html")
+    page.wait_for_selector("#bg-status")
+    page.evaluate("window.scrollTo(0, 1500)")
+    page.wait_for_timeout(100)
+    before = page.evaluate("window.scrollY")
+    path, _ = _claim_file(server.root, "bhamo-strategic")  # placed in the full brief only
+    text = path.read_text(encoding="utf-8")
+    old = "is a strategically important city on"
+    assert old in text
+    _save(path, text.replace(old, "is a strategically important city (edited in the test) on"))
+    page.wait_for_function("document.body.innerText.includes('edited in the test')", timeout=15_000)
+    assert abs(page.evaluate("window.scrollY") - before) < 5
+    state = server.state()
+    assert state["rebuilt"] == [FULL]  # the summary does not use that claim: left alone
+    page.close()
+
+
+def test_a_broken_save_shows_the_problems_and_the_next_good_save_clears_them(server: Server, browser: object) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(server.url + f"{FULL}.html")
+    page.wait_for_selector("#bg-status")
+    path, line = _claim_file(server.root, "kia-seized-chipwe-pangwa")
+    good = path.read_text(encoding="utf-8")
+    lines = good.splitlines(keepends=True)
+    lines.insert(line, "  about: [kia, unclosed\n")  # a second 'about' that never closes its bracket
+    _save(path, "".join(lines))
+    overlay = page.locator("#bg-overlay")
+    overlay.wait_for(state="visible", timeout=15_000)
+    rel = path.relative_to(server.root).as_posix()
+    assert re.search(rf"{re.escape(rel)}:{line + 1}:\d+", overlay.inner_text())
+    assert "error[BG001]" in overlay.inner_text()
+    assert "unclosed" in page.locator("#bg-overlay pre .bad").inner_text()  # the offending YAML line
+    # the server kept running and kept the last good draft
+    status, _, body = server.get(f"/{FULL}.html")
+    assert status == 200 and b"Chipwe-Pangwa" in body
+    assert any("BG001" in row for row in server.log)  # problems print in the terminal too
+    _save(path, good)
+    overlay.wait_for(state="hidden", timeout=15_000)
+    page.close()
+
+
+def test_provenance_shows_on_hover_and_focus(server: Server, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 1100, "height": 900})  # type: ignore[attr-defined]
+    page.goto(server.url + f"{FULL}.html")
+    claim = page.locator("span.claim[data-claim='kia-seized-chipwe-pangwa']").first
+    claim.hover()
+    tip = page.locator("#bg-tip")
+    tip.wait_for(state="visible")
+    text = tip.inner_text()
+    path, line = _claim_file(server.root, "kia-seized-chipwe-pangwa")
+    assert "kia-seized-chipwe-pangwa" in text
+    assert "diplomat-myanmar-minerals-deal [B" in text  # its source with the grade
+    assert f"{path.relative_to(server.root).as_posix()}:{line}" in text  # where it lives
+    page.mouse.move(0, 0)
+    tip.wait_for(state="hidden")
+    page.locator("a.fn-call").first.focus()
+    tip.wait_for(state="visible")
+    page.close()
+
+
+def test_final_builds_carry_no_draft_chrome(server: Server) -> None:
+    _, _, draft = server.get(f"/{FULL}.html")
+    assert b"EventSource" in draft and b"data-where=" in draft
+    out = server.root / "built"
+    proc = subprocess.run([sys.executable, "-m", "briefgen", "build", "--format", "html", "--out", str(out)],
+                          cwd=server.root, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    final = (out / f"{FULL}.html").read_bytes()
+    assert b"EventSource" not in final and b"data-where=" not in final and b"bg-overlay" not in final
+
+
+def test_index_lists_the_briefs_and_pdfs_are_built_once_per_change(server: Server) -> None:
+    status, _, body = server.get("/")
+    assert status == 200
+    assert b"Myanmar\xe2\x80\x99s Rare Earths" in body and b"27 November 2026" in body
+    status, headers, pdf = server.get(f"/{FULL}-summary.pdf")
+    assert status == 200 and pdf.startswith(b"%PDF") and headers["X-Briefgen-Cache"] == "miss"
+    status, headers, again = server.get(f"/{FULL}-summary.pdf")
+    assert headers["X-Briefgen-Cache"] == "hit" and again == pdf
+    brief = server.root / "content" / "briefs" / f"{FULL}-summary.yaml"
+    version = server.state()["version"]
+    _save(brief, brief.read_text(encoding="utf-8").replace("subtitle: One-page summary", "subtitle: One-page note"))
+    server.wait_for(lambda s: s["version"] != version)
+    status, headers, changed = server.get(f"/{FULL}-summary.pdf")
+    assert headers["X-Briefgen-Cache"] == "miss" and changed != pdf
+
+
+def test_many_concurrent_requests_during_rebuilds_all_get_complete_pages(server: Server) -> None:
+    path, _ = _claim_file(server.root, "kia-seized-chipwe-pangwa")
+    original = path.read_text(encoding="utf-8")
+    stop = threading.Event()
+
+    def keep_saving() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            _save(path, original.replace("in October.", f"in October (edit {n})."))
+            time.sleep(0.03)
+
+    saver = threading.Thread(target=keep_saving)
+    saver.start()
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            results = list(pool.map(lambda _: server.get(f"/{FULL}.html"), range(300)))
+    finally:
+        stop.set()
+        saver.join()
+    for status, headers, body in results:
+        assert status == 200
+        assert int(headers["Content-Length"]) == len(body)
+        assert body.rstrip().endswith(b"</html>")
+    assert server.state()["version"] > 2  # rebuilds really happened meanwhile
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../content/sources.yaml",
+        "/%2e%2e/content/sources.yaml",
+        "/%2e%2e%2fcontent%2fsources.yaml",
+        "/%252e%252e/content/sources.yaml",
+        "/assets/../sources.yaml",
+        "/assets/%2e%2e/%2e%2e/etc/passwd",
+        "/assets/..%5c..%5cetc%5cpasswd",
+        "//etc/passwd",
+        "/etc/passwd",
+        "/content/sources.yaml",
+        "/content/archive/diplomat-myanmar-minerals-deal.txt",
+        "/assets/",
+        "/assets/outside",
+        "/assets/inside-dir",
+        "/myanmar-rare-earths.html%00.txt",
+        "/nope.html",
+    ],
+)
+def test_paths_that_leave_the_served_folders_are_not_found(server: Server, path: str) -> None:
+    assets = server.root / "content" / "assets"
+    assets.mkdir(exist_ok=True)
+    (assets / "ok.txt").write_text("fine")
+    (assets / "inside-dir").mkdir(exist_ok=True)
+    if not (assets / "outside").exists():
+        os.symlink("/etc/passwd", assets / "outside")
+    status, _, body = server.get(path)
+    assert status == 404, (path, body[:80])
+    assert b"root:" not in body
+    assert server.get("/assets/ok.txt")[2] == b"fine"  # the project's own assets are served
