@@ -576,7 +576,7 @@ def render_svg(diagram: RouteDiagram) -> Markup:
         colour, dash, width = STYLES.get(a.status, STYLES[""])
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         rid = e(a.route.id)
-        out.append(f'<g class="route status-{e(a.status or "unknown")}" data-route="{rid}">')
+        out.append(f'<g class="rd-route rd-status-{e(a.status or "unknown")}" data-route="{rid}">')
         out.append(
             f'<path d="{a.path}" fill="none" stroke="{colour}" stroke-width="{width}"{dash_attr} '
             'stroke-linecap="round"/>'
@@ -606,7 +606,7 @@ def render_svg(diagram: RouteDiagram) -> Markup:
         out.append("</g>")
     for n in diagram.nodes:
         x0, y0 = n.x - n.w / 2, n.y - n.h / 2
-        out.append(f'<g class="place" data-place="{e(n.key)}">')
+        out.append(f'<g class="rd-place" data-place="{e(n.key)}">')
         out.append(
             f'<rect x="{_n(x0)}" y="{_n(y0)}" width="{_n(n.w)}" height="{_n(n.h)}" rx="4" '
             'fill="#eef2f7" stroke="#7d8695" stroke-width="1"/>'
@@ -628,7 +628,7 @@ def render_svg(diagram: RouteDiagram) -> Markup:
     for status, x, y in diagram.legend:
         colour, dash, width = STYLES[status]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        out.append(f'<g class="legend status-{e(status or "unknown")}">')
+        out.append(f'<g class="rd-legend rd-status-{e(status or "unknown")}">')
         out.append(
             f'<line x1="{_n(x)}" y1="{_n(y)}" x2="{_n(x + 34)}" y2="{_n(y)}" stroke="{colour}" '
             f'stroke-width="{width}"{dash_attr}/>'

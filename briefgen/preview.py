@@ -137,9 +137,10 @@ class Previewer:
             if base.entity(ident) != old.entity(ident):
                 return False
         for section in plan.sections + plan.annexes:
-            if section.section.table and base.collection(section.section.table) != old.collection(
-                section.section.table
-            ):
+            kinds = [section.section.table] if section.section.table else []
+            if getattr(section.section, "figure", None):
+                kinds += ["routes", "places", "minerals"]  # a route diagram draws from all three
+            if any(base.collection(kind) != old.collection(kind) for kind in kinds):
                 return False
         # A claim or source the brief did not use before may now be cited through prose that
         # did not change only if the brief changed, which the first test catches.
