@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: brief test check lint bench clean
+.PHONY: brief test check lint bench fuzz clean
 
 # The virtual environment is made from pyproject.toml, and remade when it changes.
 $(STAMP): pyproject.toml
@@ -13,7 +13,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-brief: $(STAMP)  ## Build the example briefs (HTML and PDF) into output/
+brief: $(STAMP)  ## Build the example briefs (HTML and PDF) into output/ (and refresh schemas/)
+	$(BIN)/briefgen schema
 	$(BIN)/briefgen build
 
 check: $(STAMP)  ## Validate the example fact base
@@ -27,6 +28,9 @@ test: $(STAMP)  ## Run the whole test suite (lint and types included)
 lint: $(STAMP)
 	$(BIN)/ruff check briefgen tests bench
 	$(BIN)/ruff format --check briefgen tests bench
+
+fuzz: $(STAMP)  ## The property-based tests with the long "nightly" profile (minutes; for a nightly job)
+	HYPOTHESIS_PROFILE=nightly $(BIN)/python -m pytest tests/test_fuzz.py
 
 bench: $(STAMP)  ## Run the benchmarks and print a table
 	$(BIN)/python bench/run.py

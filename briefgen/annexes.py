@@ -28,8 +28,7 @@ CONFIDENCE_MEANINGS = {
     "information is graded 1 or 2 (the build checks this); it can still be wrong",
     "moderate": "the information is credibly sourced and plausible, but not corroborated or not good enough "
     "for high confidence",
-    "low": "the information is scant, questionable or fragmented, or comes from sources whose reliability "
-    "is uncertain",
+    "low": "the information is scant, questionable or fragmented, or comes from sources whose reliability is uncertain",
 }
 
 
@@ -119,7 +118,9 @@ def _notes_for(plan: BriefPlan, claim_id: str) -> list[int]:
 def _changes_view(changes: BriefChanges, base: FactBase) -> ChangesView:
     old = changes.old_base
 
-    def item(claim: Claim, where: FactBase, details: list[str] | None = None, before: Claim | None = None) -> ChangeItem:
+    def item(
+        claim: Claim, where: FactBase, details: list[str] | None = None, before: Claim | None = None
+    ) -> ChangeItem:
         return ChangeItem(
             claim.id,
             statement_tokens(where, claim.statement or ""),

@@ -19,7 +19,7 @@ from briefgen.model import FactBase
 from briefgen.plan import plan_brief
 from briefgen.project import Project
 from briefgen.validate import did_you_mean
-from briefgen.write import ensure_folder, write_atomic
+from briefgen.write import ensure_folder, write_all_atomic
 
 
 @dataclass
@@ -50,7 +50,12 @@ def select_briefs(base: FactBase, wanted: Iterable[str]) -> list[str]:
 
 def asset_roots(project: Project) -> list[Path]:
     """Folders whose files a brief may load: the project's templates and content assets."""
-    return [project.templates, packaged_templates(), project.content / "assets"]
+    roots = [project.templates, packaged_templates()]
+    assets = project.content / "assets"
+    # Content is untrusted: an assets folder that is a link out of the project is no root.
+    if assets.resolve().is_relative_to(project.content.resolve()):
+        roots.append(assets)
+    return roots
 
 
 def _pdf_job(args: tuple[str, str, list[str]]) -> tuple[bytes, str, int, list[tuple[int, int, int]], list[str]]:
@@ -71,8 +76,12 @@ def build_project(
     jobs: int = 1,
     progress: bool = False,
     draft: bool = False,
+    changes_since: str | None = None,
 ) -> BuildResult:
-    """Check, render and write briefs; never writes anything when a step fails."""
+    """Check, render and write briefs; never writes anything when a step fails.
+
+    ``changes_since`` (a git revision) adds the annex "What changed since the last edition".
+    """
     result = BuildResult()
     base, problems = check_project(project)
     result.problems = problems
@@ -84,10 +93,16 @@ def build_project(
     if jobs < 1:
         raise UsageError(Problem(Pos("briefgen build"), "BG502", "-j needs a number of 1 or more", "e.g. -j 2"))
     ensure_folder(out)  # fail early, before the slow part, when the folder is unwritable
+    changes = {}
+    if changes_since is not None:
+        from briefgen.editions import brief_changes, load_revision
+
+        earlier = load_revision(project, changes_since)
+        changes = {ident: brief_changes(earlier, base, ident) for ident in ids}
     pages: dict[str, str] = {}
     for ident in ids:
         plan = plan_brief(base, base.briefs[ident])
-        pages[ident] = render_html(plan, base, project, draft=draft)
+        pages[ident] = render_html(plan, base, project, draft=draft, changes=changes.get(ident))
     files: dict[Path, bytes] = {}
     if fmt in ("pdf", "all"):
         roots = [str(r) for r in asset_roots(project)]
@@ -137,9 +152,11 @@ def build_project(
     if fmt in ("html", "all"):
         for ident in ids:
             files[out / f"{ident}.html"] = pages[ident].encode("utf-8")
-    for path, data in sorted(files.items()):
-        write_atomic(path, data)
-        result.written.append(path)
+    if strict and result.problems:  # warnings of the layout (BG405, BG406) fail a strict build too
+        result.failed = True
+        return result
+    # All files or none: an interruption now leaves every previous output as it was.
+    result.written.extend(write_all_atomic(dict(sorted(files.items()))))
     return result
 
 

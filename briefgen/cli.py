@@ -7,16 +7,26 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from briefgen import __version__
-from briefgen.errors import BriefgenError, Problem, UsageError, errors_in
+from briefgen.errors import BriefgenError, Pos, Problem, UsageError, errors_in
 from briefgen.load import display_path
 from briefgen.project import Project
+
+if TYPE_CHECKING:
+    from briefgen.model import FactBase
 
 EXAMPLES = {
     "check": "example: briefgen check --project . --strict",
     "build": "example: briefgen build myanmar-rare-earths --format pdf --out output/",
     "preview": "example: briefgen preview --port 8000 --open",
+    "impact": "example: briefgen impact reuters-report --format json",
+    "diff": "example: briefgen diff myanmar-rare-earths --since v1.0",
+    "schema": "example: briefgen schema --out schemas/ --link",
+    "init": "example: briefgen init my-briefs && briefgen build --project my-briefs",
+    "new": "example: briefgen new claim kia-seized-mines --file content/claims/kia.yaml",
+    "import-sources": "example: briefgen import-sources ~/Downloads/zotero-export.json --dry-run",
 }
 
 
@@ -62,12 +72,80 @@ def cmd_build(args: argparse.Namespace) -> int:
     project = _project(args)
     out = Path(args.out).resolve() if args.out else project.output
     result = build_project(
-        project, args.briefs, args.format, out, strict=args.strict, jobs=args.jobs, progress=sys.stderr.isatty()
+        project,
+        args.briefs,
+        args.format,
+        out,
+        strict=args.strict,
+        jobs=args.jobs,
+        progress=sys.stderr.isatty(),
+        changes_since=args.changes_since,
     )
     _print_problems(result.problems)
     for path in result.written:
         print(f"wrote {display_path(path)}", file=sys.stderr)
     return 1 if result.failed else 0
+
+
+def _loaded(project: Project) -> tuple[FactBase, list[Problem]]:
+    """The fact base for impact and diff, which work on what loads (a retraction is an error)."""
+    from briefgen.check import check_project
+
+    base, problems = check_project(project)
+    errors = errors_in(problems)
+    if errors:
+        note = f"note: the content has {_summary(problems)} (see briefgen check); records with errors are left out"
+        print(note, file=sys.stderr)
+    return base, problems
+
+
+def cmd_impact(args: argparse.Namespace) -> int:
+    from briefgen.impact import FileTexts, impact_of, kind_of, report_json, report_text
+    from briefgen.validate import did_you_mean
+
+    base, _ = _loaded(_project(args))
+    if kind_of(base, args.id) is None:
+        known = [*base.sources, *base.claims, *base.actors, *base.minerals, *base.places, *base.routes]
+        raise UsageError(
+            Problem(
+                Pos("briefgen impact"),
+                "BG503",
+                f"no source, claim or entity '{args.id}'{did_you_mean(args.id, known)}",
+                "give the id of a source, claim, actor, mineral, place or route",
+            )
+        )
+    impact = impact_of(base, args.id, FileTexts())
+    if args.format == "json":
+        print(json.dumps(report_json(base, impact), indent=2, ensure_ascii=False))
+    else:
+        print(report_text(base, impact))
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from briefgen.editions import as_json, brief_changes, format_text, load_revision
+    from briefgen.validate import did_you_mean
+
+    project = _project(args)
+    base, _ = _loaded(project)
+    if args.brief not in base.briefs:
+        raise UsageError(
+            Problem(
+                Pos("briefgen diff"),
+                "BG501",
+                f"no brief '{args.brief}'{did_you_mean(args.brief, list(base.briefs))}",
+                f"known briefs: {', '.join(base.briefs) or 'none'}",
+            )
+        )
+    earlier = load_revision(project, args.since)
+    if earlier.errors:
+        print(f"note: the content at {args.since} has errors; records with errors are left out", file=sys.stderr)
+    changes = brief_changes(earlier, base, args.brief)
+    if args.format == "json":
+        print(json.dumps(as_json(changes), indent=2, ensure_ascii=False))
+    else:
+        print(format_text(changes, base))
+    return 0
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
@@ -107,13 +185,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/output)")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="worker processes for PDFs (default 1)")
+    p.add_argument(
+        "--changes-since", metavar="REV", help="add the annex 'What changed since the last edition' (a git revision)"
+    )
     p.set_defaults(func=cmd_build)
+
+    p = add("impact", "List everything that depends on a source, claim or entity: claims, judgments, briefs, sections.")
+    p.add_argument("id", metavar="ID", help="a source, claim, actor, mineral, place or route id")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    p.set_defaults(func=cmd_impact)
+
+    p = add("diff", "Compare a brief's claims and sources at a git revision with now.")
+    p.add_argument("brief", metavar="BRIEF_ID", help="the brief to compare")
+    p.add_argument("--since", required=True, metavar="REV", help="git revision of the earlier edition (e.g. v1.0)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    p.set_defaults(func=cmd_diff)
 
     p = add("preview", "Serve HTML drafts that rebuild and reload on every save.")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     p.add_argument("--open", action="store_true", help="open the index in a web browser")
     p.set_defaults(func=cmd_preview)
+
+    from briefgen.cli_authoring import add_commands
+
+    add_commands(add)  # schema, init, new, import-sources
     return parser
 
 

@@ -46,7 +46,8 @@ MODE_WORDS = {
     "pipeline": "by pipeline",
     "mixed": "by mixed modes",
 }
-FONT = "Libertinus Sans, Source Sans 3, DejaVu Sans, Helvetica Neue, Arial, sans-serif"
+#: The house sans-serif list (screen.css --sans), quoted: "Source Sans 3" unquoted is invalid CSS.
+FONT = "'Libertinus Sans', 'Source Sans 3', 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif"
 NODE_FONT, WITHIN_FONT, LABEL_FONT, SUB_FONT = 13.0, 10.5, 11.5, 10.5
 NODE_WRAP, LABEL_WRAP = 128.0, 150.0
 PAD_X, PAD_Y, LINE = 10.0, 7.0, 1.25
@@ -172,7 +173,7 @@ def describe(route: Route, base: FactBase) -> str:
     text += ", carrying " + and_list(goods) if goods else ", commodities not stated"
     text += "; " + STATUS_WORDS[route.status or ""]
     if not _stops(route):
-        text += " (its places are not recorded, so it is not drawn)"
+        text += " (not drawn: it names fewer than two places)"
     return text + "."
 
 

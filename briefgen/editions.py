@@ -22,7 +22,7 @@ from briefgen.impact import brief_parts, via_chain
 from briefgen.model import Brief, Claim, FactBase, PartialDate, Source
 from briefgen.project import Project
 from briefgen.standards import claims_used_by
-from briefgen.syntax import MENTION_RE, scan_references
+from briefgen.syntax import scan_references
 
 
 @dataclass
@@ -56,7 +56,7 @@ def load_revision(project: Project, rev: str) -> Revision:
             f"{root} is not in a git repository, so there is no earlier edition to compare with",
             "commit the project with git first (git init; git add content; git commit)",
         )
-    top_text, prefix = (inside.stdout.decode("utf-8", "replace").splitlines() + ["", ""])[:2]
+    top_text, prefix = [*inside.stdout.decode("utf-8", "replace").splitlines(), "", ""][:2]
     top = Path(top_text)
     if not rev or rev.startswith("-"):
         raise _usage("BG505", f"'{rev}' is not a revision", "name a commit, tag or branch, e.g. HEAD~1 or v1.0")
@@ -258,12 +258,17 @@ def brief_changes(old: Revision, base: FactBase, brief_id: str) -> BriefChanges:
 
 def plain(base: FactBase, text: str | None) -> str:
     """A statement for the terminal: entity ids written as names, whitespace folded."""
-
-    def name(m: re.Match[str]) -> str:
-        entity = base.entity(m.group(1) or m.group(2))
-        return (getattr(entity, "short", None) or entity.name) if entity else m.group(0)
-
-    return _words(MENTION_RE.sub(name, text or ""))
+    text = text or ""
+    out, last = [], 0
+    for ref in scan_references(text):
+        if ref.how != "mention":
+            continue
+        entity = base.entity(ref.ref)
+        name = (getattr(entity, "short", None) or entity.name) if entity else ref.token
+        out.extend([text[last : ref.offset], name])
+        last = ref.offset + len(ref.token)
+    out.append(text[last:])
+    return _words("".join(out))
 
 
 def source_label(source: Source) -> str:

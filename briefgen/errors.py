@@ -65,6 +65,10 @@ class BriefgenError(Exception):
         self.problems = problems
         super().__init__("\n".join(p.format() for p in problems))
 
+    def __reduce__(self) -> tuple[type[BriefgenError], tuple[list[Problem]]]:
+        # Rebuilt from its problems, so codes and positions survive a worker process (-j N).
+        return (type(self), (self.problems,))
+
 
 class UsageError(BriefgenError):
     """A mistake in how the command was called (exit 2)."""

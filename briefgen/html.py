@@ -7,6 +7,7 @@ template is an error with the template's file and line, not an empty string.
 
 from __future__ import annotations
 
+import os
 import traceback
 from functools import cache
 from pathlib import Path
@@ -17,6 +18,7 @@ from markupsafe import Markup, escape
 
 from briefgen import __version__
 from briefgen.annexes import standard_annexes
+from briefgen.assets import image_data_uri
 from briefgen.editions import BriefChanges
 from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.markdown import render, render_inline
@@ -47,6 +49,28 @@ def _chicago(text: Any) -> Markup:
     return Markup(str(text).replace("”,", ",”").replace("”.", ".”").replace("..", "."))
 
 
+def cache_dir() -> Path | None:
+    """briefgen's cache folder ($XDG_CACHE_HOME/briefgen), or None when it cannot be made."""
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "briefgen" / __version__
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return root if os.access(root, os.W_OK) else None
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs: a command starts without compiling them again.
+
+    Jinja checks each template's modification time, so an edited template is compiled anew.
+    """
+    folder = cache_dir()
+    if folder is None:
+        return None
+    (folder / "jinja").mkdir(exist_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(folder / "jinja"))
+
+
 @cache
 def environment(project_templates: Path | None) -> jinja2.Environment:
     """The Jinja environment for a project (cached: loaders and compiled templates are reused)."""
@@ -62,6 +86,7 @@ def environment(project_templates: Path | None) -> jinja2.Environment:
         trim_blocks=False,
         lstrip_blocks=False,
         keep_trailing_newline=True,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters["chicago"] = _chicago
     env.filters["upfirst"] = lambda text: text[:1].upper() + text[1:] if text else text
@@ -92,7 +117,8 @@ def template_problem(exc: BaseException, name: str) -> Problem:
 class _Renderer:
     """The callbacks the Markdown render rules call, bound to one brief's templates."""
 
-    def __init__(self, env: jinja2.Environment, draft: bool):
+    def __init__(self, env: jinja2.Environment, draft: bool, content: Path | None = None):
+        self.content = content  # images in prose are inlined from content/assets/ only
         self.calls_macro = env.get_template("partials/calls.html.j2").module.calls  # type: ignore[attr-defined]
         self.note_macro = env.get_template("partials/cite.html.j2").module.note  # type: ignore[attr-defined]
         self.draft = draft
@@ -102,10 +128,20 @@ class _Renderer:
             "render_calls": self.calls,
             "render_claim": self.claim,
             "render_mention": self.mention,
+            "render_image": self.image,
         }
 
     def calls(self, calls: list[Call]) -> str:
         return str(self.calls_macro(calls))
+
+    def image(self, src: str, alt: str, title: str) -> str:
+        """An image from content/assets/ as a data: URI (the HTML stays one file and the PDF
+        fetches nothing); any other source is refused and only its alt text is written."""
+        uri = image_data_uri(self.content, src) if self.content is not None else None
+        if uri is None:
+            return f'<span class="image-refused">{escape(alt)}</span>'
+        extra = f' title="{escape(title)}"' if title else ""
+        return f'<img src="{uri}" alt="{escape(alt)}"{extra} style="max-width: 100%; height: auto">'
 
     def note_text(self, note: Any) -> Markup:
         return Markup(self.note_macro(note))
@@ -180,7 +216,7 @@ def render_html(
     name = f"{plan.brief.template}.html.j2"
     try:
         template = env.get_template(name)
-        renderer = _Renderer(env, draft)
+        renderer = _Renderer(env, draft, project.content)
     except jinja2.TemplateNotFound as exc:
         missing = exc.name if exc.name != name else name
         if missing == name:

@@ -8,6 +8,7 @@ scalars plain Python values. Nothing here knows about briefs; ``validate`` gives
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -70,6 +71,11 @@ class LoadedFile:
     data: Any
     problems: list[Problem]
     text: str = ""
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        """The file's lines, split once (problem positions inside prose search them)."""
+        return self.text.splitlines()
 
 
 def display_path(path: Path) -> str:
@@ -217,7 +223,15 @@ def _syntax_problem(exc: yaml.YAMLError, display: str, text: str) -> Problem:
     hint = "check indentation and quoting near this position"
     lines = text.splitlines()
     bad_line = lines[line - 1] if 0 < line <= len(lines) else ""
-    if "\t" in what or "\t" in bad_line[: max(col, 1)] or (bad_line[:1] == "\t"):
+    # A tab is often on the line where the parser noticed the problem, not where the
+    # construct began: look there too, and point at the tab itself.
+    noticed = lines[problem_mark.line] if problem_mark is not None and problem_mark.line < len(lines) else ""
+    indent = noticed[: len(noticed) - len(noticed.lstrip(" \t"))]
+    if "\t" in indent and problem_mark is not None:
+        line, col = problem_mark.line + 1, indent.index("\t") + 1
+        message = message.split("; noticed at line")[0]
+        hint = "YAML indents with spaces only: replace the tab characters with spaces"
+    elif "tab character" in what or "\t" in what or "\t" in bad_line[: max(col, 1)] or (bad_line[:1] == "\t"):
         hint = "YAML indents with spaces only: replace the tab characters with spaces"
     elif ": " in bad_line.split(":", 1)[-1]:
         hint = "a value holding ': ' must be quoted, e.g. statement: \"A: B\""

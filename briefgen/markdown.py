@@ -21,18 +21,25 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
-from briefgen.syntax import CITE_RE, CLAIM_RE, MENTION_RE, mention_allowed_before, parse_cite_body
-
-SAFE_LINK_SCHEMES = {"http", "https", "mailto"}
+from briefgen.syntax import CITE_RE, CLAIM_RE, MENTION_RE, link_allowed, mention_allowed_before, parse_cite_body
 
 
 def safe_link(url: str) -> bool:
     """Links may go to http(s), mailto or an anchor in the document; nothing else."""
-    url = url.strip()
-    if url.startswith("#"):
+    return link_allowed(url)
+
+
+def _parse_gate(url: str) -> bool:
+    """markdown-it's validateLink, for links and images alike: safe links, and plain
+    relative paths so that images can name files in content/assets/. A relative *link*
+    gets past this gate only to be rendered as its text (see _render_link_open)."""
+    if link_allowed(url):
         return True
-    scheme = urlsplit(url).scheme.lower()
-    return scheme in SAFE_LINK_SCHEMES
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return not (parts.scheme or parts.netloc or url.startswith(("/", "\\")))
 
 
 def _claim_rule(state: StateInline, silent: bool) -> bool:
@@ -129,6 +136,34 @@ def _render_mention(self: RendererHTML, tokens: Sequence[Token], idx: int, optio
     return render_mention(meta)
 
 
+def _render_link_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    if not link_allowed(str(tokens[idx].attrGet("href") or "")):
+        return ""  # a relative path: the link text stays, the link goes
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _render_link_close(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    for j in range(idx - 1, -1, -1):  # links do not nest: the nearest opener is this one's
+        if tokens[j].type == "link_open":
+            if not link_allowed(str(tokens[j].attrGet("href") or "")):
+                return ""
+            break
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _render_image(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    """Images go through ``env["render_image"]`` (src, alt, title), which inlines files from
+    content/assets/ and refuses the rest; without it only the alt text is written."""
+    token = tokens[idx]
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    render_image: Callable[[str, str, str], str] | None = env.get("render_image")
+    if render_image is None:
+        return escapeHtml(alt)
+    return render_image(str(token.attrGet("src") or ""), alt, str(token.attrGet("title") or ""))
+
+
 def _render_table_open(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
@@ -142,7 +177,7 @@ def markdown() -> MarkdownIt:
     """The one Markdown parser/renderer (built once; markdown-it instances are reusable)."""
     md = MarkdownIt("commonmark", {"html": False, "typographer": True})
     md.enable(["table", "replacements", "smartquotes"])
-    md.validateLink = safe_link  # type: ignore[method-assign]
+    md.validateLink = _parse_gate  # type: ignore[method-assign]
     md.inline.ruler.before("link", "bg_claim", _claim_rule)
     md.inline.ruler.before("link", "bg_cite", _cite_rule)
     md.inline.ruler.before("link", "bg_mention", _mention_rule)
@@ -151,6 +186,9 @@ def markdown() -> MarkdownIt:
     md.add_render_rule("bg_claim", _render_claim)
     md.add_render_rule("bg_mention", _render_mention)
     md.add_render_rule("table_open", _render_table_open)
+    md.add_render_rule("link_open", _render_link_open)
+    md.add_render_rule("link_close", _render_link_close)
+    md.add_render_rule("image", _render_image)
     return md
 
 

@@ -420,13 +420,20 @@ COLLECTIONS: dict[str, type[Record]] = {
 Entity = Actor | Mineral | Place | Route
 
 
+_YAML_FIELDS: dict[type, list[tuple[str, dataclasses.Field[Any]]]] = {}
+
+
 def yaml_fields(cls: type) -> list[tuple[str, dataclasses.Field[Any]]]:
-    """(YAML key, dataclass field) for each field of ``cls`` read from YAML."""
+    """(YAML key, dataclass field) for each field of ``cls`` read from YAML (worked out once)."""
+    cached = _YAML_FIELDS.get(cls)
+    if cached is not None:
+        return cached
     out = []
     for f in dataclasses.fields(cls):
         if f.metadata.get("internal") or "kind" not in f.metadata:
             continue
         out.append((f.metadata.get("key") or f.name, f))
+    _YAML_FIELDS[cls] = out
     return out
 
 

@@ -15,18 +15,24 @@ layout is checked after every pass; a note still out of place is reported.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import weasyprint
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
-
 from briefgen.errors import BriefgenError, Pos, Problem
+
+with warnings.catch_warnings():
+    # WeasyPrint warns at import when fontconfig lists no fonts ("Expect ugly output") and
+    # then crashes in Pango during layout; font_config() turns that into a clear error.
+    warnings.simplefilter("ignore", UserWarning)
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
 
 MAX_FIX_PASSES = 6
 BREAK_CLASS = "bg-page-break"
@@ -53,9 +59,36 @@ class ProjectFetcher(URLFetcher):
         raise ValueError(f"briefgen serves only the project's own files; refused {url}")
 
 
+def _system_font_count() -> int:
+    """How many fonts fontconfig offers (0 when its configuration names no font folders)."""
+    from weasyprint.text.ffi import ffi, fontconfig
+
+    config = fontconfig.FcInitLoadConfigAndFonts()
+    try:
+        fonts = fontconfig.FcConfigGetFonts(config, fontconfig.FcSetSystem)
+        return 0 if fonts == ffi.NULL else int(fonts.nfont)
+    finally:
+        fontconfig.FcConfigDestroy(config)
+
+
 @cache
 def font_config() -> FontConfiguration:
-    """One font configuration for the process (fontconfig setup is costly)."""
+    """One font configuration for the process (fontconfig setup is costly).
+
+    With no font at all, Pango in WeasyPrint 70 crashes the process (a segmentation fault,
+    no message), so that case is refused here first.
+    """
+    if _system_font_count() == 0:
+        where = os.environ.get("FONTCONFIG_FILE")
+        raise BriefgenError(
+            Problem(
+                Pos("fontconfig"),
+                "BG407",
+                "no fonts found: fontconfig lists none" + (f" (FONTCONFIG_FILE={where})" if where else ""),
+                "install a font (Debian: apt-get install fonts-dejavu-core) or fix the fontconfig setup; "
+                "build --format html still works",
+            )
+        )
     return FontConfiguration()
 
 

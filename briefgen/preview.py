@@ -357,7 +357,9 @@ def watch(previewer: Previewer, stop: threading.Event, ready: threading.Event | 
 
     project = previewer.project
     template_dirs = [d.resolve() for d in (project.templates, packaged_templates()) if d.is_dir()]
-    paths = sorted({project.content.resolve(), *template_dirs})
+    # The project settings (briefgen.yaml, e.g. max_age) touch every brief, like a template.
+    settings = [p.resolve() for p in (project.root / "briefgen.yaml",) if p.is_file()]
+    paths = sorted({project.content.resolve(), *template_dirs, *settings})
     if ready is not None:
         ready.set()
     # step: wait this long for a burst of saves to settle; debounce: but never longer than this.
@@ -371,7 +373,7 @@ def watch(previewer: Previewer, stop: threading.Event, ready: threading.Event | 
         raise_interrupt=False,
     ):
         changed = [Path(p) for _, p in changes]
-        templates_changed = any(any(p.is_relative_to(d) for d in template_dirs) for p in changed)
+        templates_changed = any(any(p.is_relative_to(d) for d in template_dirs) or p in settings for p in changed)
         previewer.rebuild(templates_changed=templates_changed)
 
 
@@ -398,13 +400,13 @@ def serve(
             raise UsageError(
                 Problem(
                     Pos("briefgen preview"),
-                    "BG601",
+                    "BG701",
                     f"port {port} is already in use",
                     f"choose another with --port {port + 1}, or --port 0 for any free port",
                 )
             ) from None
         raise UsageError(
-            Problem(Pos("briefgen preview"), "BG602", f"cannot listen on {host}:{port}: {exc.strerror}", "check --host")
+            Problem(Pos("briefgen preview"), "BG702", f"cannot listen on {host}:{port}: {exc.strerror}", "check --host")
         ) from None
     stop = threading.Event()
     watcher = threading.Thread(target=watch, args=(previewer, stop), daemon=True, name="briefgen-watch")

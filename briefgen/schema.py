@@ -6,9 +6,10 @@ complete keys, show each field's doc and flag mistakes while typing. The schemas
 from the same dataclass metadata the validator reads, so they cannot disagree with
 ``briefgen check`` about which keys exist or which values are allowed.
 
-The schema is deliberately a little looser than ``check`` where the checker needs the
-whole fact base (does a referenced id exist? is a quote in the archive?), and never
-stricter: content that ``check`` accepts never shows a red squiggle.
+The schema is looser than ``check`` where the checker needs the whole fact base (does a
+referenced id exist? is a quote in the archive?). It is stricter in one way only: it asks
+for the canonical spelling of allowed values (``fact``), where ``check`` also accepts
+``Fact``; the example content and every skeleton briefgen writes use that spelling.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class _Builder:
             self.definitions[name] = self.record(cls)
         return {"$ref": f"#/definitions/{name}"}
 
-    def record(self, cls: type[Record]) -> dict[str, Any]:
+    def record(self, cls: type) -> dict[str, Any]:
         properties: dict[str, Any] = {}
         required: list[str] = []
         for key, f in yaml_fields(cls):
@@ -115,11 +116,12 @@ class _Builder:
             return {"type": "integer"}, ""
         if kind == "slug":
             return _slug(), "id: lowercase letters, digits and single hyphens"
-        what = "id of a " + " or ".join(r[:-1] for r in meta["refs"])
+        kinds = " or ".join(r[:-1] for r in meta["refs"])
+        article = "an" if kinds[:1] in ("a", "e", "i", "o", "u") else "a"
         if kind == "ref":
-            return _slug(), what
+            return _slug(), f"id of {article} {kinds}"
         if kind == "refs":
-            return _one_or_many(_slug()), "list of ids, each of a " + " or ".join(r[:-1] for r in meta["refs"])
+            return _one_or_many(_slug()), f"list of ids, each of {article} {kinds}"
         if kind == "texts":
             return _one_or_many(dict(_TEXT)), "list of texts"
         if kind == "enum":

@@ -124,10 +124,15 @@ def masked(text: str) -> str:
     return "".join(chars)
 
 
-def likelihood_terms(text: str) -> list[Term]:
-    """Every ICD 203 likelihood term in ``text`` (outside quotations and ids)."""
+def likelihood_terms(text: str, plain: str | None = None) -> list[Term]:
+    """Every ICD 203 likelihood term in ``text`` (outside quotations and ids).
+
+    ``plain`` is ``masked(text)`` when the caller has it already.
+    """
+    if not _TERM_RE.search(text):  # most prose has none: skip the masking
+        return []
     found = []
-    for m in _TERM_RE.finditer(masked(text)):
+    for m in _TERM_RE.finditer(masked(text) if plain is None else plain):
         row_term = canonical(m.group(0))
         if row_term:
             found.append(Term(row_term[0], row_term[1], text[m.start() : m.end()], m.start()))
@@ -136,8 +141,10 @@ def likelihood_terms(text: str) -> list[Term]:
 
 def estimative_words(text: str) -> list[tuple[str, int]]:
     """(word as written, offset) of every likelihood term and hedge in ``text``."""
+    if not _TERM_RE.search(text) and not _HEDGE_RE.search(text):
+        return []
     plain = masked(text)
-    found = [(t.text, t.start) for t in likelihood_terms(text)]
+    found = [(t.text, t.start) for t in likelihood_terms(text, plain)]
     for m in _HEDGE_RE.finditer(plain):
         if m.group(0).lower() == "might" and _MIGHT_NOUN_RE.search(plain[: m.start()]):
             continue
@@ -147,7 +154,8 @@ def estimative_words(text: str) -> list[tuple[str, int]]:
 
 def _pos_in(text: str, start: int, value_pos: Pos, texts: FileTexts) -> Pos:
     """File position of the word starting at ``start`` in a prose value."""
-    word = re.split(r"\s", text[start:], maxsplit=1)[0]
+    m = re.match(r"[\w’'-]+", text[start:])
+    word = m.group(0) if m else text[start : start + 1]
     return word_pos(texts[value_pos.file], value_pos, word, text[:start].count(word))
 
 
@@ -282,7 +290,8 @@ def _check_judgments(base: FactBase, files: FileTexts) -> Iterator[Problem]:
         if claim.kind != "judgment" or not claim.statement or not claim.likelihood:
             continue
         where = claim.where("statement")
-        terms = likelihood_terms(claim.statement)
+        plain = masked(claim.statement)
+        terms = likelihood_terms(claim.statement, plain)
         own = [t for t in terms if t.row == 1 and t.term == claim.likelihood]
         if not own:
             yield Problem(
@@ -304,7 +313,6 @@ def _check_judgments(base: FactBase, files: FileTexts) -> Iterator[Problem]:
                 f"use exactly its own term, '{claim.likelihood}', or change the likelihood",
                 "warning",
             )
-        plain = masked(claim.statement)
         spans = {_sentence(plain, t.start) for t in own}
         for m in _CONFIDENCE_RE.finditer(plain):
             if any(start <= m.start() < end for start, end in spans):
@@ -352,7 +360,7 @@ def _check_rows(base: FactBase, brief: Brief, used: list[str], files: FileTexts)
     for text, pos in texts:
         found.extend((term, pos, text) for term in likelihood_terms(text))
     rows = {1: [f for f in found if f[0].row == 1], 2: [f for f in found if f[0].row == 2]}
-    if not rows[1] and not judgments or not rows[2]:
+    if (not rows[1] and not judgments) or not rows[2]:
         return
     # The likelihood field is always first-row, so a brief with judgments speaks row 1.
     main = 1 if judgments or len(rows[1]) >= len(rows[2]) else 2
@@ -415,10 +423,7 @@ def _check_staleness(
             other = base.claims.get(support)
             if other is None or support in trail:
                 continue
-            if stale(other):
-                result = support
-            else:
-                result = stale_root(support, trail | {claim_id})
+            result = support if stale(other) else stale_root(support, trail | {claim_id})
             if result:
                 break
         memo[claim_id] = result
@@ -452,9 +457,8 @@ def _withdrawn_claim(claim: Claim) -> bool:
 
 
 def _claim_state(claim: Claim) -> str:
-    if claim.status == "deprecated":
-        return "deprecated"
-    return "superseded" + (f" by '{claim.superseded_by}'" if claim.superseded_by else "")
+    """'deprecated' or 'superseded' (a claim with ``superseded_by`` is superseded)."""
+    return "deprecated" if claim.status == "deprecated" else "superseded"
 
 
 def _check_withdrawn(base: FactBase, files: FileTexts, uses: list[Use]) -> Iterator[Problem]:
@@ -483,13 +487,16 @@ def _check_withdrawn(base: FactBase, files: FileTexts, uses: list[Use]) -> Itera
                     hint,
                 )
         yield from _brief_dependents(impact, f"retracted source '{source_id}'", "BG210", hint)
+    backers = supporters(base)
     for claim_id in withdrawn:
         claim = base.claims[claim_id]
         state = _claim_state(claim)
         hint = (
-            f"use '{claim.superseded_by}' instead" if claim.superseded_by else "remove the reference or replace the claim"
+            f"use '{claim.superseded_by}' instead"
+            if claim.superseded_by
+            else "remove the reference or replace the claim"
         ) + f"; 'briefgen impact {claim_id}' lists all"
-        for other_id in supporters(base).get(claim_id, []):
+        for other_id in backers.get(claim_id, []):
             other = base.claims[other_id]
             if _withdrawn_claim(other):
                 continue
@@ -497,11 +504,11 @@ def _check_withdrawn(base: FactBase, files: FileTexts, uses: list[Use]) -> Itera
             yield Problem(
                 word_pos(files[where.file], where, claim_id, 0),
                 "BG211",
-                f"judgment '{other_id}' rests on {state.split(' ')[0]} claim '{claim_id}'",
+                f"judgment '{other_id}' rests on {state} claim '{claim_id}'",
                 hint,
             )
         impact = impact_of(base, claim_id, files, uses)
-        yield from _brief_dependents(impact, f"{state.split(' by ')[0]} claim '{claim_id}'", "BG211", hint)
+        yield from _brief_dependents(impact, f"{state} claim '{claim_id}'", "BG211", hint)
 
 
 def _brief_dependents(impact: Impact, what: str, code: str, hint: str) -> Iterator[Problem]:

@@ -98,9 +98,10 @@ def scan_references(text: str) -> list[Reference]:
     return refs
 
 
-def mask_code(text: str) -> str:
+def mask_code(text: str, *, spans: bool = True) -> str:
     """``text`` with fenced code blocks and code spans blanked out (same length, newlines
-    kept), so nothing inside code is taken for syntax.
+    kept), so nothing inside code is taken for syntax. ``spans=False`` keeps code spans
+    (block-level syntax such as reference definitions comes before them).
 
     Linear time on purpose: prose is untrusted, and the backtracking regex this replaces
     took seconds on a few thousand backticks and grew cubically.
@@ -126,6 +127,8 @@ def mask_code(text: str) -> str:
         offset += len(line) + 1
     if fence:
         blank(fence_start, len(text))
+    if not spans:
+        return "".join(chars)
     # Code spans: a run of N backticks up to the next run of exactly N.
     runs = [(m.start(), m.end()) for m in _TICKS_RE.finditer("".join(chars))]
     by_length: dict[int, list[int]] = {}
@@ -153,7 +156,14 @@ SAFE_LINK_SCHEMES = ("http", "https", "mailto")
 _UNESCAPE_RE = re.compile(r"\\([!-/:-@\[-`{-~])|&(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 _ESCAPED_RE = re.compile(r"\\[!-/:-@\[-`{-~]")
 _AUTOLINK_RE = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*)>")
-_DEFINITION_RE = re.compile(r"^ {0,3}\[([^\[\]\n]{1,999})\]:[ \t]*(?:\n[ \t]*)?(<[^<>\n]*>|\S+)", re.MULTILINE)
+_DEST_STOP_RE = re.compile(r"[()\x00-\x20\x7f]")
+#: A reference definition, also inside list items and block quotes (any indent: reporting
+#: one in an indented code block too is the safe side).
+_DEFINITION_RE = re.compile(
+    r"^(?:[ \t]*(?:>|[-*+]|\d{1,9}[.)])[ \t]*)*[ \t]*\[([^\[\]\n]{1,999})\]:"
+    r"[ \t]*(?:\n[ \t]*)?(<[^<>\n]*>|[^\x00-\x20\x7f]+)",
+    re.MULTILINE,
+)
 
 
 def link_allowed(url: str) -> bool:
@@ -193,35 +203,62 @@ def _unescape(raw: str) -> str:
     return _UNESCAPE_RE.sub(lambda m: m.group(1) or html.unescape(m.group(0)), raw)
 
 
-def _inline_destination(masked: str, start: int) -> tuple[int, int] | None:
-    """Span of an inline link's destination after its ``(``, as CommonMark reads it."""
-    n = len(masked)
+def _destination_start(masked: str, start: int) -> int | None:
+    """Where an inline link's destination begins after its ``(``: spaces and at most one
+    line break are skipped."""
     k = start
     newlines = 0
-    while k < n and masked[k] in " \t\n":
+    while k < len(masked) and masked[k] in " \t\n":
         newlines += masked[k] == "\n"
         k += 1
-    if k >= n or newlines > 1:
-        return None
-    if masked[k] == "<":
-        end = k + 1
-        while end < n and masked[end] not in "<>\n":
-            end += 1
-        return (k, end + 1) if end < n and masked[end] == ">" else None
-    depth = 0
-    end = k
-    while end < n:
-        c = masked[end]
-        if c <= " " or c == "\x7f":
-            break
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            if depth == 0:
-                break
-            depth -= 1
+    return k if k < len(masked) and newlines <= 1 else None
+
+
+def _bare_destination_ends(masked: str, starts: list[int]) -> dict[int, int]:
+    """Where each bare destination (one not in ``<...>``) starting at ``starts`` ends: at a
+    space or control character, or at the ``)`` that closes no ``(`` opened inside it.
+
+    One right-to-left pass over the parentheses and breaks, so a text of many unclosed
+    ``[a](`` takes linear time rather than a scan to the end per link.
+    """
+    stops = [(m.start(), m.group()) for m in _DEST_STOP_RE.finditer(masked)]
+    balance = masked.count("(") - masked.count(")")  # '(' minus ')' before the current index
+    first_at: dict[int, int] = {}  # balance -> smallest index after it where the prefix has it
+    next_break = len(masked)
+    ends: dict[int, int] = {}
+    e = len(stops) - 1
+    for k in sorted(set(starts), reverse=True):
+        while e >= 0 and stops[e][0] >= k:
+            pos, c = stops[e]
+            first_at[balance] = pos + 1
+            if c == "(":
+                balance -= 1
+            elif c == ")":
+                balance += 1
+            else:
+                next_break = pos
+            e -= 1
+        close = first_at.get(balance - 1)
+        ends[k] = min(next_break, close - 1 if close is not None else len(masked))
+    return ends
+
+
+def _angle_destination_end(masked: str, k: int) -> int | None:
+    end = k + 1
+    while end < len(masked) and masked[end] not in "<>\n":
         end += 1
-    return (k, end) if end > k else None
+    return end + 1 if end < len(masked) and masked[end] == ">" else None
+
+
+def _link_closes(masked: str, end: int) -> bool:
+    """Whether a destination ending at ``end`` is followed by ``)`` (or a title, which is
+    taken on trust: reporting too much is the safe side)."""
+    k = end
+    newlines = 0
+    while k < len(masked) and masked[k] in " \t\n":
+        newlines += masked[k] == "\n"
+        k += 1
+    return k < len(masked) and newlines <= 1 and masked[k] in ")\"'("
 
 
 def _label(text: str) -> str:
@@ -236,6 +273,8 @@ def scan_links(text: str) -> list[Link]:
     ``[label]: url`` and the images that use them. It errs on the side of reporting: a
     bracket pair followed by ``(`` counts as a link even where CommonMark would not make one.
     """
+    # Line breaks and NUL as CommonMark reads them, keeping every offset.
+    text = text.replace("\r\n", " \n").replace("\r", "\n").replace("\0", "\ufffd")
     masked = mask_code(text)
     # Escaped punctuation is no syntax; "__" keeps offsets and ends no destination.
     masked = _ESCAPED_RE.sub("__", masked)
@@ -254,31 +293,53 @@ def scan_links(text: str) -> list[Link]:
             if k >= n or masked[k] == "\n":
                 stack.clear()  # a blank line ends the paragraph, and any link text
     links: list[Link] = []
-    definitions: dict[str, tuple[str, str, int]] = {}
+    definitions: list[tuple[str, str, str, int]] = []  # label, url, raw, offset; all of them, even repeated
     definition_spans: set[int] = set()
-    for m in _DEFINITION_RE.finditer(masked):
+    # Reference definitions are block syntax: read before code spans, as CommonMark does.
+    for m in _DEFINITION_RE.finditer(_ESCAPED_RE.sub("__", mask_code(text, spans=False))):
         raw = text[m.start(2) : m.end(2)]
-        definitions.setdefault(_label(text[m.start(1) : m.end(1)]), (_unescape(raw), raw, m.start(2)))
-        definition_spans.add(m.start(0) + m.group(0).index("["))
+        definitions.append((_label(text[m.start(1) : m.end(1)]), _unescape(raw), raw, m.start(2)))
+        definition_spans.add(m.start(1) - 1)
     image_labels: set[str] = set()
+    inline: list[tuple[bool, int]] = []  # (image?, where the destination starts)
     for opener, closer in sorted(pairs.items()):
         if opener in definition_spans:
             continue
         image = opener > 0 and masked[opener - 1] == "!"
         following = masked[closer + 1 : closer + 2]
         if following == "(":
-            span = _inline_destination(masked, closer + 2)
-            if span is not None:
-                raw = text[span[0] : span[1]]
-                links.append(Link("image" if image else "link", _unescape(raw), raw, span[0]))
+            start = _destination_start(masked, closer + 2)
+            if start is not None:
+                inline.append((image, start))
         elif image:
             label = text[opener + 1 : closer]
             if following == "[" and closer + 1 in pairs and pairs[closer + 1] > closer + 2:
                 label = text[closer + 2 : pairs[closer + 1]]
             image_labels.add(_label(label))
-    for label, (url, raw, offset) in definitions.items():
+    bare = _bare_destination_ends(masked, [k for _, k in inline if masked[k] != "<"])
+    closes: dict[int, bool] = {}
+    spans: list[tuple[int, int]] = []  # destinations taken, disjoint, sorted by start
+    for image, k in inline:
+        end = _angle_destination_end(masked, k) if masked[k] == "<" else bare[k]
+        if end is None or end == k:
+            continue  # an empty destination makes no link
+        if end not in closes:
+            closes[end] = _link_closes(masked, end)
+        if not closes[end]:
+            continue  # no ')' after it: CommonMark makes no link, the text stays text
+        at = bisect.bisect_right(spans, (k, len(masked)))
+        if at and spans[at - 1][1] > k:
+            continue  # inside another link's destination: part of that URL, not a link
+        spans.insert(at, (k, end))
+        raw = text[k:end]
+        links.append(Link("image" if image else "link", _unescape(raw), raw, k))
+    covered = {k for k, end in spans if masked[k] == "<"}  # not autolinks as well
+    for label, url, raw, offset in definitions:
         links.append(Link("image" if label in image_labels else "definition", url, raw, offset))
     for m in _AUTOLINK_RE.finditer(masked):
-        links.append(Link("autolink", _unescape(text[m.start(1) : m.end(1)]), text[m.start(1) : m.end(1)], m.start(1)))
+        if m.start() in covered:
+            continue
+        raw = text[m.start(1) : m.end(1)]
+        links.append(Link("autolink", raw, raw, m.start(1)))  # no escapes or entities in autolinks
     links.sort(key=lambda link: link.offset)
     return links

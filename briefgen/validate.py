@@ -11,13 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import stat
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from briefgen import quotes, standards
+from briefgen.assets import ImageProblem, resolve_image
 from briefgen.errors import Pos, Problem
-from briefgen.load import LoadedFile, ParseCache, YList, YMap, load_yaml_file
+from briefgen.load import LoadedFile, ParseCache, YList, YMap, display_path, load_yaml_file
 from briefgen.model import (
     COLLECTIONS,
     ENTITY_COLLECTIONS,
@@ -29,7 +32,7 @@ from briefgen.model import (
     yaml_fields,
 )
 from briefgen.project import Project
-from briefgen.syntax import scan_references
+from briefgen.syntax import link_allowed, scan_links, scan_references
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 SAFE_URL_SCHEMES = ("http", "https", "mailto")
@@ -301,13 +304,13 @@ def _slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "my-id"
 
 
-def _line_offsets(text: str, value_pos: Pos, file_text: str, token: str, nth: int) -> Pos:
+def _line_offsets(text: str, value_pos: Pos, file_text: str | list[str], token: str, nth: int) -> Pos:
     """Where the ``nth`` occurrence of ``token`` (counted from the value's start) is in the file.
 
     Prose is often a YAML block scalar spanning many lines, so the position of a bad id
     is found in the file itself, searching from where the value starts.
     """
-    lines = file_text.splitlines()
+    lines = file_text.splitlines() if isinstance(file_text, str) else file_text
     seen = 0
     for index in range(value_pos.line - 1, len(lines)):
         line = lines[index]
@@ -334,6 +337,11 @@ def validate_project(project: Project, cache: ParseCache | None = None) -> tuple
     checker.problems.extend(problems)
     id_home: dict[str, tuple[str, Pos]] = {}
     for collection, path in files:
+        refused = _refuse_content_file(project, path)
+        if refused is not None:
+            checker.problems.append(refused)
+            checker.broken.add(collection)
+            continue
         loaded = cache.load(path) if cache is not None else load_yaml_file(path)
         checker.files[loaded.display] = loaded
         checker.problems.extend(loaded.problems)
@@ -381,6 +389,7 @@ def validate_project(project: Project, cache: ParseCache | None = None) -> tuple
     _check_references(checker, base, id_home)
     _check_claims(checker, base)
     _check_prose(checker, base, id_home)
+    _check_links(checker, base)
     _check_sources(checker, base)
     _check_usage(checker, base)
     checker.problems.extend(standards.check_standards(project, base, {k: f.text for k, f in checker.files.items()}))
@@ -467,7 +476,10 @@ def _check_prose(checker: _Checker, base: FactBase, id_home: dict[str, tuple[str
             nth = counts.get(ref.token, 0)
             counts[ref.token] = nth + 1
             home = id_home.get(ref.ref)
-            where = _line_offsets(text, pos, loaded.text if loaded else "", ref.token, nth)
+            allowed = {"cite": ("sources", "claims"), "claim": ("claims",), "mention": ENTITY_COLLECTIONS}[ref.how]
+            if home is not None and home[0] in allowed and not (claim_statement and ref.how != "mention"):
+                continue  # the common case: nothing to report, so no position to work out
+            where = _line_offsets(text, pos, loaded.lines if loaded else [], ref.token, nth)
             if claim_statement and ref.how != "mention":
                 checker.problem(
                     where,
@@ -476,7 +488,6 @@ def _check_prose(checker: _Checker, base: FactBase, id_home: dict[str, tuple[str
                     "a claim's sources go in its 'sources' list; use @id to name entities",
                 )
                 continue
-            allowed = {"cite": ("sources", "claims"), "claim": ("claims",), "mention": ENTITY_COLLECTIONS}[ref.how]
             wanted = {"cite": "source or claim", "claim": "claim", "mention": "actor, mineral, place or route"}[ref.how]
             if home is None and checker.unknowable(allowed):
                 continue
@@ -507,6 +518,70 @@ def _check_prose(checker: _Checker, base: FactBase, id_home: dict[str, tuple[str
         scan(brief.summary, brief.where("summary"), f"brief '{brief.id}'", False)
         for section in brief.sections + brief.annexes:
             scan(section.body, section.where("body"), f"brief '{brief.id}'", False)
+
+
+def _check_links(checker: _Checker, base: FactBase) -> None:
+    """Links in prose go only to http(s), mailto or #anchors; images only to files in
+    content/assets/. Reported at the destination's line inside the YAML block."""
+    content = checker.project.content
+
+    def scan(text: str | None, pos: Pos, owner: str) -> None:
+        if not text or ("](" not in text and "<" not in text and "]:" not in text):
+            return
+        loaded = checker.files.get(pos.file)
+        for link in scan_links(text):
+            if link.kind == "image":
+                found = resolve_image(content, link.url)
+                if not isinstance(found, ImageProblem):
+                    continue
+                code, message, hint = found.code, f"{owner}: {found.message}", found.hint
+            elif link_allowed(link.url):
+                continue
+            else:
+                shown = link.url if len(link.url) <= 80 else link.url[:77] + "..."
+                code, message = "BG120", f"{owner}: link to '{shown}' is not allowed"
+                hint = "links go to http:// or https:// addresses, mailto: or #anchors in the brief"
+            nth = _occurrences_before(text, link.raw, link.offset)
+            where = _line_offsets(text, pos, loaded.text if loaded else "", link.raw, nth)
+            checker.problem(where, code, message, hint)
+
+    for claim in base.claims.values():
+        scan(claim.statement, claim.where("statement"), f"claim '{claim.id}'")
+    for brief in base.briefs.values():
+        scan(brief.summary, brief.where("summary"), f"brief '{brief.id}'")
+        for section in brief.sections + brief.annexes:
+            scan(section.body, section.where("body"), f"brief '{brief.id}'")
+
+
+def _occurrences_before(text: str, token: str, offset: int) -> int:
+    """How many times ``token`` starts before ``offset`` (overlapping, as _line_offsets counts)."""
+    count = 0
+    found = text.find(token)
+    while 0 <= found < offset:
+        count += 1
+        found = text.find(token, found + 1)
+    return count
+
+
+def _refuse_content_file(project: Project, path: Path) -> Problem | None:
+    """A collection file that is a link out of content/, or not a regular file (a FIFO
+    would block the read forever), is not read at all."""
+    display = display_path(path)
+    try:
+        real = path.resolve()
+        regular = stat.S_ISREG(real.stat().st_mode)
+    except (OSError, RuntimeError):
+        return None  # missing or a loop: load_yaml_file reports it as unreadable (BG010)
+    if not real.is_relative_to(project.content.resolve()):
+        return Problem(
+            Pos(display),
+            "BG010",
+            f"file is a link to {real}, outside content/; not read",
+            "content files must live inside content/: copy the file in instead of linking to it",
+        )
+    if not regular:
+        return Problem(Pos(display), "BG010", "not a regular file; not read", "replace it with a plain YAML file")
+    return None
 
 
 def _check_sources(checker: _Checker, base: FactBase) -> None:

@@ -1,0 +1,249 @@
+"""`make bench`: measure briefgen against its speed targets and print a table.
+
+Every figure is a median of several runs. Whole-process figures (wall time and peak
+memory) run the real command in a child process and read its resource usage from
+wait4(). Results also go to output/bench.json. Pass --quick for fewer runs and no 50k
+project (for a smoke test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.synth import generate  # noqa: E402
+
+WORK = REPO / "output" / "bench"
+PY = sys.executable
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    target: str
+    ok: bool | None
+    detail: str = ""
+
+
+def run_process(args: list[str], cwd: Path = REPO) -> tuple[float, float]:
+    """Wall seconds and peak resident MiB of one child process."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark command failed: {' '.join(args)}\n{err}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def median_process(args: list[str], runs: int, cwd: Path = REPO) -> tuple[float, float]:
+    results = [run_process(args, cwd) for _ in range(runs)]
+    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+
+
+def median_call(fn: Callable[[], float], runs: int) -> float:
+    return statistics.median(fn() for _ in range(runs))
+
+
+def briefgen(*args: str) -> list[str]:
+    return [PY, "-m", "briefgen", *args]
+
+
+def project(name: str, claims: int, briefs: int) -> Path:
+    """A synthetic project, made once and kept under output/bench/."""
+    root = WORK / name
+    stamp = root / ".complete"
+    if not stamp.exists():
+        shutil.rmtree(root, ignore_errors=True)
+        generate(root, claims=claims, briefs=briefs)
+        stamp.write_text("ok")
+    return root
+
+
+def bench_check(runs: int, quick: bool) -> list[Figure]:
+    figures = []
+    times = {}
+    for size in (1_000, 10_000) if quick else (1_000, 10_000, 50_000):
+        root = project(f"s{size // 1000}k", size, max(10, min(100, size // 500)))
+        run_process(briefgen("check", "--project", str(root)))  # warm the parse cache
+        wall, rss = median_process(
+            briefgen("check", "--project", str(root)), runs if size < 50_000 else max(2, runs // 2)
+        )
+        times[size] = wall
+        target, ok = "", None
+        if size == 10_000:
+            target, ok = "<= 1.0 s, <= 300 MiB", wall <= 1.0 and rss <= 300
+        figures.append(Figure(f"check, {size:,} claims", wall, "s", target, ok, f"peak {rss:.0f} MiB"))
+    if 50_000 in times:
+        ratio = times[50_000] / times[10_000]
+        figures.append(Figure("check, 50k / 10k time", ratio, "x", "<= 6x", ratio <= 6))
+    return figures
+
+
+def bench_html(runs: int) -> list[Figure]:
+    out = Path(tempfile.mkdtemp())
+    wall, rss = median_process(briefgen("build", "myanmar-rare-earths", "--format", "html", "--out", str(out)), runs)
+    root = project("s1k", 1_000, 10)
+    gen_wall, _ = median_process(
+        briefgen("build", "brief-000", "--format", "html", "--project", str(root), "--out", str(out)), runs
+    )
+    return [
+        Figure("build --format html, example brief", wall, "s", "<= 0.35 s", wall <= 0.35, f"peak {rss:.0f} MiB"),
+        Figure("build --format html, generated brief (1k base)", gen_wall, "s", "", None),
+    ]
+
+
+def bench_pdf(runs: int) -> list[Figure]:
+    out = Path(tempfile.mkdtemp())
+    args = briefgen("build", "myanmar-rare-earths", "--format", "all", "--out", str(out))
+    run_process(args)
+    html = out / "myanmar-rare-earths.html"  # exactly what briefgen handed WeasyPrint
+    pdf_wall, _ = median_process(briefgen("build", "myanmar-rare-earths", "--format", "pdf", "--out", str(out)), runs)
+    alone = (
+        "import weasyprint, sys; "
+        f"weasyprint.HTML(filename={str(html)!r}, base_url={str(REPO)!r}).write_pdf({str(out / 'alone.pdf')!r}, "
+        "pdf_variant='pdf/ua-1')"
+    )
+    alone_wall, _ = median_process([PY, "-c", alone], runs)
+    ratio = pdf_wall / alone_wall
+    return [
+        Figure("build --format pdf, example brief", pdf_wall, "s", "", None),
+        Figure("WeasyPrint alone, same final HTML", alone_wall, "s", "", None),
+        Figure("PDF build / WeasyPrint alone", ratio, "x", "<= 1.10x", ratio <= 1.10),
+    ]
+
+
+def bench_preview(runs: int) -> list[Figure]:
+    from briefgen.preview import Previewer
+    from briefgen.project import Project
+
+    figures = []
+    for label, src, target in (("example", REPO, 0.150), ("10k claims", project("s10k", 10_000, 20), 0.500)):
+        work = Path(tempfile.mkdtemp()) / "p"
+        shutil.copytree(src / "content", work / "content")
+        if (src / "templates").is_dir() and src != REPO:
+            shutil.copytree(src / "templates", work / "templates")
+        previewer = Previewer(Project(work), log=open(os.devnull, "w"))  # noqa: SIM115
+        previewer.rebuild()
+        claim_file = sorted((work / "content" / "claims").glob("*.yaml"))[0]
+        original = claim_file.read_text(encoding="utf-8")
+        counter = iter(range(10_000))
+
+        def one_edit(
+            claim_file: Path = claim_file,
+            original: str = original,
+            previewer: Previewer = previewer,
+            counter: Iterator[int] = counter,
+        ) -> float:
+            n = next(counter)
+            claim_file.write_text(original.replace("statement: ", f"statement: Edit {n}: ", 1), encoding="utf-8")
+            started = time.perf_counter()
+            previewer.rebuild()
+            return time.perf_counter() - started
+
+        seconds = median_call(one_edit, max(5, runs))
+        figures.append(
+            Figure(f"preview rebuild after one edit, {label}", seconds, "s", f"<= {target:.3g} s", seconds <= target)
+        )
+    return figures
+
+
+def bench_jobs(runs: int) -> list[Figure]:
+    root = project("ten-briefs", 600, 10)
+    out = Path(tempfile.mkdtemp())
+    one, _ = median_process(
+        briefgen("build", "--format", "pdf", "-j", "1", "--project", str(root), "--out", str(out)), max(2, runs // 2)
+    )
+    two, _ = median_process(
+        briefgen("build", "--format", "pdf", "-j", "2", "--project", str(root), "--out", str(out)), max(2, runs // 2)
+    )
+    speedup = one / two
+    return [
+        Figure("build -j 1, ten PDFs", one, "s", "", None),
+        Figure("build -j 2, ten PDFs", two, "s", "", None),
+        Figure("-j 2 speed-up over -j 1", speedup, "x", ">= 1.7x", speedup >= 1.7),
+    ]
+
+
+def bench_browser(runs: int) -> list[Figure]:
+    """Save-to-updated-page latency in headless Chromium (median)."""
+    from bench.preview_latency import measure
+
+    median, samples = measure(max(10, runs * 3))
+    return [
+        Figure("preview save -> updated page (browser)", median, "s", "< 0.3 s", median < 0.3, f"{len(samples)} saves")
+    ]
+
+
+def bench_pandoc(runs: int) -> list[Figure]:
+    if shutil.which("pandoc") is None:
+        return [Figure("pandoc --citeproc, equivalent brief", float("nan"), "s", "", None, "pandoc not installed")]
+    from bench.pandoc_compare import pandoc_args
+
+    args, cwd = pandoc_args(Path(tempfile.mkdtemp()))
+    wall, _ = median_process(args, runs, cwd)
+    return [Figure("pandoc --citeproc, equivalent brief (HTML)", wall, "s", "", None)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="fewer runs, no 50k project")
+    parser.add_argument("--only", nargs="*", help="check html pdf preview jobs browser pandoc")
+    args = parser.parse_args()
+    runs = 2 if args.quick else args.runs
+    WORK.mkdir(parents=True, exist_ok=True)
+    groups: dict[str, Callable[[], list[Figure]]] = {
+        "check": lambda: bench_check(runs, args.quick),
+        "html": lambda: bench_html(runs),
+        "pdf": lambda: bench_pdf(runs),
+        "preview": lambda: bench_preview(runs),
+        "jobs": lambda: bench_jobs(runs),
+        "browser": lambda: bench_browser(runs),
+        "pandoc": lambda: bench_pandoc(runs),
+    }
+    figures: list[Figure] = []
+    for name, fn in groups.items():
+        if args.only and name not in args.only:
+            continue
+        print(f"... {name}", file=sys.stderr, flush=True)
+        figures.extend(fn())
+    width = max(len(f.name) for f in figures)
+    print(f"\n{'figure'.ljust(width)}  {'measured':>12}  {'target':<22} ok")
+    print("-" * (width + 44))
+    for f in figures:
+        value = (
+            "n/a" if f.value != f.value else (f"{f.value:.3f} {f.unit}" if f.unit == "s" else f"{f.value:.2f}{f.unit}")
+        )
+        mark = "" if f.ok is None else ("yes" if f.ok else "NO")
+        print(f"{f.name.ljust(width)}  {value:>12}  {f.target:<22} {mark}  {f.detail}")
+    result = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+        "figures": [asdict(f) for f in figures],
+    }
+    (REPO / "output" / "bench.json").write_text(json.dumps(result, indent=2))
+    print(f"\nwritten to {REPO / 'output' / 'bench.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,146 @@
+"""Authoring commands: ``schema``, ``init``, ``new`` and ``import-sources``.
+
+Kept apart from ``cli`` so the command table there stays short; ``cli.build_parser``
+calls :func:`add_commands` with its own ``add`` helper, so these commands get the same
+``--project`` option, help layout and example epilog as the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from briefgen.errors import Pos, Problem, UsageError, errors_in
+from briefgen.load import display_path
+from briefgen.project import Project
+
+Add = Callable[[str, str], argparse.ArgumentParser]
+
+
+def _project(args: argparse.Namespace) -> Project:
+    from briefgen.cli import _project as project_of
+
+    return project_of(args)
+
+
+def _report(problems: list[Problem]) -> None:
+    from briefgen.cli import _print_problems
+
+    _print_problems(problems)
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from briefgen.schema import SCHEMA_FOLDER, all_schemas, modeline
+    from briefgen.write import write_atomic
+
+    project = _project(args)
+    out = Path(args.out).resolve() if args.out else project.root / SCHEMA_FOLDER
+    schemas = all_schemas()
+    if args.check:
+        stale = [
+            name for name, text in schemas.items() if not (out / name).is_file() or (out / name).read_text() != text
+        ]
+        for name in stale:
+            _report(
+                [
+                    Problem(
+                        Pos(display_path(out / name)),
+                        "BG607",
+                        "missing" if not (out / name).is_file() else "out of date with briefgen's content model",
+                        "run: briefgen schema" + (f" --out {args.out}" if args.out else ""),
+                    )
+                ]
+            )
+        if not stale:
+            print(f"briefgen schema: {len(schemas)} schemas in {display_path(out)} are up to date", file=sys.stderr)
+        return 1 if stale else 0
+    for name, text in schemas.items():
+        write_atomic(out / name, text.encode("utf-8"))
+        print(f"wrote {display_path(out / name)}", file=sys.stderr)
+    if args.link:
+        files, _ = project.collection_files()
+        for collection, path in files:
+            if path.suffix == ".json":
+                continue  # JSON has no comments; editors map JSON files to schemas in settings
+            text = path.read_text(encoding="utf-8-sig")
+            if text.startswith("# yaml-language-server:"):
+                continue
+            write_atomic(path, (modeline(collection, path, out) + "\n" + text).encode("utf-8"))
+            print(f"linked {display_path(path)}", file=sys.stderr)
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from briefgen.scaffold import init_project
+
+    root = Path(args.dir if args.dir is not None else args.project).resolve()
+    if root.exists() and not root.is_dir():
+        raise UsageError(Problem(Pos(display_path(root)), "BG601", "not a folder", "choose a new or empty folder"))
+    written = init_project(root, templates=args.templates)
+    shown = display_path(root)
+    print(f"created a briefgen project in {shown} ({len(written)} files)", file=sys.stderr)
+    print("next:", file=sys.stderr)
+    print(f"  briefgen check --project {shown}", file=sys.stderr)
+    print(f"  briefgen build --project {shown}", file=sys.stderr)
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from briefgen.scaffold import new_record
+
+    project = _project(args)
+    done = new_record(project, args.kind, args.id, Path(args.file) if args.file else None)
+    verb = "created" if done.created else "added to"
+    print(f"{verb} {display_path(done.path)}: {args.kind} '{args.id}' (fill in the TODOs)", file=sys.stderr)
+    return 0
+
+
+def cmd_import_sources(args: argparse.Namespace) -> int:
+    from briefgen.importer import import_sources
+
+    project = _project(args)
+    export = Path(args.file)
+    if not export.is_file():
+        raise UsageError(Problem(Pos(args.file), "BG603", "no such file", "give the path of a CSL-JSON export"))
+    result = import_sources(project, export, Path(args.to) if args.to else None, dry_run=args.dry_run)
+    _report(result.problems)
+    target = display_path(result.target)
+    verb = "would import" if args.dry_run else "imported"
+    print(
+        f"briefgen import-sources: {verb} {len(result.added)} source{'s' * (len(result.added) != 1)} into {target}; "
+        f"{result.duplicates} duplicate{'s' * (result.duplicates != 1)} skipped, {result.failed} failed",
+        file=sys.stderr,
+    )
+    return 1 if errors_in(result.problems) else 0
+
+
+def add_commands(add: Add) -> None:
+    """Register the authoring commands on the main parser."""
+    from briefgen.scaffold import KINDS
+
+    p = add("schema", "Write JSON Schemas of every collection, for editors that complete and check YAML as you type.")
+    p.add_argument("--out", metavar="DIR", help="folder to write to (default: PROJECT/schemas)")
+    p.add_argument("--check", action="store_true", help="write nothing; fail when the schemas there are out of date")
+    p.add_argument(
+        "--link", action="store_true", help="also add the '# yaml-language-server: $schema=...' line to content files"
+    )
+    p.set_defaults(func=cmd_schema)
+
+    p = add("init", "Create a new project that checks and builds at once, one commented example of each record.")
+    p.add_argument("dir", nargs="?", metavar="DIR", help="folder to create (default: --project, the current folder)")
+    p.add_argument("--templates", action="store_true", help="also copy the default templates to DIR/templates/")
+    p.set_defaults(func=cmd_init)
+
+    p = add("new", "Append a commented skeleton of a record to the right content file.")
+    p.add_argument("kind", choices=tuple(KINDS), metavar="KIND", help="one of: " + ", ".join(KINDS))
+    p.add_argument("id", metavar="ID", help="the new record's id (lowercase, digits, hyphens)")
+    p.add_argument("--file", metavar="PATH", help="the file to add it to (default: the collection's file)")
+    p.set_defaults(func=cmd_new)
+
+    p = add("import-sources", "Add sources from a CSL-JSON export (Zotero, Better BibTeX), skipping duplicates.")
+    p.add_argument("file", metavar="FILE.json", help="the CSL-JSON export")
+    p.add_argument("--to", metavar="PATH", help="sources file to write (default: content/sources.yaml or .json)")
+    p.add_argument("--dry-run", action="store_true", help="report what would be imported; write nothing")
+    p.set_defaults(func=cmd_import_sources)

@@ -1,0 +1,390 @@
+"""Property-based tests: whatever the content, `check` and `build` end only in briefgen's own
+error type (BriefgenError, problems with codes and positions), never another exception,
+and every HTML they write parses and holds no markup that came from content.
+
+Three sources of input: the MINI project mutated (values and keys deleted, duplicated,
+retyped and garbled, hostile snippets inserted, lines of the YAML text dropped, doubled
+or indented with tabs), random YAML documents, and random text and bytes as a YAML file.
+
+Example counts come from a Hypothesis profile chosen by the environment variable
+HYPOTHESIS_PROFILE: "briefgen-fast" (the default: few examples, derandomized, so
+`make test` stays fast and stable) or "nightly" (many more, random, with a database of
+failures): ``HYPOTHESIS_PROFILE=nightly .venv/bin/python -m pytest tests/test_fuzz.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from briefgen.build import build_project
+from briefgen.check import check_project
+from briefgen.errors import BriefgenError, Problem
+from briefgen.project import Project
+from briefgen.syntax import link_allowed
+from tests import htmlread
+from tests.conftest import MINI
+
+_QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+settings.register_profile(
+    "briefgen-fast", max_examples=15, deadline=None, derandomize=True, database=None, suppress_health_check=_QUIET
+)
+settings.register_profile("nightly", max_examples=3000, deadline=None, suppress_health_check=_QUIET)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "briefgen-fast")
+FUZZ = settings.get_profile(PROFILE if PROFILE in ("briefgen-fast", "nightly") else "briefgen-fast")
+
+#: Strings an attacker (or a tired analyst) puts into content. "fuzz" marks markup that
+#: must never come out as an element or attribute.
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '"><fuzz-el data-fuzz="1">',
+    "<img src=x onerror=alert(1) data-fuzz>",
+    "' onmouseover='alert(1)",
+    "[x](javascript:alert(1))",
+    "![y](file:///etc/passwd)",
+    "![z](http://127.0.0.1:9/pixel.png)",
+    "<javascript:alert(1)>",
+    "[r]: data:text/html,<fuzz-el>",
+    "{{ 7*7 }}{% include 'x' %}",
+    "@nobody [@nothing, p. 1] [[no-claim]] @{x}",
+    "`" * 7,
+    "[" * 30,
+    "](" * 30,
+    "</style></title><fuzz-el>",
+    "\u202e\u200b\ufeff",
+    "&lt;fuzz-el&gt; &#60;fuzz-el&#62;",
+    "\\",
+    "---\n...",
+    "* * *\n# heading\n> quote",
+]
+MINI_YAML = {name: yaml.safe_load(text) for name, text in MINI.items() if name.endswith(".yaml")}
+MINI_IDS = sorted(
+    {
+        item["id"]
+        for data in MINI_YAML.values()
+        for item in (data if isinstance(data, list) else [data])
+        if isinstance(item, dict)
+    }
+)
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),
+    st.sampled_from(HOSTILE),
+    st.sampled_from(MINI_IDS),
+    st.dates().map(str),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+# -- running and judging -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder reused by every example (so the template environment is built once)."""
+    return tmp_path_factory.mktemp("fuzz")
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> None:
+    for sub in ("content", "output"):
+        shutil.rmtree(root / sub, ignore_errors=True)
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+
+
+def check_and_build(root: Path) -> None:
+    """Run check and an HTML build in process; only BriefgenError may come out."""
+    project = Project(root)
+    try:
+        _base, problems = check_project(project)
+    except BriefgenError as exc:
+        assert_good_problems(exc.problems)
+        return
+    assert_good_problems(problems)
+    try:
+        result = build_project(project, fmt="html", out=root / "output")
+    except BriefgenError as exc:
+        assert_good_problems(exc.problems)
+        return
+    assert_good_problems(result.problems)
+    if result.failed:
+        assert not (root / "output").exists() or not list((root / "output").iterdir())
+        return
+    for path in result.written:
+        assert_safe_html(path.read_text(encoding="utf-8"))
+
+
+def assert_good_problems(problems: list[Problem]) -> None:
+    for p in problems:
+        assert re.fullmatch(r"BG\d{3}", p.code), p
+        assert p.message and p.pos.file, p
+        assert p.severity in ("error", "warning"), p
+
+
+_FORBIDDEN = {"script", "iframe", "object", "embed", "frame", "frameset", "base", "form", "input", "textarea", "button"}
+
+
+def assert_safe_html(html: str) -> None:
+    """The HTML parses, and nothing from content became markup: no script or other active
+    element, no event handler, no element or attribute of the hostile snippets, every link
+    safe and every image inlined."""
+    root = htmlread.parse(html)
+    assert root.tag == f"{htmlread.NS}html"
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue  # comments
+        tag = el.tag.rsplit("}", 1)[-1]
+        assert tag not in _FORBIDDEN and "fuzz" not in tag, tag
+        for name, value in el.attrib.items():
+            local = name.rsplit("}", 1)[-1]
+            assert not local.startswith("on") and "fuzz" not in local, (tag, name, value)
+            if local == "href":
+                assert link_allowed(value), (tag, value)
+            if local == "src":
+                assert value.startswith("data:image/"), (tag, value)
+
+
+# -- 1. the MINI project, mutated -----------------------------------------------------------
+
+
+def _slots(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Paths to every value inside a parsed YAML document."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield (*path, key)
+            yield from _slots(inner, (*path, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield (*path, index)
+            yield from _slots(inner, (*path, index))
+
+
+def _parent(doc: Any, path: tuple[Any, ...]) -> Any:
+    for step in path[:-1]:
+        doc = doc[step]
+    return doc
+
+
+@st.composite
+def mutated_mini(draw: st.DrawFn) -> dict[str, str | bytes]:
+    docs = {name: yaml.safe_load(yaml.safe_dump(data)) for name, data in MINI_YAML.items()}  # deep copy
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        name = draw(st.sampled_from(sorted(docs)))
+        slots = list(_slots(docs[name]))
+        if not slots:
+            docs[name] = draw(_VALUES)
+            continue
+        path = draw(st.sampled_from(slots))
+        parent, key = _parent(docs[name], path), path[-1]
+        operation = draw(st.sampled_from(["delete", "duplicate", "retype", "garble", "rekey"]))
+        if operation == "delete":
+            del parent[key]
+        elif operation == "duplicate":
+            if isinstance(parent, list):
+                parent.append(yaml.safe_load(yaml.safe_dump(parent[key])))
+            else:
+                parent[draw(st.sampled_from(sorted(parent, key=str)))] = parent[key]
+        elif operation == "retype":
+            parent[key] = draw(_VALUES)
+        elif operation == "garble":
+            old = parent[key]
+            text = old if isinstance(old, str) else yaml.safe_dump(old).strip()
+            at = draw(st.integers(min_value=0, max_value=len(text)))
+            parent[key] = text[:at] + draw(st.sampled_from(HOSTILE) | st.text(max_size=10)) + text[at:]
+        elif isinstance(parent, dict):  # rekey
+            new_key = draw(st.sampled_from(HOSTILE) | st.text(max_size=12) | st.sampled_from(sorted(map(str, parent))))
+            parent[new_key] = parent.pop(key)
+    files: dict[str, str | bytes] = {n: t for n, t in MINI.items() if not n.endswith(".yaml")}
+    for name, doc in docs.items():
+        text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+        if draw(st.integers(min_value=0, max_value=5)) == 0:  # garble the text itself now and then
+            lines = text.split("\n")
+            at = draw(st.integers(min_value=0, max_value=max(0, len(lines) - 1)))
+            how = draw(st.sampled_from(["drop", "double", "tab", "insert"]))
+            if how == "drop":
+                del lines[at]
+            elif how == "double":
+                lines.insert(at, lines[at])
+            elif how == "tab":
+                lines[at] = "\t" + lines[at]
+            else:
+                lines.insert(at, draw(st.sampled_from(HOSTILE) | st.text(max_size=20)))
+            text = "\n".join(lines)
+        files[name] = text
+    return files
+
+
+@FUZZ
+@given(files=mutated_mini())
+def test_mutated_example_content_never_crashes(files: dict[str, str | bytes], workdir: Path) -> None:
+    write_files(workdir, files)
+    check_and_build(workdir)
+
+
+# -- 2. markup in the free-text fields (content that checks clean, so HTML gets written) ----
+
+#: Keys whose values are free text or Markdown (not ids, enums, dates or verbatim quotes).
+TEXT_KEYS = {
+    "title", "subtitle", "name", "short", "statement", "heading", "body", "summary", "marking",
+    "container-title", "publisher", "description", "locator", "authors", "keywords", "uses", "country",
+}  # fmt: skip
+#: Markup that is valid content: it must come out as text, never as elements.
+MARKUP = [
+    "<script>alert(1)</script>",
+    '"><fuzz-el data-fuzz="1">',
+    "<img src=x onerror=alert(1) data-fuzz>",
+    "' onmouseover='alert(1)",
+    "</style></title></p><fuzz-el>",
+    "{{ 7*7 }}{% raw %}",
+    "&amp;&lt;fuzz-el&gt;&#60;fuzz-el&#62;",
+    "*em* **strong** `<fuzz-el>` ~~s~~",
+    "\u202e\u200b",
+    "<!-- <fuzz-el> -->",
+    "<![CDATA[<fuzz-el>]]>",
+]
+
+
+def _text_slots(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key in TEXT_KEYS and isinstance(inner, str):
+                yield (*path, key)
+            elif key in TEXT_KEYS and isinstance(inner, list):
+                yield from ((*path, key, i) for i, item in enumerate(inner) if isinstance(item, str))
+            else:
+                yield from _text_slots(inner, (*path, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _text_slots(inner, (*path, index))
+
+
+@st.composite
+def markup_in_text(draw: st.DrawFn) -> dict[str, str | bytes]:
+    docs = {name: yaml.safe_load(yaml.safe_dump(data)) for name, data in MINI_YAML.items()}
+    slots = [(name, path) for name, doc in docs.items() for path in _text_slots(doc)]
+    for name, path in draw(st.lists(st.sampled_from(slots), min_size=1, max_size=6, unique=True)):
+        parent, key = _parent(docs[name], path), path[-1]
+        at = draw(st.integers(min_value=0, max_value=len(parent[key])))
+        parent[key] = parent[key][:at] + draw(st.sampled_from(MARKUP) | st.text(max_size=8)) + parent[key][at:]
+    files: dict[str, str | bytes] = {n: t for n, t in MINI.items() if not n.endswith(".yaml")}
+    files.update({n: yaml.safe_dump(d, allow_unicode=True, sort_keys=False) for n, d in docs.items()})
+    return files
+
+
+@FUZZ
+@given(files=markup_in_text())
+def test_markup_in_text_fields_never_becomes_markup(files: dict[str, str | bytes], workdir: Path) -> None:
+    write_files(workdir, files)
+    check_and_build(workdir)
+
+
+# -- 3. random YAML documents ---------------------------------------------------------------
+
+_COLLECTION_FILES = sorted(name for name in MINI if name.endswith(".yaml"))
+
+
+@FUZZ
+@given(
+    name=st.sampled_from(_COLLECTION_FILES),
+    document=st.one_of(
+        _VALUES,
+        st.lists(st.dictionaries(st.sampled_from(["id", "name", "kind", "statement", "sources", "title"]), _VALUES)),
+    ),
+)
+def test_random_yaml_documents_never_crash(name: str, document: Any, workdir: Path) -> None:
+    files: dict[str, str | bytes] = dict(MINI)
+    files[name] = yaml.safe_dump(document, allow_unicode=True)
+    write_files(workdir, files)
+    check_and_build(workdir)
+
+
+# -- 4. random text and bytes as YAML -------------------------------------------------------
+
+_YAML_BITS = [
+    "&a [*a, *a]",
+    "*undefined",
+    "!!python/object/apply:os.system ['true']",
+    "!!binary aGk=",
+    "? [complex, key]\n: value",
+    "<<: *a",
+    "%YAML 1.1\n---",
+    "--- a\n--- b",
+    "- id: x\n\tname: tab",
+    "{unclosed: [",
+    "key: 'unterminated",
+    "\ufeffid: bom",
+    "id: a\nid: b",
+    "- - - deep",
+    "statement: |\n  [x](javascript:alert(1))\n  ![p](/etc/passwd)",
+    "\x85\u2028\u2029",
+    "2025-13-45",
+    "0x1F: .inf",
+]
+
+
+@FUZZ
+@given(
+    name=st.sampled_from(_COLLECTION_FILES),
+    text=st.lists(st.sampled_from(_YAML_BITS) | st.text(max_size=30), max_size=6).map("\n".join),
+    raw=st.binary(max_size=64),
+    use_raw=st.booleans(),
+)
+def test_random_text_and_bytes_as_yaml_never_crash(
+    name: str, text: str, raw: bytes, use_raw: bool, workdir: Path
+) -> None:
+    files: dict[str, str | bytes] = dict(MINI)
+    files[name] = raw if use_raw else text
+    write_files(workdir, files)
+    check_and_build(workdir)
+
+
+# -- the judge itself can fail ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<html><body><script>alert(1)</script></body></html>",
+        '<html><body><p onclick="x">a</p></body></html>',
+        '<html><body><a href="javascript:alert(1)">a</a></body></html>',
+        '<html><body><img src="http://127.0.0.1:9/p.png"></body></html>',
+        "<html><body><fuzz-el></fuzz-el></body></html>",
+    ],
+)
+def test_the_html_judge_catches_injected_markup(html: str) -> None:
+    with pytest.raises(AssertionError):
+        assert_safe_html(html)
+
+
+def test_the_unmutated_project_passes_the_judge(workdir: Path) -> None:
+    write_files(workdir, dict(MINI))
+    check_and_build(workdir)
+    assert sorted(p.name for p in (workdir / "output").iterdir()) == ["harbour-summary.html", "harbour.html"]
+    assert "Harbour" in (workdir / "output" / "harbour.html").read_text()
+
+
+def test_profiles() -> None:
+    assert settings.get_profile("nightly").max_examples >= 100 * settings.get_profile("briefgen-fast").max_examples
+    assert textwrap.dedent(__doc__ or "").count("HYPOTHESIS_PROFILE=nightly") == 1

@@ -1,0 +1,170 @@
+"""`briefgen init` (a project that checks and builds at once) and `briefgen new` (skeletons)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from briefgen.model import COLLECTIONS, Citation, Name, Section, SourceCustom, yaml_fields
+from briefgen.scaffold import EXAMPLE, KINDS, SKELETONS
+from tests.conftest import MINI, run_cli
+
+
+def _keys_in(text: str) -> set[str]:
+    """Every key written in a skeleton, commented out or not (the prose header aside)."""
+    keys = set()
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#"))
+    for line in lines[first:]:
+        m = re.match(r"^\s*(?:#\s*)?(?:-\s+)?([A-Za-z_][\w-]*):(?:\s|$)", line)
+        if m:
+            keys.add(m.group(1))
+    return keys
+
+
+def _model_keys(collection: str) -> set[str]:
+    keys = {k for k, _ in yaml_fields(COLLECTIONS[collection])}
+    nested = {"sources": [Name, SourceCustom], "claims": [Citation], "briefs": [Section]}.get(collection, [])
+    for cls in nested:
+        keys |= {k for k, _ in yaml_fields(cls)}
+    return keys
+
+
+@pytest.mark.parametrize("kind", list(SKELETONS))
+def test_skeletons_use_only_keys_of_the_model(kind: str) -> None:
+    collection = KINDS[kind]
+    # "TODO: ..." opens the text to replace; every other "word:" must be a field.
+    unknown = _keys_in(SKELETONS[kind]) - _model_keys(collection) - {"TODO"}
+    assert unknown == set(), unknown
+
+
+@pytest.mark.parametrize("rel", list(EXAMPLE))
+def test_init_examples_use_only_keys_of_the_model(rel: str) -> None:
+    collection, text = EXAMPLE[rel]
+    assert _keys_in(text) - _model_keys(collection) == set()
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("init") / "my-briefs"
+    proc = run_cli("init", str(root))
+    assert proc.returncode == 0, proc.stderr
+    assert "briefgen build --project" in proc.stderr  # says what to do next
+    return root
+
+
+def test_init_project_checks_clean_and_builds_at_once(fresh: Path, tmp_path: Path) -> None:
+    check = run_cli("check", "--strict", "--project", str(fresh))
+    assert check.returncode == 0, check.stdout
+    assert "0 errors, 0 warnings" in check.stderr
+    out = tmp_path / "out"
+    build = run_cli("build", "--project", str(fresh), "--out", str(out))
+    assert build.returncode == 0, build.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["example-brief.html", "example-brief.pdf"]
+    html = (out / "example-brief.html").read_text()
+    assert "Figure 1." in html and "<svg" in html  # the example shows off the route diagram
+    assert "Hills railway: by rail from Northern Hills to Port Sela, carrying tin; proposed." in html
+
+
+def test_init_writes_one_commented_example_of_each_record_and_the_schemas(fresh: Path) -> None:
+    content = fresh / "content"
+    for collection in COLLECTIONS:
+        path = content / f"{collection}.yaml" if collection != "briefs" else content / "briefs" / "example-brief.yaml"
+        text = path.read_text()
+        first = text.splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema="), path
+        assert (path.parent / first.split("=", 1)[1]).resolve() == (fresh / "schemas" / f"{collection}.schema.json")
+        assert sum(line.lstrip().startswith("#") for line in text.splitlines()) >= 3, f"{path} teaches little"
+        assert yaml.safe_load(text), path
+    assert not (fresh / "templates").exists(), "templates/ only when asked"
+    # The allowed values in the comments come from the model.
+    assert "# fact, judgment, assumption, gap" in (content / "claims.yaml").read_text()
+
+
+def test_init_with_templates_copies_the_defaults(tmp_path: Path) -> None:
+    proc = run_cli("init", str(tmp_path / "p"), "--templates")
+    assert proc.returncode == 0, proc.stderr
+    names = {
+        p.relative_to(tmp_path / "p" / "templates").as_posix() for p in (tmp_path / "p" / "templates").rglob("*.*")
+    }
+    assert {"brief.html.j2", "layout.html.j2", "print.css", "screen.css", "partials/cite.html.j2"} <= names
+    assert "partials/figures.html.j2" in names
+
+
+def test_init_refuses_an_existing_project(mini: Path) -> None:
+    before = (mini / "content" / "claims.yaml").read_text()
+    proc = run_cli("init", str(mini))
+    assert proc.returncode == 2
+    assert "error[BG601]: this folder already holds a project" in proc.stderr
+    assert (mini / "content" / "claims.yaml").read_text() == before
+
+
+def test_new_claim_appends_without_touching_what_is_there(mini: Path) -> None:
+    path = mini / "content" / "claims.yaml"
+    before = "# My claims: hand-written, with comments.\n" + path.read_text().rstrip("\n")  # no final newline
+    path.write_text(before)
+    proc = run_cli("new", "claim", "tin-price-rose", "--project", str(mini))
+    assert proc.returncode == 0, proc.stderr
+    assert "content/claims.yaml" in proc.stderr
+    after = path.read_text()
+    assert after.startswith(before + "\n")
+    records = yaml.safe_load(after)
+    assert [r["id"] for r in records][-1] == "tin-price-rose"
+    assert records[-1]["kind"] == "fact"
+    # The skeleton asks for its sources: check points at them.
+    check = run_cli("check", "--project", str(mini))
+    line = after.splitlines().index(
+        "  sources:                # a fact needs at least one; briefgen check says what is missing"
+    )
+    assert re.search(
+        rf"claims\.yaml:{line + 1}:\d+: error\[BG110\]: fact 'tin-price-rose' has no sources", check.stdout
+    )
+
+
+def test_new_follows_the_indentation_of_the_file(make_project: Callable[..., Path]) -> None:
+    indented = "".join("  " + line + "\n" for line in MINI["content/actors.yaml"].splitlines())
+    root = make_project({"content/actors.yaml": indented})
+    proc = run_cli("new", "actor", "customs-office", "--project", str(root))
+    assert proc.returncode == 0, proc.stderr
+    actors = yaml.safe_load((root / "content" / "actors.yaml").read_text())
+    assert [a["id"] for a in actors] == ["port-authority", "trade-ministry", "customs-office"]
+
+
+def test_new_brief_gets_its_own_file_and_checks(mini: Path) -> None:
+    proc = run_cli("new", "brief", "tin-outlook", "--project", str(mini))
+    assert proc.returncode == 0, proc.stderr
+    path = mini / "content" / "briefs" / "tin-outlook.yaml"
+    brief = yaml.safe_load(path.read_text())
+    assert brief["id"] == "tin-outlook" and brief["template"] == "brief"
+    check = run_cli("check", "--project", str(mini))
+    assert check.returncode == 0, check.stdout
+
+
+@pytest.mark.parametrize("kind", ["source", "actor", "mineral", "place", "route"])
+def test_new_records_of_every_kind_are_valid_at_once(mini: Path, kind: str) -> None:
+    proc = run_cli("new", kind, f"new-{kind}", "--project", str(mini))
+    assert proc.returncode == 0, proc.stderr
+    check = run_cli("check", "--project", str(mini))
+    assert check.returncode == 0, check.stdout  # unused-record warnings only
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["new", "claim", "Bad_Id"], "'Bad_Id' is not a valid id"),
+        (["new", "claim", "tin"], "id 'tin' is already used by a mineral"),
+        (["new", "actor", "x", "--file", "content/briefs/harbour.yaml"], "briefgen does not read actors from this"),
+        (["new", "brief", "x", "--file", "content/briefs/harbour.yaml"], "this file holds one record"),
+        (["new", "rumour", "x"], "invalid choice"),
+    ],
+)
+def test_new_refuses_with_a_reason(mini: Path, args: list[str], message: str) -> None:
+    before = {p: p.read_text() for p in (mini / "content").rglob("*.yaml")}
+    proc = run_cli(*args, "--project", str(mini), cwd=mini)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert {p: p.read_text() for p in (mini / "content").rglob("*.yaml")} == before
