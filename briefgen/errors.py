@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, order=True)
-class Pos:
-    """A position in a file: 1-based line and column, as editors show them."""
+class Pos(NamedTuple):
+    """A position in a file: 1-based line and column, as editors show them.
+
+    A named tuple rather than a dataclass: the loader makes one for every key and value,
+    hundreds of thousands in a large fact base, and tuples are much cheaper to make.
+    """
 
     file: str
     line: int = 0

@@ -19,7 +19,28 @@ import yaml
 
 from briefgen.errors import Pos, Problem
 
-Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR_TAG = "tag:yaml.org,2002:str"
+# First characters that can start a plain scalar meaning something other than text
+# (numbers, booleans, null, dates, the merge key...), as in PyYAML's implicit resolvers.
+_SPECIAL_FIRST = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers) | {""}
+
+
+class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader, with a fast path for the scalar type resolution it does per scalar."""
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:
+                return _STR_TAG  # quoted: always text
+            if value[:1] not in _SPECIAL_FIRST:
+                return _STR_TAG  # plain, and cannot be a number, boolean, null or date
+        return str(super().resolve(kind, value, implicit))
+
+    def construct_scalar_value(self, node: yaml.ScalarNode) -> Any:
+        self.constructed_objects.clear()  # scalars are never shared; keep no references
+        return self.construct_object(node)
+
 
 #: A YAML file larger than this is refused before parsing (a fact base splits into files).
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -130,10 +151,12 @@ class _Builder:
                 out.append(self.build(item, depth + 1))
                 out.item_pos.append(self.pos(item))
             return out
+        if node.tag == _STR_TAG:
+            return node.value  # most scalars: no need for the constructor's machinery
         if node.tag not in _SCALAR_TAGS:
             return self.bad_tag(node)
         try:
-            return self.loader.construct_object(node)
+            return self.loader.construct_scalar_value(node)
         except (yaml.YAMLError, ValueError, OverflowError) as exc:
             if node.tag == "tag:yaml.org,2002:timestamp":
                 return node.value  # an impossible date: the validator says what is wrong with it
