@@ -355,6 +355,8 @@ class ParseCache:
 
     def __init__(self) -> None:
         self._entries: dict[Path, tuple[tuple[int, int], str, LoadedFile]] = {}
+        #: the validator's records of each file, kept with the LoadedFile they came from
+        self.records: dict[Path, tuple[Any, ...]] = {}
         self.parsed = 0  # files parsed since the cache was made (for tests and benchmarks)
 
     def load(self, path: Path) -> LoadedFile:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -63,7 +64,18 @@ class Reference:
     token: str
 
 
-def scan_references(text: str) -> list[Reference]:
+def scan_references(text: str) -> tuple[Reference, ...]:
+    """Every id the prose uses, in order (see _scan_references); remembered per text,
+    since the validator, the standards checks and impact all scan the same prose."""
+    return _scan_references_cached(text)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _scan_references_cached(text: str) -> tuple[Reference, ...]:
+    return tuple(_scan_references(text))
+
+
+def _scan_references(text: str) -> list[Reference]:
     """Every id the prose uses, in order, with its offset; code spans are skipped.
 
     This is a light scan for validation; the Markdown plugins in ``markdown.py`` are

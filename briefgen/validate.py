@@ -344,36 +344,29 @@ def validate_project(project: Project, cache: ParseCache | None = None) -> tuple
             continue
         loaded = cache.load(path) if cache is not None else load_yaml_file(path)
         checker.files[loaded.display] = loaded
-        checker.problems.extend(loaded.problems)
-        if any(p.severity == "error" for p in loaded.problems):
-            checker.broken.add(collection)
-        data = loaded.data
-        if data is None:
-            if not loaded.problems:
-                checker.problem(
-                    Pos(loaded.display), "BG007", "file is empty", "add records or delete the file", severity="warning"
-                )
-            continue
-        if isinstance(data, YMap):
-            items, positions = [data], [data.pos]
-        elif isinstance(data, YList):
-            items, positions = list(data), list(data.item_pos)
+        memo = cache.records.get(path) if cache is not None else None
+        if memo is not None and memo[0] is loaded:
+            # The file is unchanged since the last run: its records and the problems found
+            # in them alone stand as they were (cross-file checks run again below).
+            _, records, file_problems, pending, broken = memo
+            checker.problems.extend(file_problems)
+            checker.pending.extend(pending)
         else:
-            checker.problem(
-                Pos(loaded.display, 1, 1),
-                "BG008",
-                f"a {collection} file holds a list of records or one record, found {_type_name(data)}",
-                "start each record with '- id: ...'",
-            )
-            continue
-        cls = COLLECTIONS[collection]
-        singular = collection[:-1]
-        for item, pos in zip(items, positions, strict=True):
-            ident = item.get("id") if isinstance(item, YMap) else None
-            label = f"{singular} '{ident}'" if isinstance(ident, str) else f"a {singular}"
-            rec = checker.record(cls, item, pos, label)
-            if rec is None or not getattr(rec, "id", None):
-                continue
+            first_problem, first_pending = len(checker.problems), len(checker.pending)
+            broken = any(p.severity == "error" for p in loaded.problems)
+            checker.problems.extend(loaded.problems)
+            records = _file_records(checker, collection, loaded)
+            if cache is not None:
+                cache.records[path] = (
+                    loaded,
+                    records,
+                    checker.problems[first_problem:],
+                    checker.pending[first_pending:],
+                    broken,
+                )
+        if broken:
+            checker.broken.add(collection)
+        for rec in records:
             rid = rec.id  # type: ignore[attr-defined]
             if rid in id_home:
                 other_collection, other = id_home[rid]
@@ -394,6 +387,39 @@ def validate_project(project: Project, cache: ParseCache | None = None) -> tuple
     _check_usage(checker, base)
     checker.problems.extend(standards.check_standards(project, base, {k: f.text for k, f in checker.files.items()}))
     return base, checker.problems
+
+
+def _file_records(checker: _Checker, collection: str, loaded: LoadedFile) -> list[Record]:
+    """The records of one file, checked against their field rules (pass 1)."""
+    data = loaded.data
+    if data is None:
+        if not loaded.problems:
+            checker.problem(
+                Pos(loaded.display), "BG007", "file is empty", "add records or delete the file", severity="warning"
+            )
+        return []
+    if isinstance(data, YMap):
+        items, positions = [data], [data.pos]
+    elif isinstance(data, YList):
+        items, positions = list(data), list(data.item_pos)
+    else:
+        checker.problem(
+            Pos(loaded.display, 1, 1),
+            "BG008",
+            f"a {collection} file holds a list of records or one record, found {_type_name(data)}",
+            "start each record with '- id: ...'",
+        )
+        return []
+    cls = COLLECTIONS[collection]
+    singular = collection[:-1]
+    records = []
+    for item, pos in zip(items, positions, strict=True):
+        ident = item.get("id") if isinstance(item, YMap) else None
+        label = f"{singular} '{ident}'" if isinstance(ident, str) else f"a {singular}"
+        rec = checker.record(cls, item, pos, label)
+        if rec is not None and getattr(rec, "id", None):
+            records.append(rec)
+    return records
 
 
 def _check_references(checker: _Checker, base: FactBase, id_home: dict[str, tuple[str, Pos]]) -> None:
