@@ -360,6 +360,45 @@ def test_random_text_and_bytes_as_yaml_never_crash(
     check_and_build(workdir)
 
 
+# -- 5. the check's light link scan misses nothing Markdown would link ----------------------
+
+_MD_BITS = [
+    "[", "]", "(", ")", "!", "<", ">", "`", "\\", "\n", "\n\n", " ", ":", "#", "*", "|", "- ", "> ", "1. ",
+    "\t", "    ", "```\n", "~~~\n", "\r\n", "\u00a0", "a", "[r]: ", "[r]", "'t'", '"t"', ' "ti")',
+    "javascript:alert(1)", "JAVASCRIPT:", "http://a.example/x", "mailto:a@b", "assets/m.png", "data:x",
+    "&#58;", "&#x3A;", "&amp;", "&quot;", "%20", "\\(", "\\)", "[@s]", "[[c]]", "@e", "<a@b.c>",
+]  # fmt: skip
+
+
+@FUZZ
+@given(text=st.lists(st.sampled_from(_MD_BITS), max_size=25).map("".join))
+def test_the_link_scan_misses_nothing_markdown_it_would_link(text: str) -> None:
+    """Every link markdown-it would make to an unsafe place, and every image, is one the
+    check's scan (syntax.scan_links, no Markdown parser) reports."""
+    from markdown_it import MarkdownIt
+
+    from briefgen.syntax import scan_links
+
+    md = MarkdownIt("commonmark", {"html": False}).enable(["table"])
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    hrefs: list[str] = []
+    srcs: list[str] = []
+
+    def walk(tokens: list[Any]) -> None:
+        for tok in tokens:
+            if tok.type == "link_open":
+                hrefs.append(str(tok.attrGet("href")))
+            elif tok.type == "image":
+                srcs.append(str(tok.attrGet("src")))
+            walk(tok.children or [])
+
+    walk(md.parse(text))
+    scanned = scan_links(text)
+    reported = {md.normalizeLink(link.url) for link in scanned}
+    assert {h for h in hrefs if h and not link_allowed(h)} <= reported, (text, hrefs, scanned)
+    assert set(srcs) - {""} <= {md.normalizeLink(link.url) for link in scanned if link.kind == "image"} | reported
+
+
 # -- the judge itself can fail ---------------------------------------------------------------
 
 

@@ -83,6 +83,19 @@ def network_events(log: Path) -> list[list[str]]:
     ]
 
 
+def build_keeping_outputs(project: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`briefgen build` over earlier outputs; asserts they are untouched (the build fails)."""
+    out = project / "output"
+    out.mkdir(exist_ok=True)
+    for name in ("harbour.html", "harbour.pdf", "harbour-summary.html", "harbour-summary.pdf"):
+        (out / name).write_bytes(f"earlier {name}\n".encode())
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    proc = run_cli("build", "--project", str(project), cwd=project, timeout=timeout)
+    assert proc.returncode == 1, proc.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    return proc
+
+
 @pytest.fixture
 def secret(tmp_path: Path) -> Path:
     """A file outside the project that no build may read."""
@@ -188,6 +201,18 @@ def test_unsafe_reference_definition_and_claim_statement(make_project: Callable[
         ),
         ("content/claims.yaml", position_of(overrides["content/claims.yaml"], "data:text/html,x")[0]),
     }
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "data:text/html,<b>x</b>", "javascript:alert(1)", "ftp://x/y"])
+def test_unsafe_source_url_is_a_check_error(url: str, make_project: Callable[..., Path]) -> None:
+    sources = SOURCES.replace("  container-title: Coast Daily\n", f"  container-title: Coast Daily\n  URL: '{url}'\n")
+    project = make_project({"content/sources.yaml": sources})
+    code, problems = check_json(project)
+    assert code == 1
+    hits = [p for p in problems if p["code"] == "BG117"]
+    assert len(hits) == 1 and hits[0]["file"] == "content/sources.yaml"
+    assert hits[0]["line"] == position_of(sources, url)[0]
+    assert f"link scheme '{url.split(':')[0]}' is not allowed" in hits[0]["message"]
 
 
 def test_safe_links_pass_and_render(make_project: Callable[..., Path]) -> None:
@@ -432,40 +457,40 @@ def test_alias_bomb_is_refused_fast_and_in_little_memory(mini: Path, tmp_path: P
 def test_file_over_the_size_limit_is_refused_unread(mini: Path) -> None:
     path = mini / "content" / "actors.yaml"
     path.write_text(ACTORS + "# " + "x" * (8 * 1024 * 1024) + "\n")
-    proc = run_cli("check", "--project", str(mini), cwd=mini)
+    proc = build_keeping_outputs(mini)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert "content/actors.yaml: error[BG004]: file is 8,388,7" in proc.stdout
-    assert "the limit is 8,388,608" in proc.stdout and "hint: split the collection" in proc.stdout
+    assert "content/actors.yaml: error[BG004]: file is 8,388,7" in proc.stderr
+    assert "the limit is 8,388,608" in proc.stderr and "hint: split the collection" in proc.stderr
 
 
 def test_bytes_that_are_not_utf8(mini: Path) -> None:
     path = mini / "content" / "actors.yaml"
     path.write_bytes(ACTORS.encode() + b"- id: latin\n  name: Caf\xe9 du Port\n")
-    proc = run_cli("check", "--project", str(mini), cwd=mini)
+    proc = build_keeping_outputs(mini)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     line = ACTORS.count("\n") + 2
-    assert f"content/actors.yaml:{line}:12: error[BG003]: byte 0xe9 is not UTF-8" in proc.stdout
-    assert "hint: save the file as UTF-8" in proc.stdout
+    assert f"content/actors.yaml:{line}:12: error[BG003]: byte 0xe9 is not UTF-8" in proc.stderr
+    assert "hint: save the file as UTF-8" in proc.stderr
 
 
 def test_byte_order_mark_is_accepted_and_lines_stay_right(mini: Path) -> None:
     path = mini / "content" / "actors.yaml"
     path.write_bytes(b"\xef\xbb\xbf" + ACTORS.encode() + b"- id: bom\n  nmae: typo\n")
-    proc = run_cli("check", "--project", str(mini), cwd=mini)
+    proc = build_keeping_outputs(mini)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     line = ACTORS.count("\n") + 2
-    assert f"content/actors.yaml:{line}:3: error[BG101]: unknown key 'nmae'" in proc.stdout
-    assert "BG001" not in proc.stdout and "BG003" not in proc.stdout
+    assert f"content/actors.yaml:{line}:3: error[BG101]: unknown key 'nmae'" in proc.stderr
+    assert "BG001" not in proc.stderr and "BG003" not in proc.stderr
 
 
 def test_tabs_for_indentation_get_a_hint(mini: Path) -> None:
     path = mini / "content" / "actors.yaml"
     path.write_text(ACTORS + "- id: tabbed\n\tname: Tab\n")
-    proc = run_cli("check", "--project", str(mini), cwd=mini)
+    proc = build_keeping_outputs(mini)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     line = ACTORS.count("\n") + 2
-    assert f"content/actors.yaml:{line}:1: error[BG001]: YAML syntax error: found a tab character" in proc.stdout
-    assert "hint: YAML indents with spaces only: replace the tab characters with spaces" in proc.stdout
+    assert f"content/actors.yaml:{line}:1: error[BG001]: YAML syntax error: found a tab character" in proc.stderr
+    assert "hint: YAML indents with spaces only: replace the tab characters with spaces" in proc.stderr
 
 
 def test_empty_file_is_a_warning_that_strict_fails(mini: Path) -> None:
@@ -498,10 +523,10 @@ def test_a_list_where_a_mapping_is_expected(
     name: str, text: str, where: tuple[int, int], words: str, make_project: Callable[..., Path]
 ) -> None:
     project = make_project({name: text})
-    proc = run_cli("check", "--project", str(project), cwd=project)
+    proc = build_keeping_outputs(project)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert f"{name}:{where[0]}:{where[1]}: error[BG008]: " in proc.stdout, proc.stdout
-    assert words in proc.stdout and "hint:" in proc.stdout
+    assert f"{name}:{where[0]}:{where[1]}: error[BG008]: " in proc.stderr, proc.stderr
+    assert words in proc.stderr and "hint:" in proc.stderr
 
 
 def test_content_file_linking_outside_content_is_not_read(mini: Path, secret: Path, tmp_path: Path) -> None:
@@ -523,9 +548,9 @@ def test_a_fifo_in_content_does_not_hang_the_check(mini: Path) -> None:
     folder.mkdir()
     (mini / "content" / "claims.yaml").rename(folder / "main.yaml")
     os.mkfifo(folder / "pipe.yaml")
-    proc = run_cli("check", "--project", str(mini), cwd=mini, timeout=60)
+    proc = build_keeping_outputs(mini, timeout=60)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert "content/claims/pipe.yaml: error[BG010]: not a regular file; not read" in proc.stdout
+    assert "content/claims/pipe.yaml: error[BG010]: not a regular file; not read" in proc.stderr
 
 
 @pytest.mark.parametrize("how", ["relative", "symlink"])
