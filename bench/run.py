@@ -1,8 +1,8 @@
 """`make bench`: measure briefgen against its speed targets and print a table.
 
 Every figure is a median of several runs. Whole-process figures (wall time and peak
-memory) run the real command in a child process and read its resource usage from
-wait4(). Results also go to output/bench.json. Pass --quick for fewer runs and no 50k
+memory) run the real command in a child process; the peak is the child's own VmHWM
+(see bench/peak.py). Results also go to output/bench.json. Pass --quick for fewer runs and no 50k
 project (for a smoke test).
 """
 
@@ -41,17 +41,23 @@ class Figure:
 
 
 def run_process(args: list[str], cwd: Path = REPO) -> tuple[float, float]:
-    """Wall seconds and peak resident MiB of one child process."""
+    """Wall seconds and peak resident MiB of one child process.
+
+    Python commands run under bench/peak.py, which reads the child's own VmHWM: the
+    kernel's ru_maxrss would count this (parent) process's size at fork time.
+    """
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    peak_file = Path(tempfile.mkstemp(prefix="bench-peak-")[1])
+    if args[0] == PY and args[1] == "-m":
+        args = [PY, str(REPO / "bench" / "peak.py"), str(peak_file), *args[2:]]
     started = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     wall = time.perf_counter() - started
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        raise SystemExit(f"benchmark command failed: {' '.join(args)}\n{err}")
-    return wall, usage.ru_maxrss / 1024
+        raise SystemExit(f"benchmark command failed: {' '.join(args)}\n{proc.stderr.decode()}")
+    text = peak_file.read_text().strip()
+    peak_file.unlink()
+    return wall, (int(text) / 1024 if text else float("nan"))
 
 
 def median_process(args: list[str], runs: int, cwd: Path = REPO) -> tuple[float, float]:
