@@ -7,7 +7,6 @@ template is an error with the template's file and line, not an empty string.
 
 from __future__ import annotations
 
-import os
 import traceback
 from functools import cache
 from pathlib import Path
@@ -19,6 +18,7 @@ from markupsafe import Markup, escape
 from briefgen import __version__
 from briefgen.annexes import standard_annexes
 from briefgen.assets import image_data_uri
+from briefgen.cachedir import cache_dir
 from briefgen.editions import BriefChanges
 from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.markdown import render, render_inline
@@ -47,16 +47,6 @@ def _chicago(text: Any) -> Markup:
     """Move a comma or period inside a closing quotation mark, as Chicago style wants."""
     text = Markup(text) if isinstance(text, Markup) else escape(text)
     return Markup(str(text).replace("”,", ",”").replace("”.", ".”").replace("..", "."))
-
-
-def cache_dir() -> Path | None:
-    """briefgen's cache folder ($XDG_CACHE_HOME/briefgen), or None when it cannot be made."""
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "briefgen" / __version__
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return root if os.access(root, os.W_OK) else None
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:

@@ -321,10 +321,10 @@ def load_yaml_file(path: Path) -> LoadedFile:
             None,
             [Problem(Pos(display), "BG010", f"cannot read file: {exc.strerror}", "check the file's permissions")],
         )
-    return _parse_bytes(path, display, raw)
+    return parse_bytes(path, display, raw)
 
 
-def _parse_bytes(path: Path, display: str, raw: bytes) -> LoadedFile:
+def parse_bytes(path: Path, display: str, raw: bytes) -> LoadedFile:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -378,7 +378,7 @@ class ParseCache:
         if hit is not None and hit[1] == digest:
             self._entries[path] = (stamp, digest, hit[2])
             return hit[2]
-        loaded = _parse_bytes(path, display_path(path), raw)
+        loaded = parse_bytes(path, display_path(path), raw)
         self.parsed += 1
         self._entries[path] = (stamp, digest, loaded)
         return loaded

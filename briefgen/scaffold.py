@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefgen.errors import Pos, Problem, UsageError
-from briefgen.html import packaged_templates
 from briefgen.load import display_path
 from briefgen.model import (
     COLLECTIONS,
@@ -485,6 +484,8 @@ def init_project(root: Path, templates: bool = False) -> list[Path]:
         write_atomic(gitignore, b"/output/\n")
         written.append(gitignore)
     if templates:
+        from briefgen.html import packaged_templates  # here, so the CLI starts without Jinja
+
         source = packaged_templates()
         for path in sorted(source.rglob("*")):
             if path.is_file() and path.suffix in (".j2", ".css"):

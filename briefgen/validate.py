@@ -20,7 +20,16 @@ from urllib.parse import urlsplit
 from briefgen import quotes, standards
 from briefgen.assets import ImageProblem, resolve_image
 from briefgen.errors import Pos, Problem
-from briefgen.load import LoadedFile, ParseCache, YList, YMap, display_path, load_yaml_file
+from briefgen.load import (
+    MAX_FILE_BYTES,
+    LoadedFile,
+    ParseCache,
+    YList,
+    YMap,
+    display_path,
+    load_yaml_file,
+    parse_bytes,
+)
 from briefgen.model import (
     COLLECTIONS,
     ENTITY_COLLECTIONS,
@@ -32,6 +41,7 @@ from briefgen.model import (
     yaml_fields,
 )
 from briefgen.project import Project
+from briefgen.recordcache import RecordCache, record_cache
 from briefgen.syntax import link_allowed, scan_links, scan_references
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
@@ -333,6 +343,7 @@ def validate_project(project: Project, cache: ParseCache | None = None) -> tuple
     """
     checker = _Checker(project)
     base = FactBase()
+    disk = record_cache() if cache is None else None  # the preview's memory cache is faster still
     files, problems = project.collection_files()
     checker.problems.extend(problems)
     id_home: dict[str, tuple[str, Pos]] = {}
@@ -342,10 +353,21 @@ def validate_project(project: Project, cache: ParseCache | None = None) -> tuple
             checker.problems.append(refused)
             checker.broken.add(collection)
             continue
-        loaded = cache.load(path) if cache is not None else load_yaml_file(path)
+        disk_hit, disk_key = None, None
+        if cache is not None:
+            loaded = cache.load(path)
+        elif disk is not None:
+            loaded, disk_hit, disk_key = _load_with_disk(disk, path, collection)
+        else:
+            loaded = load_yaml_file(path)
         checker.files[loaded.display] = loaded
         memo = cache.records.get(path) if cache is not None else None
-        if memo is not None and memo[0] is loaded:
+        if disk_hit is not None:
+            records, file_problems, pending, broken = disk_hit
+            checker.problems.extend(file_problems)
+            display = loaded.display
+            checker.pending.extend(_PendingRef(v, tuple(t), Pos(display, ln, col), w) for v, t, ln, col, w in pending)
+        elif memo is not None and memo[0] is loaded:
             # The file is unchanged since the last run: its records and the problems found
             # in them alone stand as they were (cross-file checks run again below).
             _, records, file_problems, pending, broken = memo
@@ -364,6 +386,9 @@ def validate_project(project: Project, cache: ParseCache | None = None) -> tuple
                     checker.pending[first_pending:],
                     broken,
                 )
+            if disk is not None and disk_key is not None:
+                pending_rows = [(r.value, r.targets, r.pos, r.what) for r in checker.pending[first_pending:]]
+                disk.put(disk_key, loaded.display, (records, checker.problems[first_problem:], pending_rows, broken))
         if broken:
             checker.broken.add(collection)
         for rec in records:
@@ -387,6 +412,22 @@ def validate_project(project: Project, cache: ParseCache | None = None) -> tuple
     _check_usage(checker, base)
     checker.problems.extend(standards.check_standards(project, base, {k: f.text for k, f in checker.files.items()}))
     return base, checker.problems
+
+
+def _load_with_disk(disk: RecordCache, path: Path, collection: str) -> tuple[LoadedFile, Any, str | None]:
+    """The file, and its checked records from the disk cache when its bytes are known there."""
+    display = display_path(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return load_yaml_file(path), None, None
+        raw = path.read_bytes()
+    except OSError:
+        return load_yaml_file(path), None, None
+    key = disk.key(display, collection, raw)
+    hit = disk.get(key, display)
+    if hit is not None:
+        return LoadedFile(path, display, None, [], raw.decode("utf-8-sig", errors="replace")), hit, key
+    return parse_bytes(path, display, raw), None, key
 
 
 def _file_records(checker: _Checker, collection: str, loaded: LoadedFile) -> list[Record]:

@@ -1,0 +1,166 @@
+"""A cache on disk of each file's checked records, keyed by the file's exact bytes.
+
+Parsing YAML with positions and checking each record against its field rules is most of
+what ``check`` costs on a large fact base, and it depends on nothing but the file itself
+(and briefgen's version). So the result for each file is kept in marshal form under
+``$XDG_CACHE_HOME/briefgen/<version>/records/``: an unchanged file is neither parsed nor
+converted again. The cross-file checks (references, prose, quotes, standards) always run.
+Anything unexpected (an unreadable entry, a value this module cannot encode) falls back
+to parsing: the cache can make briefgen faster, never different.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import marshal
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from briefgen import __version__
+from briefgen.cachedir import cache_dir
+from briefgen.errors import Pos, Problem
+from briefgen.model import PartialDate, Record
+
+FORMAT = 1
+
+
+def _record_classes() -> dict[str, type[Record]]:
+    found: dict[str, type[Record]] = {}
+    todo: list[type[Record]] = [Record]
+    while todo:
+        cls = todo.pop()
+        found[cls.__name__] = cls
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def _code_stamp() -> str:
+    """Names, sizes and times of briefgen's own modules: a changed checker (a developer's
+    edit, another install) never reads records an older one wrote."""
+    here = Path(__file__).resolve().parent
+    parts = []
+    for module in sorted(here.glob("*.py")):
+        st = module.stat()
+        parts.append(f"{module.name}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()
+
+
+class Unencodable(Exception):
+    """A value the cache format does not know: the file is simply not cached."""
+
+
+class RecordCache:
+    """Checked records of files, by a key made of the file's bytes and how it is read."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.classes = _record_classes()
+        self.code = _code_stamp()
+
+    def key(self, display: str, collection: str, raw: bytes) -> str:
+        head = f"{FORMAT}\0{__version__}\0{self.code}\0{display}\0{collection}\0".encode()
+        return hashlib.sha1(head + raw).hexdigest()
+
+    def get(self, key: str, display: str) -> Any | None:
+        """(records, problems, pending rows, broken) or None. Pending rows come back as plain
+        [value, targets, line, col, what] lists: there are many, and they need no decoding."""
+        try:
+            records, problems, pending, broken = marshal.loads((self.folder / f"{key}.bin").read_bytes())
+            return self._decode(records, display), self._decode(problems, display), pending, broken
+        except (OSError, EOFError, ValueError, TypeError, KeyError, IndexError):
+            return None
+
+    def put(self, key: str, display: str, payload: Any) -> None:
+        records, problems, pending, broken = payload
+        try:
+            if any(pos.file != display for _, _, pos, _ in pending):
+                return
+            rows = [[value, list(targets), pos.line, pos.col, what] for value, targets, pos, what in pending]
+            data = marshal.dumps((self._encode(records, display), self._encode(problems, display), rows, broken))
+        except (Unencodable, ValueError):
+            return
+        with contextlib.suppress(OSError):
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".part")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, self.folder / f"{key}.bin")
+
+    # -- encoding: plain values pass through; tuples are tagged objects ----------------------
+    def _encode(self, v: Any, display: str) -> Any:
+        if v is None or isinstance(v, str | bool | int | float):
+            return v
+        if isinstance(v, Pos):  # before tuple: Pos is a named tuple
+            return ("p", v.line, v.col) if v.file == display else ("P", v.file, v.line, v.col)
+        if isinstance(v, list):
+            return [self._encode(x, display) for x in v]
+        if isinstance(v, dict):
+            return {k: self._encode(x, display) for k, x in v.items()}
+        if isinstance(v, PartialDate):
+            return ("d", v.year, v.month, v.day)
+        if isinstance(v, Record):
+            # Only fields that differ from "unset" are kept: most of a CSL item's are empty.
+            values = {}
+            for f in dataclasses.fields(v):
+                value = getattr(v, f.name)
+                if f.name not in ("pos", "field_pos") and value is not None and value != []:
+                    values[f.name] = self._encode(value, display)
+            field_pos: list[Any] | None = None
+            if v.field_pos is not None:
+                field_pos = []
+                for name, pos in v.field_pos.items():
+                    if pos.file != display:
+                        raise Unencodable("position in another file")
+                    field_pos += [name, pos.line, pos.col]
+            return ("r", type(v).__name__, self._encode(v.pos, display), field_pos, values)
+        if isinstance(v, Problem):
+            return ("q", self._encode(v.pos, display), v.code, v.message, v.hint, v.severity, list(v.context))
+        if isinstance(v, tuple):
+            return ("t", [self._encode(x, display) for x in v])
+        raise Unencodable(type(v).__name__)
+
+    def _decode(self, v: Any, display: str) -> Any:
+        if isinstance(v, list):
+            return [self._decode(x, display) for x in v]
+        if isinstance(v, dict):
+            return {k: self._decode(x, display) for k, x in v.items()}
+        if not isinstance(v, tuple):
+            return v
+        tag = v[0]
+        if tag == "p":
+            return Pos(display, v[1], v[2])
+        if tag == "P":
+            return Pos(v[1], v[2], v[3])
+        if tag == "d":
+            return PartialDate(v[1], v[2], v[3])
+        if tag == "r":
+            cls = self.classes[v[1]]
+            obj = cls(**{k: self._decode(x, display) for k, x in v[4].items()})
+            obj.pos = self._decode(v[2], display)
+            flat = v[3]
+            if flat is not None:
+                obj.field_pos = {flat[i]: Pos(display, flat[i + 1], flat[i + 2]) for i in range(0, len(flat), 3)}
+            return obj
+        if tag == "q":
+            return Problem(self._decode(v[1], display), v[2], v[3], v[4], v[5], tuple(v[6]))
+        if tag == "t":
+            return tuple(self._decode(x, display) for x in v[1])
+        raise ValueError(f"unknown tag {tag!r}")
+
+
+def record_cache() -> RecordCache | None:
+    """The cache in the user's cache folder, or None when there is none (or BRIEFGEN_NO_CACHE)."""
+    if os.environ.get("BRIEFGEN_NO_CACHE"):
+        return None
+    root = cache_dir()
+    if root is None:
+        return None
+    folder = root / "records"
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError:
+        return None
+    return RecordCache(folder)
