@@ -6,7 +6,9 @@ file atomically, so a failed build leaves the previous outputs as they were.
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -66,6 +68,11 @@ def _pdf_job(args: tuple[str, str, list[str]]) -> tuple[bytes, str, int, list[tu
     return result.pdf, result.html, result.corrections, result.misplaced, result.refused
 
 
+def _import_pdf_stage() -> None:
+    with contextlib.suppress(Exception):  # a real failure shows again where pdf is used
+        import briefgen.pdf  # noqa: F401
+
+
 def build_project(
     project: Project,
     brief_ids: Iterable[str] = (),
@@ -83,6 +90,10 @@ def build_project(
     ``changes_since`` (a git revision) adds the annex "What changed since the last edition".
     """
     result = BuildResult()
+    if fmt in ("pdf", "all") and jobs == 1:
+        # Importing WeasyPrint takes about a second, much of it waiting on subprocesses that
+        # locate its libraries; start it now so that wait overlaps checking and HTML.
+        threading.Thread(target=_import_pdf_stage, name="briefgen-import", daemon=True).start()
     base, problems = check_project(project)
     result.problems = problems
     if errors_in(problems) or (strict and problems):
