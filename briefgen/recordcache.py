@@ -59,6 +59,7 @@ class RecordCache:
     def __init__(self, folder: Path):
         self.folder = folder
         self.classes = _record_classes()
+        self._defaults: dict[str, tuple[dict[str, Any], list[tuple[str, Any]]]] = {}
         self.code = _code_stamp()
 
     def key(self, display: str, collection: str, raw: bytes) -> str:
@@ -90,6 +91,17 @@ class RecordCache:
             os.replace(tmp, self.folder / f"{key}.bin")
 
     # -- encoding: plain values pass through; tuples are tagged objects ----------------------
+    def _class_defaults(self, name: str, cls: type) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+        plain: dict[str, Any] = {}
+        factories: list[tuple[str, Any]] = []
+        for f in dataclasses.fields(cls):
+            if f.default_factory is not dataclasses.MISSING:
+                factories.append((f.name, f.default_factory))
+            else:
+                plain[f.name] = None if f.default is dataclasses.MISSING else f.default
+        self._defaults[name] = (plain, factories)
+        return plain, factories
+
     def _encode(self, v: Any, display: str) -> Any:
         if v is None or isinstance(v, str | bool | int | float):
             return v
@@ -137,8 +149,19 @@ class RecordCache:
         if tag == "d":
             return PartialDate(v[1], v[2], v[3])
         if tag == "r":
+            # Made without calling __init__ (these are plain dataclasses): the stored fields,
+            # and the defaults for the rest, fresh lists and records where a factory gives them.
             cls = self.classes[v[1]]
-            obj = cls(**{k: self._decode(x, display) for k, x in v[4].items()})
+            plain, factories = self._defaults.get(v[1]) or self._class_defaults(v[1], cls)
+            obj = cls.__new__(cls)
+            state = obj.__dict__
+            state.update(plain)
+            stored = v[4]
+            for name, factory in factories:
+                if name not in stored:
+                    state[name] = factory()
+            for name, x in stored.items():
+                state[name] = self._decode(x, display)
             obj.pos = self._decode(v[2], display)
             flat = v[3]
             if flat is not None:
