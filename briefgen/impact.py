@@ -14,33 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefgen.errors import Pos
+from briefgen.load import find_in_file
 from briefgen.model import ENTITY_COLLECTIONS, Brief, FactBase
 from briefgen.syntax import scan_references
 
-
-def word_pos(file_text: str, value_pos: Pos, token: str, nth: int) -> Pos:
-    """Where the ``nth`` occurrence of ``token`` after ``value_pos`` stands in the file.
-
-    Prose is often a YAML block scalar spanning many lines, so positions inside it are
-    found in the file text itself, searching from where the value starts (the same
-    technique as the validator's positions for ids in prose).
-    """
-    if not file_text or not value_pos.line:
-        return value_pos
-    lines = file_text.splitlines()
-    seen = 0
-    for index in range(value_pos.line - 1, len(lines)):
-        line = lines[index]
-        start = value_pos.col - 1 if index == value_pos.line - 1 else 0
-        while True:
-            found = line.find(token, start)
-            if found < 0:
-                break
-            if seen == nth:
-                return Pos(value_pos.file, index + 1, found + 1)
-            seen += 1
-            start = found + 1
-    return value_pos
+word_pos = find_in_file  # the name the standards checks use
 
 
 class FileTexts:

@@ -382,3 +382,27 @@ class ParseCache:
         self.parsed += 1
         self._entries[path] = (stamp, digest, loaded)
         return loaded
+
+
+def find_in_file(file_text: str | list[str], value_pos: Pos, token: str, nth: int) -> Pos:
+    """Where the ``nth`` occurrence of ``token`` after ``value_pos`` stands in the file.
+
+    Prose is often a YAML block scalar spanning many lines, so a position inside it (a bad
+    id, a word) is found in the file text itself, searching from where the value starts.
+    """
+    if not file_text or not value_pos.line:
+        return value_pos
+    lines = file_text.splitlines() if isinstance(file_text, str) else file_text
+    seen = 0
+    for index in range(value_pos.line - 1, len(lines)):
+        line = lines[index]
+        start = value_pos.col - 1 if index == value_pos.line - 1 else 0
+        while True:
+            found = line.find(token, start)
+            if found < 0:
+                break
+            if seen == nth:
+                return Pos(value_pos.file, index + 1, found + 1)
+            seen += 1
+            start = found + 1
+    return value_pos

@@ -27,6 +27,7 @@ from briefgen.load import (
     YList,
     YMap,
     display_path,
+    find_in_file,
     load_yaml_file,
     parse_bytes,
 )
@@ -314,26 +315,6 @@ def _slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "my-id"
 
 
-def _line_offsets(text: str, value_pos: Pos, file_text: str | list[str], token: str, nth: int) -> Pos:
-    """Where the ``nth`` occurrence of ``token`` (counted from the value's start) is in the file.
-
-    Prose is often a YAML block scalar spanning many lines, so the position of a bad id
-    is found in the file itself, searching from where the value starts.
-    """
-    lines = file_text.splitlines() if isinstance(file_text, str) else file_text
-    seen = 0
-    for index in range(value_pos.line - 1, len(lines)):
-        line = lines[index]
-        start = value_pos.col - 1 if index == value_pos.line - 1 else 0
-        while True:
-            found = line.find(token, start)
-            if found < 0:
-                break
-            if seen == nth:
-                return Pos(value_pos.file, index + 1, found + 1)
-            seen += 1
-            start = found + 1
-    return value_pos
 
 
 def validate_project(project: Project, cache: ParseCache | None = None) -> tuple[FactBase, list[Problem]]:
@@ -546,7 +527,7 @@ def _check_prose(checker: _Checker, base: FactBase, id_home: dict[str, tuple[str
             allowed = {"cite": ("sources", "claims"), "claim": ("claims",), "mention": ENTITY_COLLECTIONS}[ref.how]
             if home is not None and home[0] in allowed and not (claim_statement and ref.how != "mention"):
                 continue  # the common case: nothing to report, so no position to work out
-            where = _line_offsets(text, pos, loaded.lines if loaded else [], ref.token, nth)
+            where = find_in_file(loaded.lines if loaded else [], pos, ref.token, nth)
             if claim_statement and ref.how != "mention":
                 checker.problem(
                     where,
@@ -609,7 +590,7 @@ def _check_links(checker: _Checker, base: FactBase) -> None:
                 code, message = "BG120", f"{owner}: link to '{shown}' is not allowed"
                 hint = "links go to http:// or https:// addresses, mailto: or #anchors in the brief"
             nth = _occurrences_before(text, link.raw, link.offset)
-            where = _line_offsets(text, pos, loaded.text if loaded else "", link.raw, nth)
+            where = find_in_file(loaded.lines if loaded else [], pos, link.raw, nth)
             checker.problem(where, code, message, hint)
 
     for claim in base.claims.values():
@@ -621,7 +602,7 @@ def _check_links(checker: _Checker, base: FactBase) -> None:
 
 
 def _occurrences_before(text: str, token: str, offset: int) -> int:
-    """How many times ``token`` starts before ``offset`` (overlapping, as _line_offsets counts)."""
+    """How many times ``token`` starts before ``offset`` (overlapping, as find_in_file counts)."""
     count = 0
     found = text.find(token)
     while 0 <= found < offset:
