@@ -11,6 +11,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# Compiled once here: with PYTHONDONTWRITEBYTECODE set, Python would compile briefgen
+	# anew at every command's start.
+	$(BIN)/python -m compileall -q briefgen bench > /dev/null
 	touch $(STAMP)
 
 brief: $(STAMP)  ## Build the example briefs (HTML and PDF) into output/ (and refresh schemas/)

@@ -26,6 +26,8 @@ from briefgen.errors import Pos, Problem
 from briefgen.model import PartialDate, Record
 
 FORMAT = 1
+#: Entries kept at most; past that the least recently used quarter goes (see prune).
+MAX_ENTRIES = 4000
 
 
 def _record_classes() -> dict[str, type[Record]]:
@@ -49,6 +51,12 @@ def _code_stamp() -> str:
     return hashlib.sha1("|".join(parts).encode()).hexdigest()
 
 
+def _pos(file: str, line: int, col: int) -> Pos:
+    # tuple.__new__ directly: the named tuple's own __new__ is a Python function, and a
+    # large fact base decodes hundreds of thousands of positions.
+    return tuple.__new__(Pos, (file, line, col))  # type: ignore[type-var]
+
+
 class Unencodable(Exception):
     """A value the cache format does not know: the file is simply not cached."""
 
@@ -69,8 +77,11 @@ class RecordCache:
     def get(self, key: str, display: str) -> Any | None:
         """(records, problems, pending rows, broken) or None. Pending rows come back as plain
         [value, targets, line, col, what] lists: there are many, and they need no decoding."""
+        path = self.folder / f"{key}.bin"
         try:
-            records, problems, pending, broken = marshal.loads((self.folder / f"{key}.bin").read_bytes())
+            records, problems, pending, broken = marshal.loads(path.read_bytes())
+            with contextlib.suppress(OSError):
+                os.utime(path)  # recently used: kept by prune()
             return self._decode(records, display), self._decode(problems, display), pending, broken
         except (OSError, EOFError, ValueError, TypeError, KeyError, IndexError):
             return None
@@ -89,6 +100,19 @@ class RecordCache:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, self.folder / f"{key}.bin")
+
+    def prune(self, keep: int = MAX_ENTRIES) -> None:
+        """Drop the least recently used entries once there are more than ``keep``."""
+        try:
+            entries = [e for e in os.scandir(self.folder) if e.name.endswith(".bin")]
+            if len(entries) <= keep:
+                return
+            entries.sort(key=lambda e: e.stat().st_mtime_ns)
+            for entry in entries[: len(entries) - keep * 3 // 4]:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+        except OSError:
+            return
 
     # -- encoding: plain values pass through; tuples are tagged objects ----------------------
     def _class_defaults(self, name: str, cls: type) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
@@ -143,7 +167,7 @@ class RecordCache:
             return v
         tag = v[0]
         if tag == "p":
-            return Pos(display, v[1], v[2])
+            return _pos(display, v[1], v[2])
         if tag == "P":
             return Pos(v[1], v[2], v[3])
         if tag == "d":
@@ -165,7 +189,7 @@ class RecordCache:
             obj.pos = self._decode(v[2], display)
             flat = v[3]
             if flat is not None:
-                obj.field_pos = {flat[i]: Pos(display, flat[i + 1], flat[i + 2]) for i in range(0, len(flat), 3)}
+                obj.field_pos = {flat[i]: _pos(display, flat[i + 1], flat[i + 2]) for i in range(0, len(flat), 3)}
             return obj
         if tag == "q":
             return Problem(self._decode(v[1], display), v[2], v[3], v[4], v[5], tuple(v[6]))

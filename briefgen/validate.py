@@ -325,6 +325,7 @@ def validate_project(project: Project, cache: ParseCache | None = None) -> tuple
     checker = _Checker(project)
     base = FactBase()
     disk = record_cache() if cache is None else None  # the preview's memory cache is faster still
+    wrote_cache = False
     files, problems = project.collection_files()
     checker.problems.extend(problems)
     id_home: dict[str, tuple[str, Pos]] = {}
@@ -347,7 +348,10 @@ def validate_project(project: Project, cache: ParseCache | None = None) -> tuple
             records, file_problems, pending, broken = disk_hit
             checker.problems.extend(file_problems)
             display = loaded.display
-            checker.pending.extend(_PendingRef(v, tuple(t), Pos(display, ln, col), w) for v, t, ln, col, w in pending)
+            checker.pending.extend(
+                _PendingRef(v, tuple(t), tuple.__new__(Pos, (display, ln, col)), w)  # type: ignore[type-var]
+                for v, t, ln, col, w in pending
+            )
         elif memo is not None and memo[0] is loaded:
             # The file is unchanged since the last run: its records and the problems found
             # in them alone stand as they were (cross-file checks run again below).
@@ -368,6 +372,7 @@ def validate_project(project: Project, cache: ParseCache | None = None) -> tuple
                     broken,
                 )
             if disk is not None and disk_key is not None:
+                wrote_cache = True
                 pending_rows = [(r.value, r.targets, r.pos, r.what) for r in checker.pending[first_pending:]]
                 disk.put(disk_key, loaded.display, (records, checker.problems[first_problem:], pending_rows, broken))
         if broken:
@@ -385,6 +390,8 @@ def validate_project(project: Project, cache: ParseCache | None = None) -> tuple
                 continue
             id_home[rid] = (collection, rec.where("id"))
             base.collection(collection)[rid] = rec
+    if disk is not None and wrote_cache:
+        disk.prune()
     _check_references(checker, base, id_home)
     _check_claims(checker, base)
     _check_prose(checker, base, id_home)

@@ -1,0 +1,59 @@
+"""The on-disk cache of checked records: faster, never different."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import MINI, REPO
+
+
+def _check(project: Path, cache_home: Path, *, use_cache: bool = True) -> list[dict[str, object]]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(cache_home)}
+    env.pop("BRIEFGEN_NO_CACHE", None)
+    if not use_cache:
+        env["BRIEFGEN_NO_CACHE"] = "1"
+    proc = subprocess.run(
+        [sys.executable, "-m", "briefgen", "check", "--format", "json"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 1, proc.stderr
+    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+def test_cached_records_give_the_same_problems_at_the_same_places(
+    make_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    claims = (
+        MINI["content/claims.yaml"]
+        .replace("  as_of: 2025-06\n", "  as_of: 2025-13\n")
+        .replace("    - ref: ministry\n", "    - ref: ministy\n")
+        + "- id: extra\n  kind: gap\n  statment: typo\n  statement: A gap about @coast.\n"
+    )
+    project = make_project({"content/claims.yaml": claims})
+    cache_home = tmp_path / "cache"
+    cold = _check(project, cache_home)
+    entries = list(cache_home.rglob("records/*.bin"))
+    assert entries, "the first run should fill the cache"
+    warm = _check(project, cache_home)
+    uncached = _check(project, cache_home, use_cache=False)
+    assert cold == warm == uncached
+    assert {p["code"] for p in warm} >= {"BG101", "BG103", "BG106"}
+
+
+def test_an_edited_file_is_checked_again(make_project: Callable[..., Path], tmp_path: Path) -> None:
+    project = make_project()
+    cache_home = tmp_path / "cache"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(cache_home)}
+    first = subprocess.run([sys.executable, "-m", "briefgen", "check"], cwd=project, env=env, capture_output=True)
+    assert first.returncode == 0
+    path = project / "content" / "claims.yaml"
+    path.write_text(path.read_text().replace("kind: fact", "kind: factoid", 1))
+    assert _check(project, cache_home)[0]["code"] == "BG105"
