@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import re
 import unicodedata
 
 _TRANSLATE = str.maketrans(
@@ -23,13 +22,13 @@ _TRANSLATE = str.maketrans(
         "\u2011": "-",
     }
 )
-_SPACE_RE = re.compile(r"\s+")
 
 
 def normalise(text: str) -> str:
     """Fold the differences a copy-paste introduces: Unicode form, typographic quotes, spaces."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
-    return _SPACE_RE.sub(" ", text).strip()
+    if not text.isascii():  # ASCII is already in NFKC form, and holds no typographic quotes
+        text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    return " ".join(text.split())
 
 
 def quote_in(quote: str, normalised_archive: str) -> bool:

@@ -81,8 +81,12 @@ def _scan_references(text: str) -> list[Reference]:
     This is a light scan for validation; the Markdown plugins in ``markdown.py`` are
     the renderer's parser and follow the same patterns.
     """
-    masked = mask_code(text)
-    masked = masked.replace("\\@", "  ").replace("\\[", "  ")
+    if "@" not in text and "[[" not in text:
+        return []  # no syntax at all: most prose sentences between the references
+    # Code and escapes can only hide syntax where there is any: skip the work otherwise.
+    masked = mask_code(text) if ("`" in text or "~~~" in text) else text
+    if "\\" in masked:
+        masked = masked.replace("\\@", "  ").replace("\\[", "  ")
     refs: list[Reference] = []
     taken = [False] * len(masked)
 
@@ -90,10 +94,10 @@ def _scan_references(text: str) -> list[Reference]:
         for i in range(start, end):
             taken[i] = True
 
-    for m in CLAIM_RE.finditer(masked):
+    for m in CLAIM_RE.finditer(masked) if "[[" in masked else ():
         refs.append(Reference(m.group(1), "claim", m.start(), m.group(0)))
         take(m.start(), m.end())
-    for m in CITE_RE.finditer(masked):
+    for m in CITE_RE.finditer(masked) if "[@" in masked else ():
         if taken[m.start()]:
             continue
         items = parse_cite_body(m.group(1))
