@@ -25,7 +25,7 @@ from briefgen.cachedir import cache_dir
 from briefgen.errors import Pos, Problem
 from briefgen.model import PartialDate, Record
 
-FORMAT = 1
+FORMAT = 2
 #: Entries kept at most; past that the least recently used quarter goes (see prune).
 MAX_ENTRIES = 4000
 
@@ -139,10 +139,19 @@ class RecordCache:
             return ("d", v.year, v.month, v.day)
         if isinstance(v, Record):
             # Only fields that differ from "unset" are kept: most of a CSL item's are empty.
-            values = {}
+            # Text, numbers and lists of text need no decoding: kept apart, they are put
+            # back in one dict update.
+            plain_values: dict[str, Any] = {}
+            values: dict[str, Any] = {}
             for f in dataclasses.fields(v):
                 value = getattr(v, f.name)
-                if f.name not in ("pos", "field_pos") and value is not None and value != []:
+                if f.name in ("pos", "field_pos") or value is None or value == []:
+                    continue
+                if isinstance(value, str | int | float) or (
+                    isinstance(value, list) and all(type(x) is str for x in value)
+                ):
+                    plain_values[f.name] = value
+                else:
                     values[f.name] = self._encode(value, display)
             field_pos: list[Any] | None = None
             if v.field_pos is not None:
@@ -151,7 +160,7 @@ class RecordCache:
                     if pos.file != display:
                         raise Unencodable("position in another file")
                     field_pos += [name, pos.line, pos.col]
-            return ("r", type(v).__name__, self._encode(v.pos, display), field_pos, values)
+            return ("r", type(v).__name__, self._encode(v.pos, display), field_pos, values, plain_values)
         if isinstance(v, Problem):
             return ("q", self._encode(v.pos, display), v.code, v.message, v.hint, v.severity, list(v.context))
         if isinstance(v, tuple):
@@ -180,10 +189,11 @@ class RecordCache:
             obj = cls.__new__(cls)
             state = obj.__dict__
             state.update(plain)
-            stored = v[4]
+            stored, stored_plain = v[4], v[5]
             for name, factory in factories:
-                if name not in stored:
+                if name not in stored and name not in stored_plain:
                     state[name] = factory()
+            state.update(stored_plain)
             for name, x in stored.items():
                 state[name] = self._decode(x, display)
             obj.pos = self._decode(v[2], display)
