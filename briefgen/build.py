@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefgen.check import check_project
-from briefgen.errors import BriefgenError, Pos, Problem, UsageError, errors_in
+from briefgen.errors import Pos, Problem, UsageError, errors_in
 from briefgen.html import packaged_templates, render_html
 from briefgen.model import FactBase
 from briefgen.plan import plan_brief
@@ -170,10 +170,3 @@ def build_project(
     result.written.extend(write_all_atomic(dict(sorted(files.items()))))
     return result
 
-
-def build_or_raise(project: Project, **kwargs: object) -> BuildResult:
-    """Like build_project, but raise BriefgenError when the build failed."""
-    result = build_project(project, **kwargs)  # type: ignore[arg-type]
-    if result.failed:
-        raise BriefgenError(result.problems)
-    return result

@@ -151,6 +151,26 @@ _MINI: dict[str, str] = {
 MINI: dict[str, str] = {name: textwrap.dedent(text) for name, text in _MINI.items()}
 
 
+#: A second, independent source and a fact resting on it (for corroboration tests).
+GAZETTE = """\
+- id: coast-gazette
+  type: article-newspaper
+  title: Coast Gazette
+  custom:
+    reliability: A
+"""
+GAZETTE_FACT = """\
+- id: gazette-trucks
+  kind: fact
+  statement: Trucks carry ore to the @coast.
+  about: [coast]
+  sources:
+    - ref: coast-gazette
+      locator: p. 2
+      credibility: 1
+"""
+
+
 def write_project(root: Path, files: dict[str, str]) -> Path:
     """Write ``files`` (path -> text, dedented) under ``root``."""
     for rel, text in files.items():

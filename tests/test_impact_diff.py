@@ -14,30 +14,13 @@ from pathlib import Path
 import pytest
 
 from tests import htmlread
-from tests.conftest import MINI, run_cli, write_project
+from tests.conftest import GAZETTE, GAZETTE_FACT, MINI, run_cli, write_project
 from tests.pdfread import PdfBack, squash
 
 CLAIMS = MINI["content/claims.yaml"]
 SOURCES = MINI["content/sources.yaml"]
 BRIEF = MINI["content/briefs/harbour.yaml"]
 
-GAZETTE = """\
-- id: coast-gazette
-  type: article-newspaper
-  title: Coast Gazette
-  custom:
-    reliability: A
-"""
-GAZETTE_FACT = """\
-- id: gazette-trucks
-  kind: fact
-  statement: Trucks carry ore to the @coast.
-  about: [coast]
-  sources:
-    - ref: coast-gazette
-      locator: p. 2
-      credibility: 1
-"""
 
 #: The second edition: one claim added and one dropped, one reworded, one re-dated, one
 #: judgment regraded and re-sourced, a source added and one regraded.

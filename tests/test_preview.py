@@ -18,18 +18,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from bench.preview_latency import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import REPO
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 FULL = "myanmar-rare-earths"
 
 

@@ -19,7 +19,7 @@ from briefgen.html import render_html
 from briefgen.plan import plan_brief
 from briefgen.project import Project
 from tests import htmlread
-from tests.conftest import MINI, run_cli
+from tests.conftest import GAZETTE, GAZETTE_FACT, MINI, run_cli
 
 CLAIMS = MINI["content/claims.yaml"]
 SOURCES = MINI["content/sources.yaml"]
@@ -168,23 +168,6 @@ def test_mixing_the_two_icd_203_rows_in_one_brief(make_project: Callable[..., Pa
 
 # -- 2. grading and corroboration -------------------------------------------------------------
 
-GAZETTE = """\
-- id: coast-gazette
-  type: article-newspaper
-  title: Coast Gazette
-  custom:
-    reliability: A
-"""
-GAZETTE_FACT = """\
-- id: gazette-trucks
-  kind: fact
-  statement: Trucks carry ore to the @coast.
-  about: [coast]
-  sources:
-    - ref: coast-gazette
-      locator: p. 2
-      credibility: 1
-"""
 
 
 def _high_confidence(extra_sources: str = "", extra_claims: str = "", supports: str = "[road-slow]") -> dict[str, str]:
