@@ -169,4 +169,3 @@ def build_project(
     # All files or none: an interruption now leaves every previous output as it was.
     result.written.extend(write_all_atomic(dict(sorted(files.items()))))
     return result
-

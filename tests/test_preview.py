@@ -60,7 +60,11 @@ def server(example_copy: Path) -> Iterator[Server]:
     env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "briefgen", "preview", "--project", str(example_copy), "--port", "0"],
-        cwd=example_copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=example_copy,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None and proc.stderr is not None
     url = proc.stdout.readline().strip()
@@ -165,8 +169,13 @@ def test_final_builds_carry_no_draft_chrome(server: Server) -> None:
     _, _, draft = server.get(f"/{FULL}.html")
     assert b"EventSource" in draft and b"data-where=" in draft
     out = server.root / "built"
-    proc = subprocess.run([sys.executable, "-m", "briefgen", "build", "--format", "html", "--out", str(out)],
-                          cwd=server.root, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "briefgen", "build", "--format", "html", "--out", str(out)],
+        cwd=server.root,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     final = (out / f"{FULL}.html").read_bytes()
     assert b"EventSource" not in final and b"data-where=" not in final and b"bg-overlay" not in final
