@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from briefgen import standards
 from briefgen.check import check_project
 from briefgen.html import render_html
 from briefgen.plan import plan_brief
@@ -49,6 +52,54 @@ def _at(text: str, line_holding: str, word: str | None = None) -> tuple[int, int
 
 def _where(problem: dict[str, Any]) -> tuple[str, int, int]:
     return problem["file"], problem["line"], problem["col"]
+
+
+# -- 0. the word finder's quick pre-test ------------------------------------------------------
+
+_WORDS = [*standards.ROW_1, *standards.ROW_2, *standards.HEDGES, "almost certainly", "probably", "remotely possible"]
+_ODD = ["\u212a", "\u017f", "\u0131", "\u0130", "May", "might", "“", "`", "@", " ", "\n", "  ", "-", "."]
+
+
+def _as_without_pre_test(text: str) -> None:
+    found = standards.estimative_words(text), standards.likelihood_terms(text)
+    saved = standards._TERM_HINTS, standards._HEDGE_HINTS
+    standards._TERM_HINTS = standards._HEDGE_HINTS = ("",)  # every text passes the pre-test
+    try:
+        assert found == (standards.estimative_words(text), standards.likelihood_terms(text)), text
+    finally:
+        standards._TERM_HINTS, standards._HEDGE_HINTS = saved
+
+
+def test_the_quick_pre_test_never_hides_a_listed_word() -> None:
+    """estimative_words and likelihood_terms skip the regexes when no hint substring is in
+    the text; every listed word, however written, is still found."""
+    for word in _WORDS:
+        after = " chances" if word == "remote" else ""  # "remote" only in "remote chances"
+        for variant in (word, word.upper(), word.title(), word.replace(" ", "\n  ")):
+            text = f"It is {variant}{after} that the road opens."
+            assert standards.estimative_words(text) or variant in ("MAY", "May"), text  # only "may" hedges
+            _as_without_pre_test(text)
+        # Letters the regexes' IGNORECASE takes for i, k and s (dotless i, Kelvin, long s).
+        for odd in (word.replace("i", "\u0131"), word.replace("k", "\u212a"), word.replace("s", "\u017f")):
+            _as_without_pre_test(f"It is {odd}{after} that the road opens.")
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(_WORDS).flatmap(
+                lambda w: st.sampled_from([w, w.upper(), w.title(), w.replace(" ", "\n  "), w[:-1], w[1:]])
+            ),
+            st.sampled_from(_ODD),
+            st.text(alphabet="abcdefghijklmnopqrstuvwxyz KSIi", max_size=8),
+        ),
+        max_size=12,
+    ).map("".join)
+)
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+def test_the_quick_pre_test_finds_what_the_regexes_find(text: str) -> None:
+    """Whatever the text (odd case foldings included), the same words as the regexes alone."""
+    _as_without_pre_test(text)
 
 
 # -- 1. facts apart from judgments ------------------------------------------------------------
@@ -167,7 +218,6 @@ def test_mixing_the_two_icd_203_rows_in_one_brief(make_project: Callable[..., Pa
 
 
 # -- 2. grading and corroboration -------------------------------------------------------------
-
 
 
 def _high_confidence(extra_sources: str = "", extra_claims: str = "", supports: str = "[road-slow]") -> dict[str, str]:
