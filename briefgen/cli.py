@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from briefgen import __version__
 from briefgen.errors import BriefgenError, Pos, Problem, UsageError, errors_in
+from briefgen.gcpause import declare_one_shot
 from briefgen.load import display_path
 from briefgen.project import Project
 
@@ -213,12 +214,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def run() -> int:
+    """The ``briefgen`` command: this process runs one command and exits."""
+    return main(one_shot=True)
+
+
+def main(argv: Sequence[str] | None = None, *, one_shot: bool = False) -> int:
+    """Run one command; ``one_shot`` when the process ends with it (see gcpause)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    if one_shot and args.func is not cmd_preview:
+        declare_one_shot()
     try:
         return int(args.func(args))
     except BriefgenError as exc:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from briefgen import quotes, standards
 from briefgen.assets import ImageProblem, resolve_image
 from briefgen.errors import Pos, Problem
+from briefgen.gcpause import cycle_collection_paused
 from briefgen.load import (
     MAX_FILE_BYTES,
     LoadedFile,
@@ -315,13 +316,17 @@ def _slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "my-id"
 
 
-
-
 def validate_project(project: Project, cache: ParseCache | None = None) -> tuple[FactBase, list[Problem]]:
     """Load and check everything under ``project.content``; the base and every problem.
 
     With a ``cache`` (the live preview keeps one), unchanged files are not parsed again.
+    The cycle collector is paused meanwhile (see gcpause): it would find nothing to free.
     """
+    with cycle_collection_paused():
+        return _validate_project(project, cache)
+
+
+def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactBase, list[Problem]]:
     checker = _Checker(project)
     base = FactBase()
     disk = record_cache() if cache is None else None  # the preview's memory cache is faster still
