@@ -26,23 +26,28 @@ CHROMIUM_ARGS = [
 ]
 
 
+def start_preview(project: Path, stderr: int = subprocess.PIPE) -> tuple[subprocess.Popen[str], str]:
+    """`briefgen preview` of ``project`` on a free port, as a process; it and its URL."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "briefgen", "preview", "--project", str(project), "--port", "0"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+    )
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
 def measure(saves: int = 15) -> tuple[float, list[float]]:
     """Median seconds from writing a claim file to the open page showing the new words."""
     from playwright.sync_api import sync_playwright
 
     work = Path(tempfile.mkdtemp()) / "example"
     shutil.copytree(REPO / "content", work / "content")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "briefgen", "preview", "--project", str(work), "--port", "0"],
-        cwd=work,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None
-    url = proc.stdout.readline().strip()
+    proc, url = start_preview(work, stderr=subprocess.DEVNULL)
     claim_file = work / "content" / "claims" / "china.yaml"
     original = claim_file.read_text(encoding="utf-8")
     marker = "is a strategically important city on"

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bench.preview_latency import CHROMIUM, CHROMIUM_ARGS
+from bench.preview_latency import CHROMIUM, CHROMIUM_ARGS, start_preview
 from tests.conftest import REPO
 
 FULL = "myanmar-rare-earths"
@@ -57,17 +57,8 @@ class Server:
 
 @pytest.fixture
 def server(example_copy: Path) -> Iterator[Server]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "briefgen", "preview", "--project", str(example_copy), "--port", "0"],
-        cwd=example_copy,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    url = proc.stdout.readline().strip()
+    proc, url = start_preview(example_copy)
+    assert proc.stderr is not None
     assert url.startswith("http://127.0.0.1:"), url
     log: list[str] = []
     threading.Thread(target=lambda: log.extend(iter(proc.stderr.readline, "")), daemon=True).start()  # type: ignore[union-attr]
