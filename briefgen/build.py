@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+import time
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,12 +61,63 @@ def asset_roots(project: Project) -> list[Path]:
     return roots
 
 
-def _pdf_job(args: tuple[str, str, list[str]]) -> tuple[bytes, str, int, list[tuple[int, int, int]], list[str]]:
+PdfOutcome = tuple[bytes, str, int, list[tuple[int, int, int]], list[str]]
+
+
+def _pdf_job(args: tuple[str, str, list[str]]) -> PdfOutcome:
     from briefgen.pdf import render_pdf
 
     html, base_url, roots = args
     result = render_pdf(html, Path(base_url), [Path(r) for r in roots])
     return result.pdf, result.html, result.corrections, result.misplaced, result.refused
+
+
+class _Progress:
+    """One status line on the terminal, rewritten as PDFs are done: count, brief, time."""
+
+    def __init__(self, total: int):
+        self.total = total
+        self.done = 0
+        self.started = time.monotonic()
+        self._show(f"laying out {total} PDF{'s' if total != 1 else ''}...")
+
+    def finished(self, ident: str) -> None:
+        self.done += 1
+        self._show(f"{ident} done ({time.monotonic() - self.started:.1f} s)")
+
+    def close(self) -> None:
+        """End the status line, so what follows (a summary, an error) starts on its own."""
+        print(file=sys.stderr, flush=True)
+
+    def _show(self, text: str) -> None:
+        # \r and clear-to-end-of-line: the line is rewritten in place, never scrolls.
+        print(f"\r\033[K[{self.done}/{self.total}] {text}", end="", file=sys.stderr, flush=True)
+
+
+def _lay_out_pdfs(
+    ids: list[str], jobs_args: list[tuple[str, str, list[str]]], jobs: int, progress: _Progress | None
+) -> list[PdfOutcome]:
+    """Each brief's PDF, in the order of ``ids``; with ``jobs`` > 1 in worker processes
+    (WeasyPrint is CPU-bound and holds the GIL), reporting each as it completes."""
+    outcomes: list[PdfOutcome | None] = [None] * len(ids)
+    try:
+        if jobs > 1 and len(ids) > 1:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(ids))) as pool:
+                futures = {pool.submit(_pdf_job, job): n for n, job in enumerate(jobs_args)}
+                for future in as_completed(futures):
+                    n = futures[future]
+                    outcomes[n] = future.result()  # a worker's BriefgenError is raised here
+                    if progress:
+                        progress.finished(ids[n])
+        else:
+            for n, job in enumerate(jobs_args):
+                outcomes[n] = _pdf_job(job)
+                if progress:
+                    progress.finished(ids[n])
+    finally:
+        if progress:
+            progress.close()
+    return [o for o in outcomes if o is not None]
 
 
 def _import_pdf_stage() -> None:
@@ -118,23 +170,7 @@ def build_project(
     if fmt in ("pdf", "all"):
         roots = [str(r) for r in asset_roots(project)]
         jobs_args = [(pages[i], str(project.root), roots) for i in ids]
-        if jobs > 1 and len(ids) > 1:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(ids))) as pool:
-                outcomes = []
-                for n, outcome in enumerate(pool.map(_pdf_job, jobs_args), start=1):
-                    outcomes.append(outcome)
-                    if progress:
-                        print(f"\r[{n}/{len(ids)}] PDFs laid out", end="", file=sys.stderr, flush=True)
-                if progress:
-                    print(file=sys.stderr)
-        else:
-            outcomes = []
-            for n, job in enumerate(jobs_args, start=1):
-                outcomes.append(_pdf_job(job))
-                if progress:
-                    print(f"\r[{n}/{len(ids)}] PDFs laid out", end="", file=sys.stderr, flush=True)
-            if progress and ids:
-                print(file=sys.stderr)
+        outcomes = _lay_out_pdfs(ids, jobs_args, jobs, _Progress(len(ids)) if progress and ids else None)
         for ident, (pdf, final_html, corrections, misplaced, refused) in zip(ids, outcomes, strict=True):
             files[out / f"{ident}.pdf"] = pdf
             pages[ident] = final_html  # the HTML exactly as laid out, page-break corrections included

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
+import pty
 import re
 import shutil
 import subprocess
@@ -233,3 +235,45 @@ def test_cli_without_a_project_says_so(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "no content/ folder here" in proc.stderr
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _run_on_a_terminal(args: list[str], cwd: Path) -> tuple[int, str]:
+    """Run the CLI with its stderr on a pseudo-terminal, as in an analyst's shell; the exit
+    code and what the terminal received."""
+    master, slave = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "briefgen", *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=slave
+    )
+    os.close(slave)
+    received = bytearray()
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        received += chunk
+    os.close(master)
+    return proc.wait(timeout=300), received.decode()
+
+
+def test_parallel_build_shows_progress_on_a_terminal_and_writes_what_a_serial_one_does(
+    mini: Path, tmp_path: Path
+) -> None:
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    proc = run_cli("build", "-j", "1", "--out", str(serial), "--project", str(mini), cwd=mini)
+    assert proc.returncode == 0, proc.stderr
+    assert "PDFs" not in proc.stderr and "\r" not in proc.stderr  # not a terminal: no status line
+
+    code, screen = _run_on_a_terminal(["build", "-j", "2", "--out", str(parallel), "--project", str(mini)], mini)
+    assert code == 0, screen
+    assert "[0/2] laying out 2 PDFs..." in screen
+    done = re.findall(r"\r\x1b\[K\[(\d)/2\] ([a-z-]+) done \(\d+\.\d s\)", screen)
+    assert [n for n, _ in done] == ["1", "2"]
+    assert sorted(ident for _, ident in done) == ["harbour", "harbour-summary"]
+    assert screen.endswith("\r\n")  # the status line is ended, not left for the prompt to overwrite
+    assert sorted(p.name for p in parallel.iterdir()) == sorted(p.name for p in serial.iterdir())
+    for path in serial.iterdir():
+        assert (parallel / path.name).read_bytes() == path.read_bytes(), path.name
