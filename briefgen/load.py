@@ -59,6 +59,8 @@ _SCALAR_TAGS = {
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_ScalarNode = yaml.ScalarNode
+_new_tuple = tuple.__new__
 
 
 class YMap(dict):  # type: ignore[type-arg]
@@ -120,9 +122,13 @@ class _Builder:
 
     def pos(self, node: yaml.Node) -> Pos:
         mark = node.start_mark
-        return Pos(self.display, mark.line + 1, mark.column + 1)
+        # tuple.__new__ directly: Pos's own __new__ is Python code, and this runs for
+        # every key and value of the fact base.
+        return _new_tuple(Pos, (self.display, mark.line + 1, mark.column + 1))  # type: ignore[no-any-return]
 
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
+        if node.tag == _STR_TAG and node.__class__ is _ScalarNode:
+            return node.value  # most nodes are text: no constructor, nothing to track
         if id(node) in self.seen:
             self.expanded += 1
             if self.expanded > MAX_ALIAS_EXPANSION:
@@ -151,8 +157,6 @@ class _Builder:
                 out.append(self.build(item, depth + 1))
                 out.item_pos.append(self.pos(item))
             return out
-        if node.tag == _STR_TAG:
-            return node.value  # most scalars: no need for the constructor's machinery
         if node.tag not in _SCALAR_TAGS:
             return self.bad_tag(node)
         try:
@@ -193,7 +197,9 @@ class _Builder:
                                 out.key_pos[k] = src.key_pos[k]
                                 out.value_pos[k] = src.value_pos[k]
                 continue
-            key = self.build(key_node, depth + 1)
+            key = key_node.value if key_node.tag == _STR_TAG and key_node.__class__ is _ScalarNode else None
+            if key is None:
+                key = self.build(key_node, depth + 1)
             if not isinstance(key, str):
                 if isinstance(key, (int, float, bool)) or key is None:
                     key = str(key).lower() if isinstance(key, bool) or key is None else str(key)
