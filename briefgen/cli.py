@@ -155,6 +155,17 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return serve(_project(args), args.host, args.port, args.open)
 
 
+def _port_number(text: str) -> int:
+    """A TCP port for --port: argparse reports anything else as a usage error (exit 2)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number (a port is 0 to 65535)") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number: use 0 to 65535 (0 picks a free one)")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="briefgen",
@@ -204,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("preview", "Serve HTML drafts that rebuild and reload on every save.")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    p.add_argument("--port", type=_port_number, default=8000, help="port (default 8000; 0 picks a free one)")
     p.add_argument("--open", action="store_true", help="open the index in a web browser")
     p.set_defaults(func=cmd_preview)
 

@@ -8,6 +8,7 @@ scalars plain Python values. Nothing here knows about briefs; ``validate`` gives
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import os
@@ -321,13 +322,27 @@ def load_yaml_file(path: Path) -> LoadedFile:
             )
         raw = path.read_bytes()
     except OSError as exc:
-        return LoadedFile(
-            path,
-            display,
-            None,
-            [Problem(Pos(display), "BG010", f"cannot read file: {exc.strerror}", "check the file's permissions")],
-        )
+        return LoadedFile(path, display, None, [_unreadable(path, display, exc)])
     return parse_bytes(path, display, raw)
+
+
+def _unreadable(path: Path, display: str, exc: OSError) -> Problem:
+    """BG010 for a file that cannot be read, with the fix for the likely cause."""
+    if path.is_symlink() and not path.exists():
+        return Problem(
+            Pos(display),
+            "BG010",
+            f"file is a link to '{os.readlink(path)}', which does not exist",
+            "point the link at an existing file inside content/, or replace it with the file itself",
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return Problem(Pos(display), "BG010", f"cannot read file: {exc.strerror}", "check the file's permissions")
+    return Problem(
+        Pos(display),
+        "BG010",
+        f"cannot read file: {exc.strerror}",
+        "check that the file is still there and is a plain file",
+    )
 
 
 def parse_bytes(path: Path, display: str, raw: bytes) -> LoadedFile:

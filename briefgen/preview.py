@@ -402,7 +402,8 @@ def serve(
                     Pos("briefgen preview"),
                     "BG701",
                     f"port {port} is already in use",
-                    f"choose another with --port {port + 1}, or --port 0 for any free port",
+                    (f"choose another with --port {port + 1}, or " if port < 65535 else "use ")
+                    + "--port 0 for any free port",
                 )
             ) from None
         raise UsageError(

@@ -258,9 +258,15 @@ def test_unreadable_file(mini: Path) -> None:
     folder.mkdir()
     (mini / "content" / "routes.yaml").rename(folder / "main.yaml")
     os.symlink(mini / "nowhere.yaml", folder / "dangling.yaml")
+    # A collection file that is itself a broken link is reported too, not skipped.
+    (mini / "content" / "places.yaml").unlink()
+    os.symlink("gone.yaml", mini / "content" / "places.yaml")
     code, problems, _ = _check_json(mini)
     assert code == 1
-    assert any(p["code"] == "BG010" and p["file"].endswith("dangling.yaml") for p in problems)
+    by_file = {p["file"]: p for p in problems if p["code"] == "BG010"}
+    assert set(by_file) == {"content/routes/dangling.yaml", "content/places.yaml"}
+    assert by_file["content/places.yaml"]["message"] == "file is a link to 'gone.yaml', which does not exist"
+    assert "point the link at an existing file" in by_file["content/places.yaml"]["hint"]
 
 
 def test_empty_file_is_a_warning(mini: Path) -> None:

@@ -553,14 +553,22 @@ def test_content_file_linking_outside_content_is_not_read(mini: Path, secret: Pa
     assert str(secret) not in opened(log)
 
 
-def test_a_fifo_in_content_does_not_hang_the_check(mini: Path) -> None:
-    folder = mini / "content" / "claims"
-    folder.mkdir()
-    (mini / "content" / "claims.yaml").rename(folder / "main.yaml")
-    os.mkfifo(folder / "pipe.yaml")
+@pytest.mark.parametrize("where", ["in a collection folder", "as the collection file"])
+def test_a_fifo_in_content_does_not_hang_the_check(where: str, mini: Path) -> None:
+    if where == "in a collection folder":
+        folder = mini / "content" / "claims"
+        folder.mkdir()
+        (mini / "content" / "claims.yaml").rename(folder / "main.yaml")
+        pipe = folder / "pipe.yaml"
+    else:
+        pipe = mini / "content" / "claims.yaml"
+        pipe.unlink()
+    os.mkfifo(pipe)
     proc = build_keeping_outputs(mini, timeout=60)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert "content/claims/pipe.yaml: error[BG010]: not a regular file; not read" in proc.stderr
+    shown = pipe.relative_to(mini)
+    assert f"{shown}: error[BG010]: not a regular file; not read" in proc.stderr
+    assert "hint: replace it with a plain YAML file" in proc.stderr
 
 
 @pytest.mark.parametrize("how", ["relative", "symlink"])

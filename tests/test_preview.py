@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from bench.preview_latency import CHROMIUM, CHROMIUM_ARGS, start_preview
-from tests.conftest import REPO
+from tests.conftest import REPO, run_cli
 
 FULL = "myanmar-rare-earths"
 
@@ -247,3 +247,20 @@ def test_paths_that_leave_the_served_folders_are_not_found(server: Server, path:
     assert status == 404, (path, body[:80])
     assert b"root:" not in body
     assert server.get("/assets/ok.txt")[2] == b"fine"  # the project's own assets are served
+
+
+def test_a_port_in_use_or_out_of_range_is_a_usage_error(example_copy: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = run_cli("preview", "--project", str(example_copy), "--port", str(port), cwd=example_copy, timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"briefgen preview: error[BG701]: port {port} is already in use" in proc.stderr
+    assert "--port 0 for any free port" in proc.stderr
+    for bad in ("99999", "-1", "http"):
+        proc = run_cli("preview", "--project", str(example_copy), "--port", bad, cwd=example_copy, timeout=60)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert "argument --port:" in proc.stderr and "0 to 65535" in proc.stderr
