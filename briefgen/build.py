@@ -17,10 +17,10 @@ from pathlib import Path
 
 from briefgen.check import check_project
 from briefgen.errors import Pos, Problem, UsageError, errors_in
-from briefgen.html import packaged_templates, render_html
+from briefgen.html import render_html
 from briefgen.model import FactBase
 from briefgen.plan import plan_brief
-from briefgen.project import Project
+from briefgen.project import Project, packaged_templates
 from briefgen.validate import did_you_mean
 from briefgen.write import ensure_folder, write_all_atomic
 

@@ -27,22 +27,6 @@ from briefgen.plan import BriefPlan, Call
 from briefgen.project import Project
 
 
-def packaged_templates() -> Path:
-    """The default templates: inside the installed package, or at the top of a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "templates", here.parent / "templates"):
-        if (candidate / "layout.html.j2").is_file():
-            return candidate
-    raise BriefgenError(
-        Problem(
-            Pos(str(here)),
-            "BG301",
-            "the packaged templates are missing",
-            "reinstall briefgen (pip install --force-reinstall briefgen)",
-        )
-    )
-
-
 def _chicago(text: Any) -> Markup:
     """Move a comma or period inside a closing quotation mark, as Chicago style wants."""
     text = Markup(text) if isinstance(text, Markup) else escape(text)
@@ -62,15 +46,11 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 
 
 @cache
-def environment(project_templates: Path | None) -> jinja2.Environment:
-    """The Jinja environment for a project (cached: loaders and compiled templates are reused)."""
-    folders = []
-    default = packaged_templates()
-    if project_templates and project_templates.is_dir() and project_templates.resolve() != default.resolve():
-        folders.append(str(project_templates))
-    folders.append(str(default))
+def environment(folders: tuple[Path, ...]) -> jinja2.Environment:
+    """The Jinja environment over template ``folders``, first match wins (cached: loaders
+    and compiled templates are reused). ``Project.template_folders()`` gives them."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folders),
+        loader=jinja2.FileSystemLoader([str(f) for f in folders]),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "j2", "htm"), default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
@@ -202,7 +182,7 @@ def render_html(
     draft's inputs, so an open page can tell whether it is out of date. ``changes`` adds
     the annex "What changed since the last edition".
     """
-    env = environment(project.templates)
+    env = environment(tuple(project.template_folders()))
     name = f"{plan.brief.template}.html.j2"
     try:
         template = env.get_template(name)

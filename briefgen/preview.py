@@ -28,11 +28,11 @@ from markupsafe import escape
 
 from briefgen.check import check_project
 from briefgen.errors import BriefgenError, Pos, Problem, UsageError, errors_in
-from briefgen.html import packaged_templates, render_html
+from briefgen.html import render_html
 from briefgen.load import ParseCache
 from briefgen.model import FactBase
 from briefgen.plan import BriefPlan, plan_brief
-from briefgen.project import Project
+from briefgen.project import Project, packaged_templates
 
 _BRIEF_PATH = re.compile(r"/([a-z0-9]+(?:-[a-z0-9]+)*)\.(html|pdf)")
 _WATCHED_SUFFIXES = {".yaml", ".yml", ".json", ".txt", ".j2", ".css", ".svg", ".png", ".jpg", ".jpeg"}

@@ -5,13 +5,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefgen.errors import Pos, Problem
+from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.model import COLLECTIONS
 
 
 def collection_suffixes(collection: str) -> tuple[str, ...]:
     """File endings a collection is read from: YAML, and for sources CSL-JSON too (PyYAML reads JSON)."""
     return (".yaml", ".yml", ".json") if collection == "sources" else (".yaml", ".yml")
+
+
+def packaged_templates() -> Path:
+    """The default templates: inside the installed package, or at the top of a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "layout.html.j2").is_file():
+            return candidate
+    raise BriefgenError(
+        Problem(
+            Pos(str(here)),
+            "BG301",
+            "the packaged templates are missing",
+            "reinstall briefgen (pip install --force-reinstall briefgen)",
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -27,6 +43,18 @@ class Project:
     @property
     def templates(self) -> Path:
         return self.root / "templates"
+
+    def own_templates(self) -> Path | None:
+        """The project's templates/ when it has one apart from the packaged defaults."""
+        own = self.templates
+        if not own.is_dir() or own.resolve() == packaged_templates().resolve():
+            return None
+        return own
+
+    def template_folders(self) -> list[Path]:
+        """Where a template name is looked up, first match wins: the project's own, then ours."""
+        own = self.own_templates()
+        return ([own] if own else []) + [packaged_templates()]
 
     @property
     def output(self) -> Path:

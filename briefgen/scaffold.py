@@ -28,7 +28,7 @@ from briefgen.model import (
     SourceCustom,
     yaml_fields,
 )
-from briefgen.project import Project, collection_suffixes
+from briefgen.project import Project, collection_suffixes, packaged_templates
 from briefgen.schema import SCHEMA_FOLDER, all_schemas, modeline, schema_filename
 from briefgen.write import write_atomic
 from briefgen.yamledit import append_records
@@ -484,8 +484,6 @@ def init_project(root: Path, templates: bool = False) -> list[Path]:
         write_atomic(gitignore, b"/output/\n")
         written.append(gitignore)
     if templates:
-        from briefgen.html import packaged_templates  # here, so the CLI starts without Jinja
-
         source = packaged_templates()
         for path in sorted(source.rglob("*")):
             if path.is_file() and path.suffix in (".j2", ".css"):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +20,8 @@ from briefgen.project import Project
 from tests import htmlread
 from tests.conftest import REPO, run_cli
 from tests.pdfread import PdfBack
+
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 GOLDEN = REPO / "tests" / "golden"
 
@@ -135,6 +140,41 @@ def test_template_mistakes_name_the_template_file_and_line(mini: Path, source: s
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert re.search(rf"templates/memo\.html\.j2:{line}:\d+: error\[{code}\]", proc.stderr), proc.stderr
+
+
+def test_check_finds_template_mistakes_without_building(mini: Path) -> None:
+    """`check` reports what `build` would trip on: a brief naming a missing template, and in
+    the project's own templates a syntax error, an unknown filter and a missing include,
+    each at its file and line."""
+    brief = mini / "content" / "briefs" / "harbour.yaml"
+    brief.write_text(brief.read_text().replace("template: brief", "template: memo"))
+    own = mini / "templates" / "partials"
+    own.mkdir(parents=True)
+    (mini / "templates" / "summary.html.j2").write_text(
+        '{% extends "layout.html.j2" %}\n{% block main %}\n{% include "partials/nowhere.html.j2" %}\n{% endblock %}\n'
+    )
+    (own / "cite.html.j2").write_text("{% macro note(n) %}\n{{ n | shout }}\n{% endmacro %}\n")
+    (own / "calls.html.j2").write_text("{% macro calls(c) %}\n{% for x in c %}\n{% endmacro %}\n")
+    (own / "optional.html.j2").write_text('{% include "partials/maybe.html.j2" ignore missing %}\n')
+    proc = run_cli("check", "--project", str(mini), cwd=mini)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    line = next(i for i, t in enumerate(brief.read_text().splitlines(), 1) if t.startswith("template:"))
+    found = sorted(re.findall(r"^(\S+): error\[(BG30\d)\]: (.*)$", proc.stdout, re.MULTILINE))
+    assert [(where, code) for where, code, _ in found] == [
+        (f"content/briefs/harbour.yaml:{line}:11", "BG301"),
+        ("templates/partials/calls.html.j2:3:1", "BG302"),
+        ("templates/partials/cite.html.j2:2:1", "BG302"),
+        ("templates/summary.html.j2:3:1", "BG301"),
+    ]
+    messages = {where: message for where, _, message in found}
+    assert messages["templates/summary.html.j2:3:1"] == "template 'partials/nowhere.html.j2' not found"
+    assert "No filter named 'shout'" in messages["templates/partials/cite.html.j2:2:1"]
+
+
+def test_check_without_templates_of_its_own_never_imports_jinja(mini: Path) -> None:
+    code = "import sys; from briefgen.cli import main; rc = main(['check']); print(rc, 'jinja2' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=mini, capture_output=True, text=True, env=ENV)
+    assert proc.stdout.split()[-2:] == ["0", "False"], proc.stderr
 
 
 def test_a_template_cannot_make_the_pdf_read_local_files(mini: Path) -> None:
