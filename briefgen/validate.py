@@ -182,6 +182,8 @@ class _Checker:
             text = str(value)
             if kind == "url" and not self.safe_url(text, pos, what):
                 return None
+            if "TODO" in text and PLACEHOLDER_RE.search(text):
+                self.placeholder(pos, what)
             return text
         if kind == "bool":
             if not isinstance(value, bool):
@@ -285,6 +287,18 @@ class _Checker:
             return [float(v) for v in value]
         raise AssertionError(f"unknown field kind {kind}")  # a programming error, not a user one
 
+    def placeholder(self, pos: Pos, what: str) -> None:
+        """BG212: a TODO that ``briefgen new`` wrote (or an author left) is still there."""
+        loaded = self.files.get(pos.file)
+        where = find_in_file(loaded.lines if loaded else [], pos, "TODO", 0)
+        self.problem(
+            where,
+            "BG212",
+            f"{what} still holds the placeholder TODO",
+            "write what belongs here (briefgen new marks with TODO what is left to fill in)",
+            severity="warning",
+        )
+
     def as_list(self, value: Any, pos: Pos) -> tuple[list[Any], list[Pos]]:
         if isinstance(value, YList):
             return list(value), list(value.item_pos)
@@ -310,6 +324,10 @@ class _Checker:
             "links must be http, https or mailto URLs",
         )
         return False
+
+
+#: The placeholder word ``briefgen new`` writes, as a word of its own (not "TODOS").
+PLACEHOLDER_RE = re.compile(r"\bTODO\b")
 
 
 def _slugify(text: str) -> str:

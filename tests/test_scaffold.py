@@ -142,6 +142,18 @@ def test_new_brief_gets_its_own_file_and_checks(mini: Path) -> None:
     assert brief["id"] == "tin-outlook" and brief["template"] == "brief"
     check = run_cli("check", "--project", str(mini))
     assert check.returncode == 0, check.stdout
+    # Warnings point at every TODO left to fill in, on its own line inside the blocks.
+    lines = path.read_text().splitlines()
+    todos = [(n, line.index("TODO") + 1) for n, line in enumerate(lines, 1) if "TODO" in line and "#" not in line]
+    assert len(todos) == 4  # title, summary, a section's heading and body
+    found = re.findall(r"tin-outlook\.yaml:(\d+):(\d+): warning\[BG212\]: (.*)", check.stdout)
+    assert [(int(n), int(c)) for n, c, _ in found] == todos
+    assert found[0][2] == "'title' of brief 'tin-outlook' still holds the placeholder TODO"
+    # Filled in, the brief checks clean.
+    path.write_text(path.read_text().replace("TODO", "Tin"))
+    check = run_cli("check", "--project", str(mini), "--strict")
+    assert check.returncode == 0, check.stdout
+    assert "BG212" not in check.stdout
 
 
 @pytest.mark.parametrize("kind", ["source", "actor", "mineral", "place", "route"])
@@ -149,7 +161,8 @@ def test_new_records_of_every_kind_are_valid_at_once(mini: Path, kind: str) -> N
     proc = run_cli("new", kind, f"new-{kind}", "--project", str(mini))
     assert proc.returncode == 0, proc.stderr
     check = run_cli("check", "--project", str(mini))
-    assert check.returncode == 0, check.stdout  # unused-record warnings only
+    assert check.returncode == 0, check.stdout  # warnings only: unused, and TODO left to fill in
+    assert "warning[BG212]:" in check.stdout
 
 
 @pytest.mark.parametrize(
