@@ -238,7 +238,29 @@ def _line_col_of_byte(raw: bytes, offset: int) -> tuple[int, int]:
     return line, col
 
 
+def _reader_problem(exc: yaml.reader.ReaderError, display: str, text: str) -> Problem:
+    """A character YAML does not allow, at its line and column (PyYAML gives an offset:
+    into the UTF-8 bytes with libyaml, into the text with the pure-Python reader)."""
+    if _BaseLoader is getattr(yaml, "CSafeLoader", None):
+        before = text.encode("utf-8")[: exc.position].decode("utf-8", errors="ignore")
+    else:
+        before = text[: exc.position]
+    line = before.count("\n") + 1
+    col = len(before) - (before.rfind("\n") + 1) + 1
+    char = exc.character
+    shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+    return Problem(
+        Pos(display, line, col),
+        "BG001",
+        f"character {shown} is not allowed in YAML ({exc.reason})",
+        "delete it (copy-pasted text often carries invisible control characters); "
+        'to keep it, write it as an escape in double quotes, e.g. "\\u0007"',
+    )
+
+
 def _syntax_problem(exc: yaml.YAMLError, display: str, text: str) -> Problem:
+    if isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.position, int):
+        return _reader_problem(exc, display, text)
     # Point at the start of the construct that went wrong (an unclosed bracket, a key
     # missing its colon) rather than where the parser gave up, often the end of the file.
     problem_mark = getattr(exc, "problem_mark", None)

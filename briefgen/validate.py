@@ -242,7 +242,8 @@ class _Checker:
                     pos,
                     "BG106",
                     f"{what}: '{value}' is not a date",
-                    "write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2025-03-01), or leave it out when unknown",
+                    "write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2025-03-01)"
+                    + ("" if meta["required"] else ", or leave it out when unknown"),
                 )
             return date
         if kind == "names":
@@ -481,7 +482,7 @@ def _check_references(checker: _Checker, base: FactBase, id_home: dict[str, tupl
             continue
         if home is None:
             pool = [i for i, (c, _) in id_home.items() if c in ref.targets]
-            wanted = " or ".join(t[:-1] for t in ref.targets)
+            wanted = _either(ref.targets)
             checker.problem(
                 ref.pos,
                 "BG103",
@@ -489,13 +490,23 @@ def _check_references(checker: _Checker, base: FactBase, id_home: dict[str, tupl
                 f"use the id of an existing {wanted}, or add one with that id",
             )
         elif home[0] not in ref.targets:
-            wanted = " or ".join(t[:-1] for t in ref.targets)
+            wanted = _with_article(_either(ref.targets))
             checker.problem(
                 ref.pos,
                 "BG109",
-                f"'{ref.value}' in {ref.what} is a {home[0][:-1]}, not a {wanted}",
-                f"refer to a {wanted} here",
+                f"'{ref.value}' in {ref.what} is {_with_article(home[0][:-1])}, not {wanted}",
+                f"refer to {wanted} here",
             )
+
+
+def _either(collections: tuple[str, ...]) -> str:
+    """'actor, mineral, place or route' for the collections a reference may point into."""
+    nouns = [c[:-1] for c in collections]
+    return nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " or " + nouns[-1]
+
+
+def _with_article(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
 def _check_claims(checker: _Checker, base: FactBase) -> None:
@@ -739,6 +750,8 @@ def _archive_for(base: FactBase, source_id: str) -> tuple[str, str] | None:
 
 def _check_usage(checker: _Checker, base: FactBase) -> None:
     """Warn about sources and entities nothing refers to."""
+    if checker.broken:
+        return  # a file that could not be read may hold the references: say nothing false
     used: set[str] = set()
     for ref in checker.pending:
         used.add(ref.value)

@@ -216,6 +216,17 @@ def test_each_error_code_at_its_file_and_line(code: str, make_project: Callable[
     assert all(p["hint"] for p in hits)
 
 
+def test_a_bad_date_hint_offers_leaving_it_out_only_where_it_may_be(mini: Path) -> None:
+    claims, brief = mini / "content" / "claims.yaml", mini / "content" / "briefs" / "harbour.yaml"
+    claims.write_text(CLAIMS.replace("  as_of: 2025-06\n", "  as_of: 2025-13-01\n"))
+    brief.write_text(brief.read_text().replace("date: ", "date: 2026-02-30 # was ", 1))
+    code, problems, _ = _check_json(mini)
+    assert code == 1
+    hints = {p["file"]: p["hint"] for p in problems if p["code"] == "BG106"}
+    assert hints["content/claims.yaml"].endswith(", or leave it out when unknown")  # as_of is optional
+    assert hints["content/briefs/harbour.yaml"] == "write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2025-03-01)"  # required
+
+
 def test_non_utf8_bytes_are_reported_at_their_position(mini: Path) -> None:
     path = mini / "content" / "actors.yaml"
     before = path.read_bytes()
@@ -226,12 +237,44 @@ def test_non_utf8_bytes_are_reported_at_their_position(mini: Path) -> None:
     assert (hit["file"], hit["line"], hit["col"]) == ("content/actors.yaml", before.count(b"\n") + 2, 12)
 
 
+def test_reference_messages_read_as_english(make_project: Callable[..., Path]) -> None:
+    _what, overrides, _where = CASES["BG109"]
+    code, problems, _ = _check_json(make_project(overrides))
+    assert code == 1
+    [hit] = [p for p in problems if p["code"] == "BG109"]
+    assert hit["message"] == (
+        "'harbour-report' in 'about' of claim 'exports-fell' is a source, not an actor, mineral, place or route"
+    )
+    assert hit["hint"] == "refer to an actor, mineral, place or route here"
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b"])
+def test_a_control_character_is_reported_at_its_line_and_column(mini: Path, char: str) -> None:
+    path = mini / "content" / "actors.yaml"
+    path.write_text(ACTORS + f'- id: pasted\n  name: "Café — Ltd{char}"\n', encoding="utf-8")
+    code, problems, _ = _check_json(mini)  # (it asserts no traceback)
+    assert code == 1
+    hit = next(p for p in problems if p["code"] == "BG001")
+    # Non-ASCII text before it: the column counts characters, as editors do, not bytes.
+    assert (hit["file"], hit["line"], hit["col"]) == ("content/actors.yaml", ACTORS.count("\n") + 2, 20)
+    assert hit["message"] == f"character U+{ord(char):04X} is not allowed in YAML (control characters are not allowed)"
+    assert "unicode string" not in hit["message"] and "delete it" in hit["hint"]
+
+
 def test_file_over_the_size_limit(mini: Path) -> None:
     path = mini / "content" / "actors.yaml"
     path.write_text(ACTORS + "# " + "x" * (8 * 1024 * 1024) + "\n")
     code, problems, _ = _check_json(mini)
     assert code == 1
     assert [p["code"] for p in problems if p["file"] == "content/actors.yaml"] == ["BG004"]
+    # When the unread file is the one doing the referring, nothing can be said of what is
+    # never referred to: no BG201/BG202 noise about every source and entity.
+    claims = mini / "content" / "claims.yaml"
+    path.write_text(ACTORS)
+    claims.write_text(CLAIMS + "# " + "x" * (8 * 1024 * 1024) + "\n")
+    code, problems, _ = _check_json(mini)
+    assert code == 1
+    assert [(p["file"], p["code"]) for p in problems] == [("content/claims.yaml", "BG004")]
 
 
 def test_alias_bomb_is_refused(mini: Path) -> None:

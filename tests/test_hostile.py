@@ -238,9 +238,10 @@ def test_renderer_refuses_unsafe_links_even_without_the_check(tmp_path: Path) ->
     """Defence in depth: the Markdown renderer itself never writes an unsafe href or src."""
     from briefgen.html import _Renderer, environment
     from briefgen.markdown import parse, render
+    from briefgen.project import packaged_templates
 
     (tmp_path / "content" / "assets").mkdir(parents=True)
-    renderer = _Renderer(environment(None), False, tmp_path / "content")
+    renderer = _Renderer(environment((packaged_templates(),)), False, tmp_path / "content")
     hostile = "\n\n".join(
         [
             "[a](javascript:alert(1)) [b](JAVASCRIPT:alert(1)) [c](javascript&#58;alert(1))",
