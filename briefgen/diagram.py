@@ -47,7 +47,9 @@ MODE_WORDS = {
     "mixed": "by mixed modes",
 }
 #: The house sans-serif list (screen.css --sans), quoted: "Source Sans 3" unquoted is invalid CSS.
-FONT = "'Libertinus Sans', 'Source Sans 3', 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif"
+#: Without the Helvetica and Arial of --sans: WeasyPrint's SVG renderer lets fontconfig's
+#: strong alias for Arial (Liberation Sans) win over DejaVu Sans, which the text uses.
+FONT = "'Libertinus Sans', 'Source Sans 3', 'DejaVu Sans', sans-serif"
 NODE_FONT, WITHIN_FONT, LABEL_FONT, SUB_FONT = 13.0, 10.5, 11.5, 10.5
 NODE_WRAP, LABEL_WRAP = 128.0, 150.0
 PAD_X, PAD_Y, LINE = 10.0, 7.0, 1.25
@@ -569,7 +571,9 @@ def render_svg(diagram: RouteDiagram) -> Markup:
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="route-diagram" viewBox="0 0 {w} {h}" '
         f'width="{w}" height="{h}" role="img" aria-labelledby="{ident}-title {ident}-desc" '
-        f'font-family="{FONT}">',
+        # The font as a style, not the font-family attribute: WeasyPrint's SVG renderer does
+        # not read a quoted family list there and fell back to another sans than the text's.
+        f'style="font-family: {FONT}">',
         f'<title id="{ident}-title">{e(diagram.title)}</title>',
         f'<desc id="{ident}-desc">{e(diagram.description)}</desc>',
     ]

@@ -26,14 +26,15 @@ LIKELIHOODS = (
     "almost certain",
 )
 #: ICD 203 percentage bands for each likelihood term (for the annex explaining the scale).
+#: ICD 203 probability ranges, with en dashes as ranges are typeset.
 LIKELIHOOD_BANDS = {
-    "almost no chance": "1-5%",
-    "very unlikely": "5-20%",
-    "unlikely": "20-45%",
-    "roughly even chance": "45-55%",
-    "likely": "55-80%",
-    "very likely": "80-95%",
-    "almost certain": "95-99%",
+    "almost no chance": "1–5%",
+    "very unlikely": "5–20%",
+    "unlikely": "20–45%",
+    "roughly even chance": "45–55%",
+    "likely": "55–80%",
+    "very likely": "80–95%",
+    "almost certain": "95–99%",
 }
 CONFIDENCES = ("high", "moderate", "low")
 RELIABILITY = {

@@ -107,6 +107,11 @@ def test_pdf_metadata_bookmarks_fonts_and_tags(built: Path) -> None:
         assert heading in titles
     fonts = pdf.fonts()
     assert fonts and all(fonts.values()), fonts
+    # One family throughout, the route diagram included: the house stacks resolve to DejaVu
+    # here (.ci/run installs fonts-dejavu-core; Chromium brings Liberation as well, which the
+    # diagram once fell back to).
+    families = {name.split("+", 1)[-1].split("-")[0] for name in fonts}
+    assert families <= {"DejaVu", "Libertinus", "SourceSerif4", "SourceSans3"}, families
     catalog = pdf.reader.trailer["/Root"]
     assert "/StructTreeRoot" in catalog and catalog["/MarkInfo"]["/Marked"]
 

@@ -81,7 +81,7 @@ def test_the_full_brief_has_the_three_standard_annexes(built: Path) -> None:
         (numbers[1], "Single-source facts"),
         (numbers[2], "Source grading"),
     ] * 2
-    assert "55-80%" in joined and "High confidence" in joined
+    assert "55–80%" in joined and "High confidence" in joined
 
 
 def test_the_single_source_annex_says_the_brief_rests_on_one_article(built: Path) -> None:
