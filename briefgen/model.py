@@ -212,6 +212,14 @@ class Name(Record):
     def short(self) -> str:
         return self.literal or self.family or str(self)
 
+    def inverted(self) -> str:
+        """"Family, Given", as a sources list writes its first author (a literal name as is)."""
+        if self.literal or not self.family:
+            return str(self)
+        family = " ".join(x for x in (self.non_dropping_particle, self.family) if x)
+        given = " ".join(x for x in (self.given, self.dropping_particle) if x)
+        return f"{family}, {given}" if given else family
+
 
 @dataclass
 class SourceCustom(Record):

@@ -101,7 +101,7 @@ def slugify(text: str) -> str:
 
 def sort_key(source: Source) -> str:
     """Sources list order: by first author, else by title without a leading article."""
-    first = source.author[0].short() if source.author else (source.title or source.custom.description or source.id)
+    first = source.author[0].inverted() if source.author else (source.title or source.custom.description or source.id)
     first = first.lower().lstrip("“\"'‘")
     return re.sub(r"^(the|a|an) ", "", first)
 

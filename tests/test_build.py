@@ -282,3 +282,19 @@ def test_parallel_build_shows_progress_on_a_terminal_and_writes_what_a_serial_on
     assert sorted(p.name for p in parallel.iterdir()) == sorted(p.name for p in serial.iterdir())
     for path in serial.iterdir():
         assert (parallel / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_sources_list_is_alphabetical_by_first_author_inverted(built: Path) -> None:
+    root = htmlread.parse((built / "myanmar-rare-earths.html").read_text())
+    section = next(el for el in root.iter() if "sources" in (el.get("class") or "").split())
+    entries = [htmlread.text_of(li) for li in section.iter() if str(li.tag).endswith("li")]
+    assert len(entries) == 13  # every source the brief cites, directly or via another
+    keys = [re.sub(r"^(the|a|an) ", "", e.lower().lstrip("“\"'‘")) for e in entries]
+    assert keys == sorted(keys)
+    # Persons with a family name are listed under it; Burmese and Kachin names, which have
+    # none, and organisations are listed as written.
+    starts = [e.split(".")[0] for e in entries]
+    assert "Lintner, Bertil" in starts and "Poling, Gregory B" in starts and "Vrieze, Paul" in starts
+    assert "Amara Thiha" in starts and "Dan Seng Lawn" in starts and "Reuters" in starts
+    archived = next(e for e in entries if e.startswith("“Myanmar’s Minerals Deal.”"))
+    assert archived.endswith("A verbatim copy is archived with the fact base (archive/diplomat-myanmar-minerals-deal.txt).")
