@@ -297,4 +297,5 @@ def test_sources_list_is_alphabetical_by_first_author_inverted(built: Path) -> N
     assert "Lintner, Bertil" in starts and "Poling, Gregory B" in starts and "Vrieze, Paul" in starts
     assert "Amara Thiha" in starts and "Dan Seng Lawn" in starts and "Reuters" in starts
     archived = next(e for e in entries if e.startswith("“Myanmar’s Minerals Deal.”"))
-    assert archived.endswith("A verbatim copy is archived with the fact base (archive/diplomat-myanmar-minerals-deal.txt).")
+    archive = "archive/diplomat-myanmar-minerals-deal.txt"
+    assert archived.endswith(f"A verbatim copy is archived with the fact base ({archive}).")
