@@ -299,3 +299,22 @@ def test_sources_list_is_alphabetical_by_first_author_inverted(built: Path) -> N
     archived = next(e for e in entries if e.startswith("“Myanmar’s Minerals Deal.”"))
     archive = "archive/diplomat-myanmar-minerals-deal.txt"
     assert archived.endswith(f"A verbatim copy is archived with the fact base ({archive}).")
+
+
+def test_each_back_link_of_a_reused_note_is_labelled_and_leads_to_its_call(built: Path) -> None:
+    root = htmlread.parse((built / "myanmar-rare-earths.html").read_text())
+    ids = htmlread.by_id(root)
+    notes = next(el for el in root.iter() if el.get("id") == "notes")
+    reused = 0
+    for li in (el for el in notes.iter() if str(el.tag).endswith("li")):
+        backs = [a for a in li.iter() if "back" in (a.get("class") or "").split()]
+        assert backs, li.get("id")
+        targets = [a.get("href")[1:] for a in backs]
+        assert all(t in ids for t in targets) and len(set(targets)) == len(targets)
+        if len(backs) > 1:
+            reused += 1
+            assert [htmlread.text_of(a) for a in backs] == list("abcdefghijklmnopqrstuvwxyz"[: len(backs)])
+            assert [a.get("aria-label") for a in backs] == [f"back to text ({n})" for n in range(1, len(backs) + 1)]
+        else:
+            assert backs[0].get("aria-label") == "back to text"
+    assert reused >= 5  # the example reuses the article's paragraphs often
