@@ -213,7 +213,7 @@ class Name(Record):
         return self.literal or self.family or str(self)
 
     def inverted(self) -> str:
-        """"Family, Given", as a sources list writes its first author (a literal name as is)."""
+        """ "Family, Given", as a sources list writes its first author (a literal name as is)."""
         if self.literal or not self.family:
             return str(self)
         family = " ".join(x for x in (self.non_dropping_particle, self.family) if x)

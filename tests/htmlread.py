@@ -45,5 +45,5 @@ def endnotes(root: Any) -> dict[int, str]:
     for li in root.iter(f"{NS}li"):
         ident = li.get("id") or ""
         if ident.startswith("note-"):
-            notes[int(ident[5:])] = text_of(li, skip_classes=("back",))
+            notes[int(ident[5:])] = text_of(li, skip_classes=("back", "backs"))
     return notes
