@@ -106,6 +106,9 @@ def cmd_import_sources(args: argparse.Namespace) -> int:
         raise UsageError(Problem(Pos(args.file), "BG603", "no such file", "give the path of a CSL-JSON export"))
     result = import_sources(project, export, Path(args.to) if args.to else None, dry_run=args.dry_run)
     _report(result.problems)
+    if not result.read:
+        print("briefgen import-sources: the export was not read; nothing imported", file=sys.stderr)
+        return 1
     target = display_path(result.target)
     verb = "would import" if args.dry_run else "imported"
     print(

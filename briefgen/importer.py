@@ -47,6 +47,8 @@ class ImportResult:
     failed: int = 0
     problems: list[Problem] = field(default_factory=list)
     written: bool = False
+    #: False when the export itself could not be read as CSL-JSON (nothing was imported)
+    read: bool = True
 
 
 def _norm_text(text: Any) -> str:
@@ -239,6 +241,7 @@ def import_sources(project: Project, export: Path, to: Path | None = None, dry_r
     display = display_path(export)
     items = _read_export(export, display, result)
     if items is None:
+        result.read = False
         return result
     importer = _Importer()
     base, _ = validate_project(project) if project.content.is_dir() else (None, [])

@@ -51,6 +51,11 @@ class Snapshot:
     seconds: float = 0.0
 
 
+def _count(n: int, noun: str) -> str:
+    """'no problems', '1 problem', '3 problems'."""
+    return f"{n or 'no'} {noun}{'' if n == 1 else 's'}"
+
+
 def problem_json(problem: Problem, lines_around: int = 2) -> dict[str, Any]:
     """A problem for the browser, with the offending lines of its file."""
     data = problem.as_json()
@@ -157,7 +162,8 @@ class Previewer:
             print(problem.format(), file=self.log)
         errors = len(errors_in(list(snapshot.problems)))
         if errors:
-            print(f"briefgen preview: {errors} error(s); serving the last good drafts", file=self.log)
+            serving = "serving the last good drafts" if snapshot.pages else "no drafts yet: fix the errors and save"
+            print(f"briefgen preview: {_count(errors, 'error')}; {serving}", file=self.log)
         elif snapshot.rebuilt:
             ms = snapshot.seconds * 1000
             print(f"briefgen preview: rebuilt {', '.join(snapshot.rebuilt)} in {ms:.0f} ms", file=self.log)
@@ -334,7 +340,7 @@ class PreviewServer(ThreadingHTTPServer):
             "td,th{border-bottom:1px solid #ccd;padding:.4rem;text-align:left}"
             ".n{text-align:right}.bad{color:#b3261e}</style></head><body data-index=1>"
             f"<h1>Briefs in {escape(self.previewer.project.root.name)}</h1>"
-            f'<p class="{"bad" if total else ""}">{total} problem(s) in the fact base</p>'
+            f'<p class="{"bad" if total else ""}">{_count(total, "problem").capitalize()} in the fact base</p>'
             "<table><thead><tr><th>Brief</th><th>Date</th><th class=n>Problems</th><th>PDF</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>"
             "<script>new EventSource('/_preview/events').addEventListener('state',function(e){"

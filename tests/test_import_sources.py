@@ -161,6 +161,7 @@ def test_not_csl_json_is_reported_at_its_position(mini: Path, tmp_path: Path) ->
     proc = run_cli("import-sources", str(broken), "--project", str(mini))
     assert proc.returncode == 1
     assert re.search(r"broken\.json:3:\d+: error\[BG603\]: not JSON", proc.stderr)
+    assert "the export was not read; nothing imported" in proc.stderr and "imported 0" not in proc.stderr
     scalar = tmp_path / "scalar.json"
     scalar.write_text('"just text"')
     proc = run_cli("import-sources", str(scalar), "--project", str(mini))

@@ -132,6 +132,8 @@ def test_a_broken_save_shows_the_problems_and_the_next_good_save_clears_them(ser
     status, _, body = server.get(f"/{FULL}.html")
     assert status == 200 and b"Chipwe-Pangwa" in body
     assert any("BG001" in row for row in server.log)  # problems print in the terminal too
+    assert any("1 error; serving the last good drafts" in row for row in server.log)
+    assert "draft · 1 problem" in page.locator("#bg-status").inner_text()
     _save(path, good)
     overlay.wait_for(state="hidden", timeout=15_000)
     page.close()
@@ -176,6 +178,7 @@ def test_index_lists_the_briefs_and_pdfs_are_built_once_per_change(server: Serve
     status, _, body = server.get("/")
     assert status == 200
     assert b"Myanmar\xe2\x80\x99s Rare Earths" in body and b"27 November 2026" in body
+    assert b"No problems in the fact base" in body
     status, headers, pdf = server.get(f"/{FULL}-summary.pdf")
     assert status == 200 and pdf.startswith(b"%PDF") and headers["X-Briefgen-Cache"] == "miss"
     status, headers, again = server.get(f"/{FULL}-summary.pdf")

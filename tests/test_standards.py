@@ -257,7 +257,7 @@ def _html(root: Path, brief: str = "harbour", *, draft: bool = False) -> str:
 def test_single_source_facts_are_flagged_in_drafts_and_listed_in_an_annex(mini: Path) -> None:
     draft = _html(mini, draft=True)
     flagged = re.findall(
-        r'data-claim="([a-z-]+)"[^>]*>.*?</span>(?:<sup.*?</sup>)?<span class="flag single-source"', draft
+        r'data-claim="([a-z-]+)"[^>]*>.*?</span>(?:&#8288;<sup.*?</sup>)?<span class="flag single-source"', draft
     )
     assert sorted(flagged) == ["exports-fell", "ore-trucked"]  # the two facts placed with [[...]]
     final = _html(mini)
@@ -299,7 +299,7 @@ def test_the_grading_and_likelihood_annexes_in_a_built_brief(mini: Path) -> None
         "ministry": ["Ministry of Trade", "C fairly reliable", "3 possibly true", "“The Harbour Report”"],
     }
     used = [htmlread.text_of(el) for el in ids["annex-likelihood"].iter() if "used" in (el.get("class") or "")]
-    assert used == ["unlikely", "20-45%"]
+    assert used == ["unlikely", "20–45%"]
     toc = htmlread.text_of(root.find(f".//{htmlread.NS}nav"))
     assert "Annex 1: Likelihood and confidence" in toc and "Annex 3: Source grading" in toc
 
