@@ -184,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         p.add_argument("--project", default=".", metavar="DIR", help="project folder (default: the current folder)")
+        p.set_defaults(command_parser=p)  # so a stray argument is reported with this command's usage
         return p
 
     p = add("check", "Validate the fact base and briefs; report every problem with file:line:col.")
@@ -233,7 +234,10 @@ def run() -> int:
 def main(argv: Sequence[str] | None = None, *, one_shot: bool = False) -> int:
     """Run one command; ``one_shot`` when the process ends with it (see gcpause)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, stray = parser.parse_known_args(argv)
+    if stray:
+        command_parser: argparse.ArgumentParser = getattr(args, "command_parser", parser)
+        command_parser.error(f"unrecognized arguments: {' '.join(stray)}")  # exits 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -70,6 +70,8 @@ class YMap(dict):  # type: ignore[type-arg]
     pos: Pos
     key_pos: dict[str, Pos]
     value_pos: dict[str, Pos]
+    #: keys whose value the loader refused (a tag, an unreadable scalar), already reported
+    rejected: frozenset[str] = frozenset()
 
     def where(self, key: str) -> Pos:
         """Position of ``key``'s value, or of the mapping when the key is absent."""
@@ -220,7 +222,10 @@ class _Builder:
                     )
                 )
                 continue
+            reported = len(self.problems)
             out[key] = self.build(value_node, depth + 1)
+            if out[key] is None and len(self.problems) > reported:
+                out.rejected |= {key}  # the loader said what is wrong; "needs 'key'" would repeat it
             out.key_pos[key] = self.pos(key_node)
             out.value_pos[key] = self.pos(value_node)
         return out

@@ -158,7 +158,7 @@ class _Checker:
         for key, f in fields:
             meta = f.metadata
             if key not in raw or raw[key] is None or raw[key] == "" or raw[key] == []:
-                if meta["required"]:
+                if meta["required"] and key not in raw.rejected:
                     self.problem(
                         raw.where(key) if key in raw else raw.pos,
                         "BG102",

@@ -216,6 +216,18 @@ def test_each_error_code_at_its_file_and_line(code: str, make_project: Callable[
     assert all(p["hint"] for p in hits)
 
 
+@pytest.mark.parametrize("value", ["!!python/object/apply:os.system [ls]", "!!binary aGVsbG8=", "!custom x"])
+def test_a_refused_value_is_reported_once_not_again_as_missing(make_project: Callable[..., Path], value: str) -> None:
+    project = make_project({"content/actors.yaml": ACTORS + f"- id: tagged\n  name: {value}\n"})
+    code, problems, _ = _check_json(project)
+    assert code == 1
+    assert [p["code"] for p in problems if p["file"] == "content/actors.yaml"] == ["BG005"]
+    # An empty required value is still reported as missing.
+    project = make_project({"content/actors.yaml": ACTORS + "- id: empty\n  name:\n"})
+    code, problems, _ = _check_json(project)
+    assert [p["code"] for p in problems if p["severity"] == "error"] == ["BG102"]
+
+
 def test_a_bad_date_hint_offers_leaving_it_out_only_where_it_may_be(mini: Path) -> None:
     claims, brief = mini / "content" / "claims.yaml", mini / "content" / "briefs" / "harbour.yaml"
     claims.write_text(CLAIMS.replace("  as_of: 2025-06\n", "  as_of: 2025-13-01\n"))

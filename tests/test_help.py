@@ -66,3 +66,11 @@ def test_main_help_lists_every_command_and_an_example() -> None:
     for command in _commands():
         assert re.search(rf"^\s+{re.escape(command)}\b", proc.stdout, re.M), command
     assert proc.stdout.strip().splitlines()[-1].startswith("example: briefgen")
+
+
+@pytest.mark.parametrize("command", ["check", "build", "new"])
+def test_a_stray_argument_is_reported_with_the_command_usage(command: str) -> None:
+    proc = run_cli(command, "--bogus")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(f"usage: briefgen {command} ")
+    assert f"briefgen {command}: error: " in proc.stderr
