@@ -133,7 +133,10 @@ class _Builder:
         if node.tag == _STR_TAG and node.__class__ is _ScalarNode:
             return node.value  # most nodes are text: no constructor, nothing to track
         if id(node) in self.seen:
-            self.expanded += 1
+            # An alias: the node is built again, with all its items. Counting the items
+            # (the text among them skips this check) keeps a wide list repeated by many
+            # aliases from being expanded at all.
+            self.expanded += 1 + (len(node.value) if isinstance(node.value, list) else 0)
             if self.expanded > MAX_ALIAS_EXPANSION:
                 raise _Abort(
                     Problem(

@@ -430,10 +430,15 @@ def test_object_tags_are_refused_and_never_run(tag: str, mini: Path, tmp_path: P
     assert not (mini / "output").exists()
 
 
-def test_alias_bomb_is_refused_fast_and_in_little_memory(mini: Path, tmp_path: Path) -> None:
-    """Ten levels of ten aliases: 10^10 nodes if expanded. Refused at once, in little memory."""
-    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+@pytest.mark.parametrize("shape", ["deep", "wide"])
+def test_alias_bomb_is_refused_fast_and_in_little_memory(shape: str, mini: Path, tmp_path: Path) -> None:
+    """Deep: ten levels of ten aliases, 10^10 nodes if expanded. Wide: one list of 20,000
+    strings repeated by 10,000 aliases, 2 x 10^8 items. Refused at once, in little memory."""
+    if shape == "deep":
+        lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+        lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+    else:
+        lines = ["a0: &a0 [" + ", ".join(["x"] * 20_000) + "]", "a1: [" + ", ".join(["*a0"] * 10_000) + "]"]
     (mini / "content" / "minerals.yaml").write_text("\n".join(lines) + "\n")
     out_path = tmp_path / "stdout.txt"
     peak_path = tmp_path / "peak.txt"
