@@ -33,6 +33,7 @@ def _report(problems: list[Problem]) -> None:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     from briefgen.schema import SCHEMA_FOLDER, all_schemas, modeline
+    from briefgen.validate import refuse_content_file
     from briefgen.write import write_atomic
 
     project = _project(args)
@@ -64,7 +65,15 @@ def cmd_schema(args: argparse.Namespace) -> int:
         for collection, path in files:
             if path.suffix == ".json":
                 continue  # JSON has no comments; editors map JSON files to schemas in settings
-            text = path.read_text(encoding="utf-8-sig")
+            refused = refuse_content_file(project, path)  # a FIFO, a broken link, a link out
+            if refused is not None:
+                print(f"skipped {display_path(path)}: {refused.message}", file=sys.stderr)
+                continue
+            try:
+                text = path.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                print(f"skipped {display_path(path)}: not readable as UTF-8 text", file=sys.stderr)
+                continue
             if text.startswith("# yaml-language-server:"):
                 continue
             write_atomic(path, (modeline(collection, path, out) + "\n" + text).encode("utf-8"))

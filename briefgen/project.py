@@ -78,7 +78,8 @@ class Project:
             exts = collection_suffixes(name)
             files = [self.content / f"{name}{ext}" for ext in exts]
             # Anything by that name, not just regular files: a FIFO or a broken link is then
-            # reported by the loader (BG010) instead of being skipped without a word.
+            # reported (BG010, by validate.refuse_content_file and the loader) instead of
+            # being skipped without a word. Readers of these files must refuse them too.
             single = [f for f in files if f.is_file() or f.is_symlink() or f.exists()]
             folder = self.content / name
             in_folder = sorted(p for p in folder.glob("*") if p.suffix in exts) if folder.is_dir() else []

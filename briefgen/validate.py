@@ -182,8 +182,10 @@ class _Checker:
             text = str(value)
             if kind == "url" and not self.safe_url(text, pos, what):
                 return None
-            if "TODO" in text and PLACEHOLDER_RE.search(text):
-                self.placeholder(pos, what)
+            if "TODO" in text and key != "quote":  # a quote is the source's words, verbatim
+                found = PLACEHOLDER_RE.search(text)
+                if found:
+                    self.placeholder(pos, what, text.count("TODO", 0, found.start()))
             return text
         if kind == "bool":
             if not isinstance(value, bool):
@@ -288,10 +290,11 @@ class _Checker:
             return [float(v) for v in value]
         raise AssertionError(f"unknown field kind {kind}")  # a programming error, not a user one
 
-    def placeholder(self, pos: Pos, what: str) -> None:
-        """BG212: a TODO that ``briefgen new`` wrote (or an author left) is still there."""
+    def placeholder(self, pos: Pos, what: str, nth: int) -> None:
+        """BG212: a TODO that ``briefgen new`` wrote (or an author left) is still there;
+        ``nth`` is how many "TODO" strings come before it (in "TODOS", say)."""
         loaded = self.files.get(pos.file)
-        where = find_in_file(loaded.lines if loaded else [], pos, "TODO", 0)
+        where = find_in_file(loaded.lines if loaded else [], pos, "TODO", nth)
         self.problem(
             where,
             "BG212",
@@ -354,7 +357,7 @@ def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactB
     checker.problems.extend(problems)
     id_home: dict[str, tuple[str, Pos]] = {}
     for collection, path in files:
-        refused = _refuse_content_file(project, path)
+        refused = refuse_content_file(project, path)
         if refused is not None:
             checker.problems.append(refused)
             checker.broken.add(collection)
@@ -652,7 +655,7 @@ def _occurrences_before(text: str, token: str, offset: int) -> int:
     return count
 
 
-def _refuse_content_file(project: Project, path: Path) -> Problem | None:
+def refuse_content_file(project: Project, path: Path) -> Problem | None:
     """A collection file that is a link out of content/, or not a regular file (a FIFO
     would block the read forever), is not read at all."""
     display = display_path(path)

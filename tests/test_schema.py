@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -153,3 +154,23 @@ def test_schema_link_adds_the_editor_line_to_content_files(mini: Path) -> None:
     again = run_cli("schema", "--link", "--project", str(mini))
     assert "linked" not in again.stderr  # never twice
     assert run_cli("check", "--project", str(mini)).returncode == 0
+
+
+def test_schema_link_leaves_odd_files_alone(mini: Path, tmp_path: Path) -> None:
+    """A FIFO, a broken link or a link out of content/ standing as a collection file is
+    skipped with a word, never read (a FIFO would block) nor written through."""
+    content = mini / "content"
+    (content / "minerals.yaml").unlink()
+    os.mkfifo(content / "minerals.yaml")
+    (content / "places.yaml").unlink()
+    (content / "places.yaml").symlink_to("gone.yaml")
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(MINI["content/routes.yaml"])
+    (content / "routes.yaml").unlink()
+    (content / "routes.yaml").symlink_to(outside)
+    proc = run_cli("schema", "--link", "--project", str(mini), cwd=mini, timeout=60)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "skipped content/minerals.yaml: not a regular file; not read" in proc.stderr
+    assert "skipped content/places.yaml:" in proc.stderr and "skipped content/routes.yaml:" in proc.stderr
+    assert outside.read_text() == MINI["content/routes.yaml"]
+    assert "linked content/claims.yaml" in proc.stderr
