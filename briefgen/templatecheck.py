@@ -8,11 +8,17 @@ cannot be known here; rendering reports those.
 
 The packaged templates are tested with briefgen, so a project without templates of its
 own costs no more than a few file lookups: Jinja is imported only when there are some.
+What a template file holds (its syntax error, or the names it includes) is kept per file
+by a hash of its bytes, so the live preview does not parse unchanged templates on
+every save.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from briefgen.errors import Pos, Problem
@@ -24,15 +30,32 @@ TEMPLATE_SUFFIX = ".html.j2"
 
 
 def _find(folders: list[Path], name: str) -> Path | None:
-    """The file a template name resolves to, as Jinja's FileSystemLoader would find it."""
-    parts = name.split("/")
-    if any(part in ("", ".", "..") for part in parts):
-        return None  # Jinja refuses names climbing out of its folders
+    """The file a template name resolves to, split as Jinja's FileSystemLoader splits it
+    (empty and "." parts skipped, ".." and backslashes refused)."""
+    parts = []
+    for piece in name.split("/"):
+        if os.sep in piece or (os.altsep and os.altsep in piece) or piece == "..":
+            return None
+        if piece and piece != ".":
+            parts.append(piece)
     for folder in folders:
         path = folder.joinpath(*parts)
-        if path.is_file():
+        if parts and path.is_file():
             return path
     return None
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What one template file holds: a problem that stops compiling it, else the names it
+    includes, extends or imports, with their lines."""
+
+    problem: Problem | None
+    references: tuple[tuple[str, int], ...]
+
+
+#: path -> (hash of its bytes, scan): unchanged files are not parsed again in one process.
+_scans: dict[Path, tuple[bytes, _Scan]] = {}
 
 
 def check_templates(project: Project, base: FactBase) -> list[Problem]:
@@ -52,45 +75,69 @@ def check_templates(project: Project, base: FactBase) -> list[Problem]:
             )
     own = project.own_templates()
     if own is not None:
-        files = sorted(p for p in own.rglob("*.j2") if p.is_file())
-        if files:
-            problems.extend(_check_own_files(own, files, folders))
+        problems.extend(_check_own_files(own, folders))
     return problems
 
 
-def _check_own_files(own: Path, files: list[Path], folders: list[Path]) -> Iterator[Problem]:
+def _check_own_files(own: Path, folders: list[Path]) -> Iterator[Problem]:
+    for path in sorted(p for p in own.rglob("*.j2") if p.is_file()):
+        scan = _scan(own, path, folders)
+        if scan.problem is not None:
+            found = scan.problem  # shown from the current folder, which may differ from the scan's
+            yield Problem(Pos(display_path(path), found.pos.line, found.pos.col), found.code, found.message, found.hint)
+            continue
+        for name, line in scan.references:
+            if _find(folders, name) is None:
+                yield Problem(
+                    Pos(display_path(path), line, 1),
+                    "BG301",
+                    f"template '{name}' not found",
+                    "add it to templates/, or fix the name (relative to templates/, e.g. partials/cite.html.j2)",
+                )
+
+
+def _scan(own: Path, path: Path, folders: list[Path]) -> _Scan:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return _Scan(Problem(Pos(display_path(path)), "BG302", f"cannot read template: {exc.strerror}", ""), ())
+    stamp = hashlib.sha1(raw).digest()  # by content: an edit within one mtime tick still counts
+    known = _scans.get(path)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    scan = _parse(own, path, raw, folders)
+    _scans[path] = (stamp, scan)
+    return scan
+
+
+def _parse(own: Path, path: Path, raw: bytes, folders: list[Path]) -> _Scan:
     import jinja2
     from jinja2 import nodes
 
     from briefgen.html import environment, template_problem
 
     env = environment(tuple(folders))
-    for path in files:
-        name = path.relative_to(own).as_posix()
-        shown = display_path(path)
-        try:
-            source = path.read_text(encoding="utf-8")
-            tree = env.parse(source, name, str(path))
-            env.compile(tree, name, str(path))  # unknown filters and tests show here
-        except UnicodeDecodeError:
-            yield Problem(Pos(shown), "BG302", "template is not UTF-8 text", "save the template as UTF-8")
+    name = path.relative_to(own).as_posix()
+    shown = display_path(path)
+    try:
+        source = raw.decode("utf-8")
+        tree = env.parse(source, name, str(path))
+        env.compile(tree, name, str(path))  # unknown filters and tests show here
+    except UnicodeDecodeError:
+        return _Scan(Problem(Pos(shown), "BG302", "template is not UTF-8 text", "save the template as UTF-8"), ())
+    except RecursionError:
+        return _Scan(
+            Problem(Pos(shown), "BG302", "template nested too deeply to compile", "simplify the expression"), ()
+        )
+    except jinja2.TemplateSyntaxError as exc:
+        problem = template_problem(exc, name)
+        return _Scan(Problem(Pos(shown, problem.pos.line, 1), problem.code, problem.message, problem.hint), ())
+    references = []
+    for node in tree.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
+        target = getattr(node, "template", None)
+        if not isinstance(target, nodes.Const) or not isinstance(target.value, str):
+            continue  # a name computed at render time
+        if getattr(node, "ignore_missing", False):
             continue
-        except OSError as exc:
-            yield Problem(Pos(shown), "BG302", f"cannot read template: {exc.strerror}", "check the file")
-            continue
-        except jinja2.TemplateSyntaxError as exc:
-            problem = template_problem(exc, name)
-            yield Problem(Pos(shown, problem.pos.line, 1), problem.code, problem.message, problem.hint)
-            continue
-        for node in tree.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
-            target = getattr(node, "template", None)
-            if not isinstance(target, nodes.Const) or not isinstance(target.value, str):
-                continue  # a name computed at render time
-            if getattr(node, "ignore_missing", False) or _find(folders, target.value) is not None:
-                continue
-            yield Problem(
-                Pos(shown, node.lineno, 1),
-                "BG301",
-                f"template '{target.value}' not found",
-                "add it to templates/, or fix the name (relative to templates/, e.g. partials/cite.html.j2)",
-            )
+        references.append((target.value, node.lineno))
+    return _Scan(None, tuple(references))

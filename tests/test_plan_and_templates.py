@@ -171,6 +171,48 @@ def test_check_finds_template_mistakes_without_building(mini: Path) -> None:
     assert "No filter named 'shout'" in messages["templates/partials/cite.html.j2:2:1"]
 
 
+def test_template_names_jinja_accepts_are_not_reported(mini: Path) -> None:
+    """`./` and `//` in a name are skipped by Jinja's loader, so check does not call them missing;
+    a template too deeply nested to compile is a problem, not a traceback."""
+    own = mini / "templates"
+    own.mkdir()
+    (own / "brief.html.j2").write_text(
+        '{% extends "./layout.html.j2" %}\n{% from "partials//tables.html.j2" import entity_table %}\n'
+    )
+    (own / "deep.html.j2").write_text("{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}\n")
+    proc = run_cli("check", "--project", str(mini), cwd=mini)
+    assert "Traceback" not in proc.stderr
+    assert "BG301" not in proc.stdout, proc.stdout
+    assert "templates/deep.html.j2: error[BG302]: template nested too deeply to compile" in proc.stdout
+
+
+def test_an_edited_template_is_checked_again_and_an_unchanged_one_is_not(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live preview checks on every save: unchanged templates are not parsed again,
+    and a change (a new mistake, then its fix) is seen at once."""
+    from briefgen import templatecheck
+
+    own = mini / "templates" / "partials"
+    own.mkdir(parents=True)
+    cite = own / "cite.html.j2"
+    cite.write_text((REPO / "templates" / "partials" / "cite.html.j2").read_text())
+    parsed: list[str] = []
+    real_parse = templatecheck._parse
+    monkeypatch.setattr(templatecheck, "_parse", lambda o, p, r, f: parsed.append(p.name) or real_parse(o, p, r, f))
+    project = Project(mini)
+
+    def template_codes() -> list[str]:
+        return [p.code for p in check_project(project)[1] if p.code.startswith("BG30")]
+
+    assert template_codes() == [] and parsed == ["cite.html.j2"]
+    assert template_codes() == [] and parsed == ["cite.html.j2"]  # unchanged: not parsed again
+    cite.write_text(cite.read_text() + "{% if %}\n")
+    assert template_codes() == ["BG302"] and parsed == ["cite.html.j2"] * 2
+    cite.write_text((REPO / "templates" / "partials" / "cite.html.j2").read_text())
+    assert template_codes() == []
+
+
 def test_check_without_templates_of_its_own_never_imports_jinja(mini: Path) -> None:
     code = "import sys; from briefgen.cli import main; rc = main(['check']); print(rc, 'jinja2' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], cwd=mini, capture_output=True, text=True, env=ENV)
