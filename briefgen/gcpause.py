@@ -12,7 +12,10 @@ So the collector is paused while the base is built. A one-shot command (``check`
 permanent generation (``gc.freeze``), so that later collections skip them too, as large
 Python services do after start-up. A long-lived process (the live preview, a test run)
 does not freeze: cyclic garbage its earlier work left would be frozen with the rest and
-never freed. WeasyPrint's layout always runs with the collector as usual.
+never freed. The pause is process-wide: in a one-shot build WeasyPrint runs after it, with
+the collector on; in the preview, a PDF laid out in a server thread while the watcher
+rebuilds the fact base runs those milliseconds without cycle collection, and what cyclic
+garbage it makes is collected once the pause ends.
 """
 
 from __future__ import annotations

@@ -130,8 +130,9 @@ def masked(text: str) -> str:
 
 
 def _folded(text: str) -> str:
-    """``text`` folded as the regexes' IGNORECASE matches (dotless ı matches i there)."""
-    return text.casefold().replace("ı", "i")
+    """``text`` folded as the regexes' IGNORECASE matches (dotless ı and dotted İ match i there)."""
+    # casefold turns İ into i + a combining dot; the regexes take İ for i.
+    return text.casefold().replace("ı", "i").replace("i\u0307", "i")
 
 
 def _may_hold_term(folded: str) -> bool:

@@ -149,6 +149,16 @@ def test_new_brief_gets_its_own_file_and_checks(mini: Path) -> None:
     found = re.findall(r"tin-outlook\.yaml:(\d+):(\d+): warning\[BG212\]: (.*)", check.stdout)
     assert [(int(n), int(c)) for n, c, _ in found] == todos
     assert found[0][2] == "'title' of brief 'tin-outlook' still holds the placeholder TODO"
+    # The word itself is found, past "TODOS"; a quote, the source's own words, is exempt.
+    path.write_text(path.read_text().replace("title: TODO", "title: TODOS for the TODO list", 1))
+    claims = mini / "content" / "claims.yaml"
+    claims_before = claims.read_text()
+    claims.write_text(claims_before.replace("quote: ", "quote: TODO ", 1))
+    check = run_cli("check", "--project", str(mini))
+    title_line = next(n for n, line in enumerate(path.read_text().splitlines(), 1) if line.startswith("title:"))
+    assert f"tin-outlook.yaml:{title_line}:22: warning[BG212]: 'title' of brief" in check.stdout
+    assert not re.search(r"claims\.yaml:\S+ warning\[BG212\]", check.stdout)  # the quote is exempt
+    claims.write_text(claims_before)
     # Filled in, the brief checks clean.
     path.write_text(path.read_text().replace("TODO", "Tin"))
     check = run_cli("check", "--project", str(mini), "--strict")

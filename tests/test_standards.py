@@ -57,7 +57,7 @@ def _where(problem: dict[str, Any]) -> tuple[str, int, int]:
 # -- 0. the word finder's quick pre-test ------------------------------------------------------
 
 _WORDS = [*standards.ROW_1, *standards.ROW_2, *standards.HEDGES, "almost certainly", "probably", "remotely possible"]
-_ODD = ["\u212a", "\u017f", "\u0131", "\u0130", "May", "might", "“", "`", "@", " ", "\n", "  ", "-", "."]
+_ODD = ["\u212a", "\u017f", "\u0131", "\u0130", "M\u0130GHT", "May", "might", "“", "`", "@", " ", "\n", "  ", "-", "."]
 
 
 def _as_without_pre_test(text: str) -> None:
@@ -79,8 +79,11 @@ def test_the_quick_pre_test_never_hides_a_listed_word() -> None:
             text = f"It is {variant}{after} that the road opens."
             assert standards.estimative_words(text) or variant in ("MAY", "May"), text  # only "may" hedges
             _as_without_pre_test(text)
-        # Letters the regexes' IGNORECASE takes for i, k and s (dotless i, Kelvin, long s).
-        for odd in (word.replace("i", "\u0131"), word.replace("k", "\u212a"), word.replace("s", "\u017f")):
+        # Letters the regexes' IGNORECASE takes for i, k and s (dotless i, dotted capital I,
+        # Kelvin, long s), in lower and upper case words.
+        odd_forms = [word.replace("i", c) for c in ("\u0131", "\u0130")]
+        odd_forms += [word.upper().replace("I", "\u0130"), word.replace("k", "\u212a"), word.replace("s", "\u017f")]
+        for odd in odd_forms:
             _as_without_pre_test(f"It is {odd}{after} that the road opens.")
 
 
