@@ -269,6 +269,15 @@ def _check_target(project: Project, collection: str, path: Path) -> None:
         raise UsageError(
             Problem(Pos(display_path(path)), "BG602", f"briefgen does not read {collection} from this file", hint)
         )
+    if path.exists() and not path.is_file():  # a FIFO would block the read forever
+        raise UsageError(
+            Problem(
+                Pos(display_path(path)),
+                "BG602",
+                "not a regular file; nothing written",
+                "replace it with a plain YAML file",
+            )
+        )
 
 
 # -- ``briefgen init`` ------------------------------------------------------------------

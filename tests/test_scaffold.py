@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -173,6 +174,15 @@ def test_new_records_of_every_kind_are_valid_at_once(mini: Path, kind: str) -> N
     check = run_cli("check", "--project", str(mini))
     assert check.returncode == 0, check.stdout  # warnings only: unused, and TODO left to fill in
     assert "warning[BG212]:" in check.stdout
+
+
+def test_new_refuses_a_collection_file_that_is_not_a_regular_file(mini: Path) -> None:
+    minerals = mini / "content" / "minerals.yaml"
+    minerals.unlink()
+    os.mkfifo(minerals)
+    proc = run_cli("new", "mineral", "zinc", "--project", str(mini), cwd=mini, timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "content/minerals.yaml: error[BG602]: not a regular file; nothing written" in proc.stderr
 
 
 @pytest.mark.parametrize(
