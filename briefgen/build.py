@@ -17,6 +17,7 @@ from pathlib import Path
 
 from briefgen.check import check_project
 from briefgen.errors import Pos, Problem, UsageError, errors_in
+from briefgen.gcpause import freeze_survivors
 from briefgen.html import render_html
 from briefgen.model import FactBase
 from briefgen.plan import plan_brief
@@ -59,6 +60,11 @@ def asset_roots(project: Project) -> list[Path]:
     if assets.resolve().is_relative_to(project.content.resolve()):
         roots.append(assets)
     return roots
+
+
+def _import_pdf_stage() -> None:
+    with contextlib.suppress(Exception):  # a real failure shows again where pdf is used
+        import briefgen.pdf  # noqa: F401
 
 
 PdfOutcome = tuple[bytes, str, int, list[tuple[int, int, int]], list[str]]
@@ -120,11 +126,6 @@ def _lay_out_pdfs(
     return [o for o in outcomes if o is not None]
 
 
-def _import_pdf_stage() -> None:
-    with contextlib.suppress(Exception):  # a real failure shows again where pdf is used
-        import briefgen.pdf  # noqa: F401
-
-
 def build_project(
     project: Project,
     brief_ids: Iterable[str] = (),
@@ -142,10 +143,6 @@ def build_project(
     ``changes_since`` (a git revision) adds the annex "What changed since the last edition".
     """
     result = BuildResult()
-    if fmt in ("pdf", "all") and jobs == 1:
-        # Importing WeasyPrint takes about a second, much of it waiting on subprocesses that
-        # locate its libraries; start it now so that wait overlaps checking and HTML.
-        threading.Thread(target=_import_pdf_stage, name="briefgen-import", daemon=True).start()
     base, problems = check_project(project)
     result.problems = problems
     if errors_in(problems) or (strict and problems):
@@ -156,6 +153,11 @@ def build_project(
     if jobs < 1:
         raise UsageError(Problem(Pos("briefgen build"), "BG502", "-j needs a number of 1 or more", "e.g. -j 2"))
     ensure_folder(out)  # fail early, before the slow part, when the folder is unwritable
+    if fmt in ("pdf", "all") and jobs == 1:
+        # Importing WeasyPrint takes over half a second, much of it waiting on subprocesses
+        # that locate its libraries; start it now so that wait overlaps the HTML. Only now:
+        # a build that fails its checks starts no import and spawns nothing.
+        threading.Thread(target=_import_pdf_stage, name="briefgen-import", daemon=True).start()
     changes = {}
     if changes_since is not None:
         from briefgen.editions import brief_changes, load_revision
@@ -170,6 +172,7 @@ def build_project(
     if fmt in ("pdf", "all"):
         roots = [str(r) for r in asset_roots(project)]
         jobs_args = [(pages[i], str(project.root), roots) for i in ids]
+        freeze_survivors()  # what exists now lives until exit: spare it WeasyPrint's collections
         outcomes = _lay_out_pdfs(ids, jobs_args, jobs, _Progress(len(ids)) if progress and ids else None)
         for ident, (pdf, final_html, corrections, misplaced, refused) in zip(ids, outcomes, strict=True):
             files[out / f"{ident}.pdf"] = pdf
