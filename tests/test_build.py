@@ -53,13 +53,14 @@ def test_every_footnote_is_on_the_page_of_its_call(built: Path, brief: str) -> N
 def test_html_and_pdf_notes_have_the_same_numbers_and_texts(built: Path, brief: str) -> None:
     root = htmlread.parse((built / f"{brief}.html").read_text())
     html_notes = htmlread.endnotes(root)
-    # Each note's body is written at its first call (floated to the page foot in print).
+    # Each note's body is written at its first call (floated to the page foot in print);
+    # its grade is shown there by CSS from data-grade ("\u00a0[B2]"), see cite.html.j2.
     inline = {
-        int(el.get("data-n")): htmlread.text_of(el)
+        int(el.get("data-n")): htmlread.text_of(el) + (f" [{el.get('data-grade')}]" if el.get("data-grade") else "")
         for el in root.iter(f"{htmlread.NS}span")
         if "fn" in (el.get("class") or "").split() and el.get("id")
     }
-    assert inline == html_notes
+    assert {n: squash(t) for n, t in inline.items()} == {n: squash(t) for n, t in html_notes.items()}
     pdf_text = squash(" ".join(PdfBack.open(built / f"{brief}.pdf").page_texts()))
     for number, text in html_notes.items():
         assert f"{number}. {squash(text)}" in pdf_text, number
@@ -318,3 +319,16 @@ def test_each_back_link_of_a_reused_note_is_labelled_and_leads_to_its_call(built
         else:
             assert backs[0].get("aria-label") == "back to text"
     assert reused >= 5  # the example reuses the article's paragraphs often
+
+
+@pytest.mark.parametrize("brief", BRIEFS)
+def test_no_footnote_line_is_stranded(built: Path, brief: str) -> None:
+    """No footnote starts with its number and one word alone on a line (WeasyPrint 70 did
+    that to a note ending in an inline element), and no short locator or grade is split
+    from the rest ("para." / "12. [C3]")."""
+    for number, text in enumerate(PdfBack.open(built / f"{brief}.pdf").page_texts(), start=1):
+        for line in text.splitlines():
+            line = line.strip()
+            assert not re.fullmatch(r"\d+\. \S+", line), (number, line)
+            assert not re.fullmatch(r"(\d+\.\s*)?\[[A-F?][1-6]?\]", line), (number, line)
+            assert not line.endswith((" para.", " p.", " pp.")), (number, line)
