@@ -332,3 +332,17 @@ def test_no_footnote_line_is_stranded(built: Path, brief: str) -> None:
             assert not re.fullmatch(r"\d+\. \S+", line), (number, line)
             assert not re.fullmatch(r"(\d+\.\s*)?\[[A-F?][1-6]?\]", line), (number, line)
             assert not line.endswith((" para.", " p.", " pp.")), (number, line)
+
+
+@pytest.mark.parametrize("brief", BRIEFS)
+def test_every_table_caption_is_on_the_page_of_its_first_row(built: Path, brief: str) -> None:
+    root = htmlread.parse((built / f"{brief}.html").read_text())
+    pages = [squash(t) for t in PdfBack.open(built / f"{brief}.pdf").page_texts()]
+    tables = [el for el in root.iter(f"{htmlread.NS}table") if el.find(f"{htmlread.NS}caption") is not None]
+    for table in tables:
+        caption = squash(htmlread.text_of(table.find(f"{htmlread.NS}caption")))
+        first_row = next(table.iter(f"{htmlread.NS}tbody")).find(f"{htmlread.NS}tr")
+        first_cell = squash(htmlread.text_of(first_row[0]))
+        on = [n for n, text in enumerate(pages) if caption in text]
+        assert on, caption
+        assert first_cell in pages[on[0]], (caption, first_cell, on[0] + 1)
