@@ -23,6 +23,7 @@ from briefgen.model import FactBase
 from briefgen.plan import plan_brief
 from briefgen.project import Project, packaged_templates
 from briefgen.validate import did_you_mean
+from briefgen.words import counted
 from briefgen.write import ensure_folder, write_all_atomic
 
 
@@ -85,7 +86,7 @@ class _Progress:
         self.total = total
         self.done = 0
         self.started = time.monotonic()
-        self._show(f"laying out {total} PDF{'s' if total != 1 else ''}...")
+        self._show(f"laying out {counted(total, 'PDF')}...")
 
     def finished(self, ident: str) -> None:
         self.done += 1

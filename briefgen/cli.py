@@ -14,6 +14,7 @@ from briefgen.errors import BriefgenError, Pos, Problem, UsageError, errors_in
 from briefgen.gcpause import declare_one_shot
 from briefgen.load import display_path
 from briefgen.project import Project
+from briefgen.words import counted
 
 if TYPE_CHECKING:
     from briefgen.model import FactBase
@@ -43,7 +44,7 @@ def _print_problems(problems: list[Problem], fmt: str = "text", stream: object =
 def _summary(problems: list[Problem]) -> str:
     errors = len(errors_in(problems))
     warnings = len(problems) - errors
-    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    return f"{counted(errors, 'error')}, {counted(warnings, 'warning')}"
 
 
 def _project(args: argparse.Namespace) -> Project:

@@ -15,6 +15,7 @@ from pathlib import Path
 from briefgen.errors import Pos, Problem, UsageError, errors_in
 from briefgen.load import display_path
 from briefgen.project import Project
+from briefgen.words import counted
 
 Add = Callable[[str, str], argparse.ArgumentParser]
 
@@ -121,8 +122,8 @@ def cmd_import_sources(args: argparse.Namespace) -> int:
     target = display_path(result.target)
     verb = "would import" if args.dry_run else "imported"
     print(
-        f"briefgen import-sources: {verb} {len(result.added)} source{'s' * (len(result.added) != 1)} into {target}; "
-        f"{result.duplicates} duplicate{'s' * (result.duplicates != 1)} skipped, {result.failed} failed",
+        f"briefgen import-sources: {verb} {counted(len(result.added), 'source')} into {target}; "
+        f"{counted(result.duplicates, 'duplicate')} skipped, {result.failed} failed",
         file=sys.stderr,
     )
     return 1 if errors_in(result.problems) else 0

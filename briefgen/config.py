@@ -15,6 +15,7 @@ from briefgen.errors import Pos, Problem
 from briefgen.load import YMap, load_yaml_file
 from briefgen.model import PartialDate
 from briefgen.project import Project
+from briefgen.words import counted
 
 CONFIG_FILE = "briefgen.yaml"
 CONFIG_KEYS = ("max_age",)
@@ -33,8 +34,7 @@ class Duration:
         return f"{self.amount}{self.unit}"
 
     def human(self) -> str:
-        word = _UNITS[self.unit]
-        return f"{self.amount} {word}{'s' * (self.amount != 1)}"
+        return counted(self.amount, _UNITS[self.unit])
 
     def after(self, day: dt.date) -> dt.date:
         """``day`` plus this duration (31 January + 1m is 28 or 29 February)."""

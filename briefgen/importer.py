@@ -27,6 +27,7 @@ from briefgen.load import MAX_FILE_BYTES, YList, YMap, display_path, parse_yaml_
 from briefgen.model import COLLECTIONS, SLUG_RE, Name, Source, SourceCustom, yaml_fields
 from briefgen.project import Project, collection_suffixes
 from briefgen.validate import _Checker, parse_date
+from briefgen.words import counted
 from briefgen.write import write_atomic
 from briefgen.yamledit import append_records
 
@@ -318,8 +319,7 @@ def import_sources(project: Project, export: Path, to: Path | None = None, dry_r
             Problem(
                 importer.dropped_at[key],
                 "BG605",
-                f"'{key}' is not kept (briefgen's sources do not have it): dropped from {count} item"
-                + ("s" * (count != 1)),
+                f"'{key}' is not kept (briefgen's sources do not have it): dropped from {counted(count, 'item')}",
                 "nothing is lost in your reference manager; add what matters to the source's 'note'",
                 "warning",
             )

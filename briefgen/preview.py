@@ -33,6 +33,7 @@ from briefgen.load import ParseCache
 from briefgen.model import FactBase
 from briefgen.plan import BriefPlan, plan_brief
 from briefgen.project import Project, packaged_templates
+from briefgen.words import counted
 
 _BRIEF_PATH = re.compile(r"/([a-z0-9]+(?:-[a-z0-9]+)*)\.(html|pdf)")
 _WATCHED_SUFFIXES = {".yaml", ".yml", ".json", ".txt", ".j2", ".css", ".svg", ".png", ".jpg", ".jpeg"}
@@ -49,11 +50,6 @@ class Snapshot:
     problems: tuple[Problem, ...] = ()
     rebuilt: tuple[str, ...] = ()  # briefs rendered again by the last rebuild
     seconds: float = 0.0
-
-
-def _count(n: int, noun: str) -> str:
-    """'no problems', '1 problem', '3 problems'."""
-    return f"{n or 'no'} {noun}{'' if n == 1 else 's'}"
 
 
 def problem_json(problem: Problem, lines_around: int = 2) -> dict[str, Any]:
@@ -163,7 +159,7 @@ class Previewer:
         errors = len(errors_in(list(snapshot.problems)))
         if errors:
             serving = "serving the last good drafts" if snapshot.pages else "no drafts yet: fix the errors and save"
-            print(f"briefgen preview: {_count(errors, 'error')}; {serving}", file=self.log)
+            print(f"briefgen preview: {counted(errors, 'error')}; {serving}", file=self.log)
         elif snapshot.rebuilt:
             ms = snapshot.seconds * 1000
             print(f"briefgen preview: rebuilt {', '.join(snapshot.rebuilt)} in {ms:.0f} ms", file=self.log)
@@ -332,6 +328,7 @@ class PreviewServer(ThreadingHTTPServer):
                 f'<td class="n">{count}</td><td><a href="/{escape(ident)}.pdf">PDF</a></td></tr>'
             )
         total = len(snapshot.problems)
+        summary = counted(total, "problem", zero="no").capitalize()
         html = (
             "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>briefgen preview</title>"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -340,7 +337,7 @@ class PreviewServer(ThreadingHTTPServer):
             "td,th{border-bottom:1px solid #ccd;padding:.4rem;text-align:left}"
             ".n{text-align:right}.bad{color:#b3261e}</style></head><body data-index=1>"
             f"<h1>Briefs in {escape(self.previewer.project.root.name)}</h1>"
-            f'<p class="{"bad" if total else ""}">{_count(total, "problem").capitalize()} in the fact base</p>'
+            f'<p class="{"bad" if total else ""}">{summary} in the fact base</p>'
             "<table><thead><tr><th>Brief</th><th>Date</th><th class=n>Problems</th><th>PDF</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>"
             "<script>new EventSource('/_preview/events').addEventListener('state',function(e){"
