@@ -21,7 +21,7 @@ from briefgen.gcpause import freeze_survivors
 from briefgen.html import render_html
 from briefgen.model import FactBase
 from briefgen.plan import plan_brief
-from briefgen.project import Project, packaged_templates
+from briefgen.project import Project
 from briefgen.validate import did_you_mean
 from briefgen.words import counted
 from briefgen.write import ensure_folder, write_all_atomic
@@ -55,7 +55,7 @@ def select_briefs(base: FactBase, wanted: Iterable[str]) -> list[str]:
 
 def asset_roots(project: Project) -> list[Path]:
     """Folders whose files a brief may load: the project's templates and content assets."""
-    roots = [project.templates, packaged_templates()]
+    roots = project.template_folders()
     assets = project.content / "assets"
     # Content is untrusted: an assets folder that is a link out of the project is no root.
     if assets.resolve().is_relative_to(project.content.resolve()):

@@ -32,7 +32,7 @@ from briefgen.html import render_html
 from briefgen.load import ParseCache
 from briefgen.model import FactBase
 from briefgen.plan import BriefPlan, plan_brief
-from briefgen.project import Project, packaged_templates
+from briefgen.project import Project
 from briefgen.words import counted
 
 _BRIEF_PATH = re.compile(r"/([a-z0-9]+(?:-[a-z0-9]+)*)\.(html|pdf)")
@@ -359,7 +359,7 @@ def watch(previewer: Previewer, stop: threading.Event, ready: threading.Event | 
     import watchfiles
 
     project = previewer.project
-    template_dirs = [d.resolve() for d in (project.templates, packaged_templates()) if d.is_dir()]
+    template_dirs = [d.resolve() for d in project.template_folders()]
     # The project settings (briefgen.yaml, e.g. max_age) touch every brief, like a template.
     settings = [p.resolve() for p in (project.root / "briefgen.yaml",) if p.is_file()]
     paths = sorted({project.content.resolve(), *template_dirs, *settings})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from briefgen.errors import BriefgenError, Pos, Problem
@@ -14,8 +15,10 @@ def collection_suffixes(collection: str) -> tuple[str, ...]:
     return (".yaml", ".yml", ".json") if collection == "sources" else (".yaml", ".yml")
 
 
+@cache
 def packaged_templates() -> Path:
-    """The default templates: inside the installed package, or at the top of a checkout."""
+    """The default templates: inside the installed package, or at the top of a checkout
+    (looked up once per process; a missing folder raises, and is not remembered)."""
     here = Path(__file__).resolve().parent
     for candidate in (here / "templates", here.parent / "templates"):
         if (candidate / "layout.html.j2").is_file():

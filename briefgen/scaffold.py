@@ -269,15 +269,12 @@ def _check_target(project: Project, collection: str, path: Path) -> None:
         raise UsageError(
             Problem(Pos(display_path(path)), "BG602", f"briefgen does not read {collection} from this file", hint)
         )
-    if path.exists() and not path.is_file():  # a FIFO would block the read forever
-        raise UsageError(
-            Problem(
-                Pos(display_path(path)),
-                "BG602",
-                "not a regular file; nothing written",
-                "replace it with a plain YAML file",
-            )
-        )
+    # Here, not at the top: the CLI imports this module to build its parser (KINDS).
+    from briefgen.validate import refuse_content_file
+
+    refused = refuse_content_file(project, path)  # a FIFO would block the read forever
+    if refused is not None:
+        raise UsageError(refused)
 
 
 # -- ``briefgen init`` ------------------------------------------------------------------

@@ -182,7 +182,8 @@ def test_new_refuses_a_collection_file_that_is_not_a_regular_file(mini: Path) ->
     os.mkfifo(minerals)
     proc = run_cli("new", "mineral", "zinc", "--project", str(mini), cwd=mini, timeout=60)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "content/minerals.yaml: error[BG602]: not a regular file; nothing written" in proc.stderr
+    assert "content/minerals.yaml: error[BG010]: not a regular file; not read" in proc.stderr
+    assert "hint: replace it with a plain YAML file" in proc.stderr
 
 
 @pytest.mark.parametrize(
