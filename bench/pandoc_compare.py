@@ -16,8 +16,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 def pandoc_args(work: Path, brief_id: str = "myanmar-rare-earths") -> tuple[list[str], Path]:
     """Write the Markdown brief and bibliography into ``work``; the pandoc command to time."""
-    from briefgen.check import check_project
-    from briefgen.project import Project
+    from briefgen.build import check_project
+    from briefgen.facts.project import Project
 
     base, _ = check_project(Project(REPO))
     brief = base.briefs[brief_id]

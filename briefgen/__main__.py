@@ -1,5 +1,5 @@
 """Entry point for ``python -m briefgen``."""
 
-from briefgen.cli import run
+from briefgen.commands.main import run
 
 raise SystemExit(run())

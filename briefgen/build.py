@@ -15,16 +15,26 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefgen.check import check_project
-from briefgen.errors import Pos, Problem, UsageError, errors_in
+from briefgen.check.validate import did_you_mean, validate_project
+from briefgen.errors import Pos, Problem, UsageError, errors_in, sort_problems
+from briefgen.facts.load import ParseCache
+from briefgen.facts.model import FactBase
+from briefgen.facts.project import Project
 from briefgen.gcpause import freeze_survivors
-from briefgen.html import render_html
-from briefgen.model import FactBase
-from briefgen.plan import plan_brief
-from briefgen.project import Project
-from briefgen.validate import did_you_mean
+from briefgen.render.plan import plan_brief
+from briefgen.render.templatecheck import check_templates
 from briefgen.words import counted
 from briefgen.write import ensure_folder, write_all_atomic
+
+
+def check_project(project: Project, cache: ParseCache | None = None) -> tuple[FactBase, list[Problem]]:
+    """The ``check`` stage: the fact base and every problem in it and in the templates, in file order.
+
+    Renders nothing: no Markdown, and Jinja only for a project with templates of its own.
+    """
+    base, problems = validate_project(project, cache)
+    problems.extend(check_templates(project, base))
+    return base, sort_problems(problems)
 
 
 @dataclass
@@ -65,14 +75,14 @@ def asset_roots(project: Project) -> list[Path]:
 
 def _import_pdf_stage() -> None:
     with contextlib.suppress(Exception):  # a real failure shows again where pdf is used
-        import briefgen.pdf  # noqa: F401
+        import briefgen.render.pdf  # noqa: F401
 
 
 PdfOutcome = tuple[bytes, str, int, list[tuple[int, int, int]], list[str]]
 
 
 def _pdf_job(args: tuple[str, str, list[str]]) -> PdfOutcome:
-    from briefgen.pdf import render_pdf
+    from briefgen.render.pdf import render_pdf
 
     html, base_url, roots = args
     result = render_pdf(html, Path(base_url), [Path(r) for r in roots])
@@ -161,10 +171,14 @@ def build_project(
         threading.Thread(target=_import_pdf_stage, name="briefgen-import", daemon=True).start()
     changes = {}
     if changes_since is not None:
-        from briefgen.editions import brief_changes, load_revision
+        from briefgen.editions.revisions import brief_changes, load_revision
 
         earlier = load_revision(project, changes_since)
         changes = {ident: brief_changes(earlier, base, ident) for ident in ids}
+    # Imported here, not at the top: `check` runs through this module and needs neither
+    # Jinja nor Markdown.
+    from briefgen.render.html import render_html
+
     pages: dict[str, str] = {}
     for ident in ids:
         plan = plan_brief(base, base.briefs[ident])

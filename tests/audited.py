@@ -47,7 +47,7 @@ def main() -> int:
             events.append([event, repr(details)[:500]])
 
     sys.addaudithook(hook)
-    from briefgen.cli import main as cli_main
+    from briefgen.commands.main import main as cli_main
 
     code = 1
     try:

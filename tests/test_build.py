@@ -180,7 +180,7 @@ def test_html_notes_have_back_links_and_hover_previews(built: Path) -> None:
 
 def test_building_html_only_never_imports_weasyprint(tmp_path: Path) -> None:
     code = (
-        "import sys; from briefgen.cli import main; "
+        "import sys; from briefgen.commands.main import main; "
         f"rc = main(['build', '--format', 'html', '--out', {str(tmp_path)!r}]); "
         "print(rc, 'weasyprint' in sys.modules)"
     )

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from briefgen.diagram import route_diagram
-from briefgen.model import FactBase, Mineral, Place, Route
+from briefgen.facts.model import FactBase, Mineral, Place, Route
+from briefgen.render.diagram import route_diagram
 from tests import htmlread
 from tests.conftest import MINI, REPO, run_cli
 from tests.pdfread import PdfBack, squash

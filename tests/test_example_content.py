@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefgen.check import check_project
+from briefgen.build import check_project
 from briefgen.errors import errors_in
-from briefgen.project import Project
+from briefgen.facts.project import Project
 from tests.conftest import REPO, run_cli
 
 ARTICLE = "diplomat-myanmar-minerals-deal"

@@ -190,7 +190,7 @@ FULL_DISK = textwrap.dedent(
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_write(fd, data)
     os.write = write
-    from briefgen.cli import main
+    from briefgen.commands.main import main
     sys.exit(main(sys.argv[1:]))
     """
 )
@@ -320,7 +320,7 @@ SLOW_DISK = textwrap.dedent(
             time.sleep(600)
         real_fsync(fd)
     os.fsync = fsync
-    from briefgen.cli import main
+    from briefgen.commands.main import main
     sys.exit(main(sys.argv[1:]))
     """
 )

@@ -27,11 +27,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefgen.build import build_project
-from briefgen.check import check_project
+from briefgen.build import build_project, check_project
 from briefgen.errors import BriefgenError, Problem
-from briefgen.project import Project
-from briefgen.syntax import link_allowed
+from briefgen.facts.project import Project
+from briefgen.facts.syntax import link_allowed
 from tests import htmlread
 from tests.conftest import MINI
 
@@ -377,7 +376,7 @@ def test_the_link_scan_misses_nothing_markdown_it_would_link(text: str) -> None:
     check's scan (syntax.scan_links, no Markdown parser) reports."""
     from markdown_it import MarkdownIt
 
-    from briefgen.syntax import scan_links
+    from briefgen.facts.syntax import scan_links
 
     md = MarkdownIt("commonmark", {"html": False}).enable(["table"])
     md.validateLink = lambda url: True  # type: ignore[method-assign]

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from bench.synth import generate
-from briefgen.cli import main
-from briefgen.load import ParseCache
-from briefgen.project import Project
-from briefgen.validate import validate_project
+from briefgen.check.validate import validate_project
+from briefgen.commands.main import main
+from briefgen.facts.load import ParseCache
+from briefgen.facts.project import Project
 from tests.conftest import MINI, REPO, write_project
 
 
@@ -85,7 +85,7 @@ def test_only_a_one_shot_command_process_freezes(mini: Path, collector_on: None)
 
     probe = (
         "import gc, sys\n"
-        "from briefgen import cli\n"
+        "from briefgen.commands import main as cli\n"
         "sys.argv = ['briefgen', 'check', '--project', sys.argv[1]]\n"
         "code = cli.run()\n"
         "print(code, gc.isenabled(), gc.get_freeze_count())\n"

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from briefgen.cli import build_parser
+from briefgen.commands.main import build_parser
 from tests.conftest import REPO, run_cli
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -236,9 +236,9 @@ def test_safe_links_pass_and_render(make_project: Callable[..., Path]) -> None:
 
 def test_renderer_refuses_unsafe_links_even_without_the_check(tmp_path: Path) -> None:
     """Defence in depth: the Markdown renderer itself never writes an unsafe href or src."""
-    from briefgen.html import _Renderer, environment
-    from briefgen.markdown import parse, render
-    from briefgen.project import packaged_templates
+    from briefgen.facts.project import packaged_templates
+    from briefgen.render.html import _Renderer, environment
+    from briefgen.render.markdown import parse, render
 
     (tmp_path / "content" / "assets").mkdir(parents=True)
     renderer = _Renderer(environment((packaged_templates(),)), False, tmp_path / "content")

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from bench.synth import dense_brief
-from briefgen.check import check_project
+from briefgen.build import check_project
 from briefgen.errors import errors_in
-from briefgen.html import render_html
-from briefgen.plan import BriefPlan, plan_brief
-from briefgen.project import Project
+from briefgen.facts.project import Project
+from briefgen.render.html import render_html
+from briefgen.render.plan import BriefPlan, plan_brief
 from tests import htmlread
 from tests.conftest import REPO, run_cli
 from tests.pdfread import PdfBack
@@ -191,7 +191,7 @@ def test_an_edited_template_is_checked_again_and_an_unchanged_one_is_not(
 ) -> None:
     """The live preview checks on every save: unchanged templates are not parsed again,
     and a change (a new mistake, then its fix) is seen at once."""
-    from briefgen import templatecheck
+    from briefgen.render import templatecheck
 
     own = mini / "templates" / "partials"
     own.mkdir(parents=True)
@@ -214,7 +214,9 @@ def test_an_edited_template_is_checked_again_and_an_unchanged_one_is_not(
 
 
 def test_check_without_templates_of_its_own_never_imports_jinja(mini: Path) -> None:
-    code = "import sys; from briefgen.cli import main; rc = main(['check']); print(rc, 'jinja2' in sys.modules)"
+    code = (
+        "import sys; from briefgen.commands.main import main; rc = main(['check']); print(rc, 'jinja2' in sys.modules)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], cwd=mini, capture_output=True, text=True, env=ENV)
     assert proc.stdout.split()[-2:] == ["0", "False"], proc.stderr
 

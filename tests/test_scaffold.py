@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefgen.model import COLLECTIONS, Citation, Name, Section, SourceCustom, yaml_fields
-from briefgen.scaffold import EXAMPLE, KINDS, SKELETONS
+from briefgen.authoring.scaffold import EXAMPLE, KINDS, SKELETONS
+from briefgen.facts.model import COLLECTIONS, Citation, Name, Section, SourceCustom, yaml_fields
 from tests.conftest import MINI, run_cli
 
 

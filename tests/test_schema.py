@@ -14,8 +14,8 @@ import jsonschema
 import pytest
 import yaml
 
-from briefgen.model import COLLECTIONS, yaml_fields
-from briefgen.project import Project
+from briefgen.facts.model import COLLECTIONS, yaml_fields
+from briefgen.facts.project import Project
 from tests.conftest import MINI, REPO, run_cli
 
 SCHEMAS = REPO / "schemas"

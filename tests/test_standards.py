@@ -16,11 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefgen import standards
-from briefgen.check import check_project
-from briefgen.html import render_html
-from briefgen.plan import plan_brief
-from briefgen.project import Project
+from briefgen.build import check_project
+from briefgen.check import standards
+from briefgen.facts.project import Project
+from briefgen.render.html import render_html
+from briefgen.render.plan import plan_brief
 from tests import htmlread
 from tests.conftest import GAZETTE, GAZETTE_FACT, MINI, run_cli
 

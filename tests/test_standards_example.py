@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from briefgen.check import check_project
-from briefgen.model import LIKELIHOOD_BANDS
-from briefgen.plan import plan_brief
-from briefgen.project import Project
+from briefgen.build import check_project
+from briefgen.facts.model import LIKELIHOOD_BANDS
+from briefgen.facts.project import Project
+from briefgen.render.plan import plan_brief
 from tests import htmlread
 from tests.conftest import REPO, run_cli
 from tests.pdfread import PdfBack, squash

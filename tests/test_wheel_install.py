@@ -41,7 +41,8 @@ def test_pip_install_then_init_and_build_work_from_the_wheel(tmp_path: Path) -> 
     assert install.returncode == 0, install.stdout + install.stderr
     # Installed as a wheel into site-packages, templates included: not a link to the checkout.
     where = _run(
-        [str(python), "-c", "import briefgen.project as h; print(h.__file__); print(h.packaged_templates())"], tmp_path
+        [str(python), "-c", "import briefgen.facts.project as h; print(h.__file__); print(h.packaged_templates())"],
+        tmp_path,
     )
     assert where.returncode == 0, where.stderr
     module, templates = where.stdout.split()

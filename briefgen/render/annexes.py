@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
-from briefgen.editions import BriefChanges
-from briefgen.impact import via_chain
-from briefgen.markdown import parse_inline
-from briefgen.model import CONFIDENCES, CREDIBILITY, LIKELIHOOD_BANDS, Claim, FactBase, Source
-from briefgen.plan import BriefPlan
-from briefgen.standards import independent_sources
+from briefgen.check.standards import independent_sources
+from briefgen.editions.revisions import BriefChanges
+from briefgen.facts.graph import via_chain
+from briefgen.facts.model import CONFIDENCES, CREDIBILITY, LIKELIHOOD_BANDS, Claim, FactBase, Source
+from briefgen.render.markdown import parse_inline
+from briefgen.render.plan import BriefPlan
 
 #: What each confidence level means in a briefgen brief (after ICD 203's usage), with the
 #: evidence rule the build enforces for "high".

@@ -14,9 +14,9 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from briefgen.config import Config, Duration, duration_problem, first_day, last_day, load_config, parse_duration
 from briefgen.errors import Pos, Problem
-from briefgen.impact import (
+from briefgen.facts.config import Config, Duration, duration_problem, first_day, last_day, load_config, parse_duration
+from briefgen.facts.graph import (
     FileTexts,
     Impact,
     Use,
@@ -27,9 +27,9 @@ from briefgen.impact import (
     via_chain,
     word_pos,
 )
-from briefgen.model import LIKELIHOODS, Brief, Claim, FactBase
-from briefgen.project import Project
-from briefgen.syntax import scan_references
+from briefgen.facts.model import LIKELIHOODS, Brief, Claim, FactBase
+from briefgen.facts.project import Project
+from briefgen.facts.syntax import scan_references
 
 #: ICD 203's two rows of likelihood terms, from the least likely to the most. The first
 #: row is the one the ``likelihood`` field uses. "remote" counts only as "remote chance"

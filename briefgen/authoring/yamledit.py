@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 from briefgen.errors import BriefgenError, Pos, Problem, UsageError
-from briefgen.load import YList, YMap, display_path, parse_yaml_text
+from briefgen.facts.load import YList, YMap, display_path, parse_yaml_text
 from briefgen.write import write_atomic
 
 

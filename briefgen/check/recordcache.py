@@ -23,7 +23,7 @@ from typing import Any
 from briefgen import __version__
 from briefgen.cachedir import cache_dir
 from briefgen.errors import Pos, Problem
-from briefgen.model import PartialDate, Record
+from briefgen.facts.model import PartialDate, Record
 
 FORMAT = 2
 #: Entries kept at most; past that the least recently used quarter goes (see prune).
@@ -41,13 +41,13 @@ def _record_classes() -> dict[str, type[Record]]:
 
 
 def _code_stamp() -> str:
-    """Names, sizes and times of briefgen's own modules: a changed checker (a developer's
-    edit, another install) never reads records an older one wrote."""
-    here = Path(__file__).resolve().parent
+    """Names, sizes and times of every module of briefgen, in every sub-package: a changed
+    checker (a developer's edit, another install) never reads records an older one wrote."""
+    here = Path(__file__).resolve().parent.parent  # the briefgen package
     parts = []
-    for module in sorted(here.glob("*.py")):
+    for module in sorted(here.rglob("*.py")):
         st = module.stat()
-        parts.append(f"{module.name}:{st.st_size}:{st.st_mtime_ns}")
+        parts.append(f"{module.relative_to(here).as_posix()}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha1("|".join(parts).encode()).hexdigest()
 
 

@@ -1,43 +1,23 @@
-"""Authoring commands: ``schema``, ``init``, ``new`` and ``import-sources``.
-
-Kept apart from ``cli`` so the command table there stays short; ``cli.build_parser``
-calls :func:`add_commands` with its own ``add`` helper, so these commands get the same
-``--project`` option, help layout and example epilog as the others.
-"""
+"""Authoring commands: ``schema``, ``init``, ``new`` and ``import-sources``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
+from briefgen.commands.common import Add, print_problems, project_of
 from briefgen.errors import Pos, Problem, UsageError, errors_in
-from briefgen.load import display_path
-from briefgen.project import Project
+from briefgen.facts.load import display_path
 from briefgen.words import counted
-
-Add = Callable[[str, str], argparse.ArgumentParser]
-
-
-def _project(args: argparse.Namespace) -> Project:
-    from briefgen.cli import _project as project_of
-
-    return project_of(args)
-
-
-def _report(problems: list[Problem]) -> None:
-    from briefgen.cli import _print_problems
-
-    _print_problems(problems)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from briefgen.schema import SCHEMA_FOLDER, all_schemas, modeline
-    from briefgen.validate import refuse_content_file
+    from briefgen.authoring.schema import SCHEMA_FOLDER, all_schemas, modeline
+    from briefgen.check.validate import refuse_content_file
     from briefgen.write import write_atomic
 
-    project = _project(args)
+    project = project_of(args)
     out = Path(args.out).resolve() if args.out else project.root / SCHEMA_FOLDER
     schemas = all_schemas()
     if args.check:
@@ -45,7 +25,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
             name for name, text in schemas.items() if not (out / name).is_file() or (out / name).read_text() != text
         ]
         for name in stale:
-            _report(
+            print_problems(
                 [
                     Problem(
                         Pos(display_path(out / name)),
@@ -83,7 +63,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from briefgen.scaffold import init_project
+    from briefgen.authoring.scaffold import init_project
 
     root = Path(args.dir if args.dir is not None else args.project).resolve()
     if root.exists() and not root.is_dir():
@@ -98,9 +78,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from briefgen.scaffold import new_record
+    from briefgen.authoring.scaffold import new_record
 
-    project = _project(args)
+    project = project_of(args)
     done = new_record(project, args.kind, args.id, Path(args.file) if args.file else None)
     verb = "created" if done.created else "added to"
     print(f"{verb} {display_path(done.path)}: {args.kind} '{args.id}' (fill in the TODOs)", file=sys.stderr)
@@ -108,14 +88,14 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_import_sources(args: argparse.Namespace) -> int:
-    from briefgen.importer import import_sources
+    from briefgen.authoring.importer import import_sources
 
-    project = _project(args)
+    project = project_of(args)
     export = Path(args.file)
     if not export.is_file():
         raise UsageError(Problem(Pos(args.file), "BG603", "no such file", "give the path of a CSL-JSON export"))
     result = import_sources(project, export, Path(args.to) if args.to else None, dry_run=args.dry_run)
-    _report(result.problems)
+    print_problems(result.problems)
     if not result.read:
         print("briefgen import-sources: the export was not read; nothing imported", file=sys.stderr)
         return 1
@@ -131,9 +111,13 @@ def cmd_import_sources(args: argparse.Namespace) -> int:
 
 def add_commands(add: Add) -> None:
     """Register the authoring commands on the main parser."""
-    from briefgen.scaffold import KINDS
+    from briefgen.authoring.scaffold import KINDS
 
-    p = add("schema", "Write JSON Schemas of every collection, for editors that complete and check YAML as you type.")
+    p = add(
+        "schema",
+        "Write JSON Schemas of every collection, for editors that complete and check YAML as you type.",
+        "example: briefgen schema --out schemas/ --link",
+    )
     p.add_argument("--out", metavar="DIR", help="folder to write to (default: PROJECT/schemas)")
     p.add_argument("--check", action="store_true", help="write nothing; fail when the schemas there are out of date")
     p.add_argument(
@@ -141,18 +125,30 @@ def add_commands(add: Add) -> None:
     )
     p.set_defaults(func=cmd_schema)
 
-    p = add("init", "Create a new project that checks and builds at once, one commented example of each record.")
+    p = add(
+        "init",
+        "Create a new project that checks and builds at once, one commented example of each record.",
+        "example: briefgen init my-briefs && briefgen build --project my-briefs",
+    )
     p.add_argument("dir", nargs="?", metavar="DIR", help="folder to create (default: --project, the current folder)")
     p.add_argument("--templates", action="store_true", help="also copy the default templates to DIR/templates/")
     p.set_defaults(func=cmd_init)
 
-    p = add("new", "Append a commented skeleton of a record to the right content file.")
+    p = add(
+        "new",
+        "Append a commented skeleton of a record to the right content file.",
+        "example: briefgen new claim kia-seized-mines --file content/claims/kia.yaml",
+    )
     p.add_argument("kind", choices=tuple(KINDS), metavar="KIND", help="one of: " + ", ".join(KINDS))
     p.add_argument("id", metavar="ID", help="the new record's id (lowercase, digits, hyphens)")
     p.add_argument("--file", metavar="PATH", help="the file to add it to (default: the collection's file)")
     p.set_defaults(func=cmd_new)
 
-    p = add("import-sources", "Add sources from a CSL-JSON export (Zotero, Better BibTeX), skipping duplicates.")
+    p = add(
+        "import-sources",
+        "Add sources from a CSL-JSON export (Zotero, Better BibTeX), skipping duplicates.",
+        "example: briefgen import-sources ~/Downloads/zotero-export.json --dry-run",
+    )
     p.add_argument("file", metavar="FILE.json", help="the CSL-JSON export")
     p.add_argument("--to", metavar="PATH", help="sources file to write (default: content/sources.yaml or .json)")
     p.add_argument("--dry-run", action="store_true", help="report what would be imported; write nothing")

@@ -21,7 +21,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
-from briefgen.syntax import CITE_RE, CLAIM_RE, MENTION_RE, link_allowed, mention_allowed_before, parse_cite_body
+from briefgen.facts.syntax import CITE_RE, CLAIM_RE, MENTION_RE, link_allowed, mention_allowed_before, parse_cite_body
 
 
 def safe_link(url: str) -> bool:

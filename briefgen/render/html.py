@@ -16,15 +16,15 @@ import jinja2
 from markupsafe import Markup, escape
 
 from briefgen import __version__
-from briefgen.annexes import standard_annexes
-from briefgen.assets import image_data_uri
 from briefgen.cachedir import cache_dir
-from briefgen.editions import BriefChanges
+from briefgen.editions.revisions import BriefChanges
 from briefgen.errors import BriefgenError, Pos, Problem
-from briefgen.markdown import render, render_inline
-from briefgen.model import LIKELIHOOD_BANDS, RELIABILITY, FactBase
-from briefgen.plan import BriefPlan, Call
-from briefgen.project import Project
+from briefgen.facts.assets import image_data_uri
+from briefgen.facts.model import LIKELIHOOD_BANDS, RELIABILITY, FactBase
+from briefgen.facts.project import Project
+from briefgen.render.annexes import standard_annexes
+from briefgen.render.markdown import render, render_inline
+from briefgen.render.plan import BriefPlan, Call
 
 
 def _chicago(text: Any) -> Markup:

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from briefgen.errors import BriefgenError, Pos, Problem
-from briefgen.model import COLLECTIONS
+from briefgen.facts.model import COLLECTIONS
 
 
 def collection_suffixes(collection: str) -> tuple[str, ...]:
@@ -19,7 +19,7 @@ def collection_suffixes(collection: str) -> tuple[str, ...]:
 def packaged_templates() -> Path:
     """The default templates: inside the installed package, or at the top of a checkout
     (looked up once per process; a missing folder raises, and is not remembered)."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the briefgen package
     for candidate in (here / "templates", here.parent / "templates"):
         if (candidate / "layout.html.j2").is_file():
             return candidate

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from briefgen.model import FactBase, Route
+from briefgen.facts.model import FactBase, Route
 
 #: How each status is drawn: colour, dash pattern (empty: solid), line width.
 #: Dash patterns differ as well as colours, so the figure reads in grey print.

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from briefgen import quotes, standards
-from briefgen.assets import ImageProblem, resolve_image
+from briefgen.check import quotes, standards
+from briefgen.check.recordcache import RecordCache, record_cache
 from briefgen.errors import Pos, Problem
-from briefgen.gcpause import cycle_collection_paused
-from briefgen.load import (
+from briefgen.facts.assets import ImageProblem, resolve_image
+from briefgen.facts.load import (
     MAX_FILE_BYTES,
     LoadedFile,
     ParseCache,
@@ -32,7 +32,7 @@ from briefgen.load import (
     load_yaml_file,
     parse_bytes,
 )
-from briefgen.model import (
+from briefgen.facts.model import (
     COLLECTIONS,
     ENTITY_COLLECTIONS,
     SLUG_RE,
@@ -42,9 +42,9 @@ from briefgen.model import (
     Record,
     yaml_fields,
 )
-from briefgen.project import Project
-from briefgen.recordcache import RecordCache, record_cache
-from briefgen.syntax import link_allowed, scan_links, scan_references
+from briefgen.facts.project import Project
+from briefgen.facts.syntax import link_allowed, scan_links, scan_references
+from briefgen.gcpause import cycle_collection_paused
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 SAFE_URL_SCHEMES = ("http", "https", "mailto")

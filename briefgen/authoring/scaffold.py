@@ -13,9 +13,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from briefgen.authoring.schema import SCHEMA_FOLDER, all_schemas, modeline, schema_filename
+from briefgen.authoring.yamledit import append_records
 from briefgen.errors import Pos, Problem, UsageError
-from briefgen.load import display_path
-from briefgen.model import (
+from briefgen.facts.load import display_path
+from briefgen.facts.model import (
     COLLECTIONS,
     CREDIBILITY,
     CSL_TYPES,
@@ -28,10 +30,8 @@ from briefgen.model import (
     SourceCustom,
     yaml_fields,
 )
-from briefgen.project import Project, collection_suffixes, packaged_templates
-from briefgen.schema import SCHEMA_FOLDER, all_schemas, modeline, schema_filename
+from briefgen.facts.project import Project, collection_suffixes, packaged_templates
 from briefgen.write import write_atomic
-from briefgen.yamledit import append_records
 
 #: ``briefgen new KIND``: the record kinds and their collections.
 KINDS = {cls.collection[:-1]: cls.collection for cls in COLLECTIONS.values()}
@@ -192,7 +192,7 @@ class NewRecord:
 
 def existing_ids(project: Project) -> dict[str, str]:
     """id -> collection for every record the project holds (files that fail to load add none)."""
-    from briefgen.validate import validate_project
+    from briefgen.check.validate import validate_project
 
     base, _ = validate_project(project)
     return {ident: name for name in COLLECTIONS for ident in base.collection(name)}
@@ -270,7 +270,7 @@ def _check_target(project: Project, collection: str, path: Path) -> None:
             Problem(Pos(display_path(path)), "BG602", f"briefgen does not read {collection} from this file", hint)
         )
     # Here, not at the top: the CLI imports this module to build its parser (KINDS).
-    from briefgen.validate import refuse_content_file
+    from briefgen.check.validate import refuse_content_file
 
     refused = refuse_content_file(project, path)  # a FIFO would block the read forever
     if refused is not None:

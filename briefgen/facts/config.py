@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 
 from briefgen.errors import Pos, Problem
-from briefgen.load import YMap, load_yaml_file
-from briefgen.model import PartialDate
-from briefgen.project import Project
+from briefgen.facts.load import YMap, load_yaml_file
+from briefgen.facts.model import PartialDate
+from briefgen.facts.project import Project
 from briefgen.words import counted
 
 CONFIG_FILE = "briefgen.yaml"

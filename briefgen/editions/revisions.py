@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from briefgen.check import check_project
+from briefgen.check.standards import claims_used_by
+from briefgen.check.validate import validate_project
 from briefgen.errors import Pos, Problem, UsageError, errors_in
-from briefgen.impact import brief_parts, via_chain
-from briefgen.model import Brief, Claim, FactBase, PartialDate, Source
-from briefgen.project import Project
-from briefgen.standards import claims_used_by
-from briefgen.syntax import scan_references
+from briefgen.facts.graph import brief_parts, via_chain
+from briefgen.facts.model import Brief, Claim, FactBase, PartialDate, Source
+from briefgen.facts.project import Project
+from briefgen.facts.syntax import scan_references
 
 
 @dataclass
@@ -89,7 +89,7 @@ def load_revision(project: Project, rev: str) -> Revision:
                 continue
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(blobs[oid])
-        base, problems = check_project(Project(folder))
+        base, problems = validate_project(Project(folder))
     return Revision(rev, commit, base, len(errors_in(problems)))
 
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefgen.errors import Pos, Problem
-from briefgen.load import display_path
-from briefgen.model import FactBase
-from briefgen.project import Project
+from briefgen.facts.load import display_path
+from briefgen.facts.model import FactBase
+from briefgen.facts.project import Project
 
 TEMPLATE_SUFFIX = ".html.j2"
 
@@ -114,7 +114,7 @@ def _parse(own: Path, path: Path, raw: bytes, folders: list[Path]) -> _Scan:
     import jinja2
     from jinja2 import nodes
 
-    from briefgen.html import environment, template_problem
+    from briefgen.render.html import environment, template_problem
 
     env = environment(tuple(folders))
     name = path.relative_to(own).as_posix()

@@ -22,14 +22,14 @@ from typing import Any
 
 import yaml
 
+from briefgen.authoring.yamledit import append_records
+from briefgen.check.validate import _Checker, parse_date
 from briefgen.errors import Pos, Problem, UsageError, errors_in
-from briefgen.load import MAX_FILE_BYTES, YList, YMap, display_path, parse_yaml_text
-from briefgen.model import COLLECTIONS, SLUG_RE, Name, Source, SourceCustom, yaml_fields
-from briefgen.project import Project, collection_suffixes
-from briefgen.validate import _Checker, parse_date
+from briefgen.facts.load import MAX_FILE_BYTES, YList, YMap, display_path, parse_yaml_text
+from briefgen.facts.model import COLLECTIONS, SLUG_RE, Name, Source, SourceCustom, yaml_fields
+from briefgen.facts.project import Project, collection_suffixes
 from briefgen.words import counted
 from briefgen.write import write_atomic
-from briefgen.yamledit import append_records
 
 SOURCE_KEYS = [k for k, _ in yaml_fields(Source)]
 NAME_KEYS = {k for k, _ in yaml_fields(Name)}
@@ -234,7 +234,7 @@ def _check_target(project: Project, path: Path) -> None:
 
 def import_sources(project: Project, export: Path, to: Path | None = None, dry_run: bool = False) -> ImportResult:
     """Import a CSL-JSON export into the project's sources; nothing is written on dry runs."""
-    from briefgen.validate import validate_project
+    from briefgen.check.validate import validate_project
 
     target = (to or _sources_target(project)).resolve()
     _check_target(project, target)
@@ -384,7 +384,7 @@ def _write(project: Project, target: Path, accepted: list[dict[str, Any]], displ
         text = json.dumps(existing + items, indent=2, ensure_ascii=False) + "\n"
         write_atomic(target, text.encode("utf-8"))
         return
-    from briefgen.scaffold import _header
+    from briefgen.authoring.scaffold import _header
 
     ordered = [{k: item[k] for k in ["id", *SOURCE_KEYS] if k in item} for item in accepted]
     block = f"# Imported from {Path(display).name} by briefgen import-sources.\n"

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from briefgen.model import COLLECTIONS, SLUG_RE, Name, Record, yaml_fields
+from briefgen.facts.model import COLLECTIONS, SLUG_RE, Name, Record, yaml_fields
 
 #: Draft 7: the newest draft yaml-language-server and most editors understand fully.
 DRAFT = "http://json-schema.org/draft-07/schema#"

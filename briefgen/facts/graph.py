@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefgen.errors import Pos
-from briefgen.load import find_in_file
-from briefgen.model import ENTITY_COLLECTIONS, Brief, FactBase
-from briefgen.syntax import scan_references
+from briefgen.facts.load import find_in_file
+from briefgen.facts.model import ENTITY_COLLECTIONS, Brief, FactBase
+from briefgen.facts.syntax import scan_references
 
 word_pos = find_in_file  # the name the standards checks use
 

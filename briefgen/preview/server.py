@@ -26,13 +26,13 @@ from urllib.parse import unquote, urlsplit
 
 from markupsafe import escape
 
-from briefgen.check import check_project
+from briefgen.build import check_project
 from briefgen.errors import BriefgenError, Pos, Problem, UsageError, errors_in
-from briefgen.html import render_html
-from briefgen.load import ParseCache
-from briefgen.model import FactBase
-from briefgen.plan import BriefPlan, plan_brief
-from briefgen.project import Project
+from briefgen.facts.load import ParseCache
+from briefgen.facts.model import FactBase
+from briefgen.facts.project import Project
+from briefgen.render.html import render_html
+from briefgen.render.plan import BriefPlan, plan_brief
 from briefgen.words import counted
 
 _BRIEF_PATH = re.compile(r"/([a-z0-9]+(?:-[a-z0-9]+)*)\.(html|pdf)")
@@ -193,7 +193,7 @@ class Previewer:
             if cached is not None and cached[0] == tag:
                 return cached[1], True
             from briefgen.build import asset_roots
-            from briefgen.pdf import render_pdf
+            from briefgen.render.pdf import render_pdf
 
             html = render_html(plan, base, self.project)
             result = render_pdf(html, self.project.root, asset_roots(self.project))

@@ -14,9 +14,9 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from briefgen.diagram import RouteDiagram, route_diagram
-from briefgen.markdown import parse, parse_inline, walk_inline
-from briefgen.model import Brief, Claim, FactBase, PartialDate, Record, Route, Section, Source
+from briefgen.facts.model import Brief, Claim, FactBase, PartialDate, Record, Route, Section, Source
+from briefgen.render.diagram import RouteDiagram, route_diagram
+from briefgen.render.markdown import parse, parse_inline, walk_inline
 
 
 @dataclass

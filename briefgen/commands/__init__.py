@@ -1,0 +1,1 @@
+"""The ``briefgen`` command line: a module per command group and one shared module."""

@@ -1,0 +1,73 @@
+"""The ``check`` and ``build`` commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from briefgen.commands.common import Add, print_problems, project_of, summary
+from briefgen.errors import errors_in
+from briefgen.facts.load import display_path
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from briefgen.build import check_project
+
+    project = project_of(args)
+    _base, problems = check_project(project)
+    if args.format == "json":
+        print_problems(problems, "json", sys.stdout)
+    else:
+        print_problems(problems, "text", sys.stdout)
+        print(f"briefgen check: {summary(problems)}", file=sys.stderr)
+    failed = errors_in(problems) or (args.strict and problems)
+    return 1 if failed else 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from briefgen.build import build_project
+
+    project = project_of(args)
+    out = Path(args.out).resolve() if args.out else project.output
+    result = build_project(
+        project,
+        args.briefs,
+        args.format,
+        out,
+        strict=args.strict,
+        jobs=args.jobs,
+        progress=sys.stderr.isatty(),
+        changes_since=args.changes_since,
+    )
+    print_problems(result.problems)
+    for path in result.written:
+        print(f"wrote {display_path(path)}", file=sys.stderr)
+    return 1 if result.failed else 0
+
+
+def add_commands(add: Add) -> None:
+    """Register ``check`` and ``build`` on the main parser."""
+    p = add(
+        "check",
+        "Validate the fact base and briefs; report every problem with file:line:col.",
+        "example: briefgen check --project . --strict",
+    )
+    p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    p.set_defaults(func=cmd_check)
+
+    p = add(
+        "build",
+        "Build briefs as HTML and PDF into output/.",
+        "example: briefgen build myanmar-rare-earths --format pdf --out output/",
+    )
+    p.add_argument("briefs", nargs="*", metavar="BRIEF_ID", help="briefs to build (default: all)")
+    p.add_argument("--format", choices=("html", "pdf", "all"), default="all", help="what to write (default all)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/output)")
+    p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="worker processes for PDFs (default 1)")
+    p.add_argument(
+        "--changes-since", metavar="REV", help="add the annex 'What changed since the last edition' (a git revision)"
+    )
+    p.set_defaults(func=cmd_build)

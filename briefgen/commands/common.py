@@ -1,0 +1,42 @@
+"""What every command shares: the --project folder, the problem report, the counts, the parser hook."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from briefgen.errors import Problem, UsageError, errors_in
+from briefgen.facts.project import Project
+from briefgen.words import counted
+
+#: ``add(name, help, example)``: registers a sub-command with the shared --project option,
+#: help layout and example epilog, and returns its parser (see main.build_parser).
+Add = Callable[[str, str, str], argparse.ArgumentParser]
+
+
+def print_problems(problems: list[Problem], fmt: str = "text", stream: object = None) -> None:
+    """Problems as ``file:line:col: error[BGnnn]: ...`` lines (stderr by default), or as JSON."""
+    out = stream or sys.stderr
+    if fmt == "json":
+        print(json.dumps([p.as_json() for p in problems], indent=2, ensure_ascii=False), file=out)  # type: ignore[arg-type]
+        return
+    for p in problems:
+        print(p.format(), file=out)  # type: ignore[arg-type]
+
+
+def summary(problems: list[Problem]) -> str:
+    """'2 errors, 1 warning'."""
+    errors = len(errors_in(problems))
+    warnings = len(problems) - errors
+    return f"{counted(errors, 'error')}, {counted(warnings, 'warning')}"
+
+
+def project_of(args: argparse.Namespace) -> Project:
+    """The project named by --project (a usage error when it is not a folder)."""
+    root = Path(args.project).resolve()
+    if not root.is_dir():
+        raise UsageError(f"--project {args.project}: no such folder")
+    return Project(root)

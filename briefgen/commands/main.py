@@ -1,0 +1,72 @@
+"""The ``briefgen`` command line: parse arguments, run one command, report problems, set the exit code.
+
+Each command group registers its sub-commands (``add_commands``) in the order ``--help``
+lists them; this module only builds the parser and turns errors into exit codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from briefgen import __version__
+from briefgen.commands import authoring, check_build, impact_diff, preview
+from briefgen.commands.common import print_problems
+from briefgen.errors import BriefgenError
+from briefgen.gcpause import declare_one_shot
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="briefgen",
+        description="Structured policy briefs (HTML and PDF) from sourced YAML facts.",
+        epilog="example: briefgen check && briefgen build",
+    )
+    parser.add_argument("--version", action="version", version=f"briefgen {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, help_text: str, example: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=example,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        p.add_argument("--project", default=".", metavar="DIR", help="project folder (default: the current folder)")
+        p.set_defaults(command_parser=p)  # so a stray argument is reported with this command's usage
+        return p
+
+    for group in (check_build, impact_diff, preview, authoring):
+        group.add_commands(add)
+    return parser
+
+
+def run() -> int:
+    """The ``briefgen`` command: this process runs one command and exits."""
+    return main(one_shot=True)
+
+
+def main(argv: Sequence[str] | None = None, *, one_shot: bool = False) -> int:
+    """Run one command; ``one_shot`` when the process ends with it (see gcpause)."""
+    parser = build_parser()
+    args, stray = parser.parse_known_args(argv)
+    if stray:
+        command_parser: argparse.ArgumentParser = getattr(args, "command_parser", parser)
+        command_parser.error(f"unrecognized arguments: {' '.join(stray)}")  # exits 2
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    if one_shot and args.func is not preview.cmd_preview:
+        declare_one_shot()
+    try:
+        return int(args.func(args))
+    except BriefgenError as exc:
+        print_problems(exc.problems)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("briefgen: interrupted; earlier outputs are left as they were", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1

@@ -1,0 +1,1 @@
+"""Editions: a brief's fact base at a git revision, and what changed since."""

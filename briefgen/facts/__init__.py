@@ -1,0 +1,1 @@
+"""The fact base: the typed records, the project's files, YAML with positions, the prose syntax."""

@@ -1,0 +1,1 @@
+"""The live preview: serve drafts that rebuild on every save."""

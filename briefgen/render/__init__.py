@@ -1,0 +1,1 @@
+"""The render stage: a brief's citation plan, then its HTML (Jinja, Markdown) and PDF (WeasyPrint)."""
