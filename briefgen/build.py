@@ -146,7 +146,6 @@ def build_project(
     strict: bool = False,
     jobs: int = 1,
     progress: bool = False,
-    draft: bool = False,
     changes_since: str | None = None,
 ) -> BuildResult:
     """Check, render and write briefs; never writes anything when a step fails.
@@ -182,7 +181,7 @@ def build_project(
     pages: dict[str, str] = {}
     for ident in ids:
         plan = plan_brief(base, base.briefs[ident])
-        pages[ident] = render_html(plan, base, project, draft=draft, changes=changes.get(ident))
+        pages[ident] = render_html(plan, base, project, changes=changes.get(ident))
     files: dict[Path, bytes] = {}
     if fmt in ("pdf", "all"):
         roots = [str(r) for r in asset_roots(project)]
