@@ -26,6 +26,12 @@ from urllib.parse import unquote, urlsplit
 
 from briefgen.errors import BriefgenError, Pos, Problem
 
+#: The time stamped into each embedded font subset, when SOURCE_DATE_EPOCH does not name
+#: one. Where Debian's libharfbuzz-subset0 is missing, WeasyPrint subsets fonts with
+#: fontTools, which writes the current time into each font's ``head.modified`` unless
+#: SOURCE_DATE_EPOCH is set: two builds of the same brief a second apart differed in bytes.
+FONT_TIMESTAMP = "0"
+
 with warnings.catch_warnings():
     # WeasyPrint warns at import when fontconfig lists no fonts ("Expect ugly output") and
     # then crashes in Pango during layout; font_config() turns that into a clear error.
@@ -172,6 +178,8 @@ def render_pdf(html: str, base_url: Path, roots: list[Path], *, metadata_lang: s
     fetcher = ProjectFetcher(roots)
     corrections = 0
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    # The reproducible-builds convention, which fontTools reads at each font it writes.
+    os.environ.setdefault("SOURCE_DATE_EPOCH", FONT_TIMESTAMP)
     try:
         for _attempt in range(MAX_FIX_PASSES + 1):
             document_html = weasyprint.HTML(string=html, base_url=str(base_url) + "/", url_fetcher=fetcher)
