@@ -243,11 +243,14 @@ def test_content_markup_is_escaped_in_html_and_pdf(mini: Path) -> None:
     assert PdfBack.open(mini / "output" / "harbour.pdf").reader.metadata.title == "Harbour <Trade> & Tin"
 
 
-def test_cli_without_a_project_says_so(tmp_path: Path) -> None:
-    proc = run_cli("build", cwd=tmp_path)
+@pytest.mark.parametrize("command", [("build",), ("check",), ("new", "claim", "kia-holds-mines")])
+def test_cli_without_a_project_says_so(tmp_path: Path, command: tuple[str, ...]) -> None:
+    # One "no project here" error, whichever command meets it.
+    proc = run_cli(*command, cwd=tmp_path)
     assert proc.returncode == 1
-    assert "no content/ folder here" in proc.stderr
-    shutil.rmtree(tmp_path, ignore_errors=True)
+    assert "error[BG009]: no content/ folder here" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def _run_on_a_terminal(args: list[str], cwd: Path) -> tuple[int, str]:

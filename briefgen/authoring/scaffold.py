@@ -210,15 +210,7 @@ def new_record(project: Project, kind: str, ident: str, file: Path | None = None
                 "use lowercase letters, digits and single hyphens, e.g. kia-seized-mines",
             )
         )
-    if not project.content.is_dir():
-        raise UsageError(
-            Problem(
-                Pos(str(project.content)),
-                "BG602",
-                "no content/ folder here",
-                "run in a project folder, pass --project DIR, or create one with 'briefgen init DIR'",
-            )
-        )
+    project.require_content()
     taken = existing_ids(project).get(ident)
     if taken:
         raise UsageError(

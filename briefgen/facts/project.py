@@ -63,19 +63,26 @@ class Project:
     def output(self) -> Path:
         return self.root / "output"
 
+    def no_project_here(self) -> Problem:
+        """The one problem every command reports when it is run outside a project."""
+        return Problem(
+            Pos(str(self.content)),
+            "BG009",
+            "no content/ folder here",
+            "run in a project folder, pass --project DIR, or create one with 'briefgen init DIR'",
+        )
+
+    def require_content(self) -> None:
+        """Raise the no-project problem unless the project has a content/ folder."""
+        if not self.content.is_dir():
+            raise BriefgenError(self.no_project_here())
+
     def collection_files(self) -> tuple[list[tuple[str, Path]], list[Problem]]:
         """(collection, file) for every file of the fact base, in a stable order."""
         found: list[tuple[str, Path]] = []
         problems: list[Problem] = []
         if not self.content.is_dir():
-            problems.append(
-                Problem(
-                    Pos(str(self.content)),
-                    "BG009",
-                    "no content/ folder here",
-                    "run in a project folder, pass --project DIR, or create one with 'briefgen init DIR'",
-                )
-            )
+            problems.append(self.no_project_here())
             return found, problems
         for name in COLLECTIONS:
             exts = collection_suffixes(name)

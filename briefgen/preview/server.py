@@ -385,15 +385,7 @@ def serve(
 ) -> int:
     """Run the preview until interrupted."""
     log = log or sys.stderr
-    if not project.content.is_dir():
-        raise BriefgenError(
-            Problem(
-                Pos(str(project.content)),
-                "BG009",
-                "no content/ folder here",
-                "run in a project folder, pass --project DIR, or create one with 'briefgen init DIR'",
-            )
-        )
+    project.require_content()
     previewer = Previewer(project, log)
     previewer.rebuild()
     try:
