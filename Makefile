@@ -26,6 +26,7 @@ check: $(STAMP)  ## Validate the example fact base
 test: $(STAMP)  ## Run the whole test suite (lint and types included)
 	$(BIN)/ruff check briefgen tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
