@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefgen.check.validate import did_you_mean, validate_project
+from briefgen.check.validate import validate_project
 from briefgen.errors import Pos, Problem, UsageError, errors_in, sort_problems
 from briefgen.facts.load import ParseCache
 from briefgen.facts.model import FactBase
@@ -23,7 +23,7 @@ from briefgen.facts.project import Project
 from briefgen.gcpause import freeze_survivors
 from briefgen.render.plan import plan_brief
 from briefgen.render.templatecheck import check_templates
-from briefgen.words import counted
+from briefgen.words import counted, did_you_mean
 from briefgen.write import ensure_folder, write_all_atomic
 
 

@@ -7,7 +7,6 @@ import itertools
 import os
 import pty
 import re
-import shutil
 import subprocess
 import sys
 import time

@@ -23,10 +23,11 @@ from typing import Any
 import yaml
 
 from briefgen.authoring.yamledit import append_records
-from briefgen.check.validate import _Checker, parse_date
+from briefgen.check.validate import _Checker
 from briefgen.errors import Pos, Problem, UsageError, errors_in
+from briefgen.facts.grammar import SLUG_RE, parse_date, slugify
 from briefgen.facts.load import MAX_FILE_BYTES, YList, YMap, display_path, parse_yaml_text
-from briefgen.facts.model import COLLECTIONS, SLUG_RE, Name, Source, SourceCustom, yaml_fields
+from briefgen.facts.model import COLLECTIONS, Name, Source, SourceCustom, yaml_fields
 from briefgen.facts.project import Project, collection_suffixes
 from briefgen.words import counted
 from briefgen.write import write_atomic
@@ -85,10 +86,6 @@ def fingerprints(item: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 _STOP_WORDS = {"a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"}
-
-
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def _convert_date(value: Any) -> tuple[Any, str]:

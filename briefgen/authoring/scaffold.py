@@ -16,12 +16,12 @@ from pathlib import Path
 from briefgen.authoring.schema import SCHEMA_FOLDER, all_schemas, modeline, schema_filename
 from briefgen.authoring.yamledit import append_records
 from briefgen.errors import Pos, Problem, UsageError
+from briefgen.facts.grammar import SLUG_RE
 from briefgen.facts.load import display_path
 from briefgen.facts.model import (
     COLLECTIONS,
     CREDIBILITY,
     CSL_TYPES,
-    SLUG_RE,
     Actor,
     Claim,
     Place,

@@ -19,15 +19,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from briefgen.facts.model import COLLECTIONS, SLUG_RE, Name, Record, yaml_fields
+from briefgen.facts.grammar import DATE_FORMS, DATE_JSON_PATTERN, SLUG_RE, URL_JSON_PATTERN
+from briefgen.facts.model import COLLECTIONS, Name, Record, yaml_fields
 
 #: Draft 7: the newest draft yaml-language-server and most editors understand fully.
 DRAFT = "http://json-schema.org/draft-07/schema#"
 SCHEMA_FOLDER = "schemas"
-#: The validator accepts a date as YYYY, YYYY-MM or YYYY-MM-DD (see validate.parse_date).
-DATE_PATTERN = r"^\s*\d{4}(-\d{1,2}(-\d{1,2})?)?\s*$"
-#: validate.SAFE_URL_SCHEMES, case-insensitively (JSON Schema regexes have no flags).
-URL_PATTERN = r"^\s*([Hh][Tt][Tt][Pp][Ss]?|[Mm][Aa][Ii][Ll][Tt][Oo]):"
 _TEXT: dict[str, Any] = {"type": ["string", "number"]}
 
 
@@ -50,7 +47,7 @@ def _date() -> dict[str, Any]:
     nested = {"type": "array", "minItems": 1, "maxItems": 1, "items": parts}
     return {
         "anyOf": [
-            {"type": "string", "pattern": DATE_PATTERN},
+            {"type": "string", "pattern": DATE_JSON_PATTERN},
             {"type": "integer", "minimum": 1, "maximum": 9999},
             {
                 "type": "object",
@@ -109,7 +106,7 @@ class _Builder:
         if kind in ("text", "markdown"):
             return dict(_TEXT), "Markdown" if kind == "markdown" else ""
         if kind == "url":
-            return {"type": "string", "pattern": URL_PATTERN}, "an http, https or mailto URL"
+            return {"type": "string", "pattern": URL_JSON_PATTERN}, "an http, https or mailto URL"
         if kind == "bool":
             return {"type": "boolean"}, ""
         if kind == "int":
@@ -127,7 +124,7 @@ class _Builder:
         if kind == "enum":
             return {"enum": list(meta["choices"])}, "one of: " + ", ".join(str(c) for c in meta["choices"])
         if kind == "date":
-            return _date(), "date: YYYY, YYYY-MM or YYYY-MM-DD"
+            return _date(), f"date: {DATE_FORMS}"
         if kind == "names":
             return _one_or_many({"anyOf": [{"type": "string"}, self.ref(Name)]}), "list of names"
         if kind == "record":

@@ -9,7 +9,6 @@ judgments carry likelihood and confidence, quotes stand verbatim in the archived
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import stat
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from briefgen.check import quotes, standards
 from briefgen.check.recordcache import RecordCache, record_cache
 from briefgen.errors import Pos, Problem
 from briefgen.facts.assets import ImageProblem, resolve_image
+from briefgen.facts.grammar import DATE_FORMS, SAFE_URL_SCHEMES, SLUG_RE, parse_date, slugify
 from briefgen.facts.load import (
     MAX_FILE_BYTES,
     LoadedFile,
@@ -35,63 +35,15 @@ from briefgen.facts.load import (
 from briefgen.facts.model import (
     COLLECTIONS,
     ENTITY_COLLECTIONS,
-    SLUG_RE,
     FactBase,
     Name,
-    PartialDate,
     Record,
     yaml_fields,
 )
 from briefgen.facts.project import Project
 from briefgen.facts.syntax import link_allowed, scan_links, scan_references
 from briefgen.gcpause import cycle_collection_paused
-
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
-SAFE_URL_SCHEMES = ("http", "https", "mailto")
-
-
-def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    """' (did you mean 'x'?)' when a choice is close to ``word``, else ''."""
-    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def parse_date(value: Any) -> PartialDate | None:
-    """A PartialDate from YAML (``2025``, ``"2025-03"``, a date, CSL date-parts), or None."""
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return PartialDate(value.year, value.month, value.day)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return PartialDate(value) if 1 <= value <= 9999 else None
-    if isinstance(value, dict) and set(value) == {"date-parts"}:
-        parts = value["date-parts"]
-        if isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], list):
-            parts = parts[0]
-        if not isinstance(parts, list) or not 1 <= len(parts) <= 3:
-            return None
-        try:
-            nums = [int(p) for p in parts]
-        except (TypeError, ValueError):
-            return None
-        value = "-".join(f"{n:02d}" if i else f"{n:04d}" for i, n in enumerate(nums))
-    if isinstance(value, str):
-        m = _DATE_RE.match(value.strip())
-        if not m:
-            return None
-        year, month, day = (int(g) if g else None for g in m.groups())
-        assert year is not None
-        try:
-            if day is not None:
-                dt.date(year, month or 1, day)
-            elif month is not None and not 1 <= month <= 12:
-                return None
-        except ValueError:
-            return None
-        return PartialDate(year, month, day)
-    return None
+from briefgen.words import did_you_mean
 
 
 def _type_name(value: Any) -> str:
@@ -199,7 +151,7 @@ class _Checker:
                     pos,
                     "BG108",
                     f"{what}: '{value}' is not a valid id",
-                    f"use lowercase letters, digits and single hyphens, e.g. '{_slugify(value)}'",
+                    f"use lowercase letters, digits and single hyphens, e.g. '{slugify(value, fallback='my-id')}'",
                 )
                 return None
             return value
@@ -244,7 +196,7 @@ class _Checker:
                     pos,
                     "BG106",
                     f"{what}: '{value}' is not a date",
-                    "write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2025-03-01)"
+                    f"write {DATE_FORMS} (e.g. 2025-03-01)"
                     + ("" if meta["required"] else ", or leave it out when unknown"),
                 )
             return date
@@ -332,10 +284,6 @@ class _Checker:
 
 #: The placeholder word ``briefgen new`` writes, as a word of its own (not "TODOS").
 PLACEHOLDER_RE = re.compile(r"\bTODO\b")
-
-
-def _slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "my-id"
 
 
 def validate_project(project: Project, cache: ParseCache | None = None) -> tuple[FactBase, list[Problem]]:

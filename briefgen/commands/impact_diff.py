@@ -28,8 +28,8 @@ def _loaded(project: Project) -> tuple[FactBase, list[Problem]]:
 
 
 def cmd_impact(args: argparse.Namespace) -> int:
-    from briefgen.check.validate import did_you_mean
     from briefgen.facts.graph import FileTexts, impact_of, kind_of, report_json, report_text
+    from briefgen.words import did_you_mean
 
     base, _ = _loaded(project_of(args))
     if kind_of(base, args.id) is None:
@@ -51,8 +51,8 @@ def cmd_impact(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from briefgen.check.validate import did_you_mean
     from briefgen.editions.revisions import as_json, brief_changes, format_text, load_revision
+    from briefgen.words import did_you_mean
 
     project = project_of(args)
     base, _ = _loaded(project)

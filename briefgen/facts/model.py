@@ -8,13 +8,10 @@ Schema, so the rules are written once, here.
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from briefgen.errors import Pos
-
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 LIKELIHOODS = (
     "almost no chance",

@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+from briefgen.facts.grammar import SAFE_URL_SCHEMES, SLUG
+
 #: One cited item inside brackets: ``@id`` and an optional locator after a comma.
 CITE_ITEM_RE = re.compile(rf"\s*@(?:\{{({SLUG})\}}|({SLUG}))\s*(?:,\s*([^;\]]*?))?\s*(?:;|$)")
 #: A whole citation: ``[@...]``; the body is split into items with CITE_ITEM_RE.
@@ -166,9 +167,6 @@ def mask_code(text: str, *, spans: bool = True) -> str:
 
 # -- links and images --------------------------------------------------------------------
 
-#: Link schemes prose may use, besides ``#anchors`` in the document; anything else
-#: (javascript:, data:, file:, vbscript:, relative paths...) is refused.
-SAFE_LINK_SCHEMES = ("http", "https", "mailto")
 _UNESCAPE_RE = re.compile(r"\\([!-/:-@\[-`{-~])|&(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 _ESCAPED_RE = re.compile(r"\\[!-/:-@\[-`{-~]")
 _AUTOLINK_RE = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*)>")
@@ -193,9 +191,9 @@ def link_allowed(url: str) -> bool:
     except ValueError:
         return False
     scheme = parts.scheme.lower()
-    if scheme in ("http", "https"):
-        return bool(parts.netloc)
-    return scheme == "mailto"
+    if scheme not in SAFE_URL_SCHEMES:
+        return False
+    return scheme == "mailto" or bool(parts.netloc)  # a web address names its host
 
 
 @dataclass(frozen=True)

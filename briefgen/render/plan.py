@@ -14,6 +14,7 @@ from typing import Any
 
 from markdown_it.token import Token
 
+from briefgen.facts.grammar import slugify
 from briefgen.facts.model import Brief, Claim, FactBase, PartialDate, Record, Route, Section, Source
 from briefgen.render.diagram import RouteDiagram, route_diagram
 from briefgen.render.markdown import parse, parse_inline, walk_inline
@@ -93,10 +94,6 @@ class BriefPlan:
     claims_used: list[Claim]
     info_cutoff: PartialDate | None
     entities: list[str] = field(default_factory=list)  # ids the brief names or is about
-
-
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
 
 
 def sort_key(source: Source) -> str:
@@ -231,7 +228,7 @@ class _Planner:
         self.mentioned.add(ident)
 
     def section(self, section: Section, taken: set[str]) -> PlannedSection:
-        anchor = section.id or slugify(section.heading)
+        anchor = section.id or slugify(section.heading, fallback="section")
         base_anchor, n = anchor, 2
         while anchor in taken:
             anchor, n = f"{base_anchor}-{n}", n + 1

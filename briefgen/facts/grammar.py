@@ -1,0 +1,91 @@
+"""The small grammars content values follow, each written once: ids, dates, link schemes.
+
+The validator checks values with these, the JSON Schema for editors is built from them
+(as JSON Schema regexes, which have no flags), and the prose syntax, the importer and the
+citation plan use the same ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from briefgen.facts.model import PartialDate
+
+# -- ids ---------------------------------------------------------------------------------
+
+#: An id: lowercase letters and digits in words joined by single hyphens.
+SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+SLUG_RE = re.compile(rf"^{SLUG}$")
+
+
+def slugify(text: str, fallback: str = "") -> str:
+    """``text`` as an id (``"Chipwe & Pangwa"`` -> ``"chipwe-pangwa"``); ``fallback`` when
+    nothing of it is left."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or fallback
+
+
+# -- dates -------------------------------------------------------------------------------
+
+#: A date as content writes it: YYYY, YYYY-MM or YYYY-MM-DD (a month or day of one digit too).
+DATE = r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?"
+_DATE_RE = re.compile(rf"^{DATE}$")
+#: The same for JSON Schema, where the validator's stripping of spaces must be spelled out.
+DATE_JSON_PATTERN = rf"^\s*{DATE}\s*$"
+#: How the date grammar is told to a user, in hints and in the schema's descriptions.
+DATE_FORMS = "YYYY, YYYY-MM or YYYY-MM-DD"
+
+
+def parse_date(value: Any) -> PartialDate | None:
+    """A PartialDate from YAML (``2025``, ``"2025-03"``, a date, CSL date-parts), or None."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return PartialDate(value.year, value.month, value.day)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return PartialDate(value) if 1 <= value <= 9999 else None
+    if isinstance(value, dict) and set(value) == {"date-parts"}:
+        parts = value["date-parts"]
+        if isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], list):
+            parts = parts[0]
+        if not isinstance(parts, list) or not 1 <= len(parts) <= 3:
+            return None
+        try:
+            nums = [int(p) for p in parts]
+        except (TypeError, ValueError):
+            return None
+        value = "-".join(f"{n:02d}" if i else f"{n:04d}" for i, n in enumerate(nums))
+    if isinstance(value, str):
+        m = _DATE_RE.match(value.strip())
+        if not m:
+            return None
+        year, month, day = (int(g) if g else None for g in m.groups())
+        assert year is not None
+        try:
+            if day is not None:
+                dt.date(year, month or 1, day)
+            elif month is not None and not 1 <= month <= 12:
+                return None
+        except ValueError:
+            return None
+        return PartialDate(year, month, day)
+    return None
+
+
+# -- links -------------------------------------------------------------------------------
+
+#: The URL schemes content may link to: in a source's URL and in prose (where ``#anchors``
+#: in the document are allowed too). Anything else (javascript:, data:, file:, vbscript:,
+#: relative paths...) is refused.
+SAFE_URL_SCHEMES = ("http", "https", "mailto")
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+#: A URL with one of the safe schemes, for JSON Schema (any case, as the validator reads it).
+URL_JSON_PATTERN = r"^\s*(" + "|".join(_any_case(s) for s in SAFE_URL_SCHEMES) + "):"
