@@ -22,11 +22,14 @@ from briefgen.facts.graph import (
     Use,
     brief_parts,
     brief_uses,
+    claims_used_by,
     impact_of,
+    independent_sources,
+    publication,
     supporters,
     via_chain,
-    word_pos,
 )
+from briefgen.facts.load import find_in_file
 from briefgen.facts.model import LIKELIHOODS, Brief, Claim, FactBase
 from briefgen.facts.project import Project
 from briefgen.facts.syntax import scan_references
@@ -174,7 +177,7 @@ def _pos_in(text: str, start: int, value_pos: Pos, texts: FileTexts) -> Pos:
     """File position of the word starting at ``start`` in a prose value."""
     m = re.match(r"[\w’'-]+", text[start:])
     word = m.group(0) if m else text[start : start + 1]
-    return word_pos(texts[value_pos.file], value_pos, word, text[:start].count(word))
+    return find_in_file(texts[value_pos.file], value_pos, word, text[:start].count(word))
 
 
 def _sentence(text: str, offset: int) -> tuple[int, int]:
@@ -188,54 +191,7 @@ def _sentence(text: str, offset: int) -> tuple[int, int]:
     return start, len(text)
 
 
-# -- claims used by a brief (the plan's rule, without Markdown) ------------------------------
-
-
-def claims_used_by(base: FactBase, brief: Brief) -> list[str]:
-    """The claims a brief uses, in reading order, as its citation plan counts them: claims
-    cited or placed in its prose, its key judgments, and the supports of a judgment that
-    cites nothing itself (its notes cite those)."""
-    used: dict[str, None] = {}
-    parts = list(brief_parts(brief))
-    for ref in scan_references(parts[0][1] or ""):
-        if ref.how != "mention":
-            _use_claim(base, ref.ref, used)
-    for claim_id in brief.key_judgments:
-        _use_claim(base, claim_id, used)
-    for _name, text, _pos in parts[1:]:
-        for ref in scan_references(text or ""):
-            if ref.how != "mention":
-                _use_claim(base, ref.ref, used)
-    return list(used)
-
-
-def _use_claim(base: FactBase, claim_id: str, used: dict[str, None]) -> None:
-    """Add a claim to ``used`` and, when it cites nothing itself, the claims it rests on.
-
-    A module function, not a recursive closure: a closure that calls itself is a reference
-    cycle holding the fact base, which only the cycle collector could free (see gcpause).
-    """
-    todo = [claim_id]
-    while todo:
-        current = todo.pop()
-        claim = base.claims.get(current)
-        if claim is None or current in used:
-            continue
-        used[current] = None
-        if not claim.sources:
-            todo.extend(reversed(claim.supports))
-
-
 # -- grading and corroboration ---------------------------------------------------------------
-
-
-def independent_sources(base: FactBase, claim: Claim) -> list[str]:
-    """The publications a claim's sources reach us through (sources ``via`` one count once)."""
-    roots: dict[str, None] = {}
-    for cite in claim.sources:
-        if cite.ref in base.sources:
-            roots[via_chain(base, cite.ref)[-1]] = None
-    return list(roots)
 
 
 def is_single_source(base: FactBase, claim: Claim) -> bool:
@@ -269,7 +225,7 @@ def strong_independent_sources(base: FactBase, claim: Claim) -> list[str]:
     roots: dict[str, None] = {}
     for source, reliability, credibility in evidence(base, claim):
         if reliability in ("A", "B") and credibility in (1, 2):
-            roots[via_chain(base, source)[-1]] = None
+            roots[publication(base, source)] = None
     return list(roots)
 
 
@@ -451,7 +407,7 @@ def _check_staleness(
             where = claim.where("supports")
             through = "" if root == support else f", which rests on stale claim '{root}'"
             yield Problem(
-                word_pos(files[where.file], where, support, 0),
+                find_in_file(files[where.file], where, support, 0),
                 "BG209",
                 f"judgment '{claim.id}' is stale in brief '{brief.id}': it rests on '{support}'{through} "
                 f"(older than max_age {max_age})",
@@ -532,7 +488,7 @@ def _check_withdrawn(base: FactBase, files: FileTexts, uses: list[Use]) -> Itera
                 continue
             where = other.where("supports")
             yield Problem(
-                word_pos(files[where.file], where, claim_id, 0),
+                find_in_file(files[where.file], where, claim_id, 0),
                 "BG211",
                 f"judgment '{other_id}' rests on {state} claim '{claim_id}'",
                 hint,

@@ -21,6 +21,7 @@ from briefgen.check.recordcache import RecordCache, record_cache
 from briefgen.errors import Pos, Problem
 from briefgen.facts.assets import ImageProblem, resolve_image
 from briefgen.facts.grammar import DATE_FORMS, SAFE_URL_SCHEMES, SLUG_RE, parse_date, slugify
+from briefgen.facts.graph import brief_parts, via_chain, via_loops
 from briefgen.facts.load import (
     MAX_FILE_BYTES,
     LoadedFile,
@@ -654,20 +655,13 @@ def _check_sources(checker: _Checker, base: FactBase) -> None:
             continue
         base.archives[source.id] = quotes.normalise(raw.decode("utf-8", errors="replace"))
     for source in base.sources.values():
-        seen = {source.id}
-        via = source.custom.via
-        while via:
-            if via in seen:
-                checker.problem(
-                    source.custom.where("via"),
-                    "BG118",
-                    f"'via' of source '{source.id}' goes round in a circle",
-                    "a source reported by another must end at one that is not",
-                )
-                break
-            seen.add(via)
-            nxt = base.sources.get(via)
-            via = nxt.custom.via if nxt else None
+        if via_loops(base, source.id):
+            checker.problem(
+                source.custom.where("via"),
+                "BG118",
+                f"'via' of source '{source.id}' goes round in a circle",
+                "a source reported by another must end at one that is not",
+            )
     for claim in base.claims.values():
         for cite in claim.sources:
             if not cite.quote or cite.ref not in base.sources:
@@ -687,15 +681,11 @@ def _check_sources(checker: _Checker, base: FactBase) -> None:
 
 
 def _archive_for(base: FactBase, source_id: str) -> tuple[str, str] | None:
-    """The archived text a quote from ``source_id`` is checked against (following ``via``)."""
-    seen: set[str] = set()
-    current: str | None = source_id
-    while current and current not in seen:
-        seen.add(current)
+    """The archived text a quote from ``source_id`` is checked against: its own, else that
+    of the first source along its ``via`` chain that has one."""
+    for current in via_chain(base, source_id):
         if current in base.archives:
             return current, base.archives[current]
-        src = base.sources.get(current)
-        current = src.custom.via if src else None
     return None
 
 
@@ -709,7 +699,7 @@ def _check_usage(checker: _Checker, base: FactBase) -> None:
     for claim in base.claims.values():
         used.update(r.ref for r in scan_references(claim.statement or ""))
     for brief in base.briefs.values():
-        for text in [brief.summary] + [s.body for s in brief.sections + brief.annexes]:
+        for _part, text, _pos in brief_parts(brief):
             used.update(r.ref for r in scan_references(text or ""))
     for source in base.sources.values():
         if source.id not in used:

@@ -28,7 +28,8 @@ def _loaded(project: Project) -> tuple[FactBase, list[Problem]]:
 
 
 def cmd_impact(args: argparse.Namespace) -> int:
-    from briefgen.facts.graph import FileTexts, impact_of, kind_of, report_json, report_text
+    from briefgen.editions.impact import report_json, report_text
+    from briefgen.facts.graph import FileTexts, impact_of, kind_of
     from briefgen.words import did_you_mean
 
     base, _ = _loaded(project_of(args))

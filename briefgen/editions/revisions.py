@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from briefgen.check.standards import claims_used_by
 from briefgen.check.validate import validate_project
 from briefgen.errors import Pos, Problem, UsageError, errors_in
-from briefgen.facts.graph import brief_parts, via_chain
+from briefgen.facts.graph import brief_parts, claims_used_by, via_chain
 from briefgen.facts.model import Brief, Claim, FactBase, PartialDate, Source
 from briefgen.facts.project import Project
 from briefgen.facts.syntax import scan_references

@@ -1,10 +1,12 @@
-"""What depends on a record: the claims, judgments, briefs and sections that rest on it.
+"""The fact base as a graph: the one home of every walk over its links.
 
-Pure functions over a checked fact base (no Markdown, no Jinja), shared by
-``briefgen impact`` and the retraction rules in ``standards``. A source's dependents
-include every source known only ``via`` it; a claim's include every judgment resting on
-it through ``supports``, however indirectly; a brief depends on a record where its prose
-names, cites or places it or one of its dependents.
+Pure functions over a loaded fact base (no Markdown, no Jinja): the ``via`` chains of
+sources and the publications they reach us through, the ``supports`` of judgments, the
+parts of a brief and the claims it uses, and what depends on a record (the core of
+``briefgen impact`` and of the retraction rules in ``check.standards``). A source's
+dependents include every source known only ``via`` it; a claim's include every judgment
+resting on it through ``supports``, however indirectly; a brief depends on a record where
+its prose names, cites or places it or one of its dependents.
 """
 
 from __future__ import annotations
@@ -15,10 +17,8 @@ from pathlib import Path
 
 from briefgen.errors import Pos
 from briefgen.facts.load import find_in_file
-from briefgen.facts.model import ENTITY_COLLECTIONS, Brief, FactBase
+from briefgen.facts.model import ENTITY_COLLECTIONS, Brief, Claim, FactBase
 from briefgen.facts.syntax import scan_references
-
-word_pos = find_in_file  # the name the standards checks use
 
 
 class FileTexts:
@@ -66,7 +66,7 @@ def brief_uses(brief: Brief, texts: FileTexts) -> list[Use]:
     for claim_id in brief.key_judgments:
         nth = counts.get(claim_id, 0)
         counts[claim_id] = nth + 1
-        uses.append(Use(brief.id, "key judgments", claim_id, word_pos(texts[where.file], where, claim_id, nth)))
+        uses.append(Use(brief.id, "key judgments", claim_id, find_in_file(texts[where.file], where, claim_id, nth)))
     for name, text, pos in parts[1:]:
         uses.extend(_prose_uses(brief.id, name, text, pos, texts))
     return uses
@@ -79,7 +79,7 @@ def _prose_uses(brief: str, part: str, text: str | None, pos: Pos, texts: FileTe
     for ref in scan_references(text):
         nth = counts.get(ref.token, 0)
         counts[ref.token] = nth + 1
-        yield Use(brief, part, ref.ref, word_pos(texts[pos.file], pos, ref.token, nth))
+        yield Use(brief, part, ref.ref, find_in_file(texts[pos.file], pos, ref.token, nth))
 
 
 @dataclass
@@ -114,21 +114,10 @@ def supporters(base: FactBase) -> dict[str, list[str]]:
     return out
 
 
-def via_root(base: FactBase, source_id: str) -> str:
-    """The source at the end of ``source_id``'s via chain: the publication it reaches us through."""
-    seen = {source_id}
-    current = source_id
-    while True:
-        src = base.sources.get(current)
-        nxt = src.custom.via if src else None
-        if not nxt or nxt in seen or nxt not in base.sources:
-            return current
-        seen.add(nxt)
-        current = nxt
-
-
 def via_chain(base: FactBase, source_id: str) -> list[str]:
-    """``source_id`` and every source it is reported through, in order."""
+    """``source_id`` and every source it is reported through, in order. The chain stops at
+    a source known first-hand, at an id the base does not hold, or where it would come
+    back to a source already in it (:func:`via_loops` tells which)."""
     chain = [source_id]
     src = base.sources.get(source_id)
     nxt = src.custom.via if src else None
@@ -136,6 +125,63 @@ def via_chain(base: FactBase, source_id: str) -> list[str]:
         chain.append(nxt)
         nxt = base.sources[nxt].custom.via
     return chain
+
+
+def via_loops(base: FactBase, source_id: str) -> bool:
+    """Whether ``source_id``'s via chain goes round in a circle instead of ending."""
+    chain = via_chain(base, source_id)
+    last = base.sources.get(chain[-1])
+    return bool(last and last.custom.via and last.custom.via in chain)
+
+
+def publication(base: FactBase, source_id: str) -> str:
+    """The source at the end of the via chain: the publication it reaches us through."""
+    return via_chain(base, source_id)[-1]
+
+
+def independent_sources(base: FactBase, claim: Claim) -> list[str]:
+    """The publications a claim's sources reach us through (sources ``via`` one count once)."""
+    roots: dict[str, None] = {}
+    for cite in claim.sources:
+        if cite.ref in base.sources:
+            roots[publication(base, cite.ref)] = None
+    return list(roots)
+
+
+def claims_used_by(base: FactBase, brief: Brief) -> list[str]:
+    """The claims a brief uses, in reading order, as its citation plan counts them: claims
+    cited or placed in its prose, its key judgments, and the supports of a judgment that
+    cites nothing itself (its notes cite those). ``tests/test_graph.py`` holds the plan to
+    this rule, on the example and on generated briefs."""
+    used: dict[str, None] = {}
+    parts = list(brief_parts(brief))
+    for ref in scan_references(parts[0][1] or ""):
+        if ref.how != "mention":
+            _use_claim(base, ref.ref, used)
+    for claim_id in brief.key_judgments:
+        _use_claim(base, claim_id, used)
+    for _name, text, _pos in parts[1:]:
+        for ref in scan_references(text or ""):
+            if ref.how != "mention":
+                _use_claim(base, ref.ref, used)
+    return list(used)
+
+
+def _use_claim(base: FactBase, claim_id: str, used: dict[str, None]) -> None:
+    """Add a claim to ``used`` and, when it cites nothing itself, the claims it rests on.
+
+    A module function, not a recursive closure: a closure that calls itself is a reference
+    cycle holding the fact base, which only the cycle collector could free (see gcpause).
+    """
+    todo = [claim_id]
+    while todo:
+        current = todo.pop()
+        claim = base.claims.get(current)
+        if claim is None or current in used:
+            continue
+        used[current] = None
+        if not claim.sources:
+            todo.extend(reversed(claim.supports))
 
 
 def kind_of(base: FactBase, ident: str) -> str | None:
@@ -225,73 +271,3 @@ def _path(reason: dict[str, str], start: str, target: str) -> str:
     while steps[-1] != target and len(steps) <= len(reason):
         steps.append(reason[steps[-1]])
     return " -> ".join(steps)
-
-
-# -- showing -----------------------------------------------------------------------------
-
-
-def _label(base: FactBase, ident: str) -> str:
-    """'fact', 'judgment', 'source'... for one id."""
-    claim = base.claims.get(ident)
-    return claim.kind if claim else (kind_of(base, ident) or "?")
-
-
-def report_text(base: FactBase, impact: Impact) -> str:
-    """What depends on a record, as lines for a terminal (positions first, for editors)."""
-    lines = [f"{impact.pos}: {impact.kind} '{impact.target}'"]
-
-    def block(title: str, ids: list[str]) -> None:
-        lines.append(f"{title} ({len(ids)}){':' if ids else ''}")
-        for ident in ids:
-            record = base.find(ident)
-            where = record.where("id") if record else Pos("?")
-            lines.append(f"  {where}: {_label(base, ident)} '{ident}'")
-
-    if impact.kind == "source":
-        block("sources known only through it", impact.sources)
-    if impact.kind not in ("source", "claim"):
-        block("entities referring to it", impact.entities)
-    if impact.kind != "claim":
-        block("claims", impact.claims)
-    block("judgments resting on it through supports", impact.judgments)
-    parts = impact.parts()
-    briefs = list(dict.fromkeys(brief for brief, _ in parts))
-    lines.append(f"briefs ({len(briefs)}){':' if briefs else ''}")
-    for brief in briefs:
-        lines.append(f"  {brief}")
-        for (owner, part), uses in parts.items():
-            if owner == brief:
-                lines.append(f"    {uses[0].pos}: {part} ({'; '.join(dict.fromkeys(impact.through[u] for u in uses))})")
-    return "\n".join(lines)
-
-
-def report_json(base: FactBase, impact: Impact) -> dict[str, object]:
-    """The same as plain data (``briefgen impact --format json``)."""
-
-    def rec(ident: str) -> dict[str, object]:
-        record = base.find(ident)
-        where = record.where("id") if record else Pos("?")
-        return {"id": ident, "kind": _label(base, ident), "file": where.file, "line": where.line, "col": where.col}
-
-    parts = impact.parts()
-    briefs: dict[str, list[dict[str, object]]] = {}
-    for (brief, part), uses in parts.items():
-        briefs.setdefault(brief, []).append(
-            {
-                "part": part,
-                "file": uses[0].pos.file,
-                "line": uses[0].pos.line,
-                "col": uses[0].pos.col,
-                "refs": list(dict.fromkeys(u.ref for u in uses)),
-                "through": list(dict.fromkeys(impact.through[u] for u in uses)),
-            }
-        )
-    return {
-        **rec(impact.target),
-        "kind": impact.kind,
-        "sources": [rec(i) for i in impact.sources],
-        "entities": [rec(i) for i in impact.entities],
-        "claims": [rec(i) for i in impact.claims],
-        "judgments": [rec(i) for i in impact.judgments],
-        "briefs": [{"id": brief, "parts": items} for brief, items in briefs.items()],
-    }

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
-from briefgen.check.standards import independent_sources
 from briefgen.editions.revisions import BriefChanges
-from briefgen.facts.graph import via_chain
+from briefgen.facts.graph import independent_sources, via_chain
 from briefgen.facts.model import CONFIDENCES, CREDIBILITY, LIKELIHOOD_BANDS, Claim, FactBase, Source
 from briefgen.render.markdown import parse_inline
 from briefgen.render.plan import BriefPlan

@@ -15,6 +15,7 @@ from typing import Any
 from markdown_it.token import Token
 
 from briefgen.facts.grammar import slugify
+from briefgen.facts.graph import via_chain
 from briefgen.facts.model import Brief, Claim, FactBase, PartialDate, Record, Route, Section, Source
 from briefgen.render.diagram import RouteDiagram, route_diagram
 from briefgen.render.markdown import parse, parse_inline, walk_inline
@@ -131,13 +132,7 @@ class _Planner:
             note.credibility = credibility
         if note is None:
             form = self.form_of(source_id)
-            via: list[tuple[Source, str]] = []
-            seen = {source_id}
-            nxt = source.custom.via
-            while nxt and nxt in self.base.sources and nxt not in seen:
-                seen.add(nxt)
-                via.append((self.base.sources[nxt], self.form_of(nxt)))
-                nxt = self.base.sources[nxt].custom.via
+            via = [(self.base.sources[s], self.form_of(s)) for s in via_chain(self.base, source_id)[1:]]
             note = Note(len(self.notes) + 1, source, locator, credibility, form, via)
             self.notes.append(note)
             self.by_key[key] = note
