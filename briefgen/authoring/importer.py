@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from briefgen.authoring.yamledit import append_records
-from briefgen.check.validate import _Checker
+from briefgen.check.fields import Checker
 from briefgen.errors import Pos, Problem, UsageError, errors_in
 from briefgen.facts.grammar import SLUG_RE, parse_date, slugify
 from briefgen.facts.load import MAX_FILE_BYTES, YList, YMap, display_path, parse_yaml_text
@@ -284,7 +284,7 @@ def import_sources(project: Project, export: Path, to: Path | None = None, dry_r
         converted["id"] = ident
         converted.key_pos["id"] = item.key_pos.get("id", pos)
         converted.value_pos["id"] = item.where("id")
-        checker = _Checker(project)
+        checker = Checker(project)
         rec = checker.record(Source, converted, pos, f"source from {label}")
         for ref in checker.pending:
             if ref.value not in taken and ref.value != ident:

@@ -262,7 +262,7 @@ def _check_target(project: Project, collection: str, path: Path) -> None:
             Problem(Pos(display_path(path)), "BG602", f"briefgen does not read {collection} from this file", hint)
         )
     # Here, not at the top: the CLI imports this module to build its parser (KINDS).
-    from briefgen.check.validate import refuse_content_file
+    from briefgen.facts.project import refuse_content_file
 
     refused = refuse_content_file(project, path)  # a FIFO would block the read forever
     if refused is not None:

@@ -14,7 +14,7 @@ from briefgen.words import counted
 
 def cmd_schema(args: argparse.Namespace) -> int:
     from briefgen.authoring.schema import SCHEMA_FOLDER, all_schemas, modeline
-    from briefgen.check.validate import refuse_content_file
+    from briefgen.facts.project import refuse_content_file
     from briefgen.write import write_atomic
 
     project = project_of(args)

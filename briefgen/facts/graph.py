@@ -55,6 +55,25 @@ def brief_parts(brief: Brief) -> Iterator[tuple[str, str | None, Pos]]:
         yield f"annex '{annex.heading}'", annex.body, annex.where("body")
 
 
+@dataclass(frozen=True)
+class Prose:
+    """One Markdown field of the fact base: whose it is, its text and where the text starts."""
+
+    owner: str  # "claim 'id'" or "brief 'id'", for messages
+    text: str | None
+    pos: Pos
+    statement: bool  # a claim's statement (which may name entities but cite nothing)
+
+
+def all_prose(base: FactBase) -> Iterator[Prose]:
+    """Every prose field: claim statements, then each brief's parts in reading order."""
+    for claim in base.claims.values():
+        yield Prose(f"claim '{claim.id}'", claim.statement, claim.where("statement"), True)
+    for brief in base.briefs.values():
+        for _part, text, pos in brief_parts(brief):
+            yield Prose(f"brief '{brief.id}'", text, pos, False)
+
+
 def brief_uses(brief: Brief, texts: FileTexts) -> list[Use]:
     """Every id a brief refers to, in reading order, with its position in the YAML file."""
     uses: list[Use] = []

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from briefgen.errors import BriefgenError, Pos, Problem
+from briefgen.facts.load import display_path
 from briefgen.facts.model import COLLECTIONS
 
 
@@ -88,7 +90,7 @@ class Project:
             exts = collection_suffixes(name)
             files = [self.content / f"{name}{ext}" for ext in exts]
             # Anything by that name, not just regular files: a FIFO or a broken link is then
-            # reported (BG010, by validate.refuse_content_file and the loader) instead of
+            # reported (BG010, by refuse_content_file and the loader) instead of
             # being skipped without a word. Readers of these files must refuse them too.
             single = [f for f in files if f.is_file() or f.is_symlink() or f.exists()]
             folder = self.content / name
@@ -104,3 +106,24 @@ class Project:
                 )
             found.extend((name, f) for f in single + in_folder)
         return found, problems
+
+
+def refuse_content_file(project: Project, path: Path) -> Problem | None:
+    """A collection file that is a link out of content/, or not a regular file (a FIFO
+    would block the read forever), is not read at all."""
+    display = display_path(path)
+    try:
+        real = path.resolve()
+        regular = stat.S_ISREG(real.stat().st_mode)
+    except (OSError, RuntimeError):
+        return None  # missing or a loop: load_yaml_file reports it as unreadable (BG010)
+    if not real.is_relative_to(project.content.resolve()):
+        return Problem(
+            Pos(display),
+            "BG010",
+            f"file is a link to {real}, outside content/; not read",
+            "content files must live inside content/: copy the file in instead of linking to it",
+        )
+    if not regular:
+        return Problem(Pos(display), "BG010", "not a regular file; not read", "replace it with a plain YAML file")
+    return None

@@ -1,0 +1,51 @@
+"""The rules of the trade on each claim: facts have sources, every citation says where,
+likelihood and confidence belong to judgments alone, and nothing supports itself."""
+
+from __future__ import annotations
+
+from briefgen.check.fields import Checker
+from briefgen.facts.model import FactBase
+
+
+def check_claims(checker: Checker, base: FactBase) -> None:
+    for claim in base.claims.values():
+        if claim.kind == "fact" and not claim.sources:
+            checker.problem(
+                claim.where("sources") if claim.field_pos and "sources" in claim.field_pos else claim.pos,
+                "BG110",
+                f"fact '{claim.id}' has no sources",
+                "add sources: [{ref: ..., locator: ..., quote: ...}], or make it an assumption or judgment",
+            )
+        for cite in claim.sources:
+            if not cite.locator and not cite.quote:
+                checker.problem(
+                    cite.pos,
+                    "BG111",
+                    f"a source of claim '{claim.id}' has neither locator nor quote",
+                    "say where in the source (locator: para. 4) or quote it (quote: ...)",
+                )
+        if claim.kind == "judgment":
+            for name in ("likelihood", "confidence"):
+                if getattr(claim, name) is None:
+                    checker.problem(
+                        claim.pos,
+                        "BG114",
+                        f"judgment '{claim.id}' needs '{name}'",
+                        f"add {name}: ..." + (" (e.g. likely)" if name == "likelihood" else " (high, moderate or low)"),
+                    )
+        else:
+            for name in ("likelihood", "confidence", "supports"):
+                if getattr(claim, name):
+                    checker.problem(
+                        claim.where(name),
+                        "BG114",
+                        f"'{name}' is for judgments, but '{claim.id}' is a {claim.kind}",
+                        f"remove '{name}' or make the claim kind: judgment",
+                    )
+        if claim.id in claim.supports:
+            checker.problem(
+                claim.where("supports"),
+                "BG119",
+                f"judgment '{claim.id}' supports itself",
+                "list the other claims it rests on",
+            )

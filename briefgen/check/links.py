@@ -1,0 +1,51 @@
+"""Links and images in prose: links only to http(s), mailto or #anchors, images only to
+files in content/assets/."""
+
+from __future__ import annotations
+
+from briefgen.check.fields import Checker
+from briefgen.errors import Pos
+from briefgen.facts.assets import ImageProblem, resolve_image
+from briefgen.facts.graph import all_prose
+from briefgen.facts.load import find_in_file
+from briefgen.facts.model import FactBase
+from briefgen.facts.syntax import link_allowed, scan_links
+
+
+def check_links(checker: Checker, base: FactBase) -> None:
+    """Links in prose go only to http(s), mailto or #anchors; images only to files in
+    content/assets/. Reported at the destination's line inside the YAML block."""
+    content = checker.project.content
+
+    def scan(text: str | None, pos: Pos, owner: str) -> None:
+        if not text or ("](" not in text and "<" not in text and "]:" not in text):
+            return
+        loaded = checker.files.get(pos.file)
+        for link in scan_links(text):
+            if link.kind == "image":
+                found = resolve_image(content, link.url)
+                if not isinstance(found, ImageProblem):
+                    continue
+                code, message, hint = found.code, f"{owner}: {found.message}", found.hint
+            elif link_allowed(link.url):
+                continue
+            else:
+                shown = link.url if len(link.url) <= 80 else link.url[:77] + "..."
+                code, message = "BG120", f"{owner}: link to '{shown}' is not allowed"
+                hint = "links go to http:// or https:// addresses, mailto: or #anchors in the brief"
+            nth = _occurrences_before(text, link.raw, link.offset)
+            where = find_in_file(loaded.lines if loaded else [], pos, link.raw, nth)
+            checker.problem(where, code, message, hint)
+
+    for prose in all_prose(base):
+        scan(prose.text, prose.pos, prose.owner)
+
+
+def _occurrences_before(text: str, token: str, offset: int) -> int:
+    """How many times ``token`` starts before ``offset`` (overlapping, as find_in_file counts)."""
+    count = 0
+    found = text.find(token)
+    while 0 <= found < offset:
+        count += 1
+        found = text.find(token, found + 1)
+    return count

@@ -1,0 +1,128 @@
+"""Pass 2 of validation: every id resolves to a record of the right collection, in fields
+and in prose, and every source and entity is referred to somewhere."""
+
+from __future__ import annotations
+
+from briefgen.check.fields import Checker
+from briefgen.errors import Pos
+from briefgen.facts.graph import all_prose
+from briefgen.facts.load import find_in_file
+from briefgen.facts.model import ENTITY_COLLECTIONS, FactBase
+from briefgen.facts.syntax import scan_references
+from briefgen.words import did_you_mean
+
+
+def check_references(checker: Checker, base: FactBase, id_home: dict[str, tuple[str, Pos]]) -> None:
+    for ref in checker.pending:
+        home = id_home.get(ref.value)
+        if home is None and checker.unknowable(ref.targets):
+            continue
+        if home is None:
+            pool = [i for i, (c, _) in id_home.items() if c in ref.targets]
+            wanted = _either(ref.targets)
+            checker.problem(
+                ref.pos,
+                "BG103",
+                f"unknown {wanted} '{ref.value}' in {ref.what}{did_you_mean(ref.value, pool)}",
+                f"use the id of an existing {wanted}, or add one with that id",
+            )
+        elif home[0] not in ref.targets:
+            wanted = _with_article(_either(ref.targets))
+            checker.problem(
+                ref.pos,
+                "BG109",
+                f"'{ref.value}' in {ref.what} is {_with_article(home[0][:-1])}, not {wanted}",
+                f"refer to {wanted} here",
+            )
+
+
+def _either(collections: tuple[str, ...]) -> str:
+    """'actor, mineral, place or route' for the collections a reference may point into."""
+    nouns = [c[:-1] for c in collections]
+    return nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " or " + nouns[-1]
+
+
+def _with_article(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
+def check_prose_references(checker: Checker, base: FactBase, id_home: dict[str, tuple[str, Pos]]) -> None:
+    """Every id used in Markdown resolves; the position is the line inside the YAML block."""
+
+    def scan(text: str | None, pos: Pos, owner: str, claim_statement: bool) -> None:
+        if not text:
+            return
+        loaded = checker.files.get(pos.file)
+        counts: dict[str, int] = {}
+        for ref in scan_references(text):
+            nth = counts.get(ref.token, 0)
+            counts[ref.token] = nth + 1
+            home = id_home.get(ref.ref)
+            allowed = {"cite": ("sources", "claims"), "claim": ("claims",), "mention": ENTITY_COLLECTIONS}[ref.how]
+            if home is not None and home[0] in allowed and not (claim_statement and ref.how != "mention"):
+                continue  # the common case: nothing to report, so no position to work out
+            where = find_in_file(loaded.lines if loaded else [], pos, ref.token, nth)
+            if claim_statement and ref.how != "mention":
+                checker.problem(
+                    where,
+                    "BG116",
+                    f"{owner}: a claim statement cannot cite ('{ref.token}')",
+                    "a claim's sources go in its 'sources' list; use @id to name entities",
+                )
+                continue
+            wanted = {"cite": "source or claim", "claim": "claim", "mention": "actor, mineral, place or route"}[ref.how]
+            if home is None and checker.unknowable(allowed):
+                continue
+            if home is None:
+                pool = [i for i, (c, _) in id_home.items() if c in allowed]
+                checker.problem(
+                    where,
+                    "BG115",
+                    f"{owner}: unknown {wanted} '{ref.ref}' in '{ref.token}'{did_you_mean(ref.ref, pool)}",
+                    "use the id of an existing record"
+                    + (" (write \\@ for a literal @)" if ref.how == "mention" else ""),
+                )
+            elif home[0] not in allowed:
+                checker.problem(
+                    where,
+                    "BG115",
+                    f"{owner}: '{ref.ref}' is a {home[0][:-1]}, but '{ref.token}' needs a {wanted}",
+                    {
+                        "cite": "cite with [@id], place a claim with [[id]], name an entity with @id",
+                        "claim": "[[id]] writes a claim; cite a source with [@id]",
+                        "mention": "@id names an entity; cite a source or claim with [@id]",
+                    }[ref.how],
+                )
+
+    for prose in all_prose(base):
+        scan(prose.text, prose.pos, prose.owner, prose.statement)
+
+
+def check_usage(checker: Checker, base: FactBase) -> None:
+    """Warn about sources and entities nothing refers to."""
+    if checker.broken:
+        return  # a file that could not be read may hold the references: say nothing false
+    used: set[str] = set()
+    for ref in checker.pending:
+        used.add(ref.value)
+    for prose in all_prose(base):
+        used.update(r.ref for r in scan_references(prose.text or ""))
+    for source in base.sources.values():
+        if source.id not in used:
+            checker.problem(
+                source.where("id"),
+                "BG201",
+                f"source '{source.id}' is never cited",
+                "cite it from a claim, or remove it",
+                severity="warning",
+            )
+    for name in ENTITY_COLLECTIONS:
+        for ident, rec in base.collection(name).items():
+            if ident not in used:
+                checker.problem(
+                    rec.where("id"),
+                    "BG202",
+                    f"{name[:-1]} '{ident}' is never referred to",
+                    "refer to it from a claim's 'about' or in prose, or remove it",
+                    severity="warning",
+                )

@@ -1,0 +1,73 @@
+"""Sources and quotes: archives exist inside content/archive/, via chains end, and every
+quote stands verbatim in the archived text it is checked against."""
+
+from __future__ import annotations
+
+from briefgen.check import quotes
+from briefgen.check.fields import Checker
+from briefgen.facts.graph import via_chain, via_loops
+from briefgen.facts.model import FactBase
+
+
+def check_sources(checker: Checker, base: FactBase) -> None:
+    """Archives exist inside content/archive/, via chains end, quotes stand verbatim."""
+    content = checker.project.content.resolve()
+    archive_root = content / "archive"
+    for source in base.sources.values():
+        path_text = source.custom.archive
+        if not path_text:
+            continue
+        where = source.custom.where("archive")
+        path = (content / path_text).resolve()
+        if not path.is_relative_to(archive_root):
+            checker.problem(
+                where,
+                "BG113",
+                f"archive of '{source.id}' is outside content/archive/: '{path_text}'",
+                "keep archived copies in content/archive/ and write the path relative to content/",
+            )
+            continue
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            checker.problem(
+                where,
+                "BG113",
+                f"archive of '{source.id}' not found: content/{path_text}",
+                "put the source's plain text there, or fix the path (relative to content/)",
+            )
+            continue
+        base.archives[source.id] = quotes.normalise(raw.decode("utf-8", errors="replace"))
+    for source in base.sources.values():
+        if via_loops(base, source.id):
+            checker.problem(
+                source.custom.where("via"),
+                "BG118",
+                f"'via' of source '{source.id}' goes round in a circle",
+                "a source reported by another must end at one that is not",
+            )
+    for claim in base.claims.values():
+        for cite in claim.sources:
+            if not cite.quote or cite.ref not in base.sources:
+                continue
+            archived = _archive_for(base, cite.ref)
+            if archived is None:
+                continue
+            source_id, text = archived
+            if not quotes.quote_in(cite.quote, text):
+                near = quotes.nearest_passage(cite.quote, text)
+                checker.problem(
+                    cite.where("quote"),
+                    "BG112",
+                    f"quote in claim '{claim.id}' is not in the archived text of '{source_id}'",
+                    f'the nearest passage reads: "{near}"',
+                )
+
+
+def _archive_for(base: FactBase, source_id: str) -> tuple[str, str] | None:
+    """The archived text a quote from ``source_id`` is checked against: its own, else that
+    of the first source along its ``via`` chain that has one."""
+    for current in via_chain(base, source_id):
+        if current in base.archives:
+            return current, base.archives[current]
+    return None
