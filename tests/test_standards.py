@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from briefgen.build import check_project
-from briefgen.check import standards
+from briefgen.check import wording
 from briefgen.facts.project import Project
 from briefgen.render.html import render_html
 from briefgen.render.plan import plan_brief
@@ -56,18 +56,18 @@ def _where(problem: dict[str, Any]) -> tuple[str, int, int]:
 
 # -- 0. the word finder's quick pre-test ------------------------------------------------------
 
-_WORDS = [*standards.ROW_1, *standards.ROW_2, *standards.HEDGES, "almost certainly", "probably", "remotely possible"]
+_WORDS = [*wording.ROW_1, *wording.ROW_2, *wording.HEDGES, "almost certainly", "probably", "remotely possible"]
 _ODD = ["\u212a", "\u017f", "\u0131", "\u0130", "M\u0130GHT", "May", "might", "“", "`", "@", " ", "\n", "  ", "-", "."]
 
 
 def _as_without_pre_test(text: str) -> None:
-    found = standards.estimative_words(text), standards.likelihood_terms(text)
-    saved = standards._TERM_HINTS, standards._HEDGE_HINTS
-    standards._TERM_HINTS = standards._HEDGE_HINTS = ("",)  # every text passes the pre-test
+    found = wording.estimative_words(text), wording.likelihood_terms(text)
+    saved = wording._TERM_HINTS, wording._HEDGE_HINTS
+    wording._TERM_HINTS = wording._HEDGE_HINTS = ("",)  # every text passes the pre-test
     try:
-        assert found == (standards.estimative_words(text), standards.likelihood_terms(text)), text
+        assert found == (wording.estimative_words(text), wording.likelihood_terms(text)), text
     finally:
-        standards._TERM_HINTS, standards._HEDGE_HINTS = saved
+        wording._TERM_HINTS, wording._HEDGE_HINTS = saved
 
 
 def test_the_quick_pre_test_never_hides_a_listed_word() -> None:
@@ -77,7 +77,7 @@ def test_the_quick_pre_test_never_hides_a_listed_word() -> None:
         after = " chances" if word == "remote" else ""  # "remote" only in "remote chances"
         for variant in (word, word.upper(), word.title(), word.replace(" ", "\n  ")):
             text = f"It is {variant}{after} that the road opens."
-            assert standards.estimative_words(text) or variant in ("MAY", "May"), text  # only "may" hedges
+            assert wording.estimative_words(text) or variant in ("MAY", "May"), text  # only "may" hedges
             _as_without_pre_test(text)
         # Letters the regexes' IGNORECASE takes for i, k and s (dotless i, dotted capital I,
         # Kelvin, long s), in lower and upper case words.
