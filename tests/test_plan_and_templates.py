@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -110,6 +111,32 @@ def test_a_project_template_overrides_the_default_file_by_file(mini: Path) -> No
     # the other templates still come from the defaults
     assert run_cli("build", "--format", "html", "--project", str(mini), cwd=mini).returncode == 0
     assert "Bottom line up front" in (mini / "output" / "harbour.html").read_text()
+
+
+def test_a_project_can_restyle_claims_mentions_and_images(mini: Path) -> None:
+    """The prose markup is the partial prose.html.j2: a project's own copy replaces it."""
+    default = (REPO / "templates" / "partials" / "prose.html.j2").read_text()
+    custom = mini / "templates" / "partials" / "prose.html.j2"
+    custom.parent.mkdir(parents=True)
+    custom.write_text(default.replace('<span class="entity"', '<span class="entity named"'))
+    project = Project(mini)
+    base, problems = check_project(project)
+    assert not [p for p in problems if p.code.startswith("BG30")], problems
+    html = render_html(_plan(mini), base, project)
+    assert 'class="entity named" data-entity="port-authority"' in html
+    assert 'class="entity"' not in html
+
+
+def test_old_project_templates_without_the_prose_partial_still_build(mini: Path) -> None:
+    """A project whose templates/ predates prose.html.j2 (an older `init --templates`) gets
+    the packaged one: the brief is rendered as before."""
+    shutil.copytree(REPO / "templates", mini / "templates")
+    (mini / "templates" / "partials" / "prose.html.j2").unlink()
+    project = Project(mini)
+    base, problems = check_project(project)
+    assert not [p for p in problems if p.code.startswith("BG30")], problems
+    html = render_html(_plan(mini), base, project)
+    assert html == (GOLDEN / "harbour.html").read_text(encoding="utf-8")
 
 
 def test_missing_template_is_reported_at_the_brief(mini: Path) -> None:

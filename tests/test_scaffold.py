@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefgen.authoring.scaffold import EXAMPLE, KINDS, SKELETONS
+from briefgen.authoring.scaffold import ARCHIVE_FILE, EXAMPLE_FILES, KINDS, SKELETON_FOLDER, examples, skeletons
 from briefgen.facts.model import COLLECTIONS, Citation, Name, Section, SourceCustom, yaml_fields
 from tests.conftest import MINI, run_cli
 
@@ -35,18 +35,26 @@ def _model_keys(collection: str) -> set[str]:
     return keys
 
 
-@pytest.mark.parametrize("kind", list(SKELETONS))
+@pytest.mark.parametrize("kind", list(skeletons()))
 def test_skeletons_use_only_keys_of_the_model(kind: str) -> None:
     collection = KINDS[kind]
     # "TODO: ..." opens the text to replace; every other "word:" must be a field.
-    unknown = _keys_in(SKELETONS[kind]) - _model_keys(collection) - {"TODO"}
+    unknown = _keys_in(skeletons()[kind]) - _model_keys(collection) - {"TODO"}
     assert unknown == set(), unknown
 
 
-@pytest.mark.parametrize("rel", list(EXAMPLE))
+@pytest.mark.parametrize("rel", list(examples()))
 def test_init_examples_use_only_keys_of_the_model(rel: str) -> None:
-    collection, text = EXAMPLE[rel]
+    collection, text = examples()[rel]
     assert _keys_in(text) - _model_keys(collection) == set()
+
+
+def test_the_skeleton_folder_holds_exactly_the_files_new_and_init_read() -> None:
+    """One file per kind and per example file, none left over (a stale file would ship unused)."""
+    used = {f"new/{kind}.yaml" for kind in KINDS} | {f"init/{rel}" for rel in EXAMPLE_FILES} | {f"init/{ARCHIVE_FILE}"}
+    found = {p.relative_to(SKELETON_FOLDER).as_posix() for p in SKELETON_FOLDER.rglob("*") if p.is_file()}
+    assert found - {"README.md"} == used
+    assert set(skeletons()) == set(KINDS)
 
 
 @pytest.fixture(scope="module")

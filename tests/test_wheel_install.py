@@ -1,7 +1,7 @@
 """Installed use: `pip install .` (not editable) into a fresh virtual environment, then init and build.
 
-The wheel must carry the default templates, CSS and everything `init` writes; run from a
-folder outside the repository, nothing can come from the checkout by accident.
+The wheel must carry the default templates, CSS and everything `init` and `new` write; run
+from a folder outside the repository, nothing can come from the checkout by accident.
 """
 
 from __future__ import annotations
@@ -61,6 +61,12 @@ def test_pip_install_then_init_and_build_work_from_the_wheel(tmp_path: Path) -> 
     html = (out / "example-brief.html").read_text()
     assert "<svg" in html and "Figure 1." in html
     assert "Page 1 of" in PdfBack.open(out / "example-brief.pdf").page_texts()[0]
+    # `new` reads its skeletons from the package data too.
+    for kind in ("source", "actor", "mineral", "place", "route", "claim", "brief"):
+        added = _run([briefgen, "new", kind, f"new-{kind}", "--project", str(tmp_path / "x")], tmp_path)
+        assert added.returncode == 0, added.stderr
+    assert "- id: new-claim" in (tmp_path / "x" / "content" / "claims.yaml").read_text()
+    assert (tmp_path / "x" / "content" / "briefs" / "new-brief.yaml").is_file()
     schema = _run([briefgen, "schema", "--check", "--project", str(tmp_path / "x")], tmp_path)
     assert schema.returncode == 0, schema.stderr
     help_text = _run([briefgen, "import-sources", "--help"], tmp_path)

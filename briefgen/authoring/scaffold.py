@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from briefgen.authoring.schema import SCHEMA_FOLDER, all_schemas, modeline, schema_filename
@@ -71,103 +72,51 @@ def _fill(text: str, ident: str = "") -> str:
     return text
 
 
-# -- skeletons for ``briefgen new`` (YAML list items; every key commented or to fill in) --
+# -- the text ``new`` and ``init`` write, in files under skeletons/ (package data) --------
 
-SKELETONS = {
-    "claim": """\
-- id: <ID>
-  kind: fact              # <CLAIM-KINDS>
-  statement: >-
-    TODO: what the source says, in a sentence or two (an @ before an id names an entity).
-  about: []               # ids of the actors, minerals, places and routes it is about
-  # as_of: 2025-06        # the date the claim describes, when the source gives one
-  sources:                # a fact needs at least one; briefgen check says what is missing
-    # - ref: source-id    # the source's id
-    #   locator: para. 1  # where in the source
-    #   quote: "the source's exact words"   # checked against its archived text
-    #   credibility: 2    # Admiralty <CREDIBILITY>
-  # Judgments only:
-  # likelihood: likely    # <LIKELIHOODS>
-  # confidence: moderate  # <CONFIDENCES>
-  # supports: []          # ids of the claims the judgment rests on
-""",
-    "source": """\
-- id: <ID>
-  type: webpage           # a CSL type: <CSL-TYPES>
-  title: TODO
-  # author:
-  #   - {family: Doe, given: Jane}   # or {literal: An Organisation}
-  # container-title: TODO # the newspaper, journal or website
-  # publisher: TODO
-  # issued: 2025-06       # YYYY, YYYY-MM or YYYY-MM-DD; leave out when unknown
-  # URL: https://example.org/page
-  custom:
-    reliability: F        # Admiralty <RELIABILITY> (A completely reliable ... F cannot be judged)
-    # archive: archive/<ID>.txt   # its plain text, under content/; quotes are checked against it
-    # via: other-source-id        # known only as reported by that source
-""",
-    "actor": """\
-- id: <ID>
-  name: TODO
-  # short: TODO           # an abbreviation, used after the first mention
-  # kind: organization    # <ACTOR-KINDS>
-  # country: TODO
-  # parent: actor-id      # the actor it is part of
-  # description: TODO
-""",
-    "mineral": """\
-- id: <ID>
-  name: TODO
-  # symbol: TODO
-  # uses: []              # only the uses your sources name
-  # description: TODO
-""",
-    "place": """\
-- id: <ID>
-  name: TODO
-  # kind: region          # <PLACE-KINDS>
-  # within: place-id      # the place it lies in
-  # aliases: []
-  # coords: [0.0, 0.0]    # [latitude, longitude], only when a source gives them
-  # description: TODO
-""",
-    "route": """\
-- id: <ID>
-  name: TODO
-  # mode: road            # <MODES>
-  # from: place-id        # the place it starts from
-  # to: place-id          # the place it ends at
-  # via: []               # places it passes through, in order
-  # commodities: []       # ids of the minerals it carries
-  # status: operational   # <STATUSES>
-  # description: TODO
-""",
-    "brief": """\
-- id: <ID>
-  title: TODO
-  # subtitle: TODO
-  date: <TODAY>
-  authors: []
-  marking: Draft
-  template: brief         # <TEMPLATES>
-  # In prose: [[claim-id]] places a claim (footnoted), [@claim-id] cites one,
-  # [@source-id, para. 4] cites a source, @entity-id names an actor, place...
-  summary: |
-    TODO: the bottom line up front.
-  key_judgments: []       # ids of judgment claims
-  sections:
-    - heading: TODO
-      body: |
-        TODO
-      # table: routes     # <TABLES>
-      # figure: routes    # <FIGURES>
-""",
+#: Plain YAML files, easier to read and edit than Python strings; <PLACEHOLDERS> in them
+#: are filled by ``_fill``.
+SKELETON_FOLDER = Path(__file__).resolve().parent / "skeletons"
+
+#: ``briefgen init``'s example project (files under skeletons/init/, in the order written):
+#: path under the project -> the collection whose schema line heads it.
+EXAMPLE_FILES: dict[str, str] = {
+    "content/sources.yaml": "sources",
+    "content/actors.yaml": "actors",
+    "content/minerals.yaml": "minerals",
+    "content/places.yaml": "places",
+    "content/routes.yaml": "routes",
+    "content/claims.yaml": "claims",
+    "content/briefs/example-brief.yaml": "briefs",
 }
+
+#: The example source's archived text, written as it is (no schema line, nothing filled).
+ARCHIVE_FILE = "content/archive/example-report.txt"
+
+
+def _read(rel: str) -> str:
+    """The text of a file under skeletons/ (universal newlines: a CRLF checkout writes LF)."""
+    return (SKELETON_FOLDER / rel).read_text(encoding="utf-8")
+
+
+# Read when first needed, not on import: every command imports this module for KINDS.
+@cache
+def skeletons() -> dict[str, str]:
+    """kind -> the skeleton ``briefgen new KIND`` appends (a YAML list item, every key
+    commented or to fill in), from skeletons/new/KIND.yaml, placeholders unfilled."""
+    return {kind: _read(f"new/{kind}.yaml") for kind in KINDS}
+
+
+@cache
+def examples() -> dict[str, tuple[str, str]]:
+    """path under the project -> (collection, text) of ``briefgen init``'s example files,
+    from skeletons/init/, placeholders unfilled."""
+    return {rel: (collection, _read(f"init/{rel}")) for rel, collection in EXAMPLE_FILES.items()}
 
 
 def skeleton(kind: str, ident: str) -> str:
     """The commented skeleton of one record, as a YAML list item."""
-    return _fill(SKELETONS[kind], ident)
+    return _fill(skeletons()[kind], ident)
 
 
 def _as_document(item: str) -> str:
@@ -271,187 +220,6 @@ def _check_target(project: Project, collection: str, path: Path) -> None:
 
 # -- ``briefgen init`` ------------------------------------------------------------------
 
-ARCHIVE = """\
-Example Report: Tin on the Coast Road
-
-(This file stands in for the plain text of a real source. Replace it with the text of
-your own source, word for word, and quote from it in content/claims.yaml: briefgen check
-verifies every quote against it.)
-
-Tin ore from the Northern Hills is carried by truck to Port Sela every week.
-
-A railway from the hills to the port has been proposed. The harbour master said it
-"would take years to build."
-"""
-
-EXAMPLE: dict[str, tuple[str, str]] = {
-    # path under the project: (collection for the schema line, text)
-    "content/sources.yaml": (
-        "sources",
-        """\
-# Sources are CSL-JSON items, so a reference manager's export fits:
-#   briefgen import-sources export.json
-# Project fields go under `custom`: reliability (Admiralty <RELIABILITY>), archive
-# (plain text that quotes are checked against), via (known only as reported by another).
-# Add one with: briefgen new source my-source-id
-
-- id: example-report
-  type: report            # a CSL type: <CSL-TYPES>
-  title: "Example Report: Tin on the Coast Road"
-  publisher: Example Institute
-  issued: 2025-06         # YYYY, YYYY-MM or YYYY-MM-DD; leave out when unknown
-  # author:
-  #   - {family: Doe, given: Jane}
-  # URL: https://example.org/report
-  custom:
-    reliability: B        # A (completely reliable) ... F (cannot be judged)
-    archive: archive/example-report.txt
-""",
-    ),
-    "content/actors.yaml": (
-        "actors",
-        """\
-# Actors: states, armed groups, companies, people... Name one in prose with @id.
-# Add one with: briefgen new actor my-actor-id
-
-- id: harbour-master
-  name: Harbour Master of Port Sela
-  kind: government        # <ACTOR-KINDS>
-  # short: HM             # an abbreviation, used after the first mention
-  # country: Coastland
-  # parent: actor-id      # the actor it is part of
-""",
-    ),
-    "content/minerals.yaml": (
-        "minerals",
-        """\
-# Minerals and elements. `uses` holds only the uses your sources name.
-# Add one with: briefgen new mineral my-mineral-id
-
-- id: tin
-  name: tin               # lower case reads well mid-sentence: "carries @tin"
-  # symbol: Sn
-  # uses: [solder]
-""",
-    ),
-    "content/places.yaml": (
-        "places",
-        """\
-# Places. No `coords` unless a source gives them: the route diagram needs none.
-# Add one with: briefgen new place my-place-id
-
-- id: northern-hills
-  name: Northern Hills
-  kind: region            # <PLACE-KINDS>
-
-- id: port-sela
-  name: Port Sela
-  kind: port
-  # within: coastland     # the place it lies in
-""",
-    ),
-    "content/routes.yaml": (
-        "routes",
-        """\
-# Routes: how minerals move, from one place to another. A brief section with
-# `figure: routes` draws them; `status` sets the line (<STATUSES>).
-# Add one with: briefgen new route my-route-id
-
-- id: coast-road
-  name: Coast road
-  mode: road              # <MODES>
-  from: northern-hills
-  to: port-sela
-  commodities: [tin]
-  status: operational
-
-- id: hills-railway
-  name: Hills railway
-  mode: rail
-  from: northern-hills
-  to: port-sela
-  # via: []               # places it passes through, in order
-  commodities: [tin]
-  status: proposed
-""",
-    ),
-    "content/claims.yaml": (
-        "claims",
-        """\
-# Claims: the only place assertions live. Each fact rests on sources with a locator
-# and a verbatim quote, checked against the source's archived text.
-# Add one with: briefgen new claim my-claim-id
-
-- id: ore-trucked
-  kind: fact              # <CLAIM-KINDS>
-  statement: Tin ore from the @northern-hills is carried by truck to @port-sela every week.
-  about: [northern-hills, port-sela, coast-road, tin]
-  sources:
-    - ref: example-report
-      locator: para. 1
-      quote: Tin ore from the Northern Hills is carried by truck to Port Sela every week.
-      credibility: 2      # Admiralty <CREDIBILITY>
-
-- id: railway-slow
-  kind: fact
-  statement: >-
-    A railway from the hills to the port has been proposed; the @harbour-master
-    said it would take years to build.
-  about: [hills-railway, harbour-master]
-  sources:
-    - ref: example-report
-      locator: para. 2
-      quote: The harbour master said it "would take years to build."
-      credibility: 3
-
-- id: j-railway-late
-  kind: judgment
-  statement: The railway is unlikely to carry ore in the next few years.
-  likelihood: unlikely    # <LIKELIHOODS>
-  confidence: low         # <CONFIDENCES>
-  supports: [railway-slow]   # a judgment cites the claims it rests on
-
-- id: g-volumes
-  kind: gap
-  statement: The report gives no tonnages, so volumes on either route are unknown.
-""",
-    ),
-    "content/briefs/example-brief.yaml": (
-        "briefs",
-        """\
-# A brief: what to say, in which order. In prose, [[claim-id]] writes a claim in
-# place (footnoted), [@claim-id] or [@source-id, para. 4] cites, @id names an entity.
-# Build it with: briefgen build
-
-id: example-brief
-title: Tin on the Coast Road
-subtitle: An example brief made by briefgen init
-date: <TODAY>
-authors: [Your Name]
-marking: Draft
-template: brief           # <TEMPLATES>
-keywords: [tin]
-summary: |
-  [[ore-trucked]] A railway is proposed, but the @harbour-master expects it to
-  take years [@railway-slow].
-key_judgments: [j-railway-late]
-sections:
-  - heading: The routes
-    body: |
-      Ore moves by road today; the railway is still a proposal [@ore-trucked; @railway-slow].
-    figure: routes        # <FIGURES>
-    table: routes         # <TABLES>
-  - heading: Who is who
-    body: The @harbour-master runs the port.
-    table: actors
-annexes:
-  - heading: Gaps
-    body: |
-      - [[g-volumes]]
-""",
-    ),
-}
-
 
 def init_project(root: Path, templates: bool = False) -> list[Path]:
     """Write a new project into ``root``; the files written."""
@@ -469,13 +237,13 @@ def init_project(root: Path, templates: bool = False) -> list[Path]:
     for name, text in all_schemas().items():
         write_atomic(schemas / name, text.encode("utf-8"))
         written.append(schemas / name)
-    for rel, (collection, text) in EXAMPLE.items():
+    for rel, (collection, text) in examples().items():
         path = root / rel
         body = modeline(collection, path, schemas) + "\n" + _fill(text)
         write_atomic(path, body.encode("utf-8"))
         written.append(path)
-    archive = root / "content" / "archive" / "example-report.txt"
-    write_atomic(archive, ARCHIVE.encode("utf-8"))
+    archive = root / ARCHIVE_FILE
+    write_atomic(archive, _read(f"init/{ARCHIVE_FILE}").encode("utf-8"))
     written.append(archive)
     gitignore = root / ".gitignore"
     if not gitignore.exists():

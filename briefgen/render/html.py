@@ -91,6 +91,8 @@ class _Renderer:
         self.content = content  # images in prose are inlined from content/assets/ only
         self.calls_macro = env.get_template("partials/calls.html.j2").module.calls  # type: ignore[attr-defined]
         self.note_macro = env.get_template("partials/cite.html.j2").module.note  # type: ignore[attr-defined]
+        # The markup of claims, mentions and images; a project's templates/ may override it.
+        self.prose_macros: Any = env.get_template("partials/prose.html.j2").module
         self.draft = draft
         #: facts resting on one independent source, flagged in drafts (not in final builds)
         self.single_source: set[str] = set()
@@ -108,34 +110,31 @@ class _Renderer:
         """An image from content/assets/ as a data: URI (the HTML stays one file and the PDF
         fetches nothing); any other source is refused and only its alt text is written."""
         uri = image_data_uri(self.content, src) if self.content is not None else None
-        if uri is None:
-            return f'<span class="image-refused">{escape(alt)}</span>'
-        extra = f' title="{escape(title)}"' if title else ""
-        return f'<img src="{uri}" alt="{escape(alt)}"{extra} style="max-width: 100%; height: auto">'
+        return str(self.prose_macros.image(uri=uri, alt=alt, title=title))
 
     def note_text(self, note: Any) -> Markup:
         return Markup(self.note_macro(note))
 
     def claim(self, meta: dict[str, Any], inner: str) -> str:
         claim = meta["claim"]
-        sources = " ".join(dict.fromkeys(c.note.source.id for c in meta.get("calls", [])))
-        attrs = f' data-claim="{escape(claim.id)}" data-kind="{escape(claim.kind)}"'
-        if sources:
-            attrs += f' data-sources="{escape(sources)}"'
-        if claim.as_of:
-            attrs += f' data-as-of="{claim.as_of}"'
-        if self.draft:  # focusable, so the preview can show where the claim comes from
-            attrs += ' tabindex="0"'
-            if claim.pos:
-                attrs += f' data-where="{escape(str(claim.pos))}"'
-        lead = str(escape(meta.get("lead", "")))
-        flag = ""
-        if claim.id in self.single_source:
-            flag = '<span class="flag single-source" title="rests on one independent source">single-source</span>'
-        return f'<span class="claim"{attrs}>{inner}</span>{lead}' + self.calls(meta.get("calls", [])) + flag
+        calls: list[Call] = meta.get("calls", [])
+        return str(
+            self.prose_macros.claim(
+                id=claim.id,
+                kind=claim.kind,
+                sources=list(dict.fromkeys(c.note.source.id for c in calls)),  # each source once
+                as_of=str(claim.as_of) if claim.as_of else "",
+                draft=self.draft,
+                where=str(claim.pos) if claim.pos else "",
+                inner=Markup(inner),  # the statement, rendered (and escaped) by the Markdown renderer
+                lead=meta.get("lead", ""),
+                calls=Markup(self.calls(calls)),
+                single_source=claim.id in self.single_source,
+            )
+        )
 
     def mention(self, meta: dict[str, Any]) -> str:
-        return f'<span class="entity" data-entity="{escape(meta["id"])}">{escape(meta["text"])}</span>'
+        return str(self.prose_macros.mention(id=meta["id"], text=meta["text"]))
 
     def prose(self, tokens: list[Any]) -> Markup:
         return Markup(render(tokens, self.md_env))
