@@ -17,7 +17,7 @@ from pathlib import Path
 from briefgen.authoring.schema import SCHEMA_FOLDER, all_schemas, modeline, schema_filename
 from briefgen.authoring.yamledit import append_records
 from briefgen.errors import Pos, Problem, UsageError
-from briefgen.facts.grammar import SLUG_RE
+from briefgen.facts.grammar import DATE_FORMS, SLUG_RE
 from briefgen.facts.load import display_path
 from briefgen.facts.model import (
     COLLECTIONS,
@@ -52,6 +52,7 @@ def _fill(text: str, ident: str = "") -> str:
     values = {
         "<ID>": ident,
         "<TODAY>": dt.date.today().isoformat(),
+        "<DATE-FORMS>": DATE_FORMS,
         "<CLAIM-KINDS>": _choices(Claim, "kind"),
         "<LIKELIHOODS>": _choices(Claim, "likelihood"),
         "<CONFIDENCES>": _choices(Claim, "confidence"),

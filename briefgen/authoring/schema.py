@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from briefgen.facts.grammar import DATE_FORMS, DATE_JSON_PATTERN, SLUG_RE, URL_JSON_PATTERN
+from briefgen.facts.kinds import FIELD_KINDS
 from briefgen.facts.model import COLLECTIONS, Name, Record, yaml_fields
 
 #: Draft 7: the newest draft yaml-language-server and most editors understand fully.
@@ -103,46 +105,45 @@ class _Builder:
     def field(self, meta: Any) -> tuple[dict[str, Any], str]:
         """The schema of a field's value, and what to say about it when it has no doc."""
         kind = meta["kind"]
-        if kind in ("text", "markdown"):
-            return dict(_TEXT), "Markdown" if kind == "markdown" else ""
-        if kind == "url":
-            return {"type": "string", "pattern": URL_JSON_PATTERN}, "an http, https or mailto URL"
-        if kind == "bool":
-            return {"type": "boolean"}, ""
-        if kind == "int":
-            return {"type": "integer"}, ""
-        if kind == "slug":
-            return _slug(), "id: lowercase letters, digits and single hyphens"
-        kinds = " or ".join(r[:-1] for r in meta["refs"])
-        article = "an" if kinds[:1] in ("a", "e", "i", "o", "u") else "a"
-        if kind == "ref":
-            return _slug(), f"id of {article} {kinds}"
-        if kind == "refs":
-            return _one_or_many(_slug()), f"list of ids, each of {article} {kinds}"
-        if kind == "texts":
-            return _one_or_many(dict(_TEXT)), "list of texts"
-        if kind == "enum":
-            return {"enum": list(meta["choices"])}, "one of: " + ", ".join(str(c) for c in meta["choices"])
-        if kind == "date":
-            return _date(), f"date: {DATE_FORMS}"
-        if kind == "names":
-            return _one_or_many({"anyOf": [{"type": "string"}, self.ref(Name)]}), "list of names"
-        if kind == "record":
-            return self.ref(meta["record"]), ""
-        if kind == "records":
-            return _one_or_many(self.ref(meta["record"])), ""
-        if kind == "coords":
-            return {
-                "type": "array",
-                "minItems": 2,
-                "maxItems": 2,
-                "items": [
-                    {"type": "number", "minimum": -90, "maximum": 90, "description": "latitude"},
-                    {"type": "number", "minimum": -180, "maximum": 180, "description": "longitude"},
-                ],
-            }, "[latitude, longitude]"
-        # A new field kind must be described here, or editors would silently accept anything.
-        raise AssertionError(f"no JSON Schema for field kind {kind!r}")
+        item, description = KIND_SCHEMAS[kind](self, meta)
+        # The validator reads a single value where a list is expected as a list of one.
+        return (_one_or_many(item) if FIELD_KINDS[kind].listed else item), description
+
+
+def _ref_targets(meta: Any) -> str:
+    """'a claim', 'an actor or place': what the ids of a reference field point to."""
+    kinds = " or ".join(r[:-1] for r in meta["refs"])
+    return ("an " if kinds[:1] in ("a", "e", "i", "o", "u") else "a ") + kinds
+
+
+_COORDS = {
+    "type": "array",
+    "minItems": 2,
+    "maxItems": 2,
+    "items": [
+        {"type": "number", "minimum": -90, "maximum": 90, "description": "latitude"},
+        {"type": "number", "minimum": -180, "maximum": 180, "description": "longitude"},
+    ],
+}
+
+#: For each field kind (:data:`briefgen.facts.kinds.FIELD_KINDS`): the schema of one value
+#: (one item, for a listed kind) and the description of a field that has no doc of its own.
+KIND_SCHEMAS: dict[str, Callable[[_Builder, Any], tuple[dict[str, Any], str]]] = {
+    "text": lambda b, m: (dict(_TEXT), ""),
+    "markdown": lambda b, m: (dict(_TEXT), "Markdown"),
+    "url": lambda b, m: ({"type": "string", "pattern": URL_JSON_PATTERN}, "an http, https or mailto URL"),
+    "bool": lambda b, m: ({"type": "boolean"}, ""),
+    "slug": lambda b, m: (_slug(), "id: lowercase letters, digits and single hyphens"),
+    "ref": lambda b, m: (_slug(), f"id of {_ref_targets(m)}"),
+    "refs": lambda b, m: (_slug(), f"list of ids, each of {_ref_targets(m)}"),
+    "texts": lambda b, m: (dict(_TEXT), "list of texts"),
+    "enum": lambda b, m: ({"enum": list(m["choices"])}, "one of: " + ", ".join(str(c) for c in m["choices"])),
+    "date": lambda b, m: (_date(), f"date: {DATE_FORMS}"),
+    "names": lambda b, m: ({"anyOf": [{"type": "string"}, b.ref(Name)]}, "list of names"),
+    "coords": lambda b, m: (dict(_COORDS), "[latitude, longitude]"),
+    "record": lambda b, m: (b.ref(m["record"]), ""),
+    "records": lambda b, m: (b.ref(m["record"]), ""),
+}
 
 
 def _nullable(value: dict[str, Any]) -> dict[str, Any]:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from briefgen.errors import Pos, Problem
 from briefgen.facts.grammar import DATE_FORMS, SAFE_URL_SCHEMES, SLUG_RE, parse_date, slugify
+from briefgen.facts.kinds import FIELD_KINDS
 from briefgen.facts.load import LoadedFile, YList, YMap, find_in_file
 from briefgen.facts.model import Name, Record, yaml_fields
 from briefgen.facts.project import Project
@@ -105,120 +107,136 @@ class Checker:
         return obj
 
     def value(self, meta: Any, value: Any, pos: Pos, what: str, parent: YMap, key: str) -> Any:
-        kind = meta["kind"]
-        if kind in ("text", "markdown", "url"):
-            if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
-                return self.wrong_type(pos, what, value, "text")
-            text = str(value)
-            if kind == "url" and not self.safe_url(text, pos, what):
-                return None
-            if "TODO" in text and key != "quote":  # a quote is the source's words, verbatim
-                found = PLACEHOLDER_RE.search(text)
-                if found:
-                    self.placeholder(pos, what, text.count("TODO", 0, found.start()))
-            return text
-        if kind == "bool":
-            if not isinstance(value, bool):
-                return self.wrong_type(pos, what, value, "true or false")
-            return value
-        if kind == "slug":
-            if not isinstance(value, str):
-                return self.wrong_type(pos, what, value, "an id")
-            if not SLUG_RE.match(value):
-                self.problem(
-                    pos,
-                    "BG108",
-                    f"{what}: '{value}' is not a valid id",
-                    f"use lowercase letters, digits and single hyphens, e.g. '{slugify(value, fallback='my-id')}'",
-                )
-                return None
-            return value
-        if kind == "ref":
-            if not isinstance(value, str):
-                return self.wrong_type(pos, what, value, "an id")
-            self.pending.append(PendingRef(value, meta["refs"], pos, what))
-            return value
-        if kind in ("refs", "texts"):
-            items, item_pos = self.as_list(value, pos)
-            out = []
-            for item, ipos in zip(items, item_pos, strict=True):
-                if not isinstance(item, str) or (kind == "texts" and item == ""):
-                    if kind == "texts" and isinstance(item, int | float) and not isinstance(item, bool):
-                        out.append(str(item))
-                        continue
-                    self.wrong_type(ipos, f"an item of {what}", item, "an id" if kind == "refs" else "text")
-                    continue
-                if kind == "refs":
-                    self.pending.append(PendingRef(item, meta["refs"], ipos, what))
-                out.append(item)
-            return out
-        if kind == "enum":
-            choices = meta["choices"]
-            if value in choices and not isinstance(value, bool):
-                return value
-            if isinstance(value, str) and value.strip().lower() in choices:
-                return value.strip().lower()
-            shown = ", ".join(str(c) for c in choices)
+        """A field's value read by the reader of its kind (None, with a problem, if wrong)."""
+        return VALUE_READERS[meta["kind"]](self, meta, value, pos, what, key)
+
+    def _expected(self, meta: Any) -> str:
+        return FIELD_KINDS[meta["kind"]].expected
+
+    def read_text(self, meta: Any, value: Any, pos: Pos, what: str, key: str) -> Any:
+        if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
+            return self.wrong_type(pos, what, value, self._expected(meta))
+        text = str(value)
+        if meta["kind"] == "url" and not self.safe_url(text, pos, what):
+            return None
+        if "TODO" in text and key != "quote":  # a quote is the source's words, verbatim
+            found = PLACEHOLDER_RE.search(text)
+            if found:
+                self.placeholder(pos, what, text.count("TODO", 0, found.start()))
+        return text
+
+    def read_bool(self, meta: Any, value: Any, pos: Pos, what: str, key: str) -> Any:
+        if not isinstance(value, bool):
+            return self.wrong_type(pos, what, value, self._expected(meta))
+        return value
+
+    def read_slug(self, meta: Any, value: Any, pos: Pos, what: str, key: str) -> Any:
+        if not isinstance(value, str):
+            return self.wrong_type(pos, what, value, self._expected(meta))
+        if not SLUG_RE.match(value):
             self.problem(
                 pos,
-                "BG105",
-                f"{what}: '{value}' is not one of the allowed values"
-                f"{did_you_mean(str(value), tuple(str(c) for c in choices))}",
-                f"use one of: {shown}",
+                "BG108",
+                f"{what}: '{value}' is not a valid id",
+                f"use lowercase letters, digits and single hyphens, e.g. '{slugify(value, fallback='my-id')}'",
             )
             return None
-        if kind == "date":
-            date = parse_date(value)
-            if date is None:
-                self.problem(
-                    pos,
-                    "BG106",
-                    f"{what}: '{value}' is not a date",
-                    f"write {DATE_FORMS} (e.g. 2025-03-01)"
-                    + ("" if meta["required"] else ", or leave it out when unknown"),
-                )
-            return date
-        if kind == "names":
-            items, item_pos = self.as_list(value, pos)
-            names = []
-            for item, ipos in zip(items, item_pos, strict=True):
-                if isinstance(item, str):
-                    name = Name(literal=item)
-                    name.pos = ipos
-                    names.append(name)
+        return value
+
+    def read_ref(self, meta: Any, value: Any, pos: Pos, what: str, key: str) -> Any:
+        if not isinstance(value, str):
+            return self.wrong_type(pos, what, value, self._expected(meta))
+        self.pending.append(PendingRef(value, meta["refs"], pos, what))
+        return value
+
+    def read_strings(self, meta: Any, value: Any, pos: Pos, what: str, key: str) -> Any:
+        """``refs`` (ids, resolved later) and ``texts`` (numbers read as text)."""
+        kind = meta["kind"]
+        items, item_pos = self.as_list(value, pos)
+        out = []
+        for item, ipos in zip(items, item_pos, strict=True):
+            if not isinstance(item, str) or (kind == "texts" and item == ""):
+                if kind == "texts" and isinstance(item, int | float) and not isinstance(item, bool):
+                    out.append(str(item))
                     continue
-                rec = self.record(Name, item, ipos, f"a name in {what}")
-                if isinstance(rec, Name):
-                    names.append(rec)
-            return names
-        if kind == "record":
-            return self.record(meta["record"], value, pos, what)
-        if kind == "records":
-            items, item_pos = self.as_list(value, pos)
-            recs = []
-            for item, ipos in zip(items, item_pos, strict=True):
-                rec = self.record(meta["record"], item, ipos, f"an item of {what}")
-                if rec is not None:
-                    recs.append(rec)
-            return recs
-        if kind == "coords":
-            ok = (
-                isinstance(value, list)
-                and len(value) == 2
-                and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-                and -90 <= value[0] <= 90
-                and -180 <= value[1] <= 180
+                self.wrong_type(ipos, f"an item of {what}", item, self._expected(meta))
+                continue
+            if kind == "refs":
+                self.pending.append(PendingRef(item, meta["refs"], ipos, what))
+            out.append(item)
+        return out
+
+    def read_enum(self, meta: Any, value: Any, pos: Pos, what: str, key: str) -> Any:
+        choices = meta["choices"]
+        if value in choices and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in choices:
+            return value.strip().lower()
+        shown = ", ".join(str(c) for c in choices)
+        self.problem(
+            pos,
+            "BG105",
+            f"{what}: '{value}' is not {self._expected(meta)}"
+            f"{did_you_mean(str(value), tuple(str(c) for c in choices))}",
+            f"use one of: {shown}",
+        )
+        return None
+
+    def read_date(self, meta: Any, value: Any, pos: Pos, what: str, key: str) -> Any:
+        date = parse_date(value)
+        if date is None:
+            self.problem(
+                pos,
+                "BG106",
+                f"{what}: '{value}' is not {self._expected(meta)}",
+                f"write {DATE_FORMS} (e.g. 2025-03-01)"
+                + ("" if meta["required"] else ", or leave it out when unknown"),
             )
-            if not ok:
-                self.problem(
-                    pos,
-                    "BG104",
-                    f"{what}: expected [latitude, longitude] in degrees",
-                    "e.g. coords: [25.1, 97.3]; leave it out when the source gives none",
-                )
-                return None
-            return [float(v) for v in value]
-        raise AssertionError(f"unknown field kind {kind}")  # a programming error, not a user one
+        return date
+
+    def read_names(self, meta: Any, value: Any, pos: Pos, what: str, key: str) -> Any:
+        items, item_pos = self.as_list(value, pos)
+        names = []
+        for item, ipos in zip(items, item_pos, strict=True):
+            if isinstance(item, str):
+                name = Name(literal=item)
+                name.pos = ipos
+                names.append(name)
+                continue
+            rec = self.record(Name, item, ipos, f"a name in {what}")
+            if isinstance(rec, Name):
+                names.append(rec)
+        return names
+
+    def read_record(self, meta: Any, value: Any, pos: Pos, what: str, key: str) -> Any:
+        return self.record(meta["record"], value, pos, what)
+
+    def read_records(self, meta: Any, value: Any, pos: Pos, what: str, key: str) -> Any:
+        items, item_pos = self.as_list(value, pos)
+        recs = []
+        for item, ipos in zip(items, item_pos, strict=True):
+            rec = self.record(meta["record"], item, ipos, f"an item of {what}")
+            if rec is not None:
+                recs.append(rec)
+        return recs
+
+    def read_coords(self, meta: Any, value: Any, pos: Pos, what: str, key: str) -> Any:
+        ok = (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+            and -90 <= value[0] <= 90
+            and -180 <= value[1] <= 180
+        )
+        if not ok:
+            self.problem(
+                pos,
+                "BG104",
+                f"{what}: expected {self._expected(meta)} in degrees",
+                "e.g. coords: [25.1, 97.3]; leave it out when the source gives none",
+            )
+            return None
+        return [float(v) for v in value]
 
     def placeholder(self, pos: Pos, what: str, nth: int) -> None:
         """BG212: a TODO that ``briefgen new`` wrote (or an author left) is still there;
@@ -258,3 +276,22 @@ class Checker:
             "links must be http, https or mailto URLs",
         )
         return False
+
+
+#: The reader of each field kind (:data:`briefgen.facts.kinds.FIELD_KINDS`).
+VALUE_READERS: dict[str, Callable[..., Any]] = {
+    "text": Checker.read_text,
+    "markdown": Checker.read_text,
+    "url": Checker.read_text,
+    "bool": Checker.read_bool,
+    "slug": Checker.read_slug,
+    "ref": Checker.read_ref,
+    "refs": Checker.read_strings,
+    "texts": Checker.read_strings,
+    "enum": Checker.read_enum,
+    "date": Checker.read_date,
+    "names": Checker.read_names,
+    "coords": Checker.read_coords,
+    "record": Checker.read_record,
+    "records": Checker.read_records,
+}

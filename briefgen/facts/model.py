@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from briefgen.errors import Pos
+from briefgen.facts.kinds import FIELD_KINDS
 
 LIKELIHOODS = (
     "almost no chance",
@@ -110,9 +111,10 @@ def spec(
 ) -> Any:
     """A YAML-facing dataclass field and its rules.
 
-    ``kind`` is one of: text, markdown, slug, ref, refs, texts, enum, date, names, int,
-    coords, record (one nested record), records (a list of them).
+    ``kind`` names one of :data:`briefgen.facts.kinds.FIELD_KINDS`.
     """
+    if kind not in FIELD_KINDS:  # a programming error, caught when the model is imported
+        raise ValueError(f"unknown field kind {kind!r}: add it to facts/kinds.py")
     meta = {
         "kind": kind,
         "required": required,
@@ -122,7 +124,7 @@ def spec(
         "refs": refs,
         "record": record,
     }
-    if kind in {"refs", "texts", "names", "records"}:
+    if FIELD_KINDS[kind].listed:
         return field(default_factory=list, metadata=meta)
     if kind == "record" and record is not None:
         return field(default_factory=record, metadata=meta)
