@@ -57,3 +57,31 @@ def test_an_edited_file_is_checked_again(make_project: Callable[..., Path], tmp_
     path = project / "content" / "claims.yaml"
     path.write_text(path.read_text().replace("kind: fact", "kind: factoid", 1))
     assert _check(project, cache_home)[0]["code"] == "BG105"
+
+
+def test_the_cache_keys_on_the_code_of_every_sub_package(tmp_path: Path) -> None:
+    # Records checked by one version of any module are never read by another: editing a
+    # module deep in a stage package (not just the checker's own) changes the code stamp.
+    import shutil
+
+    shutil.copytree(REPO / "briefgen", tmp_path / "briefgen", ignore=shutil.ignore_patterns("__pycache__"))
+
+    def stamp() -> str:
+        proc = subprocess.run(
+            [sys.executable, "-c", "from briefgen.check.recordcache import _code_stamp; print(_code_stamp())"],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(tmp_path)},
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.strip()
+
+    before = stamp()
+    assert stamp() == before
+    for module in ("render/pdf.py", "facts/graph.py", "commands/main.py"):
+        path = tmp_path / "briefgen" / module
+        path.write_text(path.read_text() + "\n# edited\n")
+        after = stamp()
+        assert after != before, module
+        before = after
