@@ -1,7 +1,8 @@
 """The live preview's HTTP side: serve the index, drafts, PDFs, assets and a stream of rebuilds.
 
-Rebuilding lives in :mod:`briefgen.preview.rebuild` and watching in
-:mod:`briefgen.preview.watcher`; :func:`serve` wires them together.
+Rebuilding lives in :mod:`briefgen.preview.rebuild`, watching in
+:mod:`briefgen.preview.watcher` and the index page in :mod:`briefgen.preview.index`;
+:func:`serve` wires them together.
 """
 
 from __future__ import annotations
@@ -18,13 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
 from urllib.parse import unquote, urlsplit
 
-from markupsafe import escape
-
 from briefgen.errors import BriefgenError, Pos, Problem, UsageError
 from briefgen.facts.project import Project
+from briefgen.preview.index import index_page
 from briefgen.preview.rebuild import Previewer, Snapshot
 from briefgen.preview.watcher import watch
-from briefgen.words import counted
 
 _BRIEF_PATH = re.compile(r"/([a-z0-9]+(?:-[a-z0-9]+)*)\.(html|pdf)")
 
@@ -145,34 +144,7 @@ class PreviewServer(ThreadingHTTPServer):
 
     def index(self, snapshot: Snapshot) -> bytes:
         """The list of briefs: title, date, problems, links to the draft and the PDF."""
-        rows = []
-        by_file: dict[str, int] = {}
-        for problem in snapshot.problems:
-            by_file[problem.pos.file] = by_file.get(problem.pos.file, 0) + 1
-        for ident, (title, date, file) in sorted(snapshot.titles.items()):
-            count = by_file.get(file, 0)
-            rows.append(
-                f'<tr><td><a href="/{escape(ident)}.html">{escape(title)}</a></td><td>{escape(date)}</td>'
-                f'<td class="n">{count}</td><td><a href="/{escape(ident)}.pdf">PDF</a></td></tr>'
-            )
-        total = len(snapshot.problems)
-        summary = counted(total, "problem", zero="no").capitalize()
-        html = (
-            "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>briefgen preview</title>"
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            "<style>body{font:16px/1.5 'DejaVu Sans',sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem}"
-            "table{border-collapse:collapse;width:100%}"
-            "td,th{border-bottom:1px solid #ccd;padding:.4rem;text-align:left}"
-            ".n{text-align:right}.bad{color:#b3261e}</style></head><body data-index=1>"
-            f"<h1>Briefs in {escape(self.previewer.project.root.name)}</h1>"
-            f'<p class="{"bad" if total else ""}">{summary} in the fact base</p>'
-            "<table><thead><tr><th>Brief</th><th>Date</th><th class=n>Problems</th><th>PDF</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-            "<script>new EventSource('/_preview/events').addEventListener('state',function(e){"
-            "var s=JSON.parse(e.data);if(window.bgv!==undefined&&window.bgv!==s.version)location.reload();"
-            "window.bgv=s.version;});</script></body></html>"
-        )
-        return html.encode("utf-8")
+        return index_page(snapshot, self.previewer.project.root.name)
 
 
 def serve(
