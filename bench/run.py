@@ -171,7 +171,7 @@ def bench_pdf(runs: int) -> list[Figure]:
 
 def bench_preview(runs: int) -> list[Figure]:
     from briefgen.facts.project import Project
-    from briefgen.preview.server import Previewer
+    from briefgen.preview.rebuild import Previewer
 
     figures = []
     for label, src, target in (("example", REPO, 0.150), ("10k claims", project("s10k", 10_000, 20), 0.500)):
