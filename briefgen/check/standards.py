@@ -34,7 +34,6 @@ from briefgen.facts.graph import (
     brief_uses,
     claims_used_by,
     impact_of,
-    independent_sources,
     publication,
     supporters,
     via_chain,
@@ -52,11 +51,6 @@ def _pos_in(text: str, start: int, value_pos: Pos, texts: FileTexts) -> Pos:
 
 
 # -- grading and corroboration ---------------------------------------------------------------
-
-
-def is_single_source(base: FactBase, claim: Claim) -> bool:
-    """A fact resting on one independent source."""
-    return claim.kind == "fact" and len(independent_sources(base, claim)) == 1
 
 
 def evidence(base: FactBase, claim: Claim) -> list[tuple[str, str, int | None]]:

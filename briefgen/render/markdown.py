@@ -24,11 +24,6 @@ from markdown_it.utils import EnvType, OptionsDict
 from briefgen.facts.syntax import CITE_RE, CLAIM_RE, MENTION_RE, link_allowed, mention_allowed_before, parse_cite_body
 
 
-def safe_link(url: str) -> bool:
-    """Links may go to http(s), mailto or an anchor in the document; nothing else."""
-    return link_allowed(url)
-
-
 def _parse_gate(url: str) -> bool:
     """markdown-it's validateLink, for links and images alike: safe links, and plain
     relative paths so that images can name files in content/assets/. A relative *link*
