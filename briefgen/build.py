@@ -170,7 +170,8 @@ def build_project(
         threading.Thread(target=_import_pdf_stage, name="briefgen-import", daemon=True).start()
     changes = {}
     if changes_since is not None:
-        from briefgen.editions.revisions import brief_changes, load_revision
+        from briefgen.editions.changes import brief_changes
+        from briefgen.editions.revisions import load_revision
 
         earlier = load_revision(project, changes_since)
         changes = {ident: brief_changes(earlier, base, ident) for ident in ids}

@@ -28,7 +28,7 @@ def _loaded(project: Project) -> tuple[FactBase, list[Problem]]:
 
 
 def cmd_impact(args: argparse.Namespace) -> int:
-    from briefgen.editions.impact import report_json, report_text
+    from briefgen.editions.reports import report_json, report_text
     from briefgen.facts.graph import FileTexts, impact_of, kind_of
     from briefgen.words import did_you_mean
 
@@ -52,7 +52,9 @@ def cmd_impact(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from briefgen.editions.revisions import as_json, brief_changes, format_text, load_revision
+    from briefgen.editions.changes import brief_changes
+    from briefgen.editions.reports import as_json, format_text
+    from briefgen.editions.revisions import load_revision
     from briefgen.words import did_you_mean
 
     project = project_of(args)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
-from briefgen.editions.revisions import BriefChanges
+from briefgen.editions.changes import BriefChanges
 from briefgen.facts.graph import independent_sources, via_chain
 from briefgen.facts.model import CONFIDENCES, CREDIBILITY, LIKELIHOOD_BANDS, Claim, FactBase, Source
 from briefgen.render.markdown import parse_inline

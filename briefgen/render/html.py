@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from briefgen import __version__
 from briefgen.cachedir import cache_dir
-from briefgen.editions.revisions import BriefChanges
+from briefgen.editions.changes import BriefChanges
 from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.facts.assets import image_data_uri
 from briefgen.facts.model import LIKELIHOOD_BANDS, RELIABILITY, FactBase
