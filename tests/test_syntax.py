@@ -1,0 +1,270 @@
+"""briefgen.facts.syntax in process: prose in; the references, links and masks the validator reads out.
+
+Each case is the text and exactly what the scan must report, in order, with offsets into
+the text (the validator turns them into file positions).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from briefgen.facts.syntax import (
+    CiteItem,
+    link_allowed,
+    mask_code,
+    mention_allowed_before,
+    parse_cite_body,
+    scan_links,
+    scan_references,
+)
+
+# -- references: citations, claims, mentions ---------------------------------------------------
+
+Ref = tuple[str, str, int, str]  # id, how, offset, token
+
+REFERENCES: list[tuple[str, list[Ref]]] = [
+    ("No syntax at all.", []),
+    (
+        "See [@a] and [@b, p. 4; @{c}] with @d and [[claim-x]].",
+        [
+            ("a", "cite", 4, "[@a]"),
+            ("b", "cite", 13, "[@b, p. 4; @{c}]"),
+            ("c", "cite", 13, "[@b, p. 4; @{c}]"),
+            ("d", "mention", 35, "@d"),
+            ("claim-x", "claim", 42, "[[claim-x]]"),
+        ],
+    ),
+    # a mention needs a lower-case slug after a non-word character: e-mails, paths and
+    # upper case are text; an underscore or a trailing hyphen ends the id
+    (
+        "bob@example.org @Upper @a_b @-x a/@b x.@c x@@d @x- end",
+        [("a", "mention", 23, "@a"), ("x", "mention", 47, "@x")],
+    ),
+    ("(@a) [@b]x@c", [("a", "mention", 1, "@a"), ("b", "cite", 5, "[@b]")]),
+    ("@{a-b}c @{A}", [("a-b", "mention", 0, "@{a-b}")]),
+    # code spans and fenced code hide everything
+    ("`[@a]` and ```\n@b\n``` and @c", [("b", "mention", 15, "@b")]),
+    ("```\n[[x]] [@y]\n```\n@z", [("z", "mention", 19, "@z")]),
+    ("~~~\n@hidden\n~~~\n@shown", [("shown", "mention", 16, "@shown")]),
+    # escapes: \@ is no mention, \[ is no citation (the @ inside then is a mention)
+    ("\\@a and \\[@b] and @c", [("b", "mention", 10, "@b"), ("c", "mention", 18, "@c")]),
+    # what is not a citation body leaves its mentions
+    ("[@a; b]", [("a", "mention", 1, "@a")]),
+    ("[see @a]", [("a", "mention", 5, "@a")]),
+    ("[@a, p. [4]]", [("a", "mention", 1, "@a")]),
+    ("[@]", []),
+    # locators: spaces around items and separators are allowed
+    ("[@a,p.4]", [("a", "cite", 0, "[@a,p.4]")]),
+    (
+        "[@a, para. 4 ; @b ,  p. 2 ]",
+        [("a", "cite", 0, "[@a, para. 4 ; @b ,  p. 2 ]"), ("b", "cite", 0, "[@a, para. 4 ; @b ,  p. 2 ]")],
+    ),
+    ("[@a][@b]", [("a", "cite", 0, "[@a]"), ("b", "cite", 4, "[@b]")]),
+    # claims: spaces inside the brackets are allowed, upper case is not
+    ("[[ spaced ]] [[Bad]] [[a]]", [("spaced", "claim", 0, "[[ spaced ]]"), ("a", "claim", 21, "[[a]]")]),
+    ("[[[@a]]]", [("a", "cite", 2, "[@a]")]),
+    ("[[a]] [@a-]", [("a", "claim", 0, "[[a]]"), ("a", "mention", 7, "@a")]),
+    ("[[a\n]]", [("a", "claim", 0, "[[a\n]]")]),
+    # a citation does not span lines
+    ("[@a\n]", [("a", "mention", 1, "@a")]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), REFERENCES, ids=[t for t, _ in REFERENCES])
+def test_scan_references_reports_each_id_how_and_where(text: str, expected: list[Ref]) -> None:
+    found = [(r.ref, r.how, r.offset, r.token) for r in scan_references(text)]
+    assert found == expected
+    for ref in scan_references(text):
+        assert text[ref.offset : ref.offset + len(ref.token)] == ref.token
+
+
+def test_scan_references_is_remembered_per_text() -> None:
+    text = "Remembered [@a] and @b."
+    assert scan_references(text) is scan_references(text)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("@a", [CiteItem("a", None)]),
+        ("@a, p. 1; @b", [CiteItem("a", "p. 1"), CiteItem("b", None)]),
+        ("@{a}, loc", [CiteItem("a", "loc")]),
+        (" @a ;", [CiteItem("a", None)]),
+        ("@a, ", [CiteItem("a", None)]),  # an empty locator is none
+        ("@a;;", None),
+        ("@a b", None),
+        ("x", None),
+        ("", None),
+        ("@A", None),
+    ],
+)
+def test_parse_cite_body(body: str, expected: list[CiteItem] | None) -> None:
+    assert parse_cite_body(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "index", "allowed"),
+    [
+        ("@a", 0, True),
+        (" @a", 1, True),
+        ("(@a", 1, True),
+        ("—@a", 1, True),
+        ("x@a", 1, False),
+        ("9@a", 1, False),
+        ("é@a", 1, False),
+        ("_@a", 1, False),
+        ("@@a", 1, False),
+        ("\\@a", 1, False),
+        ("/@a", 1, False),
+        (".@a", 1, False),
+    ],
+)
+def test_a_mention_starts_only_after_a_non_word_character(text: str, index: int, allowed: bool) -> None:
+    assert mention_allowed_before(text, index) is allowed
+
+
+# -- masking code --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("a `b` c", "a     c"),
+        ("a ``b`c`` d", "a         d"),
+        ("a `unclosed", "a `unclosed"),
+        ("x\n```py\ncode\n```\ny", "x\n     \n    \n   \ny"),
+        ("x\n~~~\nunclosed\nto the end", "x\n   \n        \n          "),
+        # a fence closes only with its own character, at least as long
+        ("```\na\n~~~\n```\nb", "   \n \n   \n   \nb"),
+        ("````\na\n```\n````\nb", "    \n \n   \n    \nb"),
+        # a closing fence takes no info string
+        ("```\na\n``` not closed\n```\nb", "   \n \n              \n   \nb"),
+        # four spaces make an indented code line, not a fence
+        ("    ```\nx\n```\ny", "    ```\nx\n   \n "),
+        # a backtick fence's info string holds no backticks: then it is a code span
+        ("``` a`b\nc `d` e", "``` a  \n   d` e"),
+    ],
+)
+def test_mask_code_blanks_code_and_keeps_offsets_and_newlines(text: str, masked: str) -> None:
+    assert mask_code(text) == masked
+    assert len(mask_code(text)) == len(text)
+
+
+def test_mask_code_can_keep_code_spans() -> None:
+    text = "`span` and\n```\nfenced\n```\n"
+    assert mask_code(text, spans=False) == "`span` and\n   \n      \n   \n"
+
+
+def test_mask_code_takes_linear_time_on_many_backticks() -> None:
+    # The backtracking regex mask_code replaced took seconds on a few thousand backticks.
+    text = "` `` " * 20_000
+    start = time.perf_counter()
+    masked = mask_code(text)
+    assert time.perf_counter() - start < 2.0
+    assert len(masked) == len(text)
+
+
+# -- links -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.org",
+        "https://example.org/a?b=1#c",
+        "HTTPS://EXAMPLE.ORG",
+        " https://example.org ",
+        "mailto:desk@example.org",
+        "MAILTO:desk@example.org",
+        "#notes",
+        " #notes ",
+    ],
+)
+def test_safe_links(url: str) -> None:
+    assert link_allowed(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "java\tscript:alert(1)",  # browsers drop the tab: still javascript:
+        "\x01javascript:alert(1)",
+        "data:text/html,<b>x</b>",
+        "vbscript:msgbox",
+        "file:///etc/passwd",
+        "ftp://files.example.org/x",
+        "tel:123",
+        "http://",  # no host
+        "http:/example.org",
+        "//evil.example.org",
+        "/etc/passwd",
+        "notes/page.html",
+        "http://[::1",  # urlsplit refuses it
+    ],
+)
+def test_unsafe_links(url: str) -> None:
+    assert not link_allowed(url)
+
+
+LinkRow = tuple[str, str, str, int]  # kind, url, raw, offset
+
+LINKS: list[tuple[str, list[LinkRow]]] = [
+    ("No links.", []),
+    (
+        "[a](http://x.org) ![i](img.png) <https://auto.org>",
+        [
+            ("link", "http://x.org", "http://x.org", 4),
+            ("image", "img.png", "img.png", 23),
+            ("autolink", "https://auto.org", "https://auto.org", 33),
+        ],
+    ),
+    # a reference definition an image uses is an image; one only links use is a definition
+    ("![logo][l]\n\n[l]: assets/logo.png\n", [("image", "assets/logo.png", "assets/logo.png", 17)]),
+    ("[text][r]\n\n[r]: javascript:x\n", [("definition", "javascript:x", "javascript:x", 16)]),
+    (
+        "> [r]: http://q.org\n- [s]: mailto:a@b\n",
+        [("definition", "http://q.org", "http://q.org", 7), ("definition", "mailto:a@b", "mailto:a@b", 27)],
+    ),
+    # the url is what the renderer sees: brackets, escapes and entities undone
+    ("[a](<java script:x>)", [("link", "java script:x", "<java script:x>", 4)]),
+    ("[b](&#106;avascript:x)", [("link", "javascript:x", "&#106;avascript:x", 4)]),
+    ("[c](\\javascript:x)", [("link", "\\javascript:x", "\\javascript:x", 4)]),
+    ("[d](http://x.org/\\(y)", [("link", "http://x.org/(y", "http://x.org/\\(y", 4)]),
+    # balanced parentheses belong to the destination; a title does not
+    ("[b](http://x.org/a_(b))", [("link", "http://x.org/a_(b)", "http://x.org/a_(b)", 4)]),
+    ('[a](http://x.org "title")', [("link", "http://x.org", "http://x.org", 4)]),
+    ("[a]( http://x.org )", [("link", "http://x.org", "http://x.org", 5)]),
+    # no closing parenthesis, an empty destination, a blank line: no link
+    ("[b](nope", []),
+    ("[b]()", []),
+    ("[a](foo\n\nbar)", []),
+    # code hides links
+    ("`[c](javascript:x)` and\n```\n[d](javascript:y)\n```\n", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), LINKS, ids=[t for t, _ in LINKS])
+def test_scan_links_reports_every_destination_as_written_and_as_read(text: str, expected: list[LinkRow]) -> None:
+    links = scan_links(text)
+    assert [(link.kind, link.url, link.raw, link.offset) for link in links] == expected
+    for link in links:
+        assert text[link.offset : link.offset + len(link.raw)] == link.raw
+
+
+def test_scan_links_keeps_offsets_across_crlf_line_ends() -> None:
+    text = "Line one\r\n[a](javascript:x)"
+    (link,) = scan_links(text)
+    assert (link.kind, link.url, link.offset) == ("link", "javascript:x", 14)
+    assert text[link.offset :].startswith("javascript:x")
+
+
+def test_scan_links_takes_linear_time_on_many_unclosed_links() -> None:
+    text = "[a](" * 20_000
+    start = time.perf_counter()
+    assert scan_links(text) == []
+    assert time.perf_counter() - start < 2.0
