@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from markdown_it.token import Token
 
-from briefgen.facts.syntax import CiteItem, link_allowed, scan_references
-from briefgen.render.markdown import parse, parse_inline, render, render_inline, safe_link, walk_inline
+from briefgen.facts.syntax import CiteItem, scan_references
+from briefgen.render.markdown import parse, parse_inline, render, render_inline, walk_inline
 
 FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
 CASES = sorted(p.stem for p in FIXTURES.glob("*.md"))
@@ -178,13 +178,6 @@ def test_the_renderer_finds_the_references_the_validator_finds(text: str) -> Non
 
 
 # -- links and images --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "url", ["https://x.org", "http://x.org/a", "mailto:a@b.org", "#notes", "javascript:x", "notes.html", "/etc"]
-)
-def test_safe_link_is_the_validator_s_rule(url: str) -> None:
-    assert safe_link(url) is link_allowed(url)
 
 
 def test_a_relative_link_keeps_its_text_and_the_next_link_still_renders() -> None:

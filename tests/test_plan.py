@@ -1,7 +1,7 @@
 """briefgen.render.plan in process: a small checked fact base in, a BriefPlan out.
 
 Inputs go through the loader and validator the CLI uses (validate_project on a MINI
-project from conftest, with a brief of the test's own); only plan_brief, slugify and
+project from conftest, with a brief of the test's own); only plan_brief and
 sort_key are called, never the planner's internals.
 """
 
@@ -17,10 +17,11 @@ from markdown_it.token import Token
 
 from briefgen.check.validate import validate_project
 from briefgen.errors import errors_in
+from briefgen.facts.grammar import slugify
 from briefgen.facts.model import FactBase, Record
 from briefgen.facts.project import Project
 from briefgen.render.markdown import walk_inline
-from briefgen.render.plan import BriefPlan, Note, plan_brief, slugify, sort_key
+from briefgen.render.plan import BriefPlan, Note, plan_brief, sort_key
 from tests.conftest import MINI
 
 #: A judgment resting on two facts and citing nothing itself.
@@ -387,5 +388,6 @@ def test_figures_are_numbered_in_reading_order_across_sections_and_annexes(
         ("", "section"),
     ],
 )
-def test_slugify(heading: str, slug: str) -> None:
-    assert slugify(heading) == slug
+def test_section_anchors_are_slugs_of_headings(heading: str, slug: str) -> None:
+    # The plan's anchor rule: the grammar's slugify, "section" when nothing is left.
+    assert slugify(heading, fallback="section") == slug
