@@ -24,6 +24,7 @@ check: $(STAMP)  ## Validate the example fact base
 	$(BIN)/briefgen check
 
 test: $(STAMP)  ## Run the whole test suite (lint and types included)
+	./.ci/system-deps
 	$(BIN)/ruff check briefgen tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
