@@ -242,7 +242,17 @@ def test_content_markup_is_escaped_in_html_and_pdf(mini: Path) -> None:
     assert PdfBack.open(mini / "output" / "harbour.pdf").reader.metadata.title == "Harbour <Trade> & Tin"
 
 
-@pytest.mark.parametrize("command", [("build",), ("check",), ("new", "claim", "kia-holds-mines")])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("build",),
+        ("check",),
+        ("new", "claim", "kia-holds-mines"),
+        ("impact", "kia"),
+        ("diff", "some-brief", "--since", "HEAD"),
+        ("schema", "--link"),
+    ],
+)
 def test_cli_without_a_project_says_so(tmp_path: Path, command: tuple[str, ...]) -> None:
     # One "no project here" error, whichever command meets it.
     proc = run_cli(*command, cwd=tmp_path)

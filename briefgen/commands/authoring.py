@@ -18,6 +18,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from briefgen.write import write_atomic
 
     project = project_of(args)
+    if args.link:
+        project.require_content()  # before anything is written: --link edits content files
     out = Path(args.out).resolve() if args.out else project.root / SCHEMA_FOLDER
     schemas = all_schemas()
     if args.check:

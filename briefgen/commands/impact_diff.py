@@ -19,6 +19,7 @@ def _loaded(project: Project) -> tuple[FactBase, list[Problem]]:
     """The fact base for impact and diff, which work on what loads (a retraction is an error)."""
     from briefgen.build import check_project
 
+    project.require_content()
     base, problems = check_project(project)
     errors = errors_in(problems)
     if errors:
