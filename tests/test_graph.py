@@ -48,8 +48,20 @@ def example() -> FactBase:
 
 
 def _chained_sources() -> str:
-    # a -> b -> c (c first-hand), d -> e -> d (a circle), f -> nowhere (a dangling via).
-    items = [("a", "b"), ("b", "c"), ("c", None), ("d", "e"), ("e", "d"), ("f", "nowhere")]
+    # a -> b -> c (c first-hand), d -> e -> d (a circle), f -> nowhere (a dangling via),
+    # g -> h -> i -> g (a circle of three), t -> g (a tail leading into it).
+    items = [
+        ("a", "b"),
+        ("b", "c"),
+        ("c", None),
+        ("d", "e"),
+        ("e", "d"),
+        ("f", "nowhere"),
+        ("g", "h"),
+        ("h", "i"),
+        ("i", "g"),
+        ("t", "g"),
+    ]
     return yaml.safe_dump(
         [{"id": i, "type": "report", "title": i, "custom": {"via": v} if v else {}} for i, v in items],
         sort_keys=False,
@@ -63,15 +75,15 @@ def test_via_chains_end_at_the_publication(tmp_path: Path) -> None:
     assert via_chain(base, "c") == ["c"]
     assert via_chain(base, "d") == ["d", "e"]
     assert via_chain(base, "f") == ["f"]
-    assert [s for s in "abcdef" if via_loops(base, s)] == ["d", "e"]
+    assert via_chain(base, "t") == ["t", "g", "h", "i"]
+    assert [s for s in "abcdefghit" if via_loops(base, s)] == ["d", "e", "g", "h", "i", "t"]
 
 
 def test_via_circles_are_reported_once_per_source(tmp_path: Path) -> None:
     _, problems = validate_project(Project(write_project(tmp_path, {"content/sources.yaml": _chained_sources()})))
     circles = [p for p in problems if p.code == "BG118"]
     assert [p.message for p in circles] == [
-        "'via' of source 'd' goes round in a circle",
-        "'via' of source 'e' goes round in a circle",
+        f"'via' of source '{s}' goes round in a circle" for s in ("d", "e", "g", "h", "i", "t")
     ]
 
 
