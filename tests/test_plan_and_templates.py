@@ -100,11 +100,17 @@ def test_golden_html(mini: Path, regen_golden: bool) -> None:
     assert html == golden.read_text(encoding="utf-8"), "HTML changed: if intended, run pytest --regen-golden"
 
 
+def _override(project: Path, partial: str, old: str, new: str) -> None:
+    """The project's own copy of a packaged partial, with ``old`` replaced by ``new``."""
+    default = (REPO / "templates" / "partials" / partial).read_text()
+    assert old in default, (partial, old)
+    custom = project / "templates" / "partials" / partial
+    custom.parent.mkdir(parents=True, exist_ok=True)
+    custom.write_text(default.replace(old, new))
+
+
 def test_a_project_template_overrides_the_default_file_by_file(mini: Path) -> None:
-    default = (REPO / "templates" / "partials" / "cite.html.j2").read_text()
-    custom = mini / "templates" / "partials" / "cite.html.j2"
-    custom.parent.mkdir(parents=True)
-    custom.write_text(default.replace('"as reported in "', '"relayed by "'))
+    _override(mini, "cite.html.j2", '"as reported in "', '"relayed by "')
     notes = _notes(mini)
     assert "Ministry of Trade, relayed by “The Harbour Report,” para. 2. [C3]" in notes.values()
     assert not [t for t in notes.values() if "as reported in" in t]
@@ -115,10 +121,7 @@ def test_a_project_template_overrides_the_default_file_by_file(mini: Path) -> No
 
 def test_a_project_can_restyle_claims_mentions_and_images(mini: Path) -> None:
     """The prose markup is the partial prose.html.j2: a project's own copy replaces it."""
-    default = (REPO / "templates" / "partials" / "prose.html.j2").read_text()
-    custom = mini / "templates" / "partials" / "prose.html.j2"
-    custom.parent.mkdir(parents=True)
-    custom.write_text(default.replace('<span class="entity"', '<span class="entity named"'))
+    _override(mini, "prose.html.j2", '<span class="entity"', '<span class="entity named"')
     project = Project(mini)
     base, problems = check_project(project)
     assert not [p for p in problems if p.code.startswith("BG30")], problems
