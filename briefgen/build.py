@@ -21,7 +21,6 @@ from briefgen.facts.load import ParseCache
 from briefgen.facts.model import FactBase
 from briefgen.facts.project import Project
 from briefgen.gcpause import freeze_survivors
-from briefgen.render.plan import plan_brief
 from briefgen.render.templatecheck import check_templates
 from briefgen.words import counted, did_you_mean
 from briefgen.write import ensure_folder, write_all_atomic
@@ -178,6 +177,7 @@ def build_project(
     # Imported here, not at the top: `check` runs through this module and needs neither
     # Jinja nor Markdown.
     from briefgen.render.html import render_html
+    from briefgen.render.plan import plan_brief
 
     pages: dict[str, str] = {}
     for ident in ids:
