@@ -1,39 +1,114 @@
-"""Quote verification: does a quote stand, word for word, in a source's archived text?"""
+"""Quote verification: does a quote stand, word for word, in a source's archive, and where?
+
+Quotes and archives are compared under the one normalisation of
+``check/archives/normalise.py``; where a quote lies is told by the archive's passages
+(``check/archives``), and a claim's locator is checked against it.
+"""
 
 from __future__ import annotations
 
+import bisect
 import difflib
-import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
 
-_TRANSLATE = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u201f": '"',
-        "\u2033": '"',
-        "\u00a0": " ",
-        "\u2010": "-",
-        "\u2011": "-",
-    }
-)
+from briefgen.check.archives import Archive, read_archive
+from briefgen.check.archives.locators import canonical, span_locator
+from briefgen.check.archives.normalise import normalise
+from briefgen.facts.graph import via_chain
+from briefgen.facts.model import Citation, FactBase
 
-
-def normalise(text: str) -> str:
-    """Fold the differences a copy-paste introduces: Unicode form, typographic quotes, spaces."""
-    if not text.isascii():  # ASCII is already in NFKC form, and holds no typographic quotes
-        text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
-    return " ".join(text.split())
+__all__ = ["QuoteCheck", "locate", "nearest_passage", "normalise", "quote_in", "verify_quotes"]
 
 
 def quote_in(quote: str, normalised_archive: str) -> bool:
     """True when ``quote`` occurs in the (already normalised) archive text."""
     return normalise(quote) in normalised_archive
+
+
+def locate(quote: str, archive: Archive) -> list[str]:
+    """The locators of every place ``quote`` stands in ``archive`` (first first, each once);
+    empty when it is not there. A quote running over two paragraphs is at ``paras. 3-4``."""
+    wanted = normalise(quote)
+    found: list[str] = []
+    if not wanted:
+        return found
+    start = archive.text.find(wanted)
+    while start >= 0:
+        first = bisect.bisect_right(archive.starts, start) - 1
+        last = bisect.bisect_right(archive.starts, start + len(wanted) - 1) - 1
+        where = span_locator(archive.passages[first : last + 1])
+        if where not in found:
+            found.append(where)
+        start = archive.text.find(wanted, start + 1)
+    return found
+
+
+def locator_holds(locator: str, quote: str, found: list[str], archive: Archive) -> bool:
+    """Whether ``locator`` is right for a quote found at ``found``: one of them, or the
+    ``#id`` of a web page's element that holds the quote."""
+    wanted = canonical(locator)
+    if wanted in found:
+        return True
+    if wanted.startswith("#"):
+        return normalise(quote) in archive.sections.get(wanted[1:], "\0")
+    return False
+
+
+@dataclass(frozen=True)
+class QuoteCheck:
+    """What verifying one quoted citation found."""
+
+    claim: str
+    cite: Citation
+    #: the source whose archive the quote was checked against (the cite's, or along ``via``)
+    archive_source: str
+    #: every locator the quote stands at, first first; empty when it is not in the archive
+    found: tuple[str, ...]
+
+    #: whether the cite's locator is right for where the quote was found
+    locator_matches: bool = False
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.found)
+
+    @property
+    def locator_ok(self) -> bool | None:
+        """True or False for a found quote with a locator; None when there is nothing to compare."""
+        if not self.found or not self.cite.locator:
+            return None
+        return self.locator_matches
+
+
+def verify_quotes(base: FactBase, source_id: str, archive: Archive | Path | None = None) -> list[QuoteCheck]:
+    """Every quoted citation checked against ``source_id``'s archive: citations of the
+    source itself and of sources known ``via`` it that have no archive of their own.
+    ``archive`` is the archive (or its path); by default the one the check loaded."""
+    if isinstance(archive, Path):
+        archive = read_archive(archive)
+    if archive is None:
+        archive = base.archives.get(source_id)
+        if archive is None:
+            return []
+    results = []
+    for claim in base.claims.values():
+        for cite in claim.sources:
+            if not cite.quote or cite.ref not in base.sources or archive_source(base, cite.ref) != source_id:
+                continue
+            found = tuple(locate(cite.quote, archive))
+            holds = bool(found and cite.locator and locator_holds(cite.locator, cite.quote, list(found), archive))
+            results.append(QuoteCheck(claim.id, cite, source_id, found, holds))
+    return results
+
+
+def archive_source(base: FactBase, source_id: str) -> str | None:
+    """The source whose archive a quote from ``source_id`` is checked against: itself, else
+    the first source along its ``via`` chain that has one."""
+    for current in via_chain(base, source_id):
+        if current in base.archives:
+            return current
+    return None
 
 
 def nearest_passage(quote: str, normalised_archive: str) -> str:

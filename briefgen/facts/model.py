@@ -226,7 +226,9 @@ class SourceCustom(Record):
 
     reliability: str | None = spec("enum", choices=tuple(RELIABILITY), doc="Admiralty source reliability A-F")
     via: str | None = spec("ref", refs=("sources",), doc="known only as reported by this source")
-    archive: str | None = spec("text", doc="plain-text copy under content/archive/, relative to content/")
+    archive: str | None = spec(
+        "text", doc="archived copy (.txt, .html or .pdf) under content/archive/, relative to content/"
+    )
     description: str | None = spec("text", doc="how to name a source with neither author nor title")
     retracted: bool | None = spec("bool", doc="the source has been retracted: it can no longer be cited")
 
@@ -456,8 +458,9 @@ class FactBase:
     routes: dict[str, Route] = field(default_factory=dict)
     claims: dict[str, Claim] = field(default_factory=dict)
     briefs: dict[str, Brief] = field(default_factory=dict)
-    #: normalised archived text by source id (for quotes); filled by the validator
-    archives: dict[str, str] = field(default_factory=dict)
+    #: each archived source's passages (briefgen.check.archives.Archive) by source id, for
+    #: quotes and locators; filled by the validator (typed loosely: facts/ sits below check/)
+    archives: dict[str, Any] = field(default_factory=dict)
 
     def collection(self, name: str) -> dict[str, Any]:
         return getattr(self, name)  # type: ignore[no-any-return]
