@@ -13,7 +13,7 @@ from briefgen.check.fields import Checker
 from briefgen.errors import Pos
 from briefgen.facts.graph import via_loops
 from briefgen.facts.load import display_path
-from briefgen.facts.model import FactBase
+from briefgen.facts.model import Citation, FactBase
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class LocatorFix:
     old: str | None
     new: str
     claim: str
+    cite: Citation
 
 
 def check_sources(checker: Checker, base: FactBase) -> None:
@@ -140,5 +141,5 @@ def locator_fixes(base: FactBase) -> list[LocatorFix]:
             if result.verified and not result.locator_matches:
                 cite = result.cite
                 pos = cite.where("locator") if cite.locator else cite.pos
-                fixes.append(LocatorFix(pos, cite.locator, result.found[0], result.claim))
+                fixes.append(LocatorFix(pos, cite.locator, result.found[0], result.claim, cite))
     return fixes

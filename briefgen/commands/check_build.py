@@ -9,12 +9,21 @@ from pathlib import Path
 from briefgen.commands.common import Add, print_problems, project_of, summary
 from briefgen.errors import errors_in
 from briefgen.facts.load import display_path
+from briefgen.words import counted
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from briefgen.build import check_project
 
     project = project_of(args)
+    if args.fix_locators:
+        from briefgen.authoring.relocate import fix_locators
+
+        changed, refused = fix_locators(project)
+        for line in changed:
+            print(f"fixed {line}", file=sys.stderr)
+        print_problems(refused)
+        print(f"briefgen check --fix-locators: {counted(len(changed), 'locator')} written; checking again", file=sys.stderr)
     _base, problems = check_project(project)
     if args.format == "json":
         print_problems(problems, "json", sys.stdout)
@@ -55,6 +64,11 @@ def add_commands(add: Add) -> None:
     )
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    p.add_argument(
+        "--fix-locators",
+        action="store_true",
+        help="write the locators of quotes found in their archives into the YAML (missing or wrong), then check",
+    )
     p.set_defaults(func=cmd_check)
 
     p = add(
