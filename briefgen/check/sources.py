@@ -112,8 +112,7 @@ def _check_citations(checker: Checker, base: FactBase, source_id: str) -> None:
                 cite.where("locator"),
                 "BG129",
                 f"the quote is in {_either(result.found)}, not {cite.locator}",
-                f"write 'locator: {result.found[0]}' (briefgen check --fix-locators corrects it); "
-                + grammar(archive),
+                f"write 'locator: {result.found[0]}' (briefgen check --fix-locators corrects it); " + grammar(archive),
             )
     for claim in base.claims.values():
         for cite in claim.sources:

@@ -23,7 +23,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         for line in changed:
             print(f"fixed {line}", file=sys.stderr)
         print_problems(refused)
-        print(f"briefgen check --fix-locators: {counted(len(changed), 'locator')} written; checking again", file=sys.stderr)
+        print(
+            f"briefgen check --fix-locators: {counted(len(changed), 'locator')} written; checking again",
+            file=sys.stderr,
+        )
     _base, problems = check_project(project)
     if args.format == "json":
         print_problems(problems, "json", sys.stdout)

@@ -100,10 +100,10 @@ def _extract(raw: bytes) -> dict[str, Any]:
     try:
         reader = PdfReader(io.BytesIO(raw), strict=False)
         if reader.is_encrypted:
-            try:
-                opened = reader.decrypt("")  # an owner password alone still lets anyone read
+            try:  # an owner password alone still lets anyone read
+                opened = bool(reader.decrypt(""))
             except Exception:
-                opened = 0
+                opened = False
             if not opened:
                 return fail(
                     "the PDF is encrypted: its text cannot be read without the password",

@@ -24,8 +24,29 @@ _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _NOT_TEXT = ("script", "style", "noscript", "template")
 #: elements that separate words (the rest, <em> or <a>, run on: "emph<em>asis</em>")
 _SPACED = {
-    "lb", "cell", "br", "p", "div", "li", "td", "th", "tr", "section", "article", "blockquote",
-    "figure", "figcaption", "header", "footer", "main", "aside", "nav", "ul", "ol", "table", *_HEADINGS,
+    "lb",
+    "cell",
+    "br",
+    "p",
+    "div",
+    "li",
+    "td",
+    "th",
+    "tr",
+    "section",
+    "article",
+    "blockquote",
+    "figure",
+    "figcaption",
+    "header",
+    "footer",
+    "main",
+    "aside",
+    "nav",
+    "ul",
+    "ol",
+    "table",
+    *_HEADINGS,
 }
 
 
@@ -67,7 +88,9 @@ def read_web_page(raw: bytes) -> Archive:
             deduplicate=False,
         )
     except Exception as exc:  # a hostile page must end in a Problem, whatever the library meets
-        raise ArchiveError(f"the web page cannot be read: {exc}", "save the page again, or archive its text as .txt") from exc
+        raise ArchiveError(
+            f"the web page cannot be read: {exc}", "save the page again, or archive its text as .txt"
+        ) from exc
     if not extracted:
         raise ArchiveError(
             "no article text found in the web page",
@@ -78,8 +101,24 @@ def read_web_page(raw: bytes) -> Archive:
     title = normalise(doc.get("title") or "")
     if title:
         passages.append(Passage("part", "title", title))
-    number = 0
     main = doc.find("main")
+    try:
+        found = _passages(main)
+    except RecursionError as exc:  # nesting deeper than any article: a crafted page
+        raise ArchiveError("the web page is nested too deeply to read", "archive its text as .txt") from exc
+    passages.extend(found)
+    if not any(p.kind == "para" for p in found):
+        raise ArchiveError(
+            "no article text found in the web page",
+            "save the page again with its text, or archive its text as .txt",
+        )
+    return Archive("html", passages, _sections(raw))
+
+
+def _passages(main: Any) -> list[Passage]:
+    """Paragraphs and headings of trafilatura's ``<main>``, in reading order."""
+    passages: list[Passage] = []
+    number = 0
     for element in main.iter() if main is not None else ():
         tag = element.tag
         if tag == "head":
@@ -91,12 +130,7 @@ def read_web_page(raw: bytes) -> Archive:
             if text:
                 number += 1
                 passages.append(Passage("para", str(number), text))
-    if number == 0:
-        raise ArchiveError(
-            "no article text found in the web page",
-            "save the page again with its text, or archive its text as .txt",
-        )
-    return Archive("html", passages, _sections(raw))
+    return passages
 
 
 def _sections(raw: bytes) -> dict[str, str]:
@@ -105,8 +139,12 @@ def _sections(raw: bytes) -> dict[str, str]:
 
     try:
         root = lxml.html.document_fromstring(raw)
+        return _id_texts(root)
     except Exception:  # ids are extra: a page trafilatura read but lxml cannot has none
         return {}
+
+
+def _id_texts(root: Any) -> dict[str, str]:
     for element in root.iter(*_NOT_TEXT):
         element.drop_tree()
     sections: dict[str, str] = {}
