@@ -15,7 +15,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 ARCHIVE = (
-    "The Harbour Report\n\n"
+    "[title]\nThe Harbour Report\n\n"
     "Ore from the northern hills is trucked to the coast every week.\n\n"
     "According to the ministry, exports fell by half in 2025.\n\n"
     "The port authority said the new road “would take years to build.”\n"
