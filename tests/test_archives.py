@@ -329,6 +329,7 @@ def test_pdf_quotes_and_page_labels_through_check(
     project = _project(tmp_path, "doc.pdf", labelled_pdf, quote, locator)
     code, problems = _check(project)
     assert [p["code"] for p in problems] == codes, problems
+    assert code == (1 if codes else 0)
     if codes == ["BG129"]:
         assert problems[0]["message"] == "the quote is in p. i, not p. 1"
         assert problems[0]["line"] == _line(project, "content/claims.yaml", "locator")
