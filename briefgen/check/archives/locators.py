@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from briefgen.check.archives import Archive, Passage
+from briefgen.check.archives.model import Archive, Passage
 
 _PARAS = re.compile(r"paras?\.?\s*(\d+)(?:\s*[-\u2013]\s*(\d+))?", re.IGNORECASE)
 _PAGES = re.compile(r"(pp?)(?:\.\s*|\s+)(\S.*)", re.IGNORECASE)

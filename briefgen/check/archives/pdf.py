@@ -30,7 +30,7 @@ from typing import Any
 
 from briefgen import __version__
 from briefgen.cachedir import cache_dir
-from briefgen.check.archives import Archive, ArchiveError, Passage
+from briefgen.check.archives.model import Archive, ArchiveError, Passage
 from briefgen.check.archives.normalise import normalise
 
 #: seconds a PDF may take to read, pages read at most, memory the reader may use

@@ -13,7 +13,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from briefgen.check.archives import Archive, ArchiveError, Passage
+from briefgen.check.archives.model import Archive, ArchiveError, Passage
 from briefgen.check.archives.normalise import normalise
 from briefgen.facts.load import _line_col_of_byte
 

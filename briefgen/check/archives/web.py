@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from briefgen.check.archives import Archive, ArchiveError, Passage
+from briefgen.check.archives.model import Archive, ArchiveError, Passage
 from briefgen.check.archives.normalise import normalise
 
 #: extracted elements that are paragraphs (trafilatura's XML: p, item, quote, row)

@@ -1,0 +1,55 @@
+"""What an archive is read into: located passages, and the error for one that cannot be read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One located part of an archive: a paragraph, a named part or a page."""
+
+    #: ``para``, ``part`` (a named part: ``title``, ``standfirst``...) or ``page``
+    kind: str
+    #: the paragraph's number, the part's name, or the page's label
+    name: str
+    #: the passage's text, normalised
+    text: str
+
+    @property
+    def locator(self) -> str:
+        """How a claim writes this passage's locator."""
+        if self.kind == "para":
+            return f"para. {self.name}"
+        if self.kind == "page":
+            return f"p. {self.name}"
+        return self.name
+
+
+@dataclass
+class Archive:
+    """An archive's passages in reading order, and (web pages) the text of each id'ed part."""
+
+    format: str
+    passages: list[Passage]
+    #: normalised text of each element of a web page that has an ``id`` (for ``#id``)
+    sections: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # The passages joined by one space, and where each starts in it: a quote may run
+        # from one passage into the next (paras. 3-4), and is found in the joined text.
+        starts, offset = [], 0
+        for passage in self.passages:
+            starts.append(offset)
+            offset += len(passage.text) + 1
+        self.starts = starts
+        self.text = " ".join(p.text for p in self.passages)
+
+
+class ArchiveError(Exception):
+    """An archive that cannot be read: what is wrong, how to fix it, and where in the file
+    (line and column, 0 when the whole file is at fault)."""
+
+    def __init__(self, message: str, hint: str, line: int = 0, col: int = 0):
+        super().__init__(message)
+        self.message, self.hint, self.line, self.col = message, hint, line, col
