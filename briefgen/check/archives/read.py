@@ -18,7 +18,7 @@ _CACHE: dict[tuple[str, str], Archive | ArchiveError] = {}
 def read_archive(path: Path) -> Archive:
     """The passages of the archive at ``path``; raises ArchiveError (and OSError when the
     file cannot be opened). Kept by the file's bytes, so an unchanged archive is read once
-    per process (and a PDF or web page once per machine: see the readers)."""
+    per process (and a PDF once per machine: its reader keeps pages in the cache folder)."""
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
         raise ArchiveError(
