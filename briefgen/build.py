@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefgen.check.validate import validate_project
-from briefgen.errors import Pos, Problem, UsageError, errors_in, sort_problems
+from briefgen.errors import BriefgenError, Pos, Problem, UsageError, errors_in, sort_problems
 from briefgen.facts.load import ParseCache
 from briefgen.facts.model import FactBase
 from briefgen.facts.project import Project
 from briefgen.gcpause import freeze_survivors
 from briefgen.render.templatecheck import check_templates
 from briefgen.words import counted, did_you_mean
-from briefgen.write import ensure_folder, write_all_atomic
+from briefgen.write import check_targets, complete_switch, write_all_atomic
 
 
 def check_project(project: Project, cache: ParseCache | None = None) -> tuple[FactBase, list[Problem]]:
@@ -42,6 +42,23 @@ class BuildResult:
     written: list[Path] = field(default_factory=list)
     failed: bool = False
     corrections: dict[str, int] = field(default_factory=dict)
+    #: Outputs an earlier, killed build had left half switched, replaced before this one began.
+    completed: list[Path] = field(default_factory=list)
+
+
+def output_path(out: Path, ident: str, ext: str) -> Path:
+    """Where a brief's HTML or PDF goes."""
+    return out / f"{ident}.{ext}"
+
+
+def finish_interrupted_switch(folder: Path) -> list[Path]:
+    """Complete the switch of outputs a killed build left half done in ``folder`` (see
+    briefgen/write.py); the outputs replaced. Best effort: a folder that cannot be written
+    now is reported when the build writes, and ``check`` writes nothing of its own."""
+    try:
+        return complete_switch(folder)
+    except BriefgenError:
+        return []
 
 
 def select_briefs(base: FactBase, wanted: Iterable[str]) -> list[str]:
@@ -152,16 +169,19 @@ def build_project(
     ``changes_since`` (a git revision) adds the annex "What changed since the last edition".
     """
     result = BuildResult()
+    out = out or project.output
+    result.completed = finish_interrupted_switch(out)
     base, problems = check_project(project)
     result.problems = problems
     if errors_in(problems) or (strict and problems):
         result.failed = True
         return result
-    out = out or project.output
     ids = select_briefs(base, brief_ids)
     if jobs < 1:
         raise UsageError(Problem(Pos("briefgen build"), "BG502", "-j needs a number of 1 or more", "e.g. -j 2"))
-    ensure_folder(out)  # fail early, before the slow part, when the folder is unwritable
+    exts = [ext for ext in ("pdf", "html") if fmt in (ext, "all")]
+    # Fail early, before the slow part, when any output cannot be replaced (BG401).
+    check_targets(output_path(out, ident, ext) for ident in ids for ext in exts)
     if fmt in ("pdf", "all") and jobs == 1:
         # Importing WeasyPrint takes over half a second, much of it waiting on subprocesses
         # that locate its libraries; start it now so that wait overlaps the HTML. Only now:
@@ -190,7 +210,7 @@ def build_project(
         freeze_survivors()  # what exists now lives until exit: spare it WeasyPrint's collections
         outcomes = _lay_out_pdfs(ids, jobs_args, jobs, _Progress(len(ids)) if progress and ids else None)
         for ident, (pdf, final_html, corrections, misplaced, refused) in zip(ids, outcomes, strict=True):
-            files[out / f"{ident}.pdf"] = pdf
+            files[output_path(out, ident, "pdf")] = pdf
             pages[ident] = final_html  # the HTML exactly as laid out, page-break corrections included
             result.corrections[ident] = corrections
             brief = base.briefs[ident]
@@ -216,7 +236,7 @@ def build_project(
                 )
     if fmt in ("html", "all"):
         for ident in ids:
-            files[out / f"{ident}.html"] = pages[ident].encode("utf-8")
+            files[output_path(out, ident, "html")] = pages[ident].encode("utf-8")
     if strict and result.problems:  # warnings of the layout (BG405, BG406) fail a strict build too
         result.failed = True
         return result

@@ -12,9 +12,10 @@ from briefgen.facts.load import display_path
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from briefgen.build import check_project
+    from briefgen.build import check_project, finish_interrupted_switch
 
     project = project_of(args)
+    _print_completed(finish_interrupted_switch(project.output))
     _base, problems = check_project(project)
     if args.format == "json":
         print_problems(problems, "json", sys.stdout)
@@ -40,10 +41,16 @@ def cmd_build(args: argparse.Namespace) -> int:
         progress=sys.stderr.isatty(),
         changes_since=args.changes_since,
     )
+    _print_completed(result.completed)
     print_problems(result.problems)
     for path in result.written:
         print(f"wrote {display_path(path)}", file=sys.stderr)
     return 1 if result.failed else 0
+
+
+def _print_completed(paths: list[Path]) -> None:
+    for path in paths:
+        print(f"replaced {display_path(path)}, left half switched by an interrupted build", file=sys.stderr)
 
 
 def add_commands(add: Add) -> None:
