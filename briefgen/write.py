@@ -248,18 +248,22 @@ def _roll_forward(folder: Path) -> list[Path]:
     finally:
         os.close(fd)
     done: list[Path] = []
+    failure: OSError | None = None
     for name in _journal_names(raw) or []:
         temp = folder / name
         try:
-            info = os.lstat(temp)
+            if not stat.S_ISREG(os.lstat(temp).st_mode):
+                continue
+            target = folder / _TEMP_RE.match(name)["target"]  # type: ignore[index]
+            os.replace(temp, target)
+            done.append(target)
         except FileNotFoundError:
             continue  # renamed before the writer died
-        if not stat.S_ISREG(info.st_mode):
-            continue
-        target = folder / _TEMP_RE.match(name)["target"]  # type: ignore[index]
-        os.replace(temp, target)
-        done.append(target)
+        except OSError as exc:
+            failure = failure or exc  # the others still go: as few old files left as can be
     _sync_folder(folder)
+    if failure is not None:
+        raise failure  # the journal stays, for the next run
     os.unlink(journal)
     _sync_folder(folder)
     return done
