@@ -162,18 +162,18 @@ def check_targets(paths: Iterable[Path]) -> None:
                 Problem(
                     Pos(str(path)),
                     "BG401",
-                    f"cannot write here: a folder stands where the output {path.name} goes",
+                    f"cannot write here: a folder stands where {path.name} goes",
                     "move or remove that folder, or build into another with --out",
                 )
             )
         elif stat.S_ISREG(info.st_mode) and (not info.st_mode & stat.S_IWUSR or not os.access(path, os.W_OK)):
-            # The rename would replace it regardless; a read-only output was made so on purpose.
+            # The rename would replace it regardless; a read-only file was made so on purpose.
             problems.append(
                 Problem(
                     Pos(str(path)),
                     "BG401",
-                    "cannot write here: the output file is read-only",
-                    f"make it writable (chmod u+w {path}), or build into another folder with --out",
+                    "cannot write here: the file is read-only",
+                    f"make it writable (chmod u+w {path}), or choose another folder with --out",
                 )
             )
     if problems:

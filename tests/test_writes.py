@@ -83,7 +83,7 @@ def test_a_read_only_output_file_changes_nothing(mini: Path, tmp_path: Path) -> 
     (out / "harbour.html").chmod(0o444)
     proc = run("build", "--format", "html", "--out", str(out), cwd=mini, cache=tmp_path / "cache")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert f"{out / 'harbour.html'}: error[BG401]: cannot write here: the output file is read-only" in proc.stderr
+    assert f"{out / 'harbour.html'}: error[BG401]: cannot write here: the file is read-only" in proc.stderr
     assert f"hint: make it writable (chmod u+w {out / 'harbour.html'})" in proc.stderr
     assert folder_state(out) == before
 
