@@ -24,6 +24,7 @@ from briefgen.facts.project import Project
 from briefgen.preview.index import index_page
 from briefgen.preview.rebuild import Previewer, Snapshot
 from briefgen.preview.watcher import watch
+from briefgen.words import printable
 
 _BRIEF_PATH = re.compile(r"/([a-z0-9]+(?:-[a-z0-9]+)*)\.(html|pdf)")
 
@@ -144,7 +145,7 @@ class PreviewServer(ThreadingHTTPServer):
 
     def index(self, snapshot: Snapshot) -> bytes:
         """The list of briefs: title, date, problems, links to the draft and the PDF."""
-        return index_page(snapshot, self.previewer.project.root.name)
+        return index_page(snapshot, printable(self.previewer.project.root.name))
 
 
 def serve(
