@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from briefgen.errors import Problem, UsageError, errors_in
 from briefgen.facts.project import Project
@@ -26,10 +27,10 @@ def print_problems(problems: list[Problem], fmt: str = "text", stream: object = 
         print(p.format(), file=out)  # type: ignore[arg-type]
 
 
-def say(text: str, stream: object = None) -> None:
+def say(text: str, stream: TextIO | None = None) -> None:
     """A status line (stderr by default), with any text from content or file names in it
     made safe for the terminal (words.printable): the one way commands print a line."""
-    print(printable(text), file=stream or sys.stderr)  # type: ignore[call-overload]
+    print(printable(text), file=stream or sys.stderr)
 
 
 def summary(problems: list[Problem]) -> str:
