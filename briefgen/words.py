@@ -59,6 +59,31 @@ def escape_char(char: str) -> str:
     return f"\\U{code:08x}"
 
 
+#: Names of the controls Unicode leaves unnamed that content most often carries.
+_CONTROL_NAMES = {
+    0x00: "NULL",
+    0x07: "BELL",
+    0x08: "BACKSPACE",
+    0x0B: "LINE TABULATION",
+    0x0C: "FORM FEED",
+    0x0D: "CARRIAGE RETURN",
+    0x1B: "ESCAPE",
+    0x7F: "DELETE",
+    0x85: "NEXT LINE",
+    0x9B: "CONTROL SEQUENCE INTRODUCER",
+}
+
+
+def char_name(char: str) -> str:
+    """'U+202E RIGHT-TO-LEFT OVERRIDE', 'U+001B ESCAPE', 'U+DCFF (a lone surrogate)'."""
+    code = ord(char)
+    name = unicodedata.name(char, "") or _CONTROL_NAMES.get(code, "")
+    if not name:
+        category = unicodedata.category(char)
+        name = "(a lone surrogate)" if category == "Cs" else "(a control character)"
+    return f"U+{code:04X} {name}"
+
+
 def printable(text: str) -> str:
     """``text`` safe to print on a terminal: every hidden character (controls, newlines and
     tabs too, bidi overrides, zero-width characters, lone surrogates) as a visible escape.
