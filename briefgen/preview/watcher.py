@@ -42,18 +42,29 @@ def watch(previewer: Previewer, stop: threading.Event, ready: threading.Event | 
     if ready is not None:
         ready.set()
     # step: wait this long for a burst of saves to settle; debounce: but never longer than this.
-    for changes in watchfiles.watch(
-        *paths,
-        watch_filter=relevant_filter(paths),
-        debounce=400,
-        step=30,
-        stop_event=stop,
-        yield_on_timeout=False,
-        raise_interrupt=False,
-    ):
-        changed = [Path(p) for _, p in changes]
-        templates_changed = any(any(p.is_relative_to(d) for d in template_dirs) or p in settings for p in changed)
-        previewer.rebuild(templates_changed=templates_changed)
+    while not stop.is_set():
+        try:
+            for changes in watchfiles.watch(
+                *paths,
+                watch_filter=relevant_filter(paths),
+                debounce=400,
+                step=30,
+                stop_event=stop,
+                yield_on_timeout=False,
+                raise_interrupt=False,
+            ):
+                changed = [Path(p) for _, p in changes]
+                templates_changed = any(
+                    any(p.is_relative_to(d) for d in template_dirs) or p in settings for p in changed
+                )
+                previewer.rebuild(templates_changed=templates_changed)
+        except RuntimeError as exc:
+            # watchfiles gives up on a change to a file whose name is not UTF-8 ("Unable to
+            # decode path"), ending the watch. Something did change: rebuild everything
+            # (which file is unknown) and watch again, so one odd name never stops reloads.
+            if "decode path" not in str(exc):
+                raise
+            previewer.rebuild(templates_changed=True)
 
 
 __all__ = ["relevant_filter", "watch"]
