@@ -330,8 +330,7 @@ def test_a_hidden_archive_or_image_is_refused_saying_why(make_project: Callable[
     )
     assert (
         "harbour.yaml:20:54: error[BG121]: brief 'harbour': image 'assets/map.png~' is not used: "
-        "'map.png~' is an editor's backup"
-        in out
+        "'map.png~' is an editor's backup" in out
     )
 
 
