@@ -22,7 +22,7 @@ from briefgen.facts.model import FactBase
 from briefgen.facts.project import Project
 from briefgen.gcpause import freeze_survivors
 from briefgen.render.templatecheck import check_templates
-from briefgen.words import counted, did_you_mean
+from briefgen.words import counted, did_you_mean, printable
 from briefgen.write import check_targets, complete_switch, write_all_atomic
 
 
@@ -123,8 +123,9 @@ class _Progress:
         print(file=sys.stderr, flush=True)
 
     def _show(self, text: str) -> None:
-        # \r and clear-to-end-of-line: the line is rewritten in place, never scrolls.
-        print(f"\r\033[K[{self.done}/{self.total}] {text}", end="", file=sys.stderr, flush=True)
+        # \r and clear-to-end-of-line: the line is rewritten in place, never scrolls; the
+        # text itself (a brief's id) can carry no control of its own (words.printable).
+        print(f"\r\033[K[{self.done}/{self.total}] {printable(text)}", end="", file=sys.stderr, flush=True)
 
 
 def _lay_out_pdfs(

@@ -426,3 +426,62 @@ def test_the_unmutated_project_passes_the_judge(workdir: Path) -> None:
 def test_profiles() -> None:
     assert settings.get_profile("nightly").max_examples >= 100 * settings.get_profile("briefgen-fast").max_examples
     assert textwrap.dedent(__doc__ or "").count("HYPOTHESIS_PROFILE=nightly") == 1
+
+
+# r13t generators --------------------------------------------------------------------------
+
+#: Bytes of odd file names: controls, a newline that would forge a problem line, bytes that
+#: are not UTF-8, bidi overrides (as UTF-8), leading dots; never "/" or NUL (no file has them).
+_NAME_BYTES = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [b"\x1b]0;pwned\x07", b"\x1b[31m", b"\n", b"\r", b"\t", b"\x9b", b"\xff", b"\xc3", b"\x80", b".", b"~"]
+        ),
+        st.sampled_from([b"\nforged.yaml:1:1: error[BG101]: x", "\u202e".encode(), "\u200b".encode(), b"#"]),
+        st.binary(min_size=1, max_size=4).map(lambda b: b.replace(b"/", b"_").replace(b"\0", b"_")),
+        st.text(min_size=1, max_size=8).map(
+            lambda t: t.replace("/", "_").replace("\0", "_").encode("utf-8", "replace")
+        ),
+    ),
+    min_size=1,
+    max_size=6,
+).map(b"".join)
+_ODD_NAMES = st.one_of(
+    _NAME_BYTES,
+    _NAME_BYTES.map(lambda b: b"." + b),  # hidden
+    _NAME_BYTES.map(lambda b: b * 60),  # long: up to the 255-byte limit of a name, and past it
+)
+_ODD_RECORD = b'- id: odd\n  kind: nope\n  statement: "\\e]0;pwned\\a \\u202e"\n'
+
+
+@FUZZ
+@given(names=st.lists(_ODD_NAMES, min_size=1, max_size=3))
+def test_odd_file_names_never_crash_check_nor_reach_the_terminal_raw(workdir: Path, names: list[bytes]) -> None:
+    """Whatever the names of the files under content/claims/, check ends in problems whose
+    every printed line is safe on a terminal (no control, bidi override or lone surrogate,
+    no line of its own started by a name), and its JSON can always be encoded."""
+    from briefgen.words import is_hidden, printable_json
+
+    files: dict[str, str | bytes] = {k: v for k, v in MINI.items() if k != "content/claims.yaml"}
+    files["content/claims/main.yaml"] = MINI["content/claims.yaml"]
+    write_files(workdir, files)
+    folder = os.fsencode(workdir / "content" / "claims")
+    for name in names:
+        try:
+            with open(folder + b"/" + name[:250] + b".yaml", "wb") as fh:
+                fh.write(_ODD_RECORD)
+        except OSError:
+            continue  # a name the file system refuses (too long once the suffix is on)
+    try:
+        _base, problems = check_project(Project(workdir))
+    except BriefgenError as exc:
+        problems = exc.problems
+    assert_good_problems(problems)
+    for problem in problems:
+        lines = problem.format().split("\n")
+        assert len(lines) == (2 if problem.hint else 1), lines
+        assert lines[0].startswith(("content/", str(workdir))), lines
+        for line in lines:
+            line.encode("utf-8")  # no lone surrogate: printable on a UTF-8 terminal
+            assert not any(is_hidden(ch) for ch in line), line
+    printable_json([p.as_json() for p in problems]).encode("utf-8")

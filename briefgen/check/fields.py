@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 from briefgen.errors import Pos, Problem
 from briefgen.facts.grammar import DATE_FORMS, SAFE_URL_SCHEMES, SLUG_RE, parse_date, slugify
 from briefgen.facts.kinds import FIELD_KINDS
-from briefgen.facts.load import LoadedFile, YList, YMap, find_in_file
+from briefgen.facts.load import LoadedFile, YList, YMap, find_char_in_file, find_in_file
 from briefgen.facts.model import Name, Record, yaml_fields
 from briefgen.facts.project import Project
-from briefgen.words import did_you_mean
+from briefgen.words import char_name, did_you_mean, hidden_characters
 
 #: The placeholder word ``briefgen new`` writes, as a word of its own (not "TODOS").
 PLACEHOLDER_RE = re.compile(r"\bTODO\b")
@@ -117,6 +117,7 @@ class Checker:
         if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
             return self.wrong_type(pos, what, value, self._expected(meta))
         text = str(value)
+        self.hidden(pos, what, text)
         if meta["kind"] == "url" and not self.safe_url(text, pos, what):
             return None
         if "TODO" in text and key != "quote":  # a quote is the source's words, verbatim
@@ -163,6 +164,8 @@ class Checker:
                 continue
             if kind == "refs":
                 self.pending.append(PendingRef(item, meta["refs"], ipos, what))
+            else:
+                self.hidden(ipos, f"an item of {what}", item)
             out.append(item)
         return out
 
@@ -199,6 +202,7 @@ class Checker:
         names = []
         for item, ipos in zip(items, item_pos, strict=True):
             if isinstance(item, str):
+                self.hidden(ipos, f"a name in {what}", item)
                 name = Name(literal=item)
                 name.pos = ipos
                 names.append(name)
@@ -250,6 +254,28 @@ class Checker:
             "write what belongs here (briefgen new marks with TODO what is left to fill in)",
             severity="warning",
         )
+
+    def hidden(self, pos: Pos, what: str, text: str) -> None:
+        """BG213: a character a reader cannot see (a bidi override, a zero-width space, a
+        control; words.is_hidden) in a text field, once per character at its first place:
+        the brief would read differently from what a reviewer of the YAML sees."""
+        found = hidden_characters(text)
+        if not found:
+            return
+        loaded = self.files.get(pos.file)
+        counts: dict[str, int] = {}
+        for _, char in found:
+            counts[char] = counts.get(char, 0) + 1
+        for char, count in counts.items():
+            times = f" ({count} times)" if count > 1 else ""
+            self.problem(
+                find_char_in_file(loaded.lines if loaded else [], pos, char),
+                "BG213",
+                f"{what} holds an invisible character, {char_name(char)}{times}",
+                "delete it (it often comes in with text pasted from the web or a PDF): "
+                "it can reorder or hide what the brief says",
+                severity="warning",
+            )
 
     def as_list(self, value: Any, pos: Pos) -> tuple[list[Any], list[Pos]]:
         if isinstance(value, YList):

@@ -72,7 +72,8 @@ class RecordCache:
         self.code = _code_stamp()
 
     def key(self, display: str, collection: str, raw: bytes) -> str:
-        head = f"{FORMAT}\0{__version__}\0{self.code}\0{display}\0{collection}\0".encode()
+        # surrogateescape: a file name that is not UTF-8 comes back as the bytes it was.
+        head = f"{FORMAT}\0{__version__}\0{self.code}\0{display}\0{collection}\0".encode("utf-8", "surrogateescape")
         return hashlib.sha1(head + raw).hexdigest()
 
     def get(self, key: str, display: str) -> Any | None:

@@ -7,6 +7,7 @@ from briefgen.check import quotes
 from briefgen.check.fields import Checker
 from briefgen.facts.graph import via_chain, via_loops
 from briefgen.facts.model import FactBase
+from briefgen.facts.project import ignored_reason
 
 
 def check_sources(checker: Checker, base: FactBase) -> None:
@@ -25,6 +26,16 @@ def check_sources(checker: Checker, base: FactBase) -> None:
                 "BG113",
                 f"archive of '{source.id}' is outside content/archive/: '{path_text}'",
                 "keep archived copies in content/archive/ and write the path relative to content/",
+            )
+            continue
+        hidden = ignored_reason(path_text) or ignored_reason(path.relative_to(content))
+        if hidden:
+            checker.problem(
+                where,
+                "BG113",
+                f"archive of '{source.id}' is not read: {hidden}",
+                "hidden and editor files under content/ are never used: "
+                "keep the archived text under a plain name in content/archive/",
             )
             continue
         try:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from briefgen.commands.common import Add, print_problems, project_of, summary
+from briefgen.commands.common import Add, print_problems, project_of, say, summary
 from briefgen.errors import errors_in
 from briefgen.facts.load import display_path
 
@@ -21,7 +21,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print_problems(problems, "json", sys.stdout)
     else:
         print_problems(problems, "text", sys.stdout)
-        print(f"briefgen check: {summary(problems)}", file=sys.stderr)
+        say(f"briefgen check: {summary(problems)}")
     failed = errors_in(problems) or (args.strict and problems)
     return 1 if failed else 0
 
@@ -44,7 +44,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     _print_completed(result.completed)
     print_problems(result.problems)
     for path in result.written:
-        print(f"wrote {display_path(path)}", file=sys.stderr)
+        say(f"wrote {display_path(path)}")
     return 1 if result.failed else 0
 
 

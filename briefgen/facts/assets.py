@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from briefgen.facts.project import ignored_reason
+
 ASSETS = "assets"
 #: An image larger than this is refused (it is copied into every HTML that shows it).
 MAX_IMAGE_BYTES = 4 * 1024 * 1024
@@ -60,6 +62,13 @@ def resolve_image(content: Path, url: str) -> tuple[Path, str] | ImageProblem:
         )
     if not path.is_relative_to(assets):
         return ImageProblem("BG121", f"image '{shown}' is outside content/{ASSETS}/", _where_hint())
+    hidden = ignored_reason(relative) or ignored_reason(path.relative_to(assets))
+    if hidden:
+        return ImageProblem(
+            "BG121",
+            f"image '{shown}' is not used: {hidden}",
+            "hidden and editor files under content/ are never used: give the image a plain name",
+        )
     if not assets.is_relative_to(content.resolve()):
         return ImageProblem(
             "BG121",

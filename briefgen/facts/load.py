@@ -12,6 +12,7 @@ import errno
 import functools
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -433,6 +434,44 @@ class ParseCache:
         self.parsed += 1
         self._entries[path] = (stamp, digest, loaded)
         return loaded
+
+
+#: The short escapes of YAML's double-quoted scalars, by the character they stand for.
+_YAML_SHORT_ESCAPES = {
+    "\x00": "0",
+    "\x07": "a",
+    "\x08": "b",
+    "\t": "t",
+    "\x0b": "v",
+    "\x0c": "f",
+    "\r": "r",
+    "\x1b": "e",
+    "\x85": "N",
+    "\u2028": "L",
+    "\u2029": "P",
+}
+
+
+def find_char_in_file(file_text: str | list[str], value_pos: Pos, char: str) -> Pos:
+    """Where ``char`` first stands after ``value_pos``: written as itself, or as one of the
+    escapes of a double-quoted YAML scalar (``\\e``, ``\\x1b``, ``\\u202e``, ...)."""
+    if not file_text or not value_pos.line:
+        return value_pos
+    code = ord(char)
+    # Hex digits in either case; the short escapes are case-sensitive (\\N is not \\n).
+    spellings = [re.escape(char), f"\\\\u(?i:{code:04x})", f"\\\\U(?i:{code:08x})"]
+    if code < 0x100:
+        spellings.append(f"\\\\x(?i:{code:02x})")
+    if char in _YAML_SHORT_ESCAPES:
+        spellings.append("\\\\" + _YAML_SHORT_ESCAPES[char])
+    pattern = re.compile("|".join(spellings))
+    lines = file_text.splitlines() if isinstance(file_text, str) else file_text
+    for index in range(value_pos.line - 1, len(lines)):
+        start = value_pos.col - 1 if index == value_pos.line - 1 else 0
+        found = pattern.search(lines[index], start)
+        if found:
+            return Pos(value_pos.file, index + 1, found.start() + 1)
+    return value_pos
 
 
 def find_in_file(file_text: str | list[str], value_pos: Pos, token: str, nth: int) -> Pos:

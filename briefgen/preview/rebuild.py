@@ -23,7 +23,7 @@ from briefgen.facts.model import FactBase
 from briefgen.facts.project import Project
 from briefgen.render.html import render_html
 from briefgen.render.plan import BriefPlan, plan_brief
-from briefgen.words import counted
+from briefgen.words import counted, printable
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,8 @@ class Previewer:
             print(f"briefgen preview: {counted(errors, 'error')}; {serving}", file=self.log)
         elif snapshot.rebuilt:
             ms = snapshot.seconds * 1000
-            print(f"briefgen preview: rebuilt {', '.join(snapshot.rebuilt)} in {ms:.0f} ms", file=self.log)
+            rebuilt = printable(", ".join(snapshot.rebuilt))
+            print(f"briefgen preview: rebuilt {rebuilt} in {ms:.0f} ms", file=self.log)
         self.log.flush()
 
     def wait_for_change(self, seen: int, timeout: float) -> Snapshot:

@@ -20,10 +20,11 @@ from typing import Any, TextIO
 from urllib.parse import unquote, urlsplit
 
 from briefgen.errors import BriefgenError, Pos, Problem, UsageError
-from briefgen.facts.project import Project
+from briefgen.facts.project import Project, ignored_reason
 from briefgen.preview.index import index_page
 from briefgen.preview.rebuild import Previewer, Snapshot
 from briefgen.preview.watcher import watch
+from briefgen.words import printable
 
 _BRIEF_PATH = re.compile(r"/([a-z0-9]+(?:-[a-z0-9]+)*)\.(html|pdf)")
 
@@ -98,6 +99,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._not_found()
         if not target.is_relative_to(root) or not target.is_file():
             return self._not_found()  # also symlinks that lead out, and folders (no listings)
+        if ignored_reason(rel) or ignored_reason(target.relative_to(root)):
+            return self._not_found()  # hidden and editor files are never used (project.ignored_reason)
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         return self._send(HTTPStatus.OK, target.read_bytes(), kind)
 
@@ -144,7 +147,7 @@ class PreviewServer(ThreadingHTTPServer):
 
     def index(self, snapshot: Snapshot) -> bytes:
         """The list of briefs: title, date, problems, links to the draft and the PDF."""
-        return index_page(snapshot, self.previewer.project.root.name)
+        return index_page(snapshot, printable(self.previewer.project.root.name))
 
 
 def serve(

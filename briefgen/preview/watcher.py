@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from briefgen.facts.project import ignored_reason
 from briefgen.preview.rebuild import Previewer
 
 _WATCHED_SUFFIXES = {".yaml", ".yml", ".json", ".txt", ".j2", ".css", ".svg", ".png", ".jpg", ".jpeg"}
 
 
-def _relevant(change: Any, path: str) -> bool:
-    """True for a saved file a rebuild may depend on (the filter watchfiles calls)."""
-    name = Path(path).name
-    if name.startswith((".", "#")) or name.endswith("~"):
-        return False  # editor swap and backup files
-    return Path(path).suffix.lower() in _WATCHED_SUFFIXES
+def relevant_filter(roots: list[Path]) -> Callable[[Any, str], bool]:
+    """The filter watchfiles calls: True for a saved file a rebuild may depend on. Hidden
+    and editor files are never watched, by the rule that keeps them from being loaded
+    (project.ignored_reason), judged below the watched folder the file is in."""
+
+    def relevant(change: Any, path: str) -> bool:
+        saved = Path(path)
+        if saved.suffix.lower() not in _WATCHED_SUFFIXES:
+            return False
+        for root in roots:
+            if saved.is_relative_to(root):
+                return ignored_reason(saved.relative_to(root)) is None
+        return ignored_reason(saved.name) is None
+
+    return relevant
 
 
 def watch(previewer: Previewer, stop: threading.Event, ready: threading.Event | None = None) -> None:
@@ -31,18 +42,29 @@ def watch(previewer: Previewer, stop: threading.Event, ready: threading.Event | 
     if ready is not None:
         ready.set()
     # step: wait this long for a burst of saves to settle; debounce: but never longer than this.
-    for changes in watchfiles.watch(
-        *paths,
-        watch_filter=_relevant,
-        debounce=400,
-        step=30,
-        stop_event=stop,
-        yield_on_timeout=False,
-        raise_interrupt=False,
-    ):
-        changed = [Path(p) for _, p in changes]
-        templates_changed = any(any(p.is_relative_to(d) for d in template_dirs) or p in settings for p in changed)
-        previewer.rebuild(templates_changed=templates_changed)
+    while not stop.is_set():
+        try:
+            for changes in watchfiles.watch(
+                *paths,
+                watch_filter=relevant_filter(paths),
+                debounce=400,
+                step=30,
+                stop_event=stop,
+                yield_on_timeout=False,
+                raise_interrupt=False,
+            ):
+                changed = [Path(p) for _, p in changes]
+                templates_changed = any(
+                    any(p.is_relative_to(d) for d in template_dirs) or p in settings for p in changed
+                )
+                previewer.rebuild(templates_changed=templates_changed)
+        except RuntimeError as exc:
+            # watchfiles gives up on a change to a file whose name is not UTF-8 ("Unable to
+            # decode path"), ending the watch. Something did change: rebuild everything
+            # (which file is unknown) and watch again, so one odd name never stops reloads.
+            if "decode path" not in str(exc):
+                raise
+            previewer.rebuild(templates_changed=True)
 
 
-__all__ = ["watch"]
+__all__ = ["relevant_filter", "watch"]
