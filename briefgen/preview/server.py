@@ -157,7 +157,6 @@ def serve(
     log = log or sys.stderr
     project.require_content()
     previewer = Previewer(project, log)
-    previewer.rebuild()
     try:
         server = PreviewServer(previewer, host, port)
     except OSError as exc:
@@ -174,9 +173,13 @@ def serve(
         raise UsageError(
             Problem(Pos("briefgen preview"), "BG702", f"cannot listen on {host}:{port}: {exc.strerror}", "check --host")
         ) from None
-    stop = threading.Event()
-    watcher = threading.Thread(target=watch, args=(previewer, stop), daemon=True, name="briefgen-watch")
+    stop, watching = threading.Event(), threading.Event()
+    watcher = threading.Thread(target=watch, args=(previewer, stop, watching), daemon=True, name="briefgen-watch")
     watcher.start()
+    # The first build starts once the watch is in place, so a save made while the preview
+    # starts is either in that build or triggers the next one; never lost.
+    watching.wait(timeout=10)
+    previewer.rebuild()
     print(f"briefgen preview: serving {server.url} (Ctrl-C to stop)", file=log, flush=True)
     print(server.url, flush=True)
     if open_browser:

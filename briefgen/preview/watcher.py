@@ -10,6 +10,9 @@ from typing import Any
 from briefgen.facts.project import ignored_reason
 from briefgen.preview.rebuild import Previewer
 
+#: how often (ms) the watch wakes with no change; its first wake-up says it is in place
+_WAKE_MS = 100
+
 _WATCHED_SUFFIXES = {".yaml", ".yml", ".json", ".txt", ".j2", ".css", ".svg", ".png", ".jpg", ".jpeg"}
 
 
@@ -31,7 +34,10 @@ def relevant_filter(roots: list[Path]) -> Callable[[Any, str], bool]:
 
 
 def watch(previewer: Previewer, stop: threading.Event, ready: threading.Event | None = None) -> None:
-    """Rebuild whenever watched files change (inotify through watchfiles; no polling loop)."""
+    """Rebuild whenever watched files change (inotify through watchfiles; no polling loop).
+
+    ``ready`` is set once the watch is in place (or has ended): a build started after that
+    never misses a save."""
     import watchfiles
 
     project = previewer.project
@@ -39,32 +45,47 @@ def watch(previewer: Previewer, stop: threading.Event, ready: threading.Event | 
     # The project settings (briefgen.yaml, e.g. max_age) touch every brief, like a template.
     settings = [p.resolve() for p in (project.root / "briefgen.yaml",) if p.is_file()]
     paths = sorted({project.content.resolve(), *template_dirs, *settings})
-    if ready is not None:
-        ready.set()
-    # step: wait this long for a burst of saves to settle; debounce: but never longer than this.
-    while not stop.is_set():
-        try:
-            for changes in watchfiles.watch(
-                *paths,
-                watch_filter=relevant_filter(paths),
-                debounce=400,
-                step=30,
-                stop_event=stop,
-                yield_on_timeout=False,
-                raise_interrupt=False,
-            ):
-                changed = [Path(p) for _, p in changes]
-                templates_changed = any(
-                    any(p.is_relative_to(d) for d in template_dirs) or p in settings for p in changed
-                )
-                previewer.rebuild(templates_changed=templates_changed)
-        except RuntimeError as exc:
-            # watchfiles gives up on a change to a file whose name is not UTF-8 ("Unable to
-            # decode path"), ending the watch. Something did change: rebuild everything
-            # (which file is unknown) and watch again, so one odd name never stops reloads.
-            if "decode path" not in str(exc):
-                raise
-            previewer.rebuild(templates_changed=True)
+    catch_up = False  # a change was seen but not which: rebuild everything once watching again
+    try:
+        while not stop.is_set():
+            try:
+                # step: wait this long for a burst of saves to settle; debounce: never longer.
+                # rust_timeout with yield_on_timeout: the first (empty) yield says the inotify
+                # watches are in place, so no save from then on is missed; later empty yields
+                # are a cheap wake-up, not a poll of the file system.
+                for changes in watchfiles.watch(
+                    *paths,
+                    watch_filter=relevant_filter(paths),
+                    debounce=400,
+                    step=30,
+                    rust_timeout=_WAKE_MS,
+                    stop_event=stop,
+                    yield_on_timeout=True,
+                    raise_interrupt=False,
+                ):
+                    if ready is not None:
+                        ready.set()
+                    if catch_up:
+                        catch_up = False
+                        previewer.rebuild(templates_changed=True)
+                    if not changes:
+                        continue
+                    changed = [Path(p) for _, p in changes]
+                    templates_changed = any(
+                        any(p.is_relative_to(d) for d in template_dirs) or p in settings for p in changed
+                    )
+                    previewer.rebuild(templates_changed=templates_changed)
+            except RuntimeError as exc:
+                # watchfiles gives up on a change to a file whose name is not UTF-8 ("Unable to
+                # decode path"), ending the watch. Something did change: watch again, then
+                # rebuild everything (which file is unknown), so one odd name never stops reloads
+                # and no save made while the watch restarts is lost.
+                if "decode path" not in str(exc):
+                    raise
+                catch_up = True
+    finally:
+        if ready is not None:
+            ready.set()  # never leave the caller waiting for a watch that ended
 
 
 __all__ = ["relevant_filter", "watch"]
