@@ -96,7 +96,7 @@ def test_saving_a_claim_updates_the_open_page_and_keeps_its_place(server: Server
     old = "is a strategically important city on"
     assert old in text
     _save(path, text.replace(old, "is a strategically important city (edited in the test) on"))
-    page.wait_for_function("document.body.innerText.includes('edited in the test')", timeout=15_000)
+    page.wait_for_function("() => document.body.innerText.includes('edited in the test')", timeout=15_000)
     assert abs(page.evaluate("window.scrollY") - before) < 5
     state = server.state()
     assert state["rebuilt"] == [FULL]  # the summary does not use that claim: left alone
