@@ -345,12 +345,12 @@ def test_assets_folder_linking_out_of_the_project_is_no_source(
     )
     log = tmp_path / "audit.json"
     proc = audited(log, "build", "harbour", "--format", "pdf", "--project", str(project), cwd=project)
-    assert proc.returncode == 0, proc.stderr
-    assert "warning[BG406]: brief 'harbour': refused to load file://" in proc.stderr
-    assert "content/assets/private.png" in proc.stderr
+    # The folder itself is an error even when no prose names an image in it (the live
+    # preview would serve from it): nothing is built, and the file is never opened.
+    assert proc.returncode == 1, proc.stderr
+    assert "content/assets: error[BG121]: content/assets/ is a link to" in proc.stderr
     assert str(elsewhere / "private.png") not in opened(log)
-    reader = pypdf.PdfReader(project / "output" / "harbour.pdf")
-    assert not any(page.images for page in reader.pages)
+    assert not (project / "output" / "harbour.pdf").exists()
 
 
 # -- every string from content is escaped ---------------------------------------------------
