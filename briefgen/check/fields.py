@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from briefgen.errors import Pos, Problem
-from briefgen.facts.grammar import DATE_FORMS, SAFE_URL_SCHEMES, SLUG_RE, parse_date, slugify
+from briefgen.facts.grammar import DATE_FORMS, SAFE_URL_SCHEMES, SLUG_RE, YEARS, parse_date, slugify
 from briefgen.facts.kinds import FIELD_KINDS
 from briefgen.facts.load import LoadedFile, YList, YMap, find_in_file
 from briefgen.facts.model import Name, Record, yaml_fields
@@ -189,7 +189,7 @@ class Checker:
                 pos,
                 "BG106",
                 f"{what}: '{value}' is not {self._expected(meta)}",
-                f"write {DATE_FORMS} (e.g. 2025-03-01)"
+                f"write {DATE_FORMS} (e.g. 2025-03-01), a year from {YEARS[0]:04d} to {YEARS[1]}"
                 + ("" if meta["required"] else ", or leave it out when unknown"),
             )
         return date

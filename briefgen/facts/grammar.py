@@ -35,6 +35,8 @@ _DATE_RE = re.compile(rf"^{DATE}$")
 DATE_JSON_PATTERN = rf"^\s*{DATE}\s*$"
 #: How the date grammar is told to a user, in hints and in the schema's descriptions.
 DATE_FORMS = "YYYY, YYYY-MM or YYYY-MM-DD"
+#: The years a date may name (Python's dates, and the calendar, have no year 0).
+YEARS = (1, 9999)
 
 
 def parse_date(value: Any) -> PartialDate | None:
@@ -46,7 +48,7 @@ def parse_date(value: Any) -> PartialDate | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return PartialDate(value) if 1 <= value <= 9999 else None
+        return PartialDate(value) if YEARS[0] <= value <= YEARS[1] else None
     if isinstance(value, dict) and set(value) == {"date-parts"}:
         parts = value["date-parts"]
         if isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], list):
@@ -64,6 +66,8 @@ def parse_date(value: Any) -> PartialDate | None:
             return None
         year, month, day = (int(g) if g else None for g in m.groups())
         assert year is not None
+        if year < 1:
+            return None  # there is no year 0 (1 BC is followed by AD 1), nor room for it in dates
         try:
             if day is not None:
                 dt.date(year, month or 1, day)
