@@ -79,6 +79,37 @@ def parse_date(value: Any) -> PartialDate | None:
     return None
 
 
+# -- file names ---------------------------------------------------------------------------
+
+#: The longest path a field may name a file by, and the longest name of one of its parts
+#: (in UTF-8 bytes, as Linux and macOS count them).
+MAX_PATH_CHARS = 1024
+MAX_NAME_BYTES = 255
+
+
+def path_problem(text: str) -> str | None:
+    """What is wrong with a path a field names a file by, before it reaches the file
+    system (which raises on a NUL byte or a name too long); None when nothing is."""
+    bad = next((c for c in text if ord(c) < 32 or ord(c) == 127), None)
+    if bad is not None:
+        return "holds a NUL byte (U+0000)" if bad == "\0" else f"holds the control character U+{ord(bad):04X}"
+    if len(text) > MAX_PATH_CHARS:
+        return f"is {len(text):,} characters long; a path may have at most {MAX_PATH_CHARS:,}"
+    longest = max(re.split(r"[/\\]", text), key=lambda part: len(part.encode("utf-8")))
+    size = len(longest.encode("utf-8"))
+    if size > MAX_NAME_BYTES:
+        return f"has a file or folder name of {size:,} bytes; a name may have at most {MAX_NAME_BYTES}"
+    return None
+
+
+#: A brief's ``template:``: the name of a file ``templates/NAME.html.j2``, no folder (a
+#: partial or a path is refused), lowercase letters, digits, ``-`` and ``_``.
+TEMPLATE_NAME = r"[a-z0-9][a-z0-9_-]{0,99}"
+TEMPLATE_NAME_RE = re.compile(rf"^{TEMPLATE_NAME}$")
+#: What a brief template's file name adds to its name.
+TEMPLATE_SUFFIX = ".html.j2"
+
+
 # -- links -------------------------------------------------------------------------------
 
 #: The URL schemes content may link to: in a source's URL and in prose (where ``#anchors``
