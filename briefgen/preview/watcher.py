@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,15 @@ def watch(previewer: Previewer, stop: threading.Event, ready: threading.Event | 
     ):
         changed = [Path(p) for _, p in changes]
         templates_changed = any(any(p.is_relative_to(d) for d in template_dirs) or p in settings for p in changed)
-        previewer.rebuild(templates_changed=templates_changed)
+        try:
+            previewer.rebuild(templates_changed=templates_changed)
+        except Exception:  # a bug, not the content's fault: say so, and keep watching
+            # Left to itself the exception would end this thread silently, and every
+            # later save would go unseen while the pages looked current.
+            print("briefgen preview: internal error while rebuilding (please report it):", file=previewer.log)
+            traceback.print_exc(file=previewer.log)
+            print("briefgen preview: still watching; serving the last good drafts", file=previewer.log)
+            previewer.log.flush()
 
 
 __all__ = ["watch"]
