@@ -20,7 +20,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from briefgen.facts.grammar import DATE_FORMS, DATE_JSON_PATTERN, MAX_PATH_CHARS, SLUG_RE, TEMPLATE_NAME, URL_JSON_PATTERN
+from briefgen.facts.grammar import (
+    DATE_FORMS,
+    DATE_JSON_PATTERN,
+    MAX_PATH_CHARS,
+    SLUG_RE,
+    TEMPLATE_NAME,
+    URL_JSON_PATTERN,
+)
 from briefgen.facts.kinds import FIELD_KINDS
 from briefgen.facts.model import COLLECTIONS, Name, Record, yaml_fields
 

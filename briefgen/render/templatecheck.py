@@ -28,7 +28,6 @@ from briefgen.facts.model import FactBase
 from briefgen.facts.project import Project
 
 
-
 def _find(folders: list[Path], name: str) -> Path | None:
     """The file a template name resolves to, split as Jinja's FileSystemLoader splits it
     (empty and "." parts skipped, ".." and backslashes refused)."""
