@@ -20,7 +20,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from briefgen.facts.grammar import DATE_FORMS, DATE_JSON_PATTERN, SLUG_RE, URL_JSON_PATTERN
+from briefgen.facts.grammar import (
+    DATE_FORMS,
+    DATE_JSON_PATTERN,
+    MAX_PATH_CHARS,
+    SLUG_RE,
+    TEMPLATE_NAME,
+    URL_JSON_PATTERN,
+)
 from briefgen.facts.kinds import FIELD_KINDS
 from briefgen.facts.model import COLLECTIONS, Name, Record, yaml_fields
 
@@ -132,6 +139,11 @@ KIND_SCHEMAS: dict[str, Callable[[_Builder, Any], tuple[dict[str, Any], str]]] =
     "text": lambda b, m: (dict(_TEXT), ""),
     "markdown": lambda b, m: (dict(_TEXT), "Markdown"),
     "url": lambda b, m: ({"type": "string", "pattern": URL_JSON_PATTERN}, "an http, https or mailto URL"),
+    "path": lambda b, m: (
+        {"type": "string", "maxLength": MAX_PATH_CHARS, "pattern": "^[^\\u0000-\\u001f\\u007f]*$"},
+        "a path relative to content/",
+    ),
+    "template": lambda b, m: ({"type": "string", "pattern": f"^{TEMPLATE_NAME}$"}, "a template name"),
     "bool": lambda b, m: ({"type": "boolean"}, ""),
     "slug": lambda b, m: (_slug(), "id: lowercase letters, digits and single hyphens"),
     "ref": lambda b, m: (_slug(), f"id of {_ref_targets(m)}"),

@@ -15,7 +15,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from briefgen.errors import Pos, Problem
-from briefgen.facts.grammar import DATE_FORMS, SAFE_URL_SCHEMES, SLUG_RE, parse_date, slugify
+from briefgen.facts.grammar import (
+    DATE_FORMS,
+    SAFE_URL_SCHEMES,
+    SLUG_RE,
+    TEMPLATE_NAME_RE,
+    TEMPLATE_SUFFIX,
+    YEARS,
+    parse_date,
+    path_problem,
+    slugify,
+)
 from briefgen.facts.kinds import FIELD_KINDS
 from briefgen.facts.load import LoadedFile, YList, YMap, find_char_in_file, find_in_file
 from briefgen.facts.model import Name, Record, yaml_fields
@@ -126,6 +136,38 @@ class Checker:
                 self.placeholder(pos, what, text.count("TODO", 0, found.start()))
         return text
 
+    def read_path(self, meta: Any, value: Any, pos: Pos, what: str, key: str) -> Any:
+        """A path to a file: refused here, before any file system call, when no file
+        system could take it (checking that it stays in its folder is ``sources``' job)."""
+        text = self.read_text(meta, value, pos, what, key)
+        problem = path_problem(text) if isinstance(text, str) else None
+        if problem is None:
+            return text
+        self.problem(
+            pos,
+            "BG113",
+            f"{what}: the path {problem}",
+            "write the path of the archived text relative to content/, e.g. archive/report.txt",
+        )
+        return None
+
+    def read_template(self, meta: Any, value: Any, pos: Pos, what: str, key: str) -> Any:
+        """A brief template's name: a plain name, never a path, a partial or a file name."""
+        text = self.read_text(meta, value, pos, what, key)
+        if not isinstance(text, str) or TEMPLATE_NAME_RE.match(text):
+            return text
+        stem = text.removesuffix(TEMPLATE_SUFFIX).rsplit("/", 1)[-1]
+        suggestion = f"'{stem}'" if TEMPLATE_NAME_RE.match(stem) and stem != text else "brief or summary"
+        shown = text if len(text) <= 60 else text[:60] + "..."
+        self.problem(
+            pos,
+            "BG301",
+            f"{what}: {shown!r} is not a template name",
+            f"write the name of a brief template, e.g. {suggestion}: lowercase letters, digits, - and _, "
+            f"for templates/NAME{TEMPLATE_SUFFIX} (no folder, no {TEMPLATE_SUFFIX}; partials are not briefs)",
+        )
+        return None
+
     def read_bool(self, meta: Any, value: Any, pos: Pos, what: str, key: str) -> Any:
         if not isinstance(value, bool):
             return self.wrong_type(pos, what, value, self._expected(meta))
@@ -192,7 +234,7 @@ class Checker:
                 pos,
                 "BG106",
                 f"{what}: '{value}' is not {self._expected(meta)}",
-                f"write {DATE_FORMS} (e.g. 2025-03-01)"
+                f"write {DATE_FORMS} (e.g. 2025-03-01), a year from {YEARS[0]:04d} to {YEARS[1]}"
                 + ("" if meta["required"] else ", or leave it out when unknown"),
             )
         return date
@@ -309,6 +351,8 @@ VALUE_READERS: dict[str, Callable[..., Any]] = {
     "text": Checker.read_text,
     "markdown": Checker.read_text,
     "url": Checker.read_text,
+    "path": Checker.read_path,
+    "template": Checker.read_template,
     "bool": Checker.read_bool,
     "slug": Checker.read_slug,
     "ref": Checker.read_ref,

@@ -1,17 +1,17 @@
-"""Sources and quotes: archives exist inside content/archive/, via chains end, and every
+"""Sources and quotes: archives exist inside content/archive/ (via circles: ``circles``), and every
 quote stands verbatim in the archived text it is checked against."""
 
 from __future__ import annotations
 
 from briefgen.check import quotes
 from briefgen.check.fields import Checker
-from briefgen.facts.graph import via_chain, via_loops
+from briefgen.facts.graph import via_chain
 from briefgen.facts.model import FactBase
 from briefgen.facts.project import ignored_reason
 
 
 def check_sources(checker: Checker, base: FactBase) -> None:
-    """Archives exist inside content/archive/, via chains end, quotes stand verbatim."""
+    """Archives exist inside content/archive/, quotes stand verbatim."""
     content = checker.project.content.resolve()
     archive_root = content / "archive"
     for source in base.sources.values():
@@ -49,14 +49,6 @@ def check_sources(checker: Checker, base: FactBase) -> None:
             )
             continue
         base.archives[source.id] = quotes.normalise(raw.decode("utf-8", errors="replace"))
-    for source in base.sources.values():
-        if via_loops(base, source.id):
-            checker.problem(
-                source.custom.where("via"),
-                "BG118",
-                f"'via' of source '{source.id}' goes round in a circle",
-                "a source reported by another must end at one that is not",
-            )
     for claim in base.claims.values():
         for cite in claim.sources:
             if not cite.quote or cite.ref not in base.sources:

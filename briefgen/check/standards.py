@@ -273,23 +273,54 @@ def _check_staleness(
 def _stale_root(
     base: FactBase, claim_id: str, trail: frozenset[str], stale: Callable[[Claim], bool], memo: dict[str, str | None]
 ) -> str | None:
-    """The stale claim under ``claim_id`` (itself excluded), or None.
+    """The first stale claim under ``claim_id`` (itself excluded), depth first in the order
+    of ``supports``, or None; claims in ``trail`` are not entered.
 
-    A module function rather than a closure calling itself, which would be a reference
-    cycle holding the fact base (see gcpause)."""
+    Iterative, with ``memo`` shared across calls, so a chain of any depth or a lattice of
+    shared supports is walked once; a claim still being walked (a circle, reported as
+    BG119) is passed over. A module function rather than a closure calling itself, which
+    would be a reference cycle holding the fact base (see gcpause)."""
     if claim_id in memo:
         return memo[claim_id]
-    claim = base.claims.get(claim_id)
-    result = None
-    for support in claim.supports if claim else []:
-        other = base.claims.get(support)
-        if other is None or support in trail:
-            continue
-        result = support if stale(other) else _stale_root(base, support, trail | {claim_id}, stale, memo)
-        if result:
+    walking = set(trail)
+    walking.add(claim_id)
+    stack: list[tuple[str, Iterator[str]]] = [(claim_id, iter(_supports_of(base, claim_id)))]
+    while stack:
+        current, pending = stack[-1]
+        found: str | None = None
+        descended = False
+        for support in pending:
+            other = base.claims.get(support)
+            if other is None or support in walking:
+                continue
+            if stale(other):
+                found = support
+                break
+            if support in memo:
+                found = memo[support]
+                if found:
+                    break
+                continue
+            walking.add(support)
+            stack.append((support, iter(_supports_of(base, support))))
+            descended = True
             break
-    memo[claim_id] = result
-    return result
+        if descended:
+            continue
+        # ``current`` is done: its answer is ``found``, and its parent's too when found.
+        stack.pop()
+        walking.discard(current)
+        memo[current] = found
+        while found and stack:
+            parent, _ = stack.pop()
+            walking.discard(parent)
+            memo[parent] = found
+    return memo[claim_id]
+
+
+def _supports_of(base: FactBase, claim_id: str) -> list[str]:
+    claim = base.claims.get(claim_id)
+    return claim.supports if claim else []
 
 
 def _withdrawn_claim(claim: Claim) -> bool:

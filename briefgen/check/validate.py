@@ -4,7 +4,7 @@ The one entry point of the check stage, :func:`validate_project`, reads every fi
 fact base (through the records cache) and runs the passes in order: (1) each record
 against its field rules (``fields``); (2) ids unique across the base and every reference
 resolving, prose included (``references``, ``links``); (3) the rules of the trade
-(``claims``, ``sources`` and ``quotes``, ``standards``).
+(``claims``, ``circles``, ``sources`` and ``quotes``, ``standards``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from briefgen.check import standards
+from briefgen.check.circles import check_circles
 from briefgen.check.claims import check_claims
 from briefgen.check.fields import Checker, PendingRef, type_name
 from briefgen.check.links import check_links
@@ -118,6 +119,7 @@ def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactB
         disk.prune()
     check_references(checker, base, id_home)
     check_claims(checker, base)
+    check_circles(checker, base)
     check_prose_references(checker, base, id_home)
     check_links(checker, base)
     check_sources(checker, base)

@@ -29,6 +29,8 @@ FIELD_KINDS: dict[str, FieldKind] = {
         FieldKind("text", False, "text"),
         FieldKind("markdown", False, "text"),  # Markdown with briefgen's citations and mentions
         FieldKind("url", False, "text"),  # an http, https or mailto URL
+        FieldKind("path", False, "a path"),  # a file under content/ (grammar.path_problem)
+        FieldKind("template", False, "a template name"),  # grammar.TEMPLATE_NAME
         FieldKind("bool", False, "true or false"),
         FieldKind("slug", False, "an id"),  # the record's own id
         FieldKind("ref", False, "an id"),  # the id of a record of the field's collections

@@ -58,6 +58,19 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:timestamp",
 }
+#: What a value with each scalar tag must be, for messages.
+_TAG_MEANS = {
+    "tag:yaml.org,2002:str": "text",
+    "tag:yaml.org,2002:int": "a whole number (!!int)",
+    "tag:yaml.org,2002:float": "a number (!!float)",
+    "tag:yaml.org,2002:bool": "true or false (!!bool)",
+    "tag:yaml.org,2002:null": "empty (!!null)",
+    "tag:yaml.org,2002:timestamp": "a date (!!timestamp)",
+}
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+#: A number written with more characters than this is refused (no count, id or
+#: coordinate needs them), before it is converted.
+MAX_NUMBER_CHARS = 100
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -166,13 +179,33 @@ class _Builder:
             return out
         if node.tag not in _SCALAR_TAGS:
             return self.bad_tag(node)
+        if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+            # Refused before converting: int() of thousands of digits is slow, and past
+            # Python's int-to-str limit it raises wherever the number is printed.
+            self.problems.append(
+                Problem(
+                    self.pos(node),
+                    "BG104",
+                    f"a number of {len(node.value):,} characters; numbers may have at most {MAX_NUMBER_CHARS}",
+                    "quote it to make it text, or write a shorter number",
+                )
+            )
+            return None
         try:
             return self.loader.construct_scalar_value(node)
-        except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        except (yaml.YAMLError, ValueError, OverflowError, TypeError, KeyError, AttributeError, IndexError):
+            # Explicit tags reach PyYAML's constructors with any text (``!!bool maybe``,
+            # ``!!timestamp nonsense``), and those raise whatever their parsing hits.
             if node.tag == "tag:yaml.org,2002:timestamp":
                 return node.value  # an impossible date: the validator says what is wrong with it
+            shown = node.value if len(node.value) <= 40 else node.value[:40] + "..."
             self.problems.append(
-                Problem(self.pos(node), "BG104", f"cannot read this value: {exc}", "quote it to make it text")
+                Problem(
+                    self.pos(node),
+                    "BG104",
+                    f"cannot read '{shown}' as {_TAG_MEANS[node.tag]}",
+                    "remove the tag (the '!!' word) or quote the value to make it text",
+                )
             )
             return None
 
@@ -206,7 +239,10 @@ class _Builder:
                 continue
             key = key_node.value if key_node.tag == _STR_TAG and key_node.__class__ is _ScalarNode else None
             if key is None:
+                before = len(self.problems)
                 key = self.build(key_node, depth + 1)
+                if len(self.problems) > before:
+                    continue  # the key itself was refused, and said why: skip its value
             if not isinstance(key, str):
                 if isinstance(key, (int, float, bool)) or key is None:
                     key = str(key).lower() if isinstance(key, bool) or key is None else str(key)

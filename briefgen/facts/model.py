@@ -226,7 +226,7 @@ class SourceCustom(Record):
 
     reliability: str | None = spec("enum", choices=tuple(RELIABILITY), doc="Admiralty source reliability A-F")
     via: str | None = spec("ref", refs=("sources",), doc="known only as reported by this source")
-    archive: str | None = spec("text", doc="plain-text copy under content/archive/, relative to content/")
+    archive: str | None = spec("path", doc="plain-text copy under content/archive/, relative to content/")
     description: str | None = spec("text", doc="how to name a source with neither author nor title")
     retracted: bool | None = spec("bool", doc="the source has been retracted: it can no longer be cited")
 
@@ -407,7 +407,7 @@ class Brief(Record):
     date: PartialDate | None = spec("date", required=True)
     authors: list[str] = spec("texts")
     marking: str | None = spec("text", doc="e.g. Public")
-    template: str = spec("text", default="brief", doc="template name: brief, summary or a project's own")
+    template: str = spec("template", default="brief", doc="template name: brief, summary or a project's own")
     lang: str = spec("text", default="en")
     paper: str = spec("enum", default="a4", choices=("a4", "letter"))
     keywords: list[str] = spec("texts")

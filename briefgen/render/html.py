@@ -21,6 +21,7 @@ from briefgen.cachedir import cache_dir, read_entry, usable_folder, write_entry
 from briefgen.editions.changes import BriefChanges
 from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.facts.assets import image_data_uri
+from briefgen.facts.grammar import TEMPLATE_SUFFIX
 from briefgen.facts.model import LIKELIHOOD_BANDS, RELIABILITY, FactBase
 from briefgen.facts.project import Project
 from briefgen.render.annexes import standard_annexes
@@ -211,7 +212,7 @@ def render_html(
     the annex "What changed since the last edition".
     """
     env = environment(tuple(project.template_folders()))
-    name = f"{plan.brief.template}.html.j2"
+    name = f"{plan.brief.template}{TEMPLATE_SUFFIX}"
     try:
         template = env.get_template(name)
         renderer = _Renderer(env, draft, project.content)

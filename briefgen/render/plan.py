@@ -152,14 +152,24 @@ class _Planner:
     def claim_requests(self, claim_id: str, on_behalf: tuple[str, ...] = ()) -> list[_Request]:
         """What citing a claim cites: its own sources, or, for a judgment resting on other
         claims and citing nothing itself, the sources of the claims it rests on."""
-        claim = self.base.claims[claim_id]
-        self.use(claim)
-        backs = (*on_behalf, claim.id)
-        if claim.sources:
-            return [_Request(c.ref, c.locator, c.credibility, backs) for c in claim.sources]
+        # Depth first in the order of ``supports``, with a stack of its own and each claim
+        # walked once: a chain of any depth, a circle or a wide lattice of shared supports
+        # stays linear (a claim reached again adds nothing its first visit did not).
         requests: list[_Request] = []
-        for support in claim.supports:
-            requests.extend(self.claim_requests(support, backs))
+        seen: set[str] = set()
+        todo = [(claim_id, on_behalf)]
+        while todo:
+            current, behalf = todo.pop()
+            claim = self.base.claims.get(current)
+            if claim is None or current in seen:
+                continue
+            seen.add(current)
+            self.use(claim)
+            backs = (*behalf, claim.id)
+            if claim.sources:
+                requests.extend(_Request(c.ref, c.locator, c.credibility, backs) for c in claim.sources)
+            else:
+                todo.extend((support, backs) for support in reversed(claim.supports))
         return requests
 
     def calls_for(self, requests: list[_Request]) -> list[Call]:
