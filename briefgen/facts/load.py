@@ -359,10 +359,10 @@ def parse_yaml_text(text: str, display: str) -> tuple[Any, list[Problem]]:
         node = loader.get_single_node()
         if node is None:
             return None, []
+        builder = _Builder(loader, display)
+        value = builder.build(node)  # refuses too many aliased nodes first (BG006)
         if "&" in text:  # no anchor, no alias: the text is its own bound (a cheap scan)
             _check_expanded_size(node, display)
-        builder = _Builder(loader, display)
-        value = builder.build(node)
         return value, builder.problems
     except _Abort as abort:
         return None, [abort.problem]
