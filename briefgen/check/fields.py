@@ -108,7 +108,24 @@ class Checker:
 
     def value(self, meta: Any, value: Any, pos: Pos, what: str, parent: YMap, key: str) -> Any:
         """A field's value read by the reader of its kind (None, with a problem, if wrong)."""
+        if isinstance(value, str) and meta["max_len"] is not None and len(value) > meta["max_len"]:
+            return self.too_long(meta, value, pos, what)
         return VALUE_READERS[meta["kind"]](self, meta, value, pos, what, key)
+
+    def too_long(self, meta: Any, value: str, pos: Pos, what: str) -> None:
+        """BG123: a text longer than its field's limit (a title, a name, an id...). Such
+        a value is never laid out: WeasyPrint's time grows faster than a line's length."""
+        limit = meta["max_len"]
+        self.problem(
+            pos,
+            "BG123",
+            f"{what} is {len(value):,} characters long; the limit is {limit:,}",
+            f"an id is a few words, e.g. 'kia-took-chipwe' ({limit:,} characters at most)"
+            if meta["kind"] in ("slug", "ref", "refs")
+            else f"shorten it to {limit:,} characters at most; longer text belongs in a description, "
+            "a claim's statement or a section's body",
+        )
+        return None
 
     def _expected(self, meta: Any) -> str:
         return FIELD_KINDS[meta["kind"]].expected
@@ -155,6 +172,9 @@ class Checker:
         items, item_pos = self.as_list(value, pos)
         out = []
         for item, ipos in zip(items, item_pos, strict=True):
+            if isinstance(item, str) and meta["max_len"] is not None and len(item) > meta["max_len"]:
+                self.too_long(meta, item, ipos, f"an item of {what}")
+                continue
             if not isinstance(item, str) or (kind == "texts" and item == ""):
                 if kind == "texts" and isinstance(item, int | float) and not isinstance(item, bool):
                     out.append(str(item))

@@ -268,8 +268,7 @@ def _check_expanded_size(root: yaml.Node, display: str) -> None:
                     Problem(
                         Pos(display, mark.line + 1, mark.column + 1),
                         "BG006",
-                        f"aliases expand to more than {MAX_EXPANDED_CHARS:,} characters of text "
-                        "(a YAML alias bomb?)",
+                        f"aliases expand to more than {MAX_EXPANDED_CHARS:,} characters of text (a YAML alias bomb?)",
                         "write the values out, or repeat less: text with its aliases expanded "
                         "is held to a file's own limit",
                     )
