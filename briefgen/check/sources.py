@@ -41,7 +41,8 @@ def check_sources(checker: Checker, base: FactBase) -> None:
                 f"archive of '{source.id}' (content/{path_text}) {refused.reason}; not read",
                 "split the text and archive the part the quotes come from"
                 if refused.size is not None
-                else "replace it with a plain text file under content/archive/ (a pipe or device is never read: it could block the check or fill memory)",
+                else "replace it with a plain text file under content/archive/ "
+                "(a pipe or a device is never read: it could block the check or fill memory)",
             )
             continue
         except OSError:
