@@ -14,6 +14,7 @@ apply one rule; no Markdown or Jinja here.
 from __future__ import annotations
 
 import base64
+import hashlib
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,6 +211,12 @@ def _jpeg_size(data: bytes) -> tuple[int, int]:
             raise ValueError("it has no frame header before its image data")
         pos += 2 + length
     raise ValueError("its header is cut short before the frame header")
+
+
+def image_key(data_uri: str) -> str:
+    """A short name for an inlined image (the PDF stage reports broken images by it, and
+    the build finds the prose that wrote it)."""
+    return hashlib.sha256(data_uri.encode("ascii", errors="replace")).hexdigest()[:24]
 
 
 def image_data_uri(content: Path, url: str) -> str | None:
