@@ -203,6 +203,36 @@ def test_text_without_anchors_is_not_walked_again() -> None:
     assert problems == [] and value[0]["name"] == "z" * 1000
 
 
+@pytest.mark.parametrize(
+    "number",
+    ["9" * 5_000, "-" + "1" * 4_400, "0x" + "f" * 4_000, "0" + "7" * 5_000, "0b" + "1" * 14_000, "1" * 100_000],
+    ids=["decimal", "negative", "hex", "octal", "binary", "100k-digits"],
+)
+def test_an_integer_of_thousands_of_digits_is_bg104(number: str) -> None:
+    """Python refuses to write (or read) an int of over 4,300 digits as text: a name
+    given as such a number used to end in a ValueError traceback from the check."""
+    started = time.monotonic()
+    value, problems = parse_yaml_text(f"- id: a\n  name: {number}\n", "m.yaml")
+    assert [(p.code, p.pos.line, p.pos.col) for p in problems] == [("BG104", 2, 9)], problems
+    assert "the limit is 4,000 digits" in problems[0].message and "quote it" in problems[0].hint
+    assert value[0]["name"] is None
+    assert time.monotonic() - started < 10  # a hang guard: milliseconds alone
+
+
+def test_an_integer_under_the_digit_limit_is_read() -> None:
+    value, problems = parse_yaml_text("- id: a\n  name: " + "9" * 3_999 + "\n", "m.yaml")
+    assert problems == [] and value[0]["name"] == int("9" * 3_999)
+
+
+def test_check_reports_a_huge_number_as_a_name_without_a_traceback(make_project: Callable[..., Path]) -> None:
+    actors = MINI["content/actors.yaml"].replace("name: Port Authority of the Coast", "name: 0x" + "f" * 5_000)
+    project = make_project({"content/actors.yaml": actors})
+    code, problems = check_json(project, timeout=60)
+    assert code == 1
+    [hit] = of_code(problems, "BG104")
+    assert (hit["file"], hit["line"], hit["col"]) == ("content/actors.yaml", 2, 9), hit
+
+
 # -- fields longer than their limit (BG123) -------------------------------------------------
 
 LONG = {

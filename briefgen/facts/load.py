@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import functools
 import hashlib
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +53,13 @@ MAX_ALIAS_EXPANSION = 50_000
 #: shared) but every later stage copies it, so it is counted as written out.
 MAX_EXPANDED_CHARS = MAX_FILE_BYTES
 MAX_DEPTH = 200
+#: Decimal digits an integer may have. Python refuses to turn an int of more than 4,300
+#: digits into text (or text into it), and a content value is shown as text, so a longer
+#: number (written in any base) is refused where it is read.
+MAX_INT_DIGITS = 4_000
+_MAX_INT_BITS = math.ceil(MAX_INT_DIGITS * math.log2(10))  # any base: about 4,000 decimal digits
 
+_INT_TAG = "tag:yaml.org,2002:int"
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -169,15 +176,34 @@ class _Builder:
             return out
         if node.tag not in _SCALAR_TAGS:
             return self.bad_tag(node)
+        if node.tag == _INT_TAG and len(node.value) > 4 * MAX_INT_DIGITS:
+            return self.huge_int(node)  # not even parsed: a decimal one would take a while
         try:
-            return self.loader.construct_scalar_value(node)
+            value = self.loader.construct_scalar_value(node)
+            if type(value) is int and value.bit_length() > _MAX_INT_BITS:
+                return self.huge_int(node)
+            return value
         except (yaml.YAMLError, ValueError, OverflowError) as exc:
+            if node.tag == _INT_TAG:
+                return self.huge_int(node)  # Python's own digit limit, worded for the user
             if node.tag == "tag:yaml.org,2002:timestamp":
                 return node.value  # an impossible date: the validator says what is wrong with it
             self.problems.append(
                 Problem(self.pos(node), "BG104", f"cannot read this value: {exc}", "quote it to make it text")
             )
             return None
+
+    def huge_int(self, node: yaml.ScalarNode) -> None:
+        """BG104: an integer too long to read or to show."""
+        self.problems.append(
+            Problem(
+                self.pos(node),
+                "BG104",
+                f"this number is {len(node.value):,} characters long; the limit is {MAX_INT_DIGITS:,} digits",
+                "quote it to make it text, or write a shorter number",
+            )
+        )
+        return None
 
     def bad_tag(self, node: yaml.Node) -> None:
         self.problems.append(
