@@ -235,6 +235,21 @@ def test_check_reports_a_huge_number_as_a_name_without_a_traceback(make_project:
 
 # -- fields longer than their limit (BG123) -------------------------------------------------
 
+
+def test_a_number_longer_than_its_text_field_limit_is_bg123(make_project: Callable[..., Path]) -> None:
+    """A template name written as a 200-digit hex number is read as 241 digits of text:
+    it is held to the field's limit too (it used to reach the template lookup and, longer,
+    end in an OSError 'File name too long' traceback)."""
+    summary = MINI["content/briefs/harbour-summary.yaml"].replace("template: summary", "template: 0x" + "f" * 200)
+    project = make_project({"content/briefs/harbour-summary.yaml": summary})
+    code, problems = check_json(project, timeout=60)
+    assert code == 1
+    [hit] = of_code(problems, "BG123")
+    assert (hit["file"], hit["line"], hit["col"]) == ("content/briefs/harbour-summary.yaml", 4, 11), hit
+    assert "241 characters long; the limit is 100" in hit["message"]
+    assert not of_code(problems, "BG301")  # the too long name is not looked up
+
+
 LONG = {
     # name: (file, text to replace, the too long value, what replaces the text, limit)
     "brief title": ("content/briefs/harbour.yaml", "title: Harbour <Trade> & Tin", "T" * 301, "title: {}", 300),
@@ -329,7 +344,7 @@ def test_a_diagram_too_large_for_one_figure_is_bg408_at_once(make_project: Calla
     before = seed_outputs(project)
     proc = run_cli("build", "harbour", "--format", "html", "--project", str(project), cwd=project, timeout=60)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
-    line, col = position_of(files["content/briefs/harbour.yaml"], "routes\n    figure: routes")
+    line, _ = position_of(files["content/briefs/harbour.yaml"], "routes\n    figure: routes")
     assert f"content/briefs/harbour.yaml:{line + 1}:13: error[BG408]: the route diagram would draw" in proc.stderr
     assert f"(the limit is {MAX_PLACES})" in proc.stderr and f"(the limit is {MAX_ROUTES})" in proc.stderr
     assert "hint: split it" in proc.stderr
@@ -455,8 +470,9 @@ def test_a_decompression_bomb_is_refused_by_its_header(
 
 
 def test_an_image_with_a_truncated_header_is_refused(make_project: Callable[..., Path]) -> None:
-    project, brief = image_project(make_project, "assets/cut.png", png_declaring(10, 10)[:20])
+    project, _ = image_project(make_project, "assets/cut.png", png_declaring(10, 10)[:20])
     code, problems = check_json(project)
+    assert code == 1
     [hit] = of_code(problems, "BG122")
     assert "broken PNG file" in hit["message"] and "cut short" in hit["message"]
 
@@ -489,7 +505,7 @@ def test_image_size_reads_headers_only() -> None:
                 image_size(data[:cut])
     # A GIF frame may declare more than its logical screen: the larger counts.
     assert image_size(gif_declaring(60_000, 50)) == (60_000, 50)
-    assert 100_000 * 100_000 > MAX_IMAGE_PIXELS
+    assert MAX_IMAGE_PIXELS < 100_000 * 100_000
 
 
 def test_resolve_image_accepts_a_sound_image(tmp_path: Path) -> None:

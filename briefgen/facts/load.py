@@ -193,7 +193,7 @@ class _Builder:
             )
             return None
 
-    def huge_int(self, node: yaml.ScalarNode) -> None:
+    def huge_int(self, node: yaml.Node) -> None:
         """BG104: an integer too long to read or to show."""
         self.problems.append(
             Problem(
