@@ -17,9 +17,12 @@ from pathlib import Path
 
 from briefgen.check.validate import validate_project
 from briefgen.errors import BriefgenError, Pos, Problem, UsageError, errors_in, sort_problems
-from briefgen.facts.load import ParseCache
+from briefgen.facts.assets import image_data_uri, image_key
+from briefgen.facts.graph import all_prose
+from briefgen.facts.load import ParseCache, find_in_file
 from briefgen.facts.model import FactBase
 from briefgen.facts.project import Project
+from briefgen.facts.syntax import scan_links
 from briefgen.gcpause import freeze_survivors
 from briefgen.render.templatecheck import check_templates
 from briefgen.words import counted, did_you_mean, printable
@@ -94,7 +97,7 @@ def _import_pdf_stage() -> None:
         import briefgen.render.pdf  # noqa: F401
 
 
-PdfOutcome = tuple[bytes, str, int, list[tuple[int, int, int]], list[str]]
+PdfOutcome = tuple[bytes, str, int, list[tuple[int, int, int]], list[str], list[tuple[str, str]]]
 
 
 def _pdf_job(args: tuple[str, str, list[str]]) -> PdfOutcome:
@@ -102,7 +105,41 @@ def _pdf_job(args: tuple[str, str, list[str]]) -> PdfOutcome:
 
     html, base_url, roots = args
     result = render_pdf(html, Path(base_url), [Path(r) for r in roots])
-    return result.pdf, result.html, result.corrections, result.misplaced, result.refused
+    return result.pdf, result.html, result.corrections, result.misplaced, result.refused, result.broken_images
+
+
+def broken_image_problems(base: FactBase, project: Project, ident: str, broken: list[tuple[str, str]]) -> list[Problem]:
+    """BG409 for each image the PDF stage could not lay out, at the prose that shows it
+    (the line of the image inside the YAML block), else at the brief."""
+    where: dict[str, tuple[str, Pos]] = {}
+    for prose in all_prose(base):
+        if not prose.text or "![" not in prose.text:
+            continue
+        for link in scan_links(prose.text):
+            uri = image_data_uri(project.content, link.url) if link.kind == "image" else None
+            if uri is None or image_key(uri) in where:
+                continue
+            nth = prose.text.count(link.raw, 0, link.offset)
+            try:
+                lines = Path(prose.pos.file).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                lines = []
+            where[image_key(uri)] = (link.url, find_in_file(lines, prose.pos, link.raw, nth))
+    brief = base.briefs[ident]
+    problems = []
+    for key, reason in broken:
+        url, pos = where.get(key, ("an image of a template", brief.pos))
+        shown = url if len(url) <= 80 else url[:77] + "..."
+        problems.append(
+            Problem(
+                pos,
+                "BG409",
+                f"brief '{ident}': image '{shown}' does not decode ({reason}); "
+                "the PDF would show it broken, or leave it out without a word",
+                "the file's header is sound but its image data is not: export it again from the original",
+            )
+        )
+    return problems
 
 
 class _Progress:
@@ -210,7 +247,11 @@ def build_project(
         jobs_args = [(pages[i], str(project.root), roots) for i in ids]
         freeze_survivors()  # what exists now lives until exit: spare it WeasyPrint's collections
         outcomes = _lay_out_pdfs(ids, jobs_args, jobs, _Progress(len(ids)) if progress and ids else None)
-        for ident, (pdf, final_html, corrections, misplaced, refused) in zip(ids, outcomes, strict=True):
+        for ident, (pdf, final_html, corrections, misplaced, refused, broken) in zip(ids, outcomes, strict=True):
+            if broken:  # an image the PDF would silently lack: an error, and nothing is written
+                result.problems.extend(broken_image_problems(base, project, ident, broken))
+                result.failed = True
+                continue
             files[output_path(out, ident, "pdf")] = pdf
             pages[ident] = final_html  # the HTML exactly as laid out, page-break corrections included
             result.corrections[ident] = corrections
@@ -235,6 +276,8 @@ def build_project(
                         "warning",
                     )
                 )
+    if result.failed:
+        return result
     if fmt in ("html", "all"):
         for ident in ids:
             files[output_path(out, ident, "html")] = pages[ident].encode("utf-8")

@@ -246,3 +246,14 @@ def browser() -> Iterator[object]:
         instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+def tiny_image(kind: str) -> bytes:
+    """A real 4 x 4 image as PNG, GIF or JPEG bytes (the asset rule reads its headers)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, kind)
+    return buffer.getvalue()

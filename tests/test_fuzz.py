@@ -113,26 +113,28 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> None:
             path.write_text(text, encoding="utf-8")
 
 
-def check_and_build(root: Path) -> None:
-    """Run check and an HTML build in process; only BriefgenError may come out."""
+def check_and_build(root: Path) -> list[Problem]:
+    """Run check and an HTML build in process; only BriefgenError may come out. Returns
+    the problems reported on the way (for generators that expect a particular one)."""
     project = Project(root)
     try:
         _base, problems = check_project(project)
     except BriefgenError as exc:
         assert_good_problems(exc.problems)
-        return
+        return list(exc.problems)
     assert_good_problems(problems)
     try:
         result = build_project(project, fmt="html", out=root / "output")
     except BriefgenError as exc:
         assert_good_problems(exc.problems)
-        return
+        return [*problems, *exc.problems]
     assert_good_problems(result.problems)
     if result.failed:
         assert not (root / "output").exists() or not list((root / "output").iterdir())
-        return
+        return [*problems, *result.problems]
     for path in result.written:
         assert_safe_html(path.read_text(encoding="utf-8"))
+    return [*problems, *result.problems]
 
 
 def assert_good_problems(problems: list[Problem]) -> None:
@@ -485,3 +487,115 @@ def test_odd_file_names_never_crash_check_nor_reach_the_terminal_raw(workdir: Pa
             line.encode("utf-8")  # no lone surrogate: printable on a UTF-8 terminal
             assert not any(is_hidden(ch) for ch in line), line
     printable_json([p.as_json() for p in problems]).encode("utf-8")
+
+
+# r13r generators ---------------------------------------------------------------------------
+# Resource limits: aliases of big scalars (BG006 by expanded size, not only node count) and
+# huge scalars (long fields, BG123; huge integers and numbers) must end in a clear problem.
+
+from briefgen.facts.load import MAX_ALIAS_EXPANSION, MAX_EXPANDED_CHARS  # noqa: E402
+
+
+@st.composite
+def aliased_big_scalars(draw: st.DrawFn) -> tuple[dict[str, str | bytes], int, int]:
+    """MINI with one anchored string of ``size`` characters (alone or in a list of a few)
+    repeated by ``count`` aliases in the brief's keywords; returns (files, characters
+    the aliases expand to, alias count)."""
+    size = draw(st.sampled_from([1, 100, 10_000, 100_000, 1_000_000]) | st.integers(1, 300_000))
+    count = draw(st.sampled_from([1, 2, 90, 100, 1_000, 100_000]) | st.integers(1, 3_000))
+    copies = draw(st.integers(1, 4))  # anchor a list of copies: aliases of a node holding big scalars
+    word = draw(st.sampled_from(["x", "tin ", "\u00e9"]))
+    big = (word * size)[:size]
+    anchor = f'&big "{big}"' if copies == 1 else "&big [" + ", ".join([f'"{big}"'] * copies) + "]"
+    brief = MINI["content/briefs/harbour.yaml"].replace(
+        "keywords: [tin, harbour]\n",
+        f"keywords: [tin, harbour]\nx-big: {anchor}\nx-many: [{', '.join(['*big'] * count)}]\n",
+    )
+    files: dict[str, str | bytes] = dict(MINI)
+    files["content/briefs/harbour.yaml"] = brief
+    # Nodes the aliases reach again: a list and its items (text alone is bounded by size).
+    nodes = count * (1 + copies) if copies > 1 else 0
+    return files, len(big) * copies * count, nodes
+
+
+@FUZZ
+@given(case=aliased_big_scalars())
+def test_aliases_of_big_scalars_are_refused_by_size(
+    case: tuple[dict[str, str | bytes], int, int], workdir: Path
+) -> None:
+    """No traceback, no unbounded memory; past either bound the problem is BG006, and well
+    under both it is not (the file's own text counts too, so the margin is generous)."""
+    files, expanded, nodes = case
+    write_files(workdir, files)
+    problems = check_and_build(workdir)
+    bg006 = [p for p in problems if p.code == "BG006"]
+    if expanded > MAX_EXPANDED_CHARS or nodes > MAX_ALIAS_EXPANSION:
+        assert bg006 and all(p.pos.file.endswith("harbour.yaml") for p in bg006), problems
+    elif expanded <= MAX_EXPANDED_CHARS // 2 and nodes <= MAX_ALIAS_EXPANSION // 2:
+        assert not bg006, problems
+
+
+#: key: value lines of MINI's YAML files, as (file, line index, indent and key).
+_KEY_LINES = [
+    (name, index, match.group(1))
+    for name, text in sorted(MINI.items())
+    if name.endswith(".yaml")
+    for index, line in enumerate(text.splitlines())
+    if (match := re.fullmatch(r"(\s*(?:- )?[\w-]+): ?(?!\||>)(\S.*)", line))
+]
+
+
+def _huge_scalar(draw: st.DrawFn) -> tuple[str, bool]:
+    """A YAML plain scalar that is very long or a very large number; and whether YAML
+    reads it as text (a long float such as 0.333... is read as a short number)."""
+    digits = draw(st.integers(1, 100_000))
+    length = draw(st.sampled_from([301, 1_001, 100_000, 1_000_000]) | st.integers(1, 400_000))
+    numbers = [
+        "9" * digits,  # a decimal integer beyond Python's 4,300 digit str/int limit
+        "-" + "1" * digits,
+        "0x" + "f" * digits,
+        "0" + "7" * digits,  # YAML 1.1 octal
+        "1_" + "0" * digits,
+        "1e" + "9" * min(digits, 400),
+        "0." + "3" * digits,
+        "9" * min(digits, 30) + "-01-01",  # a date with a huge year
+    ]
+    texts = ["w" * length, ("word " * length)[:length].strip() or "w"]  # one unbreakable word, or many
+    value = draw(st.sampled_from(numbers + texts))
+    return value, value in texts
+
+
+@st.composite
+def huge_scalars(draw: st.DrawFn) -> tuple[dict[str, str | bytes], str, str, bool]:
+    """MINI with the value of one ``key: value`` line replaced by a huge scalar."""
+    name, index, key = draw(st.sampled_from(_KEY_LINES))
+    value, is_text = _huge_scalar(draw)
+    lines = MINI[name].splitlines()
+    lines[index] = f"{key}: {value}"
+    files: dict[str, str | bytes] = dict(MINI)
+    files[name] = "\n".join(lines) + "\n"
+    return files, f"{name}:{key.strip(' -')}", value, is_text
+
+
+@FUZZ
+@given(case=huge_scalars())
+def test_huge_scalars_end_in_a_clear_problem(
+    case: tuple[dict[str, str | bytes], str, str, bool], workdir: Path
+) -> None:
+    """Long titles, names and ids, and numbers of thousands of digits: a problem, no traceback.
+    A title over its limit is BG123 (it would otherwise take WeasyPrint minutes to lay out);
+    a number too long to show is BG104."""
+    files, where, value, is_text = case
+    write_files(workdir, files)
+    problems = check_and_build(workdir)
+    codes = {p.code for p in problems}
+    if is_text and where in ("content/briefs/harbour.yaml:title", "content/actors.yaml:name") and len(value) > 300:
+        assert "BG123" in codes, problems
+    if not is_text and value.lstrip("-").isdigit() and len(value.lstrip("-")) > 4_300:
+        assert "BG104" in codes, problems
+
+
+def test_the_huge_scalar_generators_reach_their_targets() -> None:
+    """The generators hit the brief's title, and its keywords hold the aliases."""
+    assert any(w == ("content/briefs/harbour.yaml", 1, "title") for w in [(n, i, k) for n, i, k in _KEY_LINES])
+    assert "keywords: [tin, harbour]\n" in MINI["content/briefs/harbour.yaml"]

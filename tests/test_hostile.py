@@ -602,7 +602,9 @@ def test_brief_template_name_cannot_climb_out(mini: Path, tmp_path: Path) -> Non
     log = tmp_path / "audit.json"
     proc = audited(log, "build", "harbour", "--format", "html", "--project", str(mini), cwd=mini)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert "error[BG301]: 'template' of brief 'harbour': '../../../../../etc/passwd' is not a template name" in proc.stderr
+    assert (
+        "error[BG301]: 'template' of brief 'harbour': '../../../../../etc/passwd' is not a template name" in proc.stderr
+    )
     assert not any(p.startswith("/etc/passwd") for p in opened(log))
 
 

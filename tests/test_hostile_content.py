@@ -188,8 +188,8 @@ SHAPES: dict[str, Shape] = {
     ),
     "a template name of 5,000 characters": Shape(
         {_B: BRIEF.replace("template: brief", "template: " + _LONG)},
-        [(_B, "template:", "xxx", "BG301")],
-        says="is not a template name",
+        [(_B, "template:", "xxx", "BG123")],
+        says="the limit is 100",
     ),
     "a partial as the template": Shape(
         {_B: BRIEF.replace("template: brief", "template: partials/prose.html.j2")},

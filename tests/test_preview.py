@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from bench.preview_latency import start_preview
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, run_cli, tiny_image
 
 FULL = "myanmar-rare-earths"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24  # first bytes are what the preview checks
+PNG = tiny_image("PNG")
 
 
 @dataclass

@@ -35,10 +35,10 @@ from briefgen.preview import rebuild as rebuild_module
 from briefgen.preview import watcher as watcher_module
 from briefgen.preview.rebuild import MAX_SHOWN, Previewer, Snapshot
 from briefgen.preview.server import PreviewServer
-from tests.conftest import run_cli
+from tests.conftest import run_cli, tiny_image
 
 FULL = "myanmar-rare-earths"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
+PNG = tiny_image("PNG")
 #: Each writes "pwned" into the origin's localStorage if it ever runs on the preview's origin.
 SCRIPT = "localStorage.setItem('pwned', location.href)"
 SVG = f'<svg xmlns="http://www.w3.org/2000/svg"><script>{SCRIPT}</script></svg>'
@@ -111,8 +111,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Preview]:
     assets = root / "content" / "assets"
     assets.mkdir()
     (assets / "ok.png").write_bytes(PNG)
-    (assets / "ok.gif").write_bytes(b"GIF89a" + b"\x00" * 10)
-    (assets / "ok.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 10)
+    (assets / "ok.gif").write_bytes(tiny_image("GIF"))
+    (assets / "ok.jpg").write_bytes(tiny_image("JPEG"))
     (assets / "evil.svg").write_text(SVG)
     (assets / "evil.html").write_text(HTML)
     (assets / "evil.png").write_text(HTML)  # HTML under an image's name

@@ -113,6 +113,8 @@ class _Builder:
         """The schema of a field's value, and what to say about it when it has no doc."""
         kind = meta["kind"]
         item, description = KIND_SCHEMAS[kind](self, meta)
+        if meta["max_len"] is not None and "string" in item.get("type", ()):
+            item["maxLength"] = meta["max_len"]  # as check's BG123 (strings only; numbers pass)
         # The validator reads a single value where a list is expected as a list of one.
         return (_one_or_many(item) if FIELD_KINDS[kind].listed else item), description
 

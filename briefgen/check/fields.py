@@ -118,7 +118,24 @@ class Checker:
 
     def value(self, meta: Any, value: Any, pos: Pos, what: str, parent: YMap, key: str) -> Any:
         """A field's value read by the reader of its kind (None, with a problem, if wrong)."""
+        if _over_limit(meta, value):
+            return self.too_long(meta, _as_text(value), pos, what)
         return VALUE_READERS[meta["kind"]](self, meta, value, pos, what, key)
+
+    def too_long(self, meta: Any, value: str, pos: Pos, what: str) -> None:
+        """BG123: a text longer than its field's limit (a title, a name, an id...). Such
+        a value is never laid out: WeasyPrint's time grows faster than a line's length."""
+        limit = meta["max_len"]
+        self.problem(
+            pos,
+            "BG123",
+            f"{what} is {len(value):,} characters long; the limit is {limit:,}",
+            f"an id is a few words, e.g. 'kia-took-chipwe' ({limit:,} characters at most)"
+            if meta["kind"] in ("slug", "ref", "refs")
+            else f"shorten it to {limit:,} characters at most; longer text belongs in a description, "
+            "a claim's statement or a section's body",
+        )
+        return None
 
     def _expected(self, meta: Any) -> str:
         return FIELD_KINDS[meta["kind"]].expected
@@ -198,6 +215,9 @@ class Checker:
         items, item_pos = self.as_list(value, pos)
         out = []
         for item, ipos in zip(items, item_pos, strict=True):
+            if _over_limit(meta, item):
+                self.too_long(meta, _as_text(item), ipos, f"an item of {what}")
+                continue
             if not isinstance(item, str) or (kind == "texts" and item == ""):
                 if kind == "texts" and isinstance(item, int | float) and not isinstance(item, bool):
                     out.append(str(item))
@@ -347,6 +367,19 @@ class Checker:
 
 
 #: The reader of each field kind (:data:`briefgen.facts.kinds.FIELD_KINDS`).
+def _as_text(value: Any) -> str:
+    """The text a value is shown as: a number in a text field is read as text."""
+    return value if isinstance(value, str) else str(value)
+
+
+def _over_limit(meta: Any, value: Any) -> bool:
+    """Whether ``value`` (text, or a number shown as text) is longer than its field's limit.
+    Numbers count too: a name written as a 1,000-digit number is as long a line."""
+    if meta["max_len"] is None or isinstance(value, bool) or not isinstance(value, str | int | float):
+        return False
+    return len(_as_text(value)) > meta["max_len"]
+
+
 VALUE_READERS: dict[str, Callable[..., Any]] = {
     "text": Checker.read_text,
     "markdown": Checker.read_text,

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from briefgen.check import quotes
 from briefgen.check.fields import Checker
+from briefgen.facts.files import RefusedFile, read_regular
 from briefgen.facts.graph import via_chain
 from briefgen.facts.model import FactBase
 from briefgen.facts.project import ignored_reason
+
+#: An archived text larger than this is refused unread (as a YAML file over 8 MiB is):
+#: quotes are searched in it, and it is held in memory while the fact base is checked.
+MAX_ARCHIVE_BYTES = 8 * 1024 * 1024
 
 
 def check_sources(checker: Checker, base: FactBase) -> None:
@@ -39,7 +44,18 @@ def check_sources(checker: Checker, base: FactBase) -> None:
             )
             continue
         try:
-            raw = path.read_bytes()
+            raw = read_regular(path, MAX_ARCHIVE_BYTES)
+        except RefusedFile as refused:
+            checker.problem(
+                where,
+                "BG113",
+                f"archive of '{source.id}' (content/{path_text}) {refused.reason}; not read",
+                "split the text and archive the part the quotes come from"
+                if refused.size is not None
+                else "replace it with a plain text file under content/archive/ "
+                "(a pipe or a device is never read: it could block the check or fill memory)",
+            )
+            continue
         except OSError:
             checker.problem(
                 where,

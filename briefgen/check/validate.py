@@ -21,6 +21,7 @@ from briefgen.check.recordcache import RecordCache, record_cache
 from briefgen.check.references import check_prose_references, check_references, check_usage
 from briefgen.check.sources import check_sources
 from briefgen.errors import Pos, Problem
+from briefgen.facts.kinds import MAX_ID_LEN
 from briefgen.facts.load import (
     MAX_FILE_BYTES,
     LoadedFile,
@@ -170,6 +171,8 @@ def _file_records(checker: Checker, collection: str, loaded: LoadedFile) -> list
     records = []
     for item, pos in zip(items, positions, strict=True):
         ident = item.get("id") if isinstance(item, YMap) else None
+        if isinstance(ident, str) and len(ident) > MAX_ID_LEN:
+            ident = ident[:40] + "..."  # too long an id (BG123) is not repeated whole in every message
         label = f"{singular} '{ident}'" if isinstance(ident, str) else f"a {singular}"
         rec = checker.record(cls, item, pos, label)
         if rec is not None and getattr(rec, "id", None):

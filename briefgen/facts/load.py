@@ -48,8 +48,11 @@ class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 MAX_FILE_BYTES = 8 * 1024 * 1024
 #: Nodes reached again through aliases beyond this count are an alias bomb.
 MAX_ALIAS_EXPANSION = 50_000
+#: Characters of text a document may expand to, aliases included: a file's own limit. One
+#: big anchored string repeated by many aliases costs nothing to load (the string is
+#: shared) but every later stage copies it, so it is counted as written out.
+MAX_EXPANDED_CHARS = MAX_FILE_BYTES
 MAX_DEPTH = 200
-
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -271,6 +274,52 @@ class _Builder:
         return out
 
 
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return list(node.value)
+
+
+def _check_expanded_size(root: yaml.Node, display: str) -> None:
+    """Raise BG006 when the document's text, every alias written out, is over
+    :data:`MAX_EXPANDED_CHARS` characters.
+
+    A node reached by aliases is one object in the composed tree, so each node's expanded
+    size is worked out once (memoised by identity, depth first without recursion) and the
+    walk stays linear in the file, whatever the aliases would expand to.
+    """
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # the nodes being summed: the path from the root
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            total = sum(sizes.get(id(child), 0) for child in _children(node))
+            sizes[key] = total
+            open_nodes.discard(key)
+            if total > MAX_EXPANDED_CHARS:
+                mark = node.start_mark
+                raise _Abort(
+                    Problem(
+                        Pos(display, mark.line + 1, mark.column + 1),
+                        "BG006",
+                        f"aliases expand to more than {MAX_EXPANDED_CHARS:,} characters of text (a YAML alias bomb?)",
+                        "write the values out, or repeat less: text with its aliases expanded "
+                        "is held to a file's own limit",
+                    )
+                )
+            continue
+        if key in sizes or key in open_nodes:
+            continue  # done already, or a loop back to an open node (counted once)
+        if isinstance(node, yaml.ScalarNode):
+            sizes[key] = len(node.value)
+            continue
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node))
+
+
 class _Abort(Exception):
     def __init__(self, problem: Problem):
         self.problem = problem
@@ -346,7 +395,9 @@ def parse_yaml_text(text: str, display: str) -> tuple[Any, list[Problem]]:
         if node is None:
             return None, []
         builder = _Builder(loader, display)
-        value = builder.build(node)
+        value = builder.build(node)  # refuses too many aliased nodes first (BG006)
+        if "&" in text:  # no anchor, no alias: the text is its own bound (a cheap scan)
+            _check_expanded_size(node, display)
         return value, builder.problems
     except _Abort as abort:
         return None, [abort.problem]

@@ -256,11 +256,13 @@ class Previewer:
             cached = self._pdfs.get(ident)
             if cached is not None and cached[0] == tag:
                 return cached[1], True
-            from briefgen.build import asset_roots
+            from briefgen.build import asset_roots, broken_image_problems
             from briefgen.render.pdf import render_pdf
 
             html = render_html(plan, base, self.project)
             result = render_pdf(html, self.project.root, asset_roots(self.project))
+            if result.broken_images:  # the server shows these instead of a PDF missing an image
+                raise BriefgenError(broken_image_problems(base, self.project, ident, result.broken_images))
             self._pdfs[ident] = (tag, result.pdf)
             return result.pdf, False
 

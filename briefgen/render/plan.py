@@ -267,7 +267,7 @@ def plan_brief(base: FactBase, brief: Brief) -> BriefPlan:
     figures = [p for p in sections + annexes if p.section.figure == "routes"]
     for number, planned in enumerate(figures, start=1):
         routes = [r for r in planner.rows("routes") if isinstance(r, Route)]
-        planned.figure = route_diagram(routes, base, f"figure-{planned.anchor}")
+        planned.figure = route_diagram(routes, base, f"figure-{planned.anchor}", planned.section.where("figure"))
         planned.figure_number = number
     # Via chains of bibliography entries: every source that appeared in a note.
     bibliography = sorted((base.sources[s] for s in planner.appeared), key=sort_key)
