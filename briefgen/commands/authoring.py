@@ -108,6 +108,14 @@ def cmd_import_sources(args: argparse.Namespace) -> int:
         f"{counted(result.duplicates, 'duplicate')} skipped, {result.failed} failed",
         file=sys.stderr,
     )
+    if result.ungraded:
+        print(
+            f"{counted(len(result.ungraded), 'new source')} to grade before citing "
+            "(custom.reliability: A-E, or F when it cannot be judged; check reports BG125 otherwise):",
+            file=sys.stderr,
+        )
+        for ident in result.ungraded:
+            print(f"  {ident}", file=sys.stderr)
     return 1 if errors_in(result.problems) else 0
 
 
