@@ -33,6 +33,7 @@ _MINI: dict[str, str] = {
           custom:
             reliability: B
             archive: archive/harbour.txt
+            archive_sha256: b2c61ef425ebad5a191e2b62c6dfcbda220f4a5b305cfaa050c1f08e8804b2f1
         - id: ministry
           type: document
           author:

@@ -4,6 +4,8 @@ is checked against."""
 
 from __future__ import annotations
 
+import hashlib
+
 from briefgen.check import quotes
 from briefgen.check.fields import Checker
 from briefgen.facts.graph import cited_sources, via_chain, via_loops
@@ -40,6 +42,7 @@ def check_sources(checker: Checker, base: FactBase) -> None:
                 "put the source's plain text there, or fix the path (relative to content/)",
             )
             continue
+        base.archive_hashes[source.id] = hashlib.sha256(raw).hexdigest()  # for check/fingerprints.py
         base.archives[source.id] = quotes.normalise(raw.decode("utf-8", errors="replace"))
     for source in base.sources.values():
         if via_loops(base, source.id):
