@@ -86,6 +86,8 @@ def check_grades(checker: Checker, base: FactBase) -> None:
     rejected = {p.pos for p in checker.problems if p.code == "BG105"}
     for source_id, relayed in cited_sources(base).items():
         source = base.sources[source_id]
+        if "custom" in (source.field_pos or {}) and source.custom.field_pos is None:
+            continue  # 'custom' is there but not a mapping (BG008 already says so)
         written = (source.custom.field_pos or {}).get("reliability")
         if source.custom.reliability or written in rejected:
             continue  # graded, or graded wrongly (BG105 already says so)
