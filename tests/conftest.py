@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -20,6 +21,8 @@ ARCHIVE = (
     "According to the ministry, exports fell by half in 2025.\n\n"
     "The port authority said the new road “would take years to build.”\n"
 )
+#: Its fingerprint, as MINI's harbour-report records it (custom.archive_sha256).
+ARCHIVE_SHA256 = hashlib.sha256(ARCHIVE.encode("utf-8")).hexdigest()
 
 #: A small, valid project: every collection, one archive, two briefs.
 _MINI: dict[str, str] = {
@@ -33,6 +36,7 @@ _MINI: dict[str, str] = {
           custom:
             reliability: B
             archive: archive/harbour.txt
+            archive_sha256: b2c61ef425ebad5a191e2b62c6dfcbda220f4a5b305cfaa050c1f08e8804b2f1
         - id: ministry
           type: document
           author:

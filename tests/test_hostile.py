@@ -25,7 +25,7 @@ import pypdf
 import pytest
 
 from tests import htmlread
-from tests.conftest import MINI, REPO, run_cli
+from tests.conftest import ARCHIVE_SHA256, MINI, REPO, run_cli
 
 BRIEF = MINI["content/briefs/harbour.yaml"]
 CLAIMS = MINI["content/claims.yaml"]
@@ -529,7 +529,11 @@ def test_empty_file_is_a_warning_that_strict_fails(mini: Path) -> None:
         ("content/briefs/text.yaml", "just some text\n", (1, 1), "a briefs file holds a list of records or one record"),
         (
             "content/sources.yaml",
-            SOURCES.replace("  custom:\n    reliability: B\n    archive: archive/harbour.txt\n", "  custom: [B, x]\n"),
+            SOURCES.replace(
+                "  custom:\n    reliability: B\n    archive: archive/harbour.txt\n"
+                f"    archive_sha256: {ARCHIVE_SHA256}\n",
+                "  custom: [B, x]\n",
+            ),
             (6, 11),
             "'custom' of source 'harbour-report' should be a mapping of keys to values, found a list",
         ),

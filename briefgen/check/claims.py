@@ -26,7 +26,8 @@ def check_claims(checker: Checker, base: FactBase) -> None:
                 )
         if claim.kind == "judgment":
             for name in ("likelihood", "confidence"):
-                if getattr(claim, name) is None:
+                # A value that is there but not allowed was reported (BG105) where it stands.
+                if getattr(claim, name) is None and name not in (claim.field_pos or {}):
                     checker.problem(
                         claim.pos,
                         "BG114",

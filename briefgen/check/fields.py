@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from briefgen.check.wording import accepted_term
 from briefgen.errors import Pos, Problem
 from briefgen.facts.grammar import (
     DATE_FORMS,
@@ -238,11 +239,14 @@ class Checker:
         if isinstance(value, str) and value.strip().lower() in choices:
             return value.strip().lower()
         shown = ", ".join(str(c) for c in choices)
+        # A likelihood or confidence in other words (ICD 203's second row, say) is offered
+        # the accepted term of the same meaning, not one that merely looks alike.
+        twin = accepted_term(value, choices) if isinstance(value, str) else None
+        near = f" (did you mean '{twin}'?)" if twin else did_you_mean(str(value), tuple(str(c) for c in choices))
         self.problem(
             pos,
             "BG105",
-            f"{what}: '{value}' is not {self._expected(meta)}"
-            f"{did_you_mean(str(value), tuple(str(c) for c in choices))}",
+            f"{what}: '{value}' is not {self._expected(meta)}{near}",
             f"use one of: {shown}",
         )
         return None

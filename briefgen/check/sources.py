@@ -1,12 +1,15 @@
-"""Sources and quotes: archives exist inside content/archive/ (via circles: ``circles``), and every
-quote stands verbatim in the archived text it is checked against."""
+"""Sources and quotes: every cited source is graded, archives exist inside
+content/archive/ (via circles: ``circles``), and every quote stands verbatim in the
+archived text it is checked against."""
 
 from __future__ import annotations
+
+import hashlib
 
 from briefgen.check import quotes
 from briefgen.check.fields import Checker
 from briefgen.facts.files import RefusedFile, read_regular
-from briefgen.facts.graph import via_chain
+from briefgen.facts.graph import cited_sources, via_chain
 from briefgen.facts.model import FactBase
 from briefgen.facts.project import ignored_reason
 
@@ -16,7 +19,8 @@ MAX_ARCHIVE_BYTES = 8 * 1024 * 1024
 
 
 def check_sources(checker: Checker, base: FactBase) -> None:
-    """Archives exist inside content/archive/, quotes stand verbatim."""
+    """Cited sources are graded, archives exist inside content/archive/, quotes stand verbatim."""
+    check_grades(checker, base)
     content = checker.project.content.resolve()
     archive_root = content / "archive"
     for source in base.sources.values():
@@ -64,6 +68,7 @@ def check_sources(checker: Checker, base: FactBase) -> None:
                 "put the source's plain text there, or fix the path (relative to content/)",
             )
             continue
+        base.archive_hashes[source.id] = hashlib.sha256(raw).hexdigest()  # for check/fingerprints.py
         base.archives[source.id] = quotes.normalise(raw.decode("utf-8", errors="replace"))
     for claim in base.claims.values():
         for cite in claim.sources:
@@ -90,3 +95,25 @@ def _archive_for(base: FactBase, source_id: str) -> tuple[str, str] | None:
         if current in base.archives:
             return current, base.archives[current]
     return None
+
+
+def check_grades(checker: Checker, base: FactBase) -> None:
+    """BG125: every source a brief could cite, or relay a citation through, has its
+    Admiralty reliability: a note's grade is printed from it, and a missing letter would
+    read as a grade never given (F says "cannot be judged")."""
+    rejected = {p.pos for p in checker.problems if p.code == "BG105"}
+    for source_id, relayed in cited_sources(base).items():
+        source = base.sources[source_id]
+        if "custom" in (source.field_pos or {}) and source.custom.field_pos is None:
+            continue  # 'custom' is there but not a mapping (BG008 already says so)
+        written = (source.custom.field_pos or {}).get("reliability")
+        if source.custom.reliability or written in rejected:
+            continue  # graded, or graded wrongly (BG105 already says so)
+        how = "is cited" if relayed is None else f"relays cited source '{relayed}' (via)"
+        checker.problem(
+            written or source.where("id"),
+            "BG125",
+            f"source '{source_id}' {how} but has no reliability grade (custom.reliability)",
+            "grade it: add 'reliability:' under 'custom:' with an Admiralty letter A-E, "
+            "or F when its reliability cannot be judged",
+        )

@@ -96,7 +96,9 @@ def check_standards(project: Project, base: FactBase, texts: Mapping[str, str]) 
     uses = {brief.id: brief_uses(brief, files) for brief in base.briefs.values()}
     used = {brief.id: claims_used_by(base, brief) for brief in base.briefs.values()}
     for brief in base.briefs.values():
+        problems.extend(_check_key_judgments(base, brief, files))
         problems.extend(_check_rows(base, brief, used[brief.id], files))
+        problems.extend(_check_dates(base, brief, used[brief.id]))
         problems.extend(_check_staleness(base, brief, used[brief.id], config, files))
     problems.extend(_check_withdrawn(base, files, [u for b in uses.values() for u in b]))
     return problems
@@ -211,6 +213,44 @@ def _check_rows(base: FactBase, brief: Brief, used: list[str], files: FileTexts)
             + (" (the row of the likelihood field)" if main == 1 else ""),
             "warning",
         )
+
+
+def _check_key_judgments(base: FactBase, brief: Brief, files: FileTexts) -> Iterator[Problem]:
+    """BG127: a key judgment is a judgment. The brief shows each with likelihood and
+    confidence badges, as the analyst's estimate; a fact, gap or assumption there would
+    be presented as one."""
+    where = brief.where("key_judgments")
+    for index, claim_id in enumerate(brief.key_judgments):
+        claim = base.claims.get(claim_id)
+        if claim is None or claim.kind == "judgment":
+            continue  # an unknown id is BG103's
+        nth = sum(earlier.count(claim_id) for earlier in brief.key_judgments[:index])
+        yield Problem(
+            find_in_file(files[where.file], where, claim_id, nth),
+            "BG127",
+            f"key judgment '{claim_id}' of brief '{brief.id}' is a {claim.kind}, not a judgment",
+            f"place the {claim.kind} in the summary or a section with [[{claim_id}]], or list a judgment "
+            "(kind: judgment, with likelihood and confidence) that rests on it",
+        )
+
+
+def _check_dates(base: FactBase, brief: Brief, used: list[str]) -> Iterator[Problem]:
+    """BG128: no claim a brief uses is dated after the brief. The title block states the
+    newest as_of as the information cut-off, which cannot lie after the brief's date."""
+    if brief.date is None:
+        return
+    end = last_day(brief.date)
+    for claim_id in used:
+        claim = base.claims[claim_id]
+        if claim.as_of is not None and first_day(claim.as_of) > end:
+            yield Problem(
+                claim.where("as_of"),
+                "BG128",
+                f"claim '{claim.id}' is as of {claim.as_of.human()}, after the date of brief '{brief.id}' "
+                f"({brief.date.human()}) that uses it",
+                "correct the claim's as_of (when the information was true, not when it was written), "
+                "or date the brief later",
+            )
 
 
 def _check_staleness(

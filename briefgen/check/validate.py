@@ -4,7 +4,7 @@ The one entry point of the check stage, :func:`validate_project`, reads every fi
 fact base (through the records cache) and runs the passes in order: (1) each record
 against its field rules (``fields``); (2) ids unique across the base and every reference
 resolving, prose included (``references``, ``links``); (3) the rules of the trade
-(``claims``, ``circles``, ``sources`` and ``quotes``, ``standards``).
+(``claims``, ``circles``, ``sources`` and ``quotes``, ``fingerprints``, ``standards``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from briefgen.check import standards
 from briefgen.check.circles import check_circles
 from briefgen.check.claims import check_claims
 from briefgen.check.fields import Checker, PendingRef, type_name
+from briefgen.check.fingerprints import check_fingerprints
 from briefgen.check.links import check_links
 from briefgen.check.recordcache import RecordCache, record_cache
 from briefgen.check.references import check_prose_references, check_references, check_usage
@@ -124,6 +125,7 @@ def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactB
     check_prose_references(checker, base, id_home)
     check_links(checker, base)
     check_sources(checker, base)
+    check_fingerprints(checker, base)
     check_usage(checker, base)
     checker.problems.extend(standards.check_standards(project, base, {k: f.text for k, f in checker.files.items()}))
     return base, checker.problems

@@ -1,4 +1,4 @@
-"""Authoring commands: ``schema``, ``init``, ``new`` and ``import-sources``."""
+"""Authoring commands: ``schema``, ``init``, ``new``, ``import-sources`` and ``archive``."""
 
 from __future__ import annotations
 
@@ -106,7 +106,37 @@ def cmd_import_sources(args: argparse.Namespace) -> int:
         f"briefgen import-sources: {verb} {counted(len(result.added), 'source')} into {target}; "
         f"{counted(result.duplicates, 'duplicate')} skipped, {result.failed} failed"
     )
+    if result.ungraded:
+        say(
+            f"{counted(len(result.ungraded), 'new source')} to grade before citing "
+            "(custom.reliability: A-E, or F when it cannot be judged; check reports BG125 otherwise):"
+        )
+        for ident in result.ungraded:
+            say(f"  {ident}")
     return 1 if errors_in(result.problems) else 0
+
+
+def cmd_archive(args: argparse.Namespace) -> int:
+    from briefgen.authoring.archiving import archive_source
+
+    project = project_of(args)
+    done = archive_source(project, args.source, Path(args.file), force=args.force)
+    archive = display_path(done.archive)
+    if done.copied:
+        say(f"copied {display_path(Path(args.file))} to {archive}")
+    else:
+        say(f"{archive} holds these bytes already: nothing copied")
+    if done.previous:
+        say(f"'{done.source}' was archived as content/{done.previous}; that file is left as it is")
+    say(f"recorded in {display_path(done.sources_file)}: archive and archive_sha256 {done.sha256} of '{done.source}'")
+    print_problems(done.failed)
+    verified = done.quotes - len(done.failed)
+    say(
+        f"briefgen archive: {verified} of {counted(done.quotes, 'quote')} citing '{done.source}' "
+        f"{'is' if done.quotes == 1 else 'are'} in the archived text"
+        + (f"; {len(done.failed)} not found (listed above): fix them before building" if done.failed else "")
+    )
+    return 1 if done.failed else 0
 
 
 def add_commands(add: Add) -> None:
@@ -153,3 +183,14 @@ def add_commands(add: Add) -> None:
     p.add_argument("--to", metavar="PATH", help="sources file to write (default: content/sources.yaml or .json)")
     p.add_argument("--dry-run", action="store_true", help="report what would be imported; write nothing")
     p.set_defaults(func=cmd_import_sources)
+
+    p = add(
+        "archive",
+        "Copy a source's text into content/archive/, record its path and SHA-256 in the source, "
+        "and verify the quotes citing it.",
+        "example: briefgen archive reuters-report ~/Downloads/reuters-report.txt",
+    )
+    p.add_argument("source", metavar="SOURCE_ID", help="the id of the source the text belongs to")
+    p.add_argument("file", metavar="FILE", help="the archived text (copied into content/archive/)")
+    p.add_argument("--force", action="store_true", help="replace a different file of the same name in content/archive/")
+    p.set_defaults(func=cmd_archive)

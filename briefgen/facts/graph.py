@@ -157,6 +157,25 @@ def via_loops(base: FactBase, source_id: str) -> bool:
     return bool(last and last.custom.via and last.custom.via in chain)
 
 
+def cited_sources(base: FactBase) -> dict[str, str | None]:
+    """Every source something cites, and every source one is known ``via``: each mapped to
+    None when a claim or prose cites it, else to the cited source it relays."""
+    direct: dict[str, None] = {}
+    for claim in base.claims.values():
+        for cite in claim.sources:
+            if cite.ref in base.sources:
+                direct[cite.ref] = None
+    for prose in all_prose(base):
+        for ref in scan_references(prose.text or ""):
+            if ref.how == "cite" and ref.ref in base.sources:
+                direct[ref.ref] = None
+    out: dict[str, str | None] = dict(direct)
+    for source_id in direct:
+        for relay in via_chain(base, source_id)[1:]:
+            out.setdefault(relay, source_id)
+    return out
+
+
 def publication(base: FactBase, source_id: str) -> str:
     """The source at the end of the via chain: the publication it reaches us through."""
     return via_chain(base, source_id)[-1]

@@ -241,6 +241,11 @@ class SourceCustom(Record):
     reliability: str | None = spec("enum", choices=tuple(RELIABILITY), doc="Admiralty source reliability A-F")
     via: str | None = spec("ref", refs=("sources",), doc="known only as reported by this source")
     archive: str | None = spec("path", doc="plain-text copy under content/archive/, relative to content/")
+    archive_sha256: str | None = spec(
+        "text",
+        doc="SHA-256 of the archived file's bytes, as briefgen archive records it: check fails when they change",
+        max_len=MAX_LABEL,
+    )
     description: str | None = spec("text", doc="how to name a source with neither author nor title", max_len=MAX_TITLE)
     retracted: bool | None = spec("bool", doc="the source has been retracted: it can no longer be cited")
 
@@ -474,6 +479,8 @@ class FactBase:
     briefs: dict[str, Brief] = field(default_factory=dict)
     #: normalised archived text by source id (for quotes); filled by the validator
     archives: dict[str, str] = field(default_factory=dict)
+    #: SHA-256 (hex) of each archive file's bytes as read, by source id; filled likewise
+    archive_hashes: dict[str, str] = field(default_factory=dict)
 
     def collection(self, name: str) -> dict[str, Any]:
         return getattr(self, name)  # type: ignore[no-any-return]
