@@ -118,9 +118,7 @@ def test_the_example_grades_para_9_of_the_article_three_ways(tmp_path: Path) -> 
         li.get("data-claims"): notes[int(li.get("value"))][-4:]
         for li in root.iter(f"{htmlread.NS}li")
         if li.get("data-source") == "diplomat-myanmar-minerals-deal"
-        and notes.get(int(li.get("value") or 0), "").endswith(
-            ("para. 9. [B6]", "para. 9. [B3]", "para. 9. [B2]")
-        )
+        and notes.get(int(li.get("value") or 0), "").endswith(("para. 9. [B6]", "para. 9. [B3]", "para. 9. [B2]"))
     }
     assert para9["airstrikes-kia-casualties"] == "[B6]"
     assert para9["airstrikes-damaged-bhamo"] == "[B3]"

@@ -269,6 +269,10 @@ def test_9999_12_31_with_a_max_age_does_not_overflow(tmp_path: Path) -> None:
         _C: CLAIMS.replace("as_of: 2025\n", "as_of: 9999-12-31\n", 1),
         _B: BRIEF.replace("date: 2026-01-15", "date: 9999-12-31\nmax_age: 9999w"),
         "briefgen.yaml": "max_age: 9999d\n",
+        # the summary uses the claim too, and no claim may be dated after its brief (BG128)
+        "content/briefs/harbour-summary.yaml": MINI["content/briefs/harbour-summary.yaml"].replace(
+            "date: 2026-01-15", "date: 9999-12-31"
+        ),
     }
     project = write_project(tmp_path / "p", {**MINI, **files})
     proc = run_cli("build", "harbour", "--format", "html", "--project", ".", cwd=project)
