@@ -62,7 +62,7 @@ def measure(saves: int = 15) -> tuple[float, list[float]]:
                 word = f"bench{n}x"
                 started = time.perf_counter()
                 claim_file.write_text(original.replace(marker, f"{marker} ({word})"), encoding="utf-8")
-                page.wait_for_function(f"document.body.innerText.includes('{word}')", timeout=10_000)
+                page.wait_for_function(f"() => document.body.innerText.includes('{word}')", timeout=10_000)
                 samples.append(time.perf_counter() - started)
                 page.wait_for_timeout(150)
             browser.close()

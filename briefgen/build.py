@@ -16,14 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefgen.check.validate import validate_project
-from briefgen.errors import Pos, Problem, UsageError, errors_in, sort_problems
-from briefgen.facts.load import ParseCache
+from briefgen.errors import BriefgenError, Pos, Problem, UsageError, errors_in, sort_problems
+from briefgen.facts.assets import image_data_uri, image_key
+from briefgen.facts.graph import all_prose
+from briefgen.facts.load import ParseCache, find_in_file
 from briefgen.facts.model import FactBase
 from briefgen.facts.project import Project
+from briefgen.facts.syntax import scan_links
 from briefgen.gcpause import freeze_survivors
 from briefgen.render.templatecheck import check_templates
-from briefgen.words import counted, did_you_mean
-from briefgen.write import ensure_folder, write_all_atomic
+from briefgen.words import counted, did_you_mean, printable
+from briefgen.write import check_targets, complete_switch, write_all_atomic
 
 
 def check_project(project: Project, cache: ParseCache | None = None) -> tuple[FactBase, list[Problem]]:
@@ -42,6 +45,23 @@ class BuildResult:
     written: list[Path] = field(default_factory=list)
     failed: bool = False
     corrections: dict[str, int] = field(default_factory=dict)
+    #: Outputs an earlier, killed build had left half switched, replaced before this one began.
+    completed: list[Path] = field(default_factory=list)
+
+
+def output_path(out: Path, ident: str, ext: str) -> Path:
+    """Where a brief's HTML or PDF goes."""
+    return out / f"{ident}.{ext}"
+
+
+def finish_interrupted_switch(folder: Path) -> list[Path]:
+    """Complete the switch of outputs a killed build left half done in ``folder`` (see
+    briefgen/write.py); the outputs replaced. Best effort: a folder that cannot be written
+    now is reported when the build writes, and ``check`` writes nothing of its own."""
+    try:
+        return complete_switch(folder)
+    except BriefgenError:
+        return []
 
 
 def select_briefs(base: FactBase, wanted: Iterable[str]) -> list[str]:
@@ -77,7 +97,7 @@ def _import_pdf_stage() -> None:
         import briefgen.render.pdf  # noqa: F401
 
 
-PdfOutcome = tuple[bytes, str, int, list[tuple[int, int, int]], list[str]]
+PdfOutcome = tuple[bytes, str, int, list[tuple[int, int, int]], list[str], list[tuple[str, str]]]
 
 
 def _pdf_job(args: tuple[str, str, list[str]]) -> PdfOutcome:
@@ -85,7 +105,41 @@ def _pdf_job(args: tuple[str, str, list[str]]) -> PdfOutcome:
 
     html, base_url, roots = args
     result = render_pdf(html, Path(base_url), [Path(r) for r in roots])
-    return result.pdf, result.html, result.corrections, result.misplaced, result.refused
+    return result.pdf, result.html, result.corrections, result.misplaced, result.refused, result.broken_images
+
+
+def broken_image_problems(base: FactBase, project: Project, ident: str, broken: list[tuple[str, str]]) -> list[Problem]:
+    """BG409 for each image the PDF stage could not lay out, at the prose that shows it
+    (the line of the image inside the YAML block), else at the brief."""
+    where: dict[str, tuple[str, Pos]] = {}
+    for prose in all_prose(base):
+        if not prose.text or "![" not in prose.text:
+            continue
+        for link in scan_links(prose.text):
+            uri = image_data_uri(project.content, link.url) if link.kind == "image" else None
+            if uri is None or image_key(uri) in where:
+                continue
+            nth = prose.text.count(link.raw, 0, link.offset)
+            try:
+                lines = Path(prose.pos.file).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                lines = []
+            where[image_key(uri)] = (link.url, find_in_file(lines, prose.pos, link.raw, nth))
+    brief = base.briefs[ident]
+    problems = []
+    for key, reason in broken:
+        url, pos = where.get(key, ("an image of a template", brief.pos))
+        shown = url if len(url) <= 80 else url[:77] + "..."
+        problems.append(
+            Problem(
+                pos,
+                "BG409",
+                f"brief '{ident}': image '{shown}' does not decode ({reason}); "
+                "the PDF would show it broken, or leave it out without a word",
+                "the file's header is sound but its image data is not: export it again from the original",
+            )
+        )
+    return problems
 
 
 class _Progress:
@@ -106,8 +160,9 @@ class _Progress:
         print(file=sys.stderr, flush=True)
 
     def _show(self, text: str) -> None:
-        # \r and clear-to-end-of-line: the line is rewritten in place, never scrolls.
-        print(f"\r\033[K[{self.done}/{self.total}] {text}", end="", file=sys.stderr, flush=True)
+        # \r and clear-to-end-of-line: the line is rewritten in place, never scrolls; the
+        # text itself (a brief's id) can carry no control of its own (words.printable).
+        print(f"\r\033[K[{self.done}/{self.total}] {printable(text)}", end="", file=sys.stderr, flush=True)
 
 
 def _lay_out_pdfs(
@@ -152,16 +207,19 @@ def build_project(
     ``changes_since`` (a git revision) adds the annex "What changed since the last edition".
     """
     result = BuildResult()
+    out = out or project.output
+    result.completed = finish_interrupted_switch(out)
     base, problems = check_project(project)
     result.problems = problems
     if errors_in(problems) or (strict and problems):
         result.failed = True
         return result
-    out = out or project.output
     ids = select_briefs(base, brief_ids)
     if jobs < 1:
         raise UsageError(Problem(Pos("briefgen build"), "BG502", "-j needs a number of 1 or more", "e.g. -j 2"))
-    ensure_folder(out)  # fail early, before the slow part, when the folder is unwritable
+    exts = [ext for ext in ("pdf", "html") if fmt in (ext, "all")]
+    # Fail early, before the slow part, when any output cannot be replaced (BG401).
+    check_targets(output_path(out, ident, ext) for ident in ids for ext in exts)
     if fmt in ("pdf", "all") and jobs == 1:
         # Importing WeasyPrint takes over half a second, much of it waiting on subprocesses
         # that locate its libraries; start it now so that wait overlaps the HTML. Only now:
@@ -189,8 +247,12 @@ def build_project(
         jobs_args = [(pages[i], str(project.root), roots) for i in ids]
         freeze_survivors()  # what exists now lives until exit: spare it WeasyPrint's collections
         outcomes = _lay_out_pdfs(ids, jobs_args, jobs, _Progress(len(ids)) if progress and ids else None)
-        for ident, (pdf, final_html, corrections, misplaced, refused) in zip(ids, outcomes, strict=True):
-            files[out / f"{ident}.pdf"] = pdf
+        for ident, (pdf, final_html, corrections, misplaced, refused, broken) in zip(ids, outcomes, strict=True):
+            if broken:  # an image the PDF would silently lack: an error, and nothing is written
+                result.problems.extend(broken_image_problems(base, project, ident, broken))
+                result.failed = True
+                continue
+            files[output_path(out, ident, "pdf")] = pdf
             pages[ident] = final_html  # the HTML exactly as laid out, page-break corrections included
             result.corrections[ident] = corrections
             brief = base.briefs[ident]
@@ -214,9 +276,11 @@ def build_project(
                         "warning",
                     )
                 )
+    if result.failed:
+        return result
     if fmt in ("html", "all"):
         for ident in ids:
-            files[out / f"{ident}.html"] = pages[ident].encode("utf-8")
+            files[output_path(out, ident, "html")] = pages[ident].encode("utf-8")
     if strict and result.problems:  # warnings of the layout (BG405, BG406) fail a strict build too
         result.failed = True
         return result

@@ -1,18 +1,94 @@
-"""briefgen's cache folder: compiled templates and checked records, kept between runs."""
+"""briefgen's cache folder (compiled templates, checked records, kept between runs), and
+the one way its entries are written and read.
+
+The cache may make briefgen faster, never make it fail or differ. So nothing here raises:
+a folder that cannot be made or written (a full disk, a read-only one, a file where the
+folder goes) means no cache, an entry that cannot be written is skipped, and an entry is
+used only when it is whole and of this briefgen: each starts with a header (briefgen's
+version, Python's cache tag, the payload's length and SHA-256), checked on every read, so
+a truncated, flipped or foreign entry reads as missing. Each such event is at most one
+line at debug level (logger ``briefgen.cache``).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import logging
 import os
+import sys
+import tempfile
 from pathlib import Path
 
 from briefgen import __version__
 
+_log = logging.getLogger("briefgen.cache")
+#: Magic, then what wrote the entry; an entry another version or Python wrote is not read.
+_HEAD = f"briefgen-cache 1 {__version__} {sys.implementation.cache_tag}\n".encode()
+_DIGEST = 32
+
 
 def cache_dir() -> Path | None:
     """$XDG_CACHE_HOME/briefgen/<version> (~/.cache/...), or None when it cannot be made."""
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "briefgen" / __version__
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(xdg):  # unset, empty or relative: the XDG spec says ignore it
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):  # no home known: rather no cache than one in the cwd
+            return None
+        xdg = os.path.join(home, ".cache")
+    root = Path(xdg) / "briefgen" / __version__
+    return root if usable_folder(root) else None
+
+
+def usable_folder(folder: Path) -> bool:
+    """Make ``folder`` (and parents) if need be; whether it is a folder this user can write."""
     try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _log.debug("no cache in %s: %s", folder, exc)
+        return False
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def read_entry(path: Path) -> bytes | None:
+    """The payload ``write_entry`` stored at ``path``, or None: missing, unreadable,
+    truncated, corrupt, or written by another version."""
+    try:
+        blob = path.read_bytes()
+    except FileNotFoundError:
         return None
-    return root if os.access(root, os.W_OK) else None
+    except OSError as exc:
+        _log.debug("cache entry %s unreadable: %s", path, exc)
+        return None
+    start = len(_HEAD) + 8 + _DIGEST
+    if not blob.startswith(_HEAD) or len(blob) < start:
+        _log.debug("cache entry %s is not of this briefgen", path)
+        return None
+    size = int.from_bytes(blob[len(_HEAD) : len(_HEAD) + 8], "big")
+    payload = blob[start:]
+    if len(payload) != size or hashlib.sha256(payload).digest() != blob[start - _DIGEST : start]:
+        _log.debug("cache entry %s is damaged", path)
+        return None
+    return payload
+
+
+def write_entry(path: Path, payload: bytes) -> None:
+    """Store ``payload`` at ``path`` (a temporary file renamed into place); never raises."""
+    head = _HEAD + len(payload).to_bytes(8, "big") + hashlib.sha256(payload).digest()
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+        try:
+            view = memoryview(head + payload)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)  # no fsync: a torn entry after a crash fails its check
+        tmp = None
+    except OSError as exc:
+        _log.debug("cache entry %s not written: %s", path, exc)
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)

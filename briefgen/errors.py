@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
+from briefgen.words import printable
+
 Severity = Literal["error", "warning"]
 
 
@@ -20,9 +22,12 @@ class Pos(NamedTuple):
     col: int = 0
 
     def __str__(self) -> str:
+        # The file name as a terminal may show it: a name with a newline, an escape sequence
+        # or bytes that are not UTF-8 is written with visible escapes (words.printable).
+        file = printable(self.file)
         if self.line:
-            return f"{self.file}:{self.line}:{self.col}"
-        return self.file
+            return f"{file}:{self.line}:{self.col}"
+        return file
 
 
 @dataclass(frozen=True)
@@ -37,13 +42,16 @@ class Problem:
     context: tuple[str, ...] = field(default=(), compare=False)
 
     def format(self) -> str:
-        """``file:line:col: error[BG103]: message`` plus an indented hint."""
-        text = f"{self.pos}: {self.severity}[{self.code}]: {self.message}"
+        """``file:line:col: error[BG103]: message`` plus an indented hint, safe on a
+        terminal: content quoted in the message cannot print a control character or
+        start a line of its own (words.printable)."""
+        text = f"{self.pos}: {self.severity}[{self.code}]: {printable(self.message)}"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {printable(self.hint)}"
         return text
 
     def as_json(self) -> dict[str, object]:
+        """The problem as data, text exactly as found (words.printable_json makes it safe to print)."""
         return {
             "file": self.pos.file,
             "line": self.pos.line,

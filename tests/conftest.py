@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,13 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 ARCHIVE = (
-    "[title]\nThe Harbour Report\n\n"
+    "The Harbour Report\n\n"
     "Ore from the northern hills is trucked to the coast every week.\n\n"
     "According to the ministry, exports fell by half in 2025.\n\n"
     "The port authority said the new road “would take years to build.”\n"
 )
+#: Its fingerprint, as MINI's harbour-report records it (custom.archive_sha256).
+ARCHIVE_SHA256 = hashlib.sha256(ARCHIVE.encode("utf-8")).hexdigest()
 
 #: A small, valid project: every collection, one archive, two briefs.
 _MINI: dict[str, str] = {
@@ -33,6 +36,9 @@ _MINI: dict[str, str] = {
           custom:
             reliability: B
             archive: archive/harbour.txt
+            archive_parts:
+              - {part: title, starts: The Harbour Report}
+            archive_sha256: b2c61ef425ebad5a191e2b62c6dfcbda220f4a5b305cfaa050c1f08e8804b2f1
         - id: ministry
           type: document
           author:
@@ -232,3 +238,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def regen_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--regen-golden"))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's headless Chromium through Playwright, one for the whole session."""
+    from playwright.sync_api import sync_playwright
+
+    from bench.preview_latency import CHROMIUM, CHROMIUM_ARGS
+
+    assert Path(CHROMIUM).exists(), "browser tests need Debian's chromium (apt-get install chromium; .ci/run does)"
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def tiny_image(kind: str) -> bytes:
+    """A real 4 x 4 image as PNG, GIF or JPEG bytes (the asset rule reads its headers)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, kind)
+    return buffer.getvalue()

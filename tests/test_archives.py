@@ -8,6 +8,7 @@ in-process tests of the readers, the locator grammar and the normalisation.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -30,6 +31,14 @@ SOURCE = """\
   custom:
     reliability: B
     archive: archive/{name}  # <- archive
+    archive_sha256: {sha}
+{parts}"""
+
+#: The parts of TEXT that are not paragraphs, as a source's archive_parts names them.
+TEXT_PARTS = """\
+    archive_parts:
+      - {part: title, starts: The Harbour Report}  # <- part
+      - {part: skip, starts: Home |}
 """
 
 
@@ -41,10 +50,16 @@ def _claim(quote: str, locator: str | None) -> str:
     )
 
 
-def _project(tmp_path: Path, name: str, data: bytes, quote: str, locator: str | None) -> Path:
+def _project(tmp_path: Path, name: str, data: bytes, quote: str, locator: str | None, parts: str | None = None) -> Path:
+    """A project whose source 'doc' is archived as ``name``; a .txt archive gets TEXT's parts."""
+    if parts is None:
+        parts = TEXT_PARTS if name.endswith(".txt") else ""
     root = write_project(
         tmp_path / "p",
-        {"content/sources.yaml": SOURCE.format(name=name), "content/claims.yaml": _claim(quote, locator)},
+        {
+            "content/sources.yaml": SOURCE.format(name=name, parts=parts, sha=hashlib.sha256(data).hexdigest()),
+            "content/claims.yaml": _claim(quote, locator),
+        },
     )
     (root / "content" / "archive").mkdir(exist_ok=True)
     (root / "content" / "archive" / name).write_bytes(data)
@@ -64,16 +79,16 @@ def _line(project: Path, file: str, mark: str) -> int:
 
 # -- plain text -------------------------------------------------------------------------------
 
-TEXT = "[title]\nThe Harbour Report\n\n[skip]\nHome | News\n\nOre is trucked weekly.\n\nExports fell by half.\n"
+TEXT = "The Harbour Report\n\nHome | News\n\nOre is trucked weekly.\n\nExports fell by half.\n"
 
 
 def test_a_cp1252_archive_is_an_error_at_the_bad_byte(tmp_path: Path) -> None:
-    data = "[title]\nCaf\u00e9 report\n\nExports fell by half.\n".encode("cp1252")
-    project = _project(tmp_path, "doc.txt", data, "Exports fell by half.", "para. 1")
+    data = "The Caf\u00e9 report\n\nExports fell by half.\n".encode("cp1252")
+    project = _project(tmp_path, "doc.txt", data, "Exports fell by half.", "para. 1", parts="")
     code, problems = _check(project)
     assert code == 1
     [hit] = [p for p in problems if p["code"] == "BG130"]
-    assert (hit["file"], hit["line"], hit["col"]) == ("content/archive/doc.txt", 2, 4)
+    assert (hit["file"], hit["line"], hit["col"]) == ("content/archive/doc.txt", 1, 8)  # "The Caf\xe9"
     assert "0xe9 is not UTF-8" in str(hit["message"]) and "UTF-8" in str(hit["hint"])
     assert not [p for p in problems if p["code"] == "BG112"]  # no longer a misleading quote mismatch
 
@@ -95,14 +110,32 @@ def test_utf16_without_a_byte_order_mark_is_refused(tmp_path: Path) -> None:
 
 
 def test_plain_text_paragraphs_and_named_parts() -> None:
-    archive = read_text(TEXT.encode())
+    archive = read_text(TEXT.encode(), (("title", "The Harbour Report"), ("skip", "Home |")))
     assert [(p.locator, p.text) for p in archive.passages] == [
         ("title", "The Harbour Report"),
         ("para. 1", "Ore is trucked weekly."),
         ("para. 2", "Exports fell by half."),
     ]
     assert locate("weekly. Exports fell", archive) == ["paras. 1-2"]
-    assert locate("Home | News", archive) == []  # [skip] is not the article
+    assert locate("Home | News", archive) == []  # a skipped part is not the article
+    assert (TEXT.encode()) == TEXT.encode()  # the archive itself holds no labels
+    assert [p.locator for p in read_text(TEXT.encode()).passages] == ["para. 1", "para. 2", "para. 3", "para. 4"]
+
+
+def test_archive_parts_that_do_not_fit_are_bg130_at_the_entry(tmp_path: Path) -> None:
+    wrong = TEXT_PARTS.replace("starts: The Harbour Report}", "starts: The Harbor Report}")
+    project = _project(tmp_path, "doc.txt", TEXT.encode(), "Exports fell by half.", "para. 2", parts=wrong)
+    code, problems = _check(project)
+    assert code == 1
+    [hit] = [p for p in problems if p["code"] == "BG130"]
+    assert (hit["file"], hit["line"]) == ("content/sources.yaml", _line(project, "content/sources.yaml", "part"))
+    assert "starts with 'The Harbor Report'" in str(hit["message"])
+    # Out of order: the title comes first in the archive, so after 'Home |' there is none.
+    backwards = (
+        "    archive_parts:\n      - {part: skip, starts: Home |}\n      - {part: title, starts: The Harbour Report}\n"
+    )
+    code, problems = _check(_project(tmp_path / "o", "doc.txt", TEXT.encode(), "x", None, parts=backwards))
+    assert code == 1 and any(p["code"] == "BG130" and "after the previous part" in str(p["message"]) for p in problems)
 
 
 # -- wrong and missing locators, --fix-locators --------------------------------------------------

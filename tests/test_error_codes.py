@@ -236,7 +236,9 @@ def test_a_bad_date_hint_offers_leaving_it_out_only_where_it_may_be(mini: Path) 
     assert code == 1
     hints = {p["file"]: p["hint"] for p in problems if p["code"] == "BG106"}
     assert hints["content/claims.yaml"].endswith(", or leave it out when unknown")  # as_of is optional
-    assert hints["content/briefs/harbour.yaml"] == "write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2025-03-01)"  # required
+    assert hints["content/briefs/harbour.yaml"] == (
+        "write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2025-03-01), a year from 0001 to 9999"  # required
+    )
 
 
 def test_non_utf8_bytes_are_reported_at_their_position(mini: Path) -> None:

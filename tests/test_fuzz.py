@@ -113,26 +113,28 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> None:
             path.write_text(text, encoding="utf-8")
 
 
-def check_and_build(root: Path) -> None:
-    """Run check and an HTML build in process; only BriefgenError may come out."""
+def check_and_build(root: Path) -> list[Problem]:
+    """Run check and an HTML build in process; only BriefgenError may come out. Returns
+    the problems reported on the way (for generators that expect a particular one)."""
     project = Project(root)
     try:
         _base, problems = check_project(project)
     except BriefgenError as exc:
         assert_good_problems(exc.problems)
-        return
+        return list(exc.problems)
     assert_good_problems(problems)
     try:
         result = build_project(project, fmt="html", out=root / "output")
     except BriefgenError as exc:
         assert_good_problems(exc.problems)
-        return
+        return [*problems, *exc.problems]
     assert_good_problems(result.problems)
     if result.failed:
         assert not (root / "output").exists() or not list((root / "output").iterdir())
-        return
+        return [*problems, *result.problems]
     for path in result.written:
         assert_safe_html(path.read_text(encoding="utf-8"))
+    return [*problems, *result.problems]
 
 
 def assert_good_problems(problems: list[Problem]) -> None:
@@ -426,3 +428,262 @@ def test_the_unmutated_project_passes_the_judge(workdir: Path) -> None:
 def test_profiles() -> None:
     assert settings.get_profile("nightly").max_examples >= 100 * settings.get_profile("briefgen-fast").max_examples
     assert textwrap.dedent(__doc__ or "").count("HYPOTHESIS_PROFILE=nightly") == 1
+
+
+# r13t generators --------------------------------------------------------------------------
+
+#: Bytes of odd file names: controls, a newline that would forge a problem line, bytes that
+#: are not UTF-8, bidi overrides (as UTF-8), leading dots; never "/" or NUL (no file has them).
+_NAME_BYTES = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [b"\x1b]0;pwned\x07", b"\x1b[31m", b"\n", b"\r", b"\t", b"\x9b", b"\xff", b"\xc3", b"\x80", b".", b"~"]
+        ),
+        st.sampled_from([b"\nforged.yaml:1:1: error[BG101]: x", "\u202e".encode(), "\u200b".encode(), b"#"]),
+        st.binary(min_size=1, max_size=4).map(lambda b: b.replace(b"/", b"_").replace(b"\0", b"_")),
+        st.text(min_size=1, max_size=8).map(
+            lambda t: t.replace("/", "_").replace("\0", "_").encode("utf-8", "replace")
+        ),
+    ),
+    min_size=1,
+    max_size=6,
+).map(b"".join)
+_ODD_NAMES = st.one_of(
+    _NAME_BYTES,
+    _NAME_BYTES.map(lambda b: b"." + b),  # hidden
+    _NAME_BYTES.map(lambda b: b * 60),  # long: up to the 255-byte limit of a name, and past it
+)
+_ODD_RECORD = b'- id: odd\n  kind: nope\n  statement: "\\e]0;pwned\\a \\u202e"\n'
+
+
+@FUZZ
+@given(names=st.lists(_ODD_NAMES, min_size=1, max_size=3))
+def test_odd_file_names_never_crash_check_nor_reach_the_terminal_raw(workdir: Path, names: list[bytes]) -> None:
+    """Whatever the names of the files under content/claims/, check ends in problems whose
+    every printed line is safe on a terminal (no control, bidi override or lone surrogate,
+    no line of its own started by a name), and its JSON can always be encoded."""
+    from briefgen.words import is_hidden, printable_json
+
+    files: dict[str, str | bytes] = {k: v for k, v in MINI.items() if k != "content/claims.yaml"}
+    files["content/claims/main.yaml"] = MINI["content/claims.yaml"]
+    write_files(workdir, files)
+    folder = os.fsencode(workdir / "content" / "claims")
+    for name in names:
+        try:
+            with open(folder + b"/" + name[:250] + b".yaml", "wb") as fh:
+                fh.write(_ODD_RECORD)
+        except OSError:
+            continue  # a name the file system refuses (too long once the suffix is on)
+    try:
+        _base, problems = check_project(Project(workdir))
+    except BriefgenError as exc:
+        problems = exc.problems
+    assert_good_problems(problems)
+    for problem in problems:
+        lines = problem.format().split("\n")
+        assert len(lines) == (2 if problem.hint else 1), lines
+        assert lines[0].startswith(("content/", str(workdir))), lines
+        for line in lines:
+            line.encode("utf-8")  # no lone surrogate: printable on a UTF-8 terminal
+            assert not any(is_hidden(ch) for ch in line), line
+    printable_json([p.as_json() for p in problems]).encode("utf-8")
+
+
+# r13r generators ---------------------------------------------------------------------------
+# Resource limits: aliases of big scalars (BG006 by expanded size, not only node count) and
+# huge scalars (long fields, BG123; huge integers and numbers) must end in a clear problem.
+
+from briefgen.facts.load import MAX_ALIAS_EXPANSION, MAX_EXPANDED_CHARS  # noqa: E402
+
+
+@st.composite
+def aliased_big_scalars(draw: st.DrawFn) -> tuple[dict[str, str | bytes], int, int]:
+    """MINI with one anchored string of ``size`` characters (alone or in a list of a few)
+    repeated by ``count`` aliases in the brief's keywords; returns (files, characters
+    the aliases expand to, alias count)."""
+    size = draw(st.sampled_from([1, 100, 10_000, 100_000, 1_000_000]) | st.integers(1, 300_000))
+    count = draw(st.sampled_from([1, 2, 90, 100, 1_000, 100_000]) | st.integers(1, 3_000))
+    copies = draw(st.integers(1, 4))  # anchor a list of copies: aliases of a node holding big scalars
+    word = draw(st.sampled_from(["x", "tin ", "\u00e9"]))
+    big = (word * size)[:size]
+    anchor = f'&big "{big}"' if copies == 1 else "&big [" + ", ".join([f'"{big}"'] * copies) + "]"
+    brief = MINI["content/briefs/harbour.yaml"].replace(
+        "keywords: [tin, harbour]\n",
+        f"keywords: [tin, harbour]\nx-big: {anchor}\nx-many: [{', '.join(['*big'] * count)}]\n",
+    )
+    files: dict[str, str | bytes] = dict(MINI)
+    files["content/briefs/harbour.yaml"] = brief
+    # Nodes the aliases reach again: a list and its items (text alone is bounded by size).
+    nodes = count * (1 + copies) if copies > 1 else 0
+    return files, len(big) * copies * count, nodes
+
+
+@FUZZ
+@given(case=aliased_big_scalars())
+def test_aliases_of_big_scalars_are_refused_by_size(
+    case: tuple[dict[str, str | bytes], int, int], workdir: Path
+) -> None:
+    """No traceback, no unbounded memory; past either bound the problem is BG006, and well
+    under both it is not (the file's own text counts too, so the margin is generous)."""
+    files, expanded, nodes = case
+    write_files(workdir, files)
+    problems = check_and_build(workdir)
+    bg006 = [p for p in problems if p.code == "BG006"]
+    if expanded > MAX_EXPANDED_CHARS or nodes > MAX_ALIAS_EXPANSION:
+        assert bg006 and all(p.pos.file.endswith("harbour.yaml") for p in bg006), problems
+    elif expanded <= MAX_EXPANDED_CHARS // 2 and nodes <= MAX_ALIAS_EXPANSION // 2:
+        assert not bg006, problems
+
+
+#: key: value lines of MINI's YAML files, as (file, line index, indent and key).
+_KEY_LINES = [
+    (name, index, match.group(1))
+    for name, text in sorted(MINI.items())
+    if name.endswith(".yaml")
+    for index, line in enumerate(text.splitlines())
+    if (match := re.fullmatch(r"(\s*(?:- )?[\w-]+): ?(?!\||>)(\S.*)", line))
+]
+
+
+def _huge_scalar(draw: st.DrawFn) -> tuple[str, bool]:
+    """A YAML plain scalar that is very long or a very large number; and whether YAML
+    reads it as text (a long float such as 0.333... is read as a short number)."""
+    digits = draw(st.integers(1, 100_000))
+    length = draw(st.sampled_from([301, 1_001, 100_000, 1_000_000]) | st.integers(1, 400_000))
+    numbers = [
+        "9" * digits,  # a decimal integer beyond Python's 4,300 digit str/int limit
+        "-" + "1" * digits,
+        "0x" + "f" * digits,
+        "0" + "7" * digits,  # YAML 1.1 octal
+        "1_" + "0" * digits,
+        "1e" + "9" * min(digits, 400),
+        "0." + "3" * digits,
+        "9" * min(digits, 30) + "-01-01",  # a date with a huge year
+    ]
+    texts = ["w" * length, ("word " * length)[:length].strip() or "w"]  # one unbreakable word, or many
+    value = draw(st.sampled_from(numbers + texts))
+    return value, value in texts
+
+
+@st.composite
+def huge_scalars(draw: st.DrawFn) -> tuple[dict[str, str | bytes], str, str, bool]:
+    """MINI with the value of one ``key: value`` line replaced by a huge scalar."""
+    name, index, key = draw(st.sampled_from(_KEY_LINES))
+    value, is_text = _huge_scalar(draw)
+    lines = MINI[name].splitlines()
+    lines[index] = f"{key}: {value}"
+    files: dict[str, str | bytes] = dict(MINI)
+    files[name] = "\n".join(lines) + "\n"
+    return files, f"{name}:{key.strip(' -')}", value, is_text
+
+
+@FUZZ
+@given(case=huge_scalars())
+def test_huge_scalars_end_in_a_clear_problem(
+    case: tuple[dict[str, str | bytes], str, str, bool], workdir: Path
+) -> None:
+    """Long titles, names and ids, and numbers of thousands of digits: a problem, no traceback.
+    A title over its limit is BG123 (it would otherwise take WeasyPrint minutes to lay out);
+    a number of over 100 characters is BG104 (past 4,300 digits Python cannot even show it)."""
+    files, where, value, is_text = case
+    write_files(workdir, files)
+    problems = check_and_build(workdir)
+    codes = {p.code for p in problems}
+    if is_text and where in ("content/briefs/harbour.yaml:title", "content/actors.yaml:name") and len(value) > 300:
+        assert "BG123" in codes, problems
+    if not is_text and value.lstrip("-").isdigit() and len(value) > 100:
+        assert "BG104" in codes, problems
+
+
+def test_the_huge_scalar_generators_reach_their_targets() -> None:
+    """The generators hit the brief's title, and its keywords hold the aliases."""
+    assert any(w == ("content/briefs/harbour.yaml", 1, "title") for w in [(n, i, k) for n, i, k in _KEY_LINES])
+    assert "keywords: [tin, harbour]\n" in MINI["content/briefs/harbour.yaml"]
+
+
+# r13c generators ---------------------------------------------------------------------------
+# Graphs that content shapes (within, parent, supports, superseded_by): random ones over a
+# dozen records, with and without circles, and chains thousands deep. Each record on a
+# circle is reported once (BG119, BG124), no other is, and nothing recurses.
+
+#: link -> (file, the records' YAML with {id} and {links}, single target or a list)
+_GRAPH_KINDS: dict[str, tuple[str, str, bool]] = {
+    "within": ("content/places.yaml", "- id: {id}\n  name: P\n  kind: region\n  within: {links}\n", False),
+    "parent": ("content/actors.yaml", "- id: {id}\n  name: A\n  kind: government\n  parent: {links}\n", False),
+    "supports": (
+        "content/claims.yaml",
+        "- id: {id}\n  kind: judgment\n  statement: S.\n  likelihood: likely\n  confidence: low\n  supports: {links}\n",
+        True,
+    ),
+    "superseded_by": (
+        "content/claims.yaml",
+        "- id: {id}\n  kind: assumption\n  statement: S.\n  status: superseded\n  superseded_by: {links}\n",
+        False,
+    ),
+}
+_CIRCLE = re.compile(r"'([a-z0-9-]+)' (?:goes round in a circle|names itself)")
+
+
+def on_circles(edges: dict[str, list[str]]) -> set[str]:
+    """The nodes that can reach themselves (the reference the check is held to)."""
+    found = set()
+    for start in edges:
+        seen, todo = set(), list(edges[start])
+        while todo:
+            node = todo.pop()
+            if node == start:
+                found.add(start)
+                break
+            if node not in seen:
+                seen.add(node)
+                todo.extend(edges.get(node, []))
+    return found
+
+
+@st.composite
+def content_graphs(draw: st.DrawFn) -> tuple[str, dict[str, str | bytes], dict[str, list[str]]]:
+    """MINI plus ``g0..gN`` records linked at random by one kind of link, and a chain of
+    up to 3,000 more leading into them; returns (link, files, edges among the g records)."""
+    link = draw(st.sampled_from(sorted(_GRAPH_KINDS)))
+    file, record, listed = _GRAPH_KINDS[link]
+    size = draw(st.integers(1, 12))
+    ids = [f"g{i}" for i in range(size)]
+    targets = st.sampled_from(ids)
+    edges = {
+        node: draw(st.lists(targets, min_size=1, max_size=3, unique=True) if listed else targets.map(lambda t: [t]))
+        for node in ids
+        if draw(st.integers(0, 4))  # now and then a record with no link (a chain's end)
+    }
+    depth = draw(st.sampled_from([0, 0, 1_500, 3_000]))
+    chain = [f"deep{i}" for i in range(depth)]
+    texts = [
+        record.format(id=node, links=f"[{', '.join(edges[node])}]" if listed else edges[node][0])
+        if node in edges
+        else record.replace(f"  {link}: {{links}}\n", "").format(id=node)
+        for node in ids
+    ]
+    for i, node in enumerate(chain):
+        nxt = chain[i + 1] if i + 1 < depth else ids[0]
+        texts.append(record.format(id=node, links=f"[{nxt}]" if listed else nxt))
+    files: dict[str, str | bytes] = dict(MINI)
+    files[file] = MINI[file] + "".join(texts)
+    return link, files, edges
+
+
+@FUZZ
+@given(case=content_graphs())
+def test_deep_and_cyclic_graphs_report_each_circle_once_and_never_recurse(
+    case: tuple[str, dict[str, str | bytes], dict[str, list[str]]], workdir: Path
+) -> None:
+    link, files, edges = case
+    write_files(workdir, files)
+    try:
+        _base, problems = check_project(Project(workdir))
+    except BriefgenError as exc:
+        problems = exc.problems
+    assert_good_problems(problems)
+    circles = [p for p in problems if p.code in ("BG119", "BG124")]
+    reported = [m.group(1) for p in circles if (m := _CIRCLE.search(p.message))]
+    assert len(reported) == len(circles), [p.message for p in circles]
+    expected = on_circles(edges)
+    assert sorted(reported) == sorted(expected), (link, edges, [p.message for p in circles])

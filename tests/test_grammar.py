@@ -73,3 +73,14 @@ def test_one_list_of_link_schemes(url: str) -> None:
     safe = url.split(":", 1)[0].lower() in SAFE_URL_SCHEMES
     assert (re.search(URL_JSON_PATTERN, url) is not None) == safe
     assert link_allowed(url) == safe
+
+
+@pytest.mark.parametrize("value", ["0000", "0000-06", "0000-01-01", 0, {"date-parts": [[0]]}, {"date-parts": [[0, 5]]}])
+def test_there_is_no_year_zero(value: object) -> None:
+    # PartialDate(0) would pass the grammar and crash later in any date arithmetic.
+    assert parse_date(value) is None
+
+
+def test_year_one_and_year_9999_are_dates() -> None:
+    assert parse_date("0001") == PartialDate(1)
+    assert parse_date("9999-12-31") == PartialDate(9999, 12, 31)

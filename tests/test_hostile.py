@@ -25,7 +25,7 @@ import pypdf
 import pytest
 
 from tests import htmlread
-from tests.conftest import MINI, REPO, run_cli
+from tests.conftest import ARCHIVE_SHA256, MINI, REPO, run_cli
 
 BRIEF = MINI["content/briefs/harbour.yaml"]
 CLAIMS = MINI["content/claims.yaml"]
@@ -345,12 +345,12 @@ def test_assets_folder_linking_out_of_the_project_is_no_source(
     )
     log = tmp_path / "audit.json"
     proc = audited(log, "build", "harbour", "--format", "pdf", "--project", str(project), cwd=project)
-    assert proc.returncode == 0, proc.stderr
-    assert "warning[BG406]: brief 'harbour': refused to load file://" in proc.stderr
-    assert "content/assets/private.png" in proc.stderr
+    # The folder itself is an error even when no prose names an image in it (the live
+    # preview would serve from it): nothing is built, and the file is never opened.
+    assert proc.returncode == 1, proc.stderr
+    assert "content/assets: error[BG121]: content/assets/ is a link to" in proc.stderr
     assert str(elsewhere / "private.png") not in opened(log)
-    reader = pypdf.PdfReader(project / "output" / "harbour.pdf")
-    assert not any(page.images for page in reader.pages)
+    assert not (project / "output" / "harbour.pdf").exists()
 
 
 # -- every string from content is escaped ---------------------------------------------------
@@ -533,7 +533,11 @@ def test_empty_file_is_a_warning_that_strict_fails(mini: Path) -> None:
         ("content/briefs/text.yaml", "just some text\n", (1, 1), "a briefs file holds a list of records or one record"),
         (
             "content/sources.yaml",
-            SOURCES.replace("  custom:\n    reliability: B\n    archive: archive/harbour.txt\n", "  custom: [B, x]\n"),
+            SOURCES.replace(
+                "  custom:\n    reliability: B\n    archive: archive/harbour.txt\n"
+                f"    archive_sha256: {ARCHIVE_SHA256}\n",
+                "  custom: [B, x]\n",
+            ),
             (6, 11),
             "'custom' of source 'harbour-report' should be a mapping of keys to values, found a list",
         ),
@@ -606,7 +610,9 @@ def test_brief_template_name_cannot_climb_out(mini: Path, tmp_path: Path) -> Non
     log = tmp_path / "audit.json"
     proc = audited(log, "build", "harbour", "--format", "html", "--project", str(mini), cwd=mini)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert "error[BG301]: brief 'harbour': no template" in proc.stderr
+    assert (
+        "error[BG301]: 'template' of brief 'harbour': '../../../../../etc/passwd' is not a template name" in proc.stderr
+    )
     assert not any(p.startswith("/etc/passwd") for p in opened(log))
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from tests.conftest import MINI, run_cli
+from tests.conftest import ARCHIVE_SHA256, MINI, run_cli
 
 #: What Zotero's "CSL JSON" export looks like, with the keys it adds.
 ZOTERO: list[dict[str, Any]] = [
@@ -125,7 +125,7 @@ def test_sources_kept_as_csl_json_are_read_and_cited(make_project: Callable[...,
             "title": "The Harbour Report",
             "container-title": "Coast Daily",
             "issued": {"date-parts": [[2025, 6]]},
-            "custom": {"reliability": "B", "archive": "archive/harbour.txt"},
+            "custom": {"reliability": "B", "archive": "archive/harbour.txt", "archive_sha256": ARCHIVE_SHA256},
         },
         {
             "id": "ministry",

@@ -225,15 +225,43 @@ def test_a_mapping_with_nothing_refused_rejects_no_key() -> None:
 @pytest.mark.parametrize(
     ("written", "message"),
     [
-        ("!!int x", "cannot read this value: invalid literal for int() with base 10: 'x'"),
-        ("!!float y", "cannot read this value: could not convert string to float: 'y'"),
+        ("!!int x", "cannot read 'x' as a whole number (!!int)"),
+        ("!!float y", "cannot read 'y' as a number (!!float)"),
+        ("!!bool maybe", "cannot read 'maybe' as true or false (!!bool)"),  # a KeyError in PyYAML
+        ("!!int 0x", "cannot read '0x' as a whole number (!!int)"),
     ],
 )
 def test_a_scalar_its_own_tag_cannot_read_is_reported_at_the_value(written: str, message: str) -> None:
     value, problems = parse(f"a: {written}\n")
     assert value == {"a": None}
     assert found(problems) == [("BG104", at(1, 4), message)]
-    assert problems[0].hint == "quote it to make it text"
+    assert problems[0].hint == "remove the tag (the '!!' word) or quote the value to make it text"
+
+
+def test_an_explicit_timestamp_that_is_no_date_is_left_for_the_date_rule() -> None:
+    # PyYAML's constructor raises AttributeError on it; the validator says BG106 instead.
+    value, problems = parse("a: !!timestamp nonsense\n")
+    assert value == {"a": "nonsense"} and problems == []
+
+
+@pytest.mark.parametrize("text", ["9" * 5000, "-" + "1" * 101, "1." + "0" * 5000, "!!int " + "7" * 4400])
+def test_a_number_too_long_is_refused_before_it_is_converted(text: str) -> None:
+    value, problems = parse(f"a: {text}\nb: 1\n")
+    assert value == {"a": None, "b": 1}
+    assert [(p.code, p.pos.line, p.pos.col) for p in problems] == [("BG104", 1, 4)]
+    assert "numbers may have at most 100" in problems[0].message
+
+
+def test_a_key_too_long_as_a_number_is_refused_and_skipped() -> None:
+    # Past Python's int-to-str limit (4,300 digits) str(int) raises; an explicit key may be long.
+    value, problems = parse("? " + "9" * 5000 + "\n: 1\nb: 2\n")
+    assert value == {"b": 2}
+    assert [(p.code, p.pos.line, p.pos.col) for p in problems] == [("BG104", 1, 3)]
+
+
+def test_a_number_of_100_characters_is_still_a_number() -> None:
+    value, problems = parse("a: " + "1" * 100 + "\n")
+    assert value == {"a": int("1" * 100)} and problems == []
 
 
 def test_more_than_one_document_is_refused_at_the_separator() -> None:

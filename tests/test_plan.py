@@ -52,6 +52,8 @@ MORE_SOURCES = """\
   author:
     - family: Baker
       given: Zoe
+  custom:
+    reliability: C
 """
 
 
@@ -141,20 +143,23 @@ def test_the_mini_harbour_brief(mini: Path) -> None:
     plan = plan_brief(base, base.briefs["harbour"])
     assert note_rows(plan) == [
         (1, "harbour-report", "para. 1", 2, "B2", "full", [], ["ore-trucked"]),
-        (2, "harbour-report", "para. 3", 2, "B2", "short", [], ["road-slow", "j-road-late"]),
-        (3, "ministry", "para. 2", 3, "C3", "full", [("harbour-report", "short")], ["exports-fell"]),
+        (2, "harbour-report", "para. 3", 2, "B2", "short", [], ["road-slow"]),
+        # the same place graded 3 by the key judgment: a note of its own, so each grade is true
+        (3, "harbour-report", "para. 3", 3, "B3", "short", [], ["j-road-late"]),
+        (4, "ministry", "para. 2", 3, "C3", "full", [("harbour-report", "short")], ["exports-fell"]),
         # straight from prose, cited by no claim: no credibility, so the grade is the reliability alone
-        (4, "ministry", "para. 4", None, "C", "short", [("harbour-report", "short")], []),
+        (5, "ministry", "para. 4", None, "C", "short", [("harbour-report", "short")], []),
     ]
     assert [call_rows(n) for n in plan.notes] == [
         [("call-1", True, "ore-trucked"), ("call-1-2", False, None)],
-        [("call-2", True, "road-slow"), ("call-2-2", False, "j-road-late")],
-        [("call-3", True, "exports-fell"), ("call-3-2", False, None)],
-        [("call-4", True, None)],
+        [("call-2", True, "road-slow")],
+        [("call-3", True, "j-road-late")],
+        [("call-4", True, "exports-fell"), ("call-4-2", False, None)],
+        [("call-5", True, None)],
     ]
     # summary, then key judgments (their calls are the judgment's, after the statement), then sections
-    assert call_anchors(plan) == [["call-1"], ["call-2"], ["call-3"], ["call-1-2"], ["call-3-2"], ["call-4"]]
-    assert [(kj.claim.id, [c.anchor for c in kj.calls]) for kj in plan.key_judgments] == [("j-road-late", ["call-2-2"])]
+    assert call_anchors(plan) == [["call-1"], ["call-2"], ["call-4"], ["call-1-2"], ["call-4-2"], ["call-5"]]
+    assert [(kj.claim.id, [c.anchor for c in kj.calls]) for kj in plan.key_judgments] == [("j-road-late", ["call-3"])]
     assert [c.id for c in plan.claims_used] == ["ore-trucked", "road-slow", "j-road-late", "exports-fell"]
     assert [s.id for s in plan.bibliography] == ["harbour-report", "ministry"]
     assert str(plan.info_cutoff) == "2025-06"

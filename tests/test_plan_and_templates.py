@@ -50,14 +50,16 @@ def test_notes_are_numbered_in_reading_order(mini: Path) -> None:
     ]
 
 
-def test_same_source_and_locator_reuse_one_note(mini: Path) -> None:
+def test_same_source_locator_and_credibility_reuse_one_note(mini: Path) -> None:
     plan = _plan(mini)
-    keys = [(n.source.id, n.locator) for n in plan.notes]
+    keys = [(n.source.id, n.locator, n.credibility) for n in plan.notes]
     assert len(keys) == len(set(keys))
-    para3 = next(n for n in plan.notes if (n.source.id, n.locator) == ("harbour-report", "para. 3"))
-    # cited for 'road-slow' in the summary, then again for the key judgment
-    assert len(para3.calls) == 2 and para3.calls[0].first and not para3.calls[1].first
-    assert set(para3.claims) == {"road-slow", "j-road-late"}
+    ore = next(n for n in plan.notes if (n.source.id, n.locator) == ("harbour-report", "para. 1"))
+    # placed for 'ore-trucked' in the summary, then cited again from the section's prose
+    assert len(ore.calls) == 2 and ore.calls[0].first and not ore.calls[1].first
+    # 'road-slow' grades para. 3 as 2, the key judgment 'j-road-late' as 3: two notes
+    para3 = [n for n in plan.notes if (n.source.id, n.locator) == ("harbour-report", "para. 3")]
+    assert [(n.credibility, n.grade, n.claims) for n in para3] == [(2, "B2", ["road-slow"]), (3, "B3", ["j-road-late"])]
 
 
 def test_first_note_for_a_source_is_full_later_ones_short(mini: Path) -> None:

@@ -18,10 +18,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bench.preview_latency import CHROMIUM, CHROMIUM_ARGS, start_preview
-from tests.conftest import REPO, run_cli
+from bench.preview_latency import start_preview
+from tests.conftest import REPO, run_cli, tiny_image
 
 FULL = "myanmar-rare-earths"
+PNG = tiny_image("PNG")
 
 
 @dataclass
@@ -70,17 +71,6 @@ def server(example_copy: Path) -> Iterator[Server]:
         proc.kill()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "browser tests need Debian's chromium (apt-get install chromium; .ci/run does)"
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
 def _claim_file(root: Path, claim: str) -> tuple[Path, int]:
     for path in sorted((root / "content" / "claims").glob("*.yaml")):
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -106,7 +96,7 @@ def test_saving_a_claim_updates_the_open_page_and_keeps_its_place(server: Server
     old = "is a strategically important city on"
     assert old in text
     _save(path, text.replace(old, "is a strategically important city (edited in the test) on"))
-    page.wait_for_function("document.body.innerText.includes('edited in the test')", timeout=15_000)
+    page.wait_for_function("() => document.body.innerText.includes('edited in the test')", timeout=15_000)
     assert abs(page.evaluate("window.scrollY") - before) < 5
     state = server.state()
     assert state["rebuilt"] == [FULL]  # the summary does not use that claim: left alone
@@ -160,7 +150,7 @@ def test_provenance_shows_on_hover_and_focus(server: Server, browser: object) ->
 
 def test_final_builds_carry_no_draft_chrome(server: Server) -> None:
     _, _, draft = server.get(f"/{FULL}.html")
-    assert b"EventSource" in draft and b"data-where=" in draft
+    assert b'<script src="/_preview/draft.js">' in draft and b"data-where=" in draft
     out = server.root / "built"
     proc = subprocess.run(
         [sys.executable, "-m", "briefgen", "build", "--format", "html", "--out", str(out)],
@@ -171,7 +161,8 @@ def test_final_builds_carry_no_draft_chrome(server: Server) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     final = (out / f"{FULL}.html").read_bytes()
-    assert b"EventSource" not in final and b"data-where=" not in final and b"bg-overlay" not in final
+    assert b"_preview/" not in final and b"data-where=" not in final and b"bg-overlay" not in final
+    assert b"<script" not in final
 
 
 def test_index_lists_the_briefs_and_pdfs_are_built_once_per_change(server: Server) -> None:
@@ -242,14 +233,14 @@ def test_many_concurrent_requests_during_rebuilds_all_get_complete_pages(server:
 def test_paths_that_leave_the_served_folders_are_not_found(server: Server, path: str) -> None:
     assets = server.root / "content" / "assets"
     assets.mkdir(exist_ok=True)
-    (assets / "ok.txt").write_text("fine")
+    (assets / "ok.png").write_bytes(PNG)
     (assets / "inside-dir").mkdir(exist_ok=True)
     if not (assets / "outside").exists():
         os.symlink("/etc/passwd", assets / "outside")
     status, _, body = server.get(path)
     assert status == 404, (path, body[:80])
     assert b"root:" not in body
-    assert server.get("/assets/ok.txt")[2] == b"fine"  # the project's own assets are served
+    assert server.get("/assets/ok.png")[2] == PNG  # the project's own images are served
 
 
 def test_a_port_in_use_or_out_of_range_is_a_usage_error(example_copy: Path) -> None:

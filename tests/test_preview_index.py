@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
 from briefgen.errors import Pos, Problem
@@ -64,7 +65,10 @@ def test_a_clean_fact_base_says_so_and_the_page_reloads_on_rebuilds() -> None:
     summary = page.find(f".//{NS}p")
     assert text_of(summary) == "No problems in the fact base" and summary.get("class") == ""
     assert page.find(f".//{NS}body").get("data-index") == "1"
-    script = text_of(page.find(f".//{NS}script"))
+    # The script is the preview's own file, not inline (its Content-Security-Policy runs none).
+    tag = page.find(f".//{NS}script")
+    assert tag.get("src") == "/_preview/index.js" and text_of(tag) == ""
+    script = (resources.files("briefgen.preview") / "page" / "index.js").read_text(encoding="utf-8")
     assert 'new EventSource("/_preview/events").addEventListener("state"' in script
     assert "location.reload()" in script
     style = text_of(page.find(f".//{NS}style"))

@@ -298,7 +298,13 @@ def test_the_grading_and_likelihood_annexes_in_a_built_brief(mini: Path) -> None
         if tr.get("data-source")
     }
     assert rows == {
-        "harbour-report": ["“The Harbour Report”", "B usually reliable", "2 probably true", "(independent)"],
+        # road-slow grades para. 3 as 2, the key judgment j-road-late as 3: both are shown
+        "harbour-report": [
+            "“The Harbour Report”",
+            "B usually reliable",
+            "2 probably true; 3 possibly true",
+            "(independent)",
+        ],
         "ministry": ["Ministry of Trade", "C fairly reliable", "3 possibly true", "“The Harbour Report”"],
     }
     used = [htmlread.text_of(el) for el in ids["annex-likelihood"].iter() if "used" in (el.get("class") or "")]

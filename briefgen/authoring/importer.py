@@ -45,6 +45,9 @@ class ImportResult:
 
     target: Path
     added: list[str] = field(default_factory=list)
+    #: added sources with no ``custom.reliability``: the analyst grades them (check says
+    #: BG125 once one is cited), so none is written with a grade nobody gave
+    ungraded: list[str] = field(default_factory=list)
     duplicates: int = 0
     failed: int = 0
     problems: list[Problem] = field(default_factory=list)
@@ -311,6 +314,8 @@ def import_sources(project: Project, export: Path, to: Path | None = None, dry_r
         importer.keep_drops()
         accepted.append(_plain(converted))
         result.added.append(ident)
+        if not isinstance(rec, Source) or not rec.custom.reliability:
+            result.ungraded.append(ident)
     for key, count in sorted(importer.dropped.items()):
         result.problems.append(
             Problem(

@@ -20,7 +20,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from briefgen.facts.grammar import DATE_FORMS, DATE_JSON_PATTERN, SLUG_RE, URL_JSON_PATTERN
+from briefgen.facts.grammar import (
+    DATE_FORMS,
+    DATE_JSON_PATTERN,
+    MAX_PATH_CHARS,
+    SLUG_RE,
+    TEMPLATE_NAME,
+    URL_JSON_PATTERN,
+)
 from briefgen.facts.kinds import FIELD_KINDS
 from briefgen.facts.model import COLLECTIONS, Name, Record, yaml_fields
 
@@ -106,6 +113,8 @@ class _Builder:
         """The schema of a field's value, and what to say about it when it has no doc."""
         kind = meta["kind"]
         item, description = KIND_SCHEMAS[kind](self, meta)
+        if meta["max_len"] is not None and "string" in item.get("type", ()):
+            item["maxLength"] = meta["max_len"]  # as check's BG123 (strings only; numbers pass)
         # The validator reads a single value where a list is expected as a list of one.
         return (_one_or_many(item) if FIELD_KINDS[kind].listed else item), description
 
@@ -132,6 +141,11 @@ KIND_SCHEMAS: dict[str, Callable[[_Builder, Any], tuple[dict[str, Any], str]]] =
     "text": lambda b, m: (dict(_TEXT), ""),
     "markdown": lambda b, m: (dict(_TEXT), "Markdown"),
     "url": lambda b, m: ({"type": "string", "pattern": URL_JSON_PATTERN}, "an http, https or mailto URL"),
+    "path": lambda b, m: (
+        {"type": "string", "maxLength": MAX_PATH_CHARS, "pattern": "^[^\\u0000-\\u001f\\u007f]*$"},
+        "a path relative to content/",
+    ),
+    "template": lambda b, m: ({"type": "string", "pattern": f"^{TEMPLATE_NAME}$"}, "a template name"),
     "bool": lambda b, m: ({"type": "boolean"}, ""),
     "slug": lambda b, m: (_slug(), "id: lowercase letters, digits and single hyphens"),
     "ref": lambda b, m: (_slug(), f"id of {_ref_targets(m)}"),

@@ -1,19 +1,22 @@
-"""Add records to, or set a value in, a hand-edited YAML file without disturbing a byte
-of what is there.
+"""Edit a hand-edited YAML file without disturbing a byte of what is there.
 
 Round-tripping YAML through a parser loses comments, quoting and layout, which are the
 analyst's; so records are appended as text at the end of the file, indented like the
-file's own list, a value is replaced (or a key added) on its own line, and the result is
+file's own list, values are set by rewriting only their own lines, and the result is
 parsed again before anything is written.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from briefgen.errors import BriefgenError, Pos, Problem, UsageError
 from briefgen.facts.load import YList, YMap, display_path, parse_yaml_text
@@ -82,9 +85,37 @@ def append_records(path: Path, block: str, added: int, header: str = "") -> None
     write_atomic(path, new_text.encode("utf-8"))
 
 
-# -- setting one scalar value in place (check --fix-locators) ---------------------------------
+# -- setting values in place -------------------------------------------------------------
 
-_PLAIN_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .,()\u2013-]*")
+_PLAIN_SAFE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .,()_/\u2013-]*")
+_QUOTED_RE = {'"': re.compile(r'"(?:[^"\\]|\\.)*"'), "'": re.compile(r"'(?:[^']|'')*'")}
+
+
+def _scalar_text(value: str) -> str:
+    """``value`` as a one-line YAML scalar: plain when that reads back as the same string
+    (``para. 3``; not ``no`` or ``1.5``, which YAML reads as other types), else quoted."""
+    plain = (
+        _PLAIN_SAFE_RE.fullmatch(value)
+        and not value.endswith(" ")
+        and " #" not in value
+        and yaml.safe_load(value) == value
+    )
+    if plain:
+        return value
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+
+
+def _scalar_extent(body: str, start: int) -> int | None:
+    """Where the one-line scalar starting at ``start`` of ``body`` ends; None when it is
+    not one (a block scalar, a flow collection, a quote not closed on this line)."""
+    rest = body[start:]
+    if not rest or rest[0] in "|>[{&*!":
+        return None
+    if rest[0] in _QUOTED_RE:
+        m = _QUOTED_RE[rest[0]].match(rest)
+        return start + m.end() if m else None
+    comment = re.search(r"\s#", rest)
+    return start + len((rest[: comment.start()] if comment else rest).rstrip())
 
 
 @dataclass(frozen=True)
@@ -102,45 +133,81 @@ class ValueEdit:
     replaces: bool
 
 
-def _scalar(value: str) -> str:
-    """``value`` as a YAML scalar: plain when it reads back as the same string, else quoted."""
-    if _PLAIN_SAFE.fullmatch(value) and not value.endswith(" ") and ": " not in value:
-        return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _scalar_end(line: str, start: int) -> int | None:
-    """Where the one-line scalar starting at ``start`` ends (None: it goes on to the next
-    line, or is a block scalar: not edited in place)."""
-    quote = line[start : start + 1]
-    if quote in ("|", ">"):
-        return None
-    if quote == "'":
-        i = start + 1
-        while i < len(line):
-            if line[i] == "'":
-                if line[i + 1 : i + 2] == "'":
-                    i += 2
-                    continue
-                return i + 1
-            i += 1
-        return None
-    if quote == '"':
-        i = start + 1
-        while i < len(line):
-            if line[i] == "\\":
-                i += 2
-                continue
-            if line[i] == '"':
-                return i + 1
-            i += 1
-        return None
-    comment = line.find(" #", start)
-    return len((line if comment < 0 else line[:comment]).rstrip())
+def set_record_values(text: str, display: str, record_id: str, under: str, values: dict[str, str]) -> str:
+    """``text`` with ``values`` set in the mapping ``under`` of the record ``record_id``
+    (``custom`` of a source, say): each one-line value replaced where it stands, each new
+    key added beside the others (or a new mapping after the record's ``id`` line). Every
+    other byte stays, comments and layout included; the result is parsed again and must
+    hold exactly the old data plus these values, or nothing is returned.
+    """
+    data, problems = parse_yaml_text(text, display)
+    if problems:
+        raise BriefgenError(problems)
+    records = [data] if isinstance(data, YMap) else list(data) if isinstance(data, YList) else []
+    record = next((r for r in records if isinstance(r, YMap) and r.get("id") == record_id), None)
+    if record is None:
+        raise _refuse(Path(display), f"no record '{record_id}' in this file", "run briefgen check")
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += newline
+    inner = record.get(under)
+    #: (line index, replacement line or None, lines to insert before it)
+    replaced: dict[int, str] = {}
+    inserted: dict[int, list[str]] = {}
+    cannot = _refuse(
+        Path(display),
+        f"'{under}' of '{record_id}' is not written one 'key: value' per line, so it cannot be edited in place",
+        f"write '{under}:' as a block mapping (one key per line), then run the command again",
+    )
+    if isinstance(inner, YMap) and inner:
+        if inner.pos.line == record.key_pos[under].line:
+            raise cannot  # a {flow: mapping}
+        indent = " " * (inner.pos.col - 1)
+        after: int | None = None  # insert new keys after this line (else before the first key)
+        for key, value in values.items():
+            if key in inner:
+                pos = inner.value_pos[key]
+                index = pos.line - 1
+                body = replaced.get(index, lines[index]).rstrip("\r\n")
+                end = _scalar_extent(body, pos.col - 1)
+                if end is None:
+                    raise cannot
+                replaced[index] = body[: pos.col - 1] + _scalar_text(value) + body[end:] + newline
+                after = index
+            else:
+                where = after + 1 if after is not None else inner.pos.line - 1
+                inserted.setdefault(where, []).append(f"{indent}{key}: {_scalar_text(value)}{newline}")
+    elif under not in record:
+        key_pos = record.key_pos["id"]
+        indent = " " * (key_pos.col - 1)
+        block = [f"{indent}{under}:{newline}"]
+        block += [f"{indent}  {key}: {_scalar_text(value)}{newline}" for key, value in values.items()]
+        inserted[record.value_pos["id"].line] = block  # after the id line
+    else:
+        raise cannot
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        out.extend(inserted.get(index, []))
+        out.append(replaced.get(index, line))
+    out.extend(inserted.get(len(lines), []))
+    new_text = "".join(out)
+    # The edit must change exactly these values: anything else is a bug, never written.
+    new_data, new_problems = parse_yaml_text(new_text, display)
+    expected = copy.deepcopy(_plain(data))
+    target = next(r for r in ([expected] if isinstance(expected, dict) else expected) if r.get("id") == record_id)
+    target.setdefault(under, {})
+    target[under] = {**(target[under] or {}), **values}
+    if new_problems or _plain(new_data) != expected:
+        raise BriefgenError(
+            Problem(
+                Pos(display), "BG608", f"setting {', '.join(values)} of '{record_id}' in place failed; nothing written"
+            )
+        )
+    return new_text
 
 
 def _plain(value: Any) -> Any:
-    """A parsed YAML value as plain dicts and lists (positions dropped), for comparing."""
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -168,7 +235,7 @@ def set_values(path: Path, edits: list[ValueEdit]) -> None:
         row = lines[edit.pos.line - 1]
         start = edit.pos.col - 1
         if edit.replaces:
-            end = _scalar_end(row, start)
+            end = _scalar_extent(row.rstrip("\r\n"), start)
             if end is None:
                 raise _cannot(edit, "its value runs over several lines")
             style = row[start : start + 1]  # the analyst's quoting is kept
@@ -177,13 +244,13 @@ def set_values(path: Path, edits: list[ValueEdit]) -> None:
             elif style == "'":
                 new = "'" + edit.new.replace("'", "''") + "'"
             else:
-                new = _scalar(edit.new)
+                new = _scalar_text(edit.new)
             lines[edit.pos.line - 1] = row[:start] + new + row[end:]
         else:
             newline = "\r\n" if row.endswith("\r\n") else "\n"
             if not row.endswith("\n"):
                 lines[edit.pos.line - 1] = row + newline
-            lines.insert(edit.pos.line, " " * start + f"{edit.key}: {_scalar(edit.new)}{newline}")
+            lines.insert(edit.pos.line, " " * start + f"{edit.key}: {_scalar_text(edit.new)}{newline}")
     new_text = "".join(lines)
     new_data, problems = parse_yaml_text(new_text, shown)
     expected = _plain(old_data)

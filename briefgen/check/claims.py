@@ -1,5 +1,5 @@
 """The rules of the trade on each claim: facts have sources, every citation says where,
-likelihood and confidence belong to judgments alone, and nothing supports itself."""
+likelihood and confidence belong to judgments alone (circles of supports: ``circles``)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ def check_claims(checker: Checker, base: FactBase) -> None:
                 )
         if claim.kind == "judgment":
             for name in ("likelihood", "confidence"):
-                if getattr(claim, name) is None:
+                # A value that is there but not allowed was reported (BG105) where it stands.
+                if getattr(claim, name) is None and name not in (claim.field_pos or {}):
                     checker.problem(
                         claim.pos,
                         "BG114",
@@ -42,10 +43,3 @@ def check_claims(checker: Checker, base: FactBase) -> None:
                         f"'{name}' is for judgments, but '{claim.id}' is a {claim.kind}",
                         f"remove '{name}' or make the claim kind: judgment",
                     )
-        if claim.id in claim.supports:
-            checker.problem(
-                claim.where("supports"),
-                "BG119",
-                f"judgment '{claim.id}' supports itself",
-                "list the other claims it rests on",
-            )

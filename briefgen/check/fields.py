@@ -14,13 +14,24 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from briefgen.check.wording import accepted_term
 from briefgen.errors import Pos, Problem
-from briefgen.facts.grammar import DATE_FORMS, SAFE_URL_SCHEMES, SLUG_RE, parse_date, slugify
+from briefgen.facts.grammar import (
+    DATE_FORMS,
+    SAFE_URL_SCHEMES,
+    SLUG_RE,
+    TEMPLATE_NAME_RE,
+    TEMPLATE_SUFFIX,
+    YEARS,
+    parse_date,
+    path_problem,
+    slugify,
+)
 from briefgen.facts.kinds import FIELD_KINDS
-from briefgen.facts.load import LoadedFile, YList, YMap, find_in_file
+from briefgen.facts.load import LoadedFile, YList, YMap, find_char_in_file, find_in_file
 from briefgen.facts.model import Name, Record, yaml_fields
 from briefgen.facts.project import Project
-from briefgen.words import did_you_mean
+from briefgen.words import char_name, did_you_mean, hidden_characters
 
 #: The placeholder word ``briefgen new`` writes, as a word of its own (not "TODOS").
 PLACEHOLDER_RE = re.compile(r"\bTODO\b")
@@ -108,7 +119,24 @@ class Checker:
 
     def value(self, meta: Any, value: Any, pos: Pos, what: str, parent: YMap, key: str) -> Any:
         """A field's value read by the reader of its kind (None, with a problem, if wrong)."""
+        if _over_limit(meta, value):
+            return self.too_long(meta, _as_text(value), pos, what)
         return VALUE_READERS[meta["kind"]](self, meta, value, pos, what, key)
+
+    def too_long(self, meta: Any, value: str, pos: Pos, what: str) -> None:
+        """BG123: a text longer than its field's limit (a title, a name, an id...). Such
+        a value is never laid out: WeasyPrint's time grows faster than a line's length."""
+        limit = meta["max_len"]
+        self.problem(
+            pos,
+            "BG123",
+            f"{what} is {len(value):,} characters long; the limit is {limit:,}",
+            f"an id is a few words, e.g. 'kia-took-chipwe' ({limit:,} characters at most)"
+            if meta["kind"] in ("slug", "ref", "refs")
+            else f"shorten it to {limit:,} characters at most; longer text belongs in a description, "
+            "a claim's statement or a section's body",
+        )
+        return None
 
     def _expected(self, meta: Any) -> str:
         return FIELD_KINDS[meta["kind"]].expected
@@ -117,6 +145,7 @@ class Checker:
         if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
             return self.wrong_type(pos, what, value, self._expected(meta))
         text = str(value)
+        self.hidden(pos, what, text)
         if meta["kind"] == "url" and not self.safe_url(text, pos, what):
             return None
         if "TODO" in text and key != "quote":  # a quote is the source's words, verbatim
@@ -124,6 +153,38 @@ class Checker:
             if found:
                 self.placeholder(pos, what, text.count("TODO", 0, found.start()))
         return text
+
+    def read_path(self, meta: Any, value: Any, pos: Pos, what: str, key: str) -> Any:
+        """A path to a file: refused here, before any file system call, when no file
+        system could take it (checking that it stays in its folder is ``sources``' job)."""
+        text = self.read_text(meta, value, pos, what, key)
+        problem = path_problem(text) if isinstance(text, str) else None
+        if problem is None:
+            return text
+        self.problem(
+            pos,
+            "BG113",
+            f"{what}: the path {problem}",
+            "write the path of the archived text relative to content/, e.g. archive/report.txt",
+        )
+        return None
+
+    def read_template(self, meta: Any, value: Any, pos: Pos, what: str, key: str) -> Any:
+        """A brief template's name: a plain name, never a path, a partial or a file name."""
+        text = self.read_text(meta, value, pos, what, key)
+        if not isinstance(text, str) or TEMPLATE_NAME_RE.match(text):
+            return text
+        stem = text.removesuffix(TEMPLATE_SUFFIX).rsplit("/", 1)[-1]
+        suggestion = f"'{stem}'" if TEMPLATE_NAME_RE.match(stem) and stem != text else "brief or summary"
+        shown = text if len(text) <= 60 else text[:60] + "..."
+        self.problem(
+            pos,
+            "BG301",
+            f"{what}: {shown!r} is not a template name",
+            f"write the name of a brief template, e.g. {suggestion}: lowercase letters, digits, - and _, "
+            f"for templates/NAME{TEMPLATE_SUFFIX} (no folder, no {TEMPLATE_SUFFIX}; partials are not briefs)",
+        )
+        return None
 
     def read_bool(self, meta: Any, value: Any, pos: Pos, what: str, key: str) -> Any:
         if not isinstance(value, bool):
@@ -155,6 +216,9 @@ class Checker:
         items, item_pos = self.as_list(value, pos)
         out = []
         for item, ipos in zip(items, item_pos, strict=True):
+            if _over_limit(meta, item):
+                self.too_long(meta, _as_text(item), ipos, f"an item of {what}")
+                continue
             if not isinstance(item, str) or (kind == "texts" and item == ""):
                 if kind == "texts" and isinstance(item, int | float) and not isinstance(item, bool):
                     out.append(str(item))
@@ -163,6 +227,8 @@ class Checker:
                 continue
             if kind == "refs":
                 self.pending.append(PendingRef(item, meta["refs"], ipos, what))
+            else:
+                self.hidden(ipos, f"an item of {what}", item)
             out.append(item)
         return out
 
@@ -173,11 +239,14 @@ class Checker:
         if isinstance(value, str) and value.strip().lower() in choices:
             return value.strip().lower()
         shown = ", ".join(str(c) for c in choices)
+        # A likelihood or confidence in other words (ICD 203's second row, say) is offered
+        # the accepted term of the same meaning, not one that merely looks alike.
+        twin = accepted_term(value, choices) if isinstance(value, str) else None
+        near = f" (did you mean '{twin}'?)" if twin else did_you_mean(str(value), tuple(str(c) for c in choices))
         self.problem(
             pos,
             "BG105",
-            f"{what}: '{value}' is not {self._expected(meta)}"
-            f"{did_you_mean(str(value), tuple(str(c) for c in choices))}",
+            f"{what}: '{value}' is not {self._expected(meta)}{near}",
             f"use one of: {shown}",
         )
         return None
@@ -189,7 +258,7 @@ class Checker:
                 pos,
                 "BG106",
                 f"{what}: '{value}' is not {self._expected(meta)}",
-                f"write {DATE_FORMS} (e.g. 2025-03-01)"
+                f"write {DATE_FORMS} (e.g. 2025-03-01), a year from {YEARS[0]:04d} to {YEARS[1]}"
                 + ("" if meta["required"] else ", or leave it out when unknown"),
             )
         return date
@@ -199,6 +268,7 @@ class Checker:
         names = []
         for item, ipos in zip(items, item_pos, strict=True):
             if isinstance(item, str):
+                self.hidden(ipos, f"a name in {what}", item)
                 name = Name(literal=item)
                 name.pos = ipos
                 names.append(name)
@@ -251,6 +321,28 @@ class Checker:
             severity="warning",
         )
 
+    def hidden(self, pos: Pos, what: str, text: str) -> None:
+        """BG213: a character a reader cannot see (a bidi override, a zero-width space, a
+        control; words.is_hidden) in a text field, once per character at its first place:
+        the brief would read differently from what a reviewer of the YAML sees."""
+        found = hidden_characters(text)
+        if not found:
+            return
+        loaded = self.files.get(pos.file)
+        counts: dict[str, int] = {}
+        for _, char in found:
+            counts[char] = counts.get(char, 0) + 1
+        for char, count in counts.items():
+            times = f" ({count} times)" if count > 1 else ""
+            self.problem(
+                find_char_in_file(loaded.lines if loaded else [], pos, char),
+                "BG213",
+                f"{what} holds an invisible character, {char_name(char)}{times}",
+                "delete it (it often comes in with text pasted from the web or a PDF): "
+                "it can reorder or hide what the brief says",
+                severity="warning",
+            )
+
     def as_list(self, value: Any, pos: Pos) -> tuple[list[Any], list[Pos]]:
         if isinstance(value, YList):
             return list(value), list(value.item_pos)
@@ -279,10 +371,25 @@ class Checker:
 
 
 #: The reader of each field kind (:data:`briefgen.facts.kinds.FIELD_KINDS`).
+def _as_text(value: Any) -> str:
+    """The text a value is shown as: a number in a text field is read as text."""
+    return value if isinstance(value, str) else str(value)
+
+
+def _over_limit(meta: Any, value: Any) -> bool:
+    """Whether ``value`` (text, or a number shown as text) is longer than its field's limit.
+    Numbers count too: a name written as a 1,000-digit number is as long a line."""
+    if meta["max_len"] is None or isinstance(value, bool) or not isinstance(value, str | int | float):
+        return False
+    return len(_as_text(value)) > meta["max_len"]
+
+
 VALUE_READERS: dict[str, Callable[..., Any]] = {
     "text": Checker.read_text,
     "markdown": Checker.read_text,
     "url": Checker.read_text,
+    "path": Checker.read_path,
+    "template": Checker.read_template,
     "bool": Checker.read_bool,
     "slug": Checker.read_slug,
     "ref": Checker.read_ref,

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from briefgen.check.fields import Checker
 from briefgen.errors import Pos
-from briefgen.facts.assets import ImageProblem, resolve_image
+from briefgen.facts.assets import ASSETS, ImageProblem, assets_folder_problem, resolve_image
 from briefgen.facts.graph import all_prose
-from briefgen.facts.load import find_in_file
+from briefgen.facts.load import display_path, find_in_file
 from briefgen.facts.model import FactBase
 from briefgen.facts.syntax import link_allowed, scan_links
 
 
 def check_links(checker: Checker, base: FactBase) -> None:
     """Links in prose go only to http(s), mailto or #anchors; images only to files in
-    content/assets/. Reported at the destination's line inside the YAML block."""
+    content/assets/. Reported at the destination's line inside the YAML block; an assets
+    folder that links out of the project is reported once even when no image names it (the
+    preview would otherwise serve from it)."""
     content = checker.project.content
+    folder = assets_folder_problem(content)
+    through_folder: list[str] = []  # images refused because of the folder
 
     def scan(text: str | None, pos: Pos, owner: str) -> None:
         if not text or ("](" not in text and "<" not in text and "]:" not in text):
@@ -27,6 +31,8 @@ def check_links(checker: Checker, base: FactBase) -> None:
                 if not isinstance(found, ImageProblem):
                     continue
                 code, message, hint = found.code, f"{owner}: {found.message}", found.hint
+                if folder is not None and found.message.endswith(folder.message):
+                    through_folder.append(link.url)
             elif link_allowed(link.url):
                 continue
             else:
@@ -39,6 +45,8 @@ def check_links(checker: Checker, base: FactBase) -> None:
 
     for prose in all_prose(base):
         scan(prose.text, prose.pos, prose.owner)
+    if folder is not None and not through_folder:
+        checker.problem(Pos(display_path(content / ASSETS)), folder.code, folder.message, folder.hint)
 
 
 def _occurrences_before(text: str, token: str, offset: int) -> int:

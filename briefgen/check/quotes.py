@@ -86,7 +86,8 @@ def verify_quotes(base: FactBase, source_id: str, archive: Archive | Path | None
     source itself and of sources known ``via`` it that have no archive of their own.
     ``archive`` is the archive (or its path); by default the one the check loaded."""
     if isinstance(archive, Path):
-        archive = read_archive(archive)
+        source = base.sources.get(source_id)
+        archive = read_archive(archive.read_bytes(), archive.suffix, source.custom.archive_parts if source else ())
     if archive is None:
         archive = base.archives.get(source_id)
         if archive is None:

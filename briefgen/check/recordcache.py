@@ -5,8 +5,10 @@ what ``check`` costs on a large fact base, and it depends on nothing but the fil
 (and briefgen's version). So the result for each file is kept in marshal form under
 ``$XDG_CACHE_HOME/briefgen/<version>/records/``: an unchanged file is neither parsed nor
 converted again. The cross-file checks (references, prose, quotes, standards) always run.
-Anything unexpected (an unreadable entry, a value this module cannot encode) falls back
-to parsing: the cache can make briefgen faster, never different.
+Anything unexpected (an entry missing, damaged or unreadable, a value this module cannot
+encode, a disk that will not take the entry) falls back to parsing: the cache can make
+briefgen faster, never different. Entries are read and written by cachedir, which checks
+each one whole (length and SHA-256) before it is used.
 """
 
 from __future__ import annotations
@@ -16,12 +18,11 @@ import dataclasses
 import hashlib
 import marshal
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from briefgen import __version__
-from briefgen.cachedir import cache_dir
+from briefgen.cachedir import cache_dir, read_entry, usable_folder, write_entry
 from briefgen.errors import Pos, Problem
 from briefgen.facts.model import PartialDate, Record
 
@@ -71,20 +72,25 @@ class RecordCache:
         self.code = _code_stamp()
 
     def key(self, display: str, collection: str, raw: bytes) -> str:
-        head = f"{FORMAT}\0{__version__}\0{self.code}\0{display}\0{collection}\0".encode()
+        # surrogateescape: a file name that is not UTF-8 comes back as the bytes it was.
+        head = f"{FORMAT}\0{__version__}\0{self.code}\0{display}\0{collection}\0".encode("utf-8", "surrogateescape")
         return hashlib.sha1(head + raw).hexdigest()
 
     def get(self, key: str, display: str) -> Any | None:
         """(records, problems, pending rows, broken) or None. Pending rows come back as plain
         [value, targets, line, col, what] lists: there are many, and they need no decoding."""
         path = self.folder / f"{key}.bin"
-        try:
-            records, problems, pending, broken = marshal.loads(path.read_bytes())
-            with contextlib.suppress(OSError):
-                os.utime(path)  # recently used: kept by prune()
-            return self._decode(records, display), self._decode(problems, display), pending, broken
-        except (OSError, EOFError, ValueError, TypeError, KeyError, IndexError):
+        payload = read_entry(path)
+        if payload is None:
             return None
+        try:
+            records, problems, pending, broken = marshal.loads(payload)
+            decoded = self._decode(records, display), self._decode(problems, display), pending, broken
+        except Exception:  # a verified entry this code cannot read: parse the file instead
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: kept by prune()
+        return decoded
 
     def put(self, key: str, display: str, payload: Any) -> None:
         records, problems, pending, broken = payload
@@ -95,11 +101,7 @@ class RecordCache:
             data = marshal.dumps((self._encode(records, display), self._encode(problems, display), rows, broken))
         except (Unencodable, ValueError):
             return
-        with contextlib.suppress(OSError):
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".part")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, self.folder / f"{key}.bin")
+        write_entry(self.folder / f"{key}.bin", data)
 
     def prune(self, keep: int = MAX_ENTRIES) -> None:
         """Drop the least recently used entries once there are more than ``keep``."""
@@ -216,8 +218,4 @@ def record_cache() -> RecordCache | None:
     if root is None:
         return None
     folder = root / "records"
-    try:
-        folder.mkdir(exist_ok=True)
-    except OSError:
-        return None
-    return RecordCache(folder)
+    return RecordCache(folder) if usable_folder(folder) else None

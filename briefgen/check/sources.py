@@ -1,19 +1,27 @@
-"""Sources and quotes: archives exist inside content/archive/ and can be read, via chains
-end, every quote stands verbatim in the archive it is checked against, and its locator
-says where."""
+"""Sources and quotes: every cited source is graded, archives exist inside
+content/archive/ (via circles: ``circles``) and can be read, every quote stands verbatim
+in the archive it is checked against, and its locator says where."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from briefgen.check import quotes
 from briefgen.check.archives import ArchiveError, read_archive
 from briefgen.check.archives.locators import exists, grammar
+from briefgen.check.archives.model import ArchivePartError
 from briefgen.check.fields import Checker
 from briefgen.errors import Pos
-from briefgen.facts.graph import via_loops
+from briefgen.facts.files import RefusedFile, read_regular
+from briefgen.facts.graph import cited_sources
 from briefgen.facts.load import display_path
 from briefgen.facts.model import Citation, FactBase
+from briefgen.facts.project import ignored_reason
+
+#: An archived text larger than this is refused unread (as a YAML file over 8 MiB is):
+#: quotes are searched in it, and it is held in memory while the fact base is checked.
+MAX_ARCHIVE_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -29,17 +37,10 @@ class LocatorFix:
 
 
 def check_sources(checker: Checker, base: FactBase) -> None:
-    """Archives exist inside content/archive/ and read, via chains end, quotes stand
-    verbatim at their locators."""
+    """Cited sources are graded, archives exist inside content/archive/ and read, quotes
+    stand verbatim at their locators."""
+    check_grades(checker, base)
     _load_archives(checker, base)
-    for source in base.sources.values():
-        if via_loops(base, source.id):
-            checker.problem(
-                source.custom.where("via"),
-                "BG118",
-                f"'via' of source '{source.id}' goes round in a circle",
-                "a source reported by another must end at one that is not",
-            )
     for source_id in base.archives:
         _check_citations(checker, base, source_id)
 
@@ -61,23 +62,44 @@ def _load_archives(checker: Checker, base: FactBase) -> None:
                 "keep archived copies in content/archive/ and write the path relative to content/",
             )
             continue
-        if not path.is_file():
+        hidden = ignored_reason(path_text) or ignored_reason(path.relative_to(content))
+        if hidden:
+            checker.problem(
+                where,
+                "BG113",
+                f"archive of '{source.id}' is not read: {hidden}",
+                "hidden and editor files under content/ are never used: "
+                "keep the archived text under a plain name in content/archive/",
+            )
+            continue
+        try:
+            raw = read_regular(path, MAX_ARCHIVE_BYTES)
+        except RefusedFile as refused:
+            checker.problem(
+                where,
+                "BG113",
+                f"archive of '{source.id}' (content/{path_text}) {refused.reason}; not read",
+                "split the text and archive the part the quotes come from"
+                if refused.size is not None
+                else "replace it with a plain text file under content/archive/ "
+                "(a pipe or a device is never read: it could block the check or fill memory)",
+            )
+            continue
+        except OSError:
             checker.problem(
                 where,
                 "BG113",
                 f"archive of '{source.id}' not found: content/{path_text}",
-                "put the source's archived copy there, or fix the path (relative to content/)",
+                "put the source's plain text there, or fix the path (relative to content/)",
             )
             continue
+        base.archive_hashes[source.id] = hashlib.sha256(raw).hexdigest()  # for check/fingerprints.py
         try:
-            base.archives[source.id] = read_archive(path)
-        except OSError as exc:
-            checker.problem(
-                where,
-                "BG113",
-                f"archive of '{source.id}' cannot be read: content/{path_text} ({exc.strerror})",
-                "check the file's permissions",
-            )
+            base.archives[source.id] = read_archive(raw, path.suffix, source.custom.archive_parts)
+        except ArchivePartError as exc:
+            parts = source.custom.archive_parts
+            pos = parts[exc.index].pos if exc.index < len(parts) else source.custom.where("archive_parts")
+            checker.problem(pos, "BG130", f"archive_parts of '{source.id}': {exc.message}", exc.hint)
         except ArchiveError as exc:
             # Bytes that are not text are pointed at in the archive itself (as BG003 does
             # for YAML); a file that cannot be read at all, at the source's archive line.
@@ -142,3 +164,25 @@ def locator_fixes(base: FactBase) -> list[LocatorFix]:
                 pos = cite.where("locator") if cite.locator else cite.pos
                 fixes.append(LocatorFix(pos, cite.locator, result.found[0], result.claim, cite))
     return fixes
+
+
+def check_grades(checker: Checker, base: FactBase) -> None:
+    """BG125: every source a brief could cite, or relay a citation through, has its
+    Admiralty reliability: a note's grade is printed from it, and a missing letter would
+    read as a grade never given (F says "cannot be judged")."""
+    rejected = {p.pos for p in checker.problems if p.code == "BG105"}
+    for source_id, relayed in cited_sources(base).items():
+        source = base.sources[source_id]
+        if "custom" in (source.field_pos or {}) and source.custom.field_pos is None:
+            continue  # 'custom' is there but not a mapping (BG008 already says so)
+        written = (source.custom.field_pos or {}).get("reliability")
+        if source.custom.reliability or written in rejected:
+            continue  # graded, or graded wrongly (BG105 already says so)
+        how = "is cited" if relayed is None else f"relays cited source '{relayed}' (via)"
+        checker.problem(
+            written or source.where("id"),
+            "BG125",
+            f"source '{source_id}' {how} but has no reliability grade (custom.reliability)",
+            "grade it: add 'reliability:' under 'custom:' with an Admiralty letter A-E, "
+            "or F when its reliability cannot be judged",
+        )

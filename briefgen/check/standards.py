@@ -96,7 +96,9 @@ def check_standards(project: Project, base: FactBase, texts: Mapping[str, str]) 
     uses = {brief.id: brief_uses(brief, files) for brief in base.briefs.values()}
     used = {brief.id: claims_used_by(base, brief) for brief in base.briefs.values()}
     for brief in base.briefs.values():
+        problems.extend(_check_key_judgments(base, brief, files))
         problems.extend(_check_rows(base, brief, used[brief.id], files))
+        problems.extend(_check_dates(base, brief, used[brief.id]))
         problems.extend(_check_staleness(base, brief, used[brief.id], config, files))
     problems.extend(_check_withdrawn(base, files, [u for b in uses.values() for u in b]))
     return problems
@@ -213,6 +215,44 @@ def _check_rows(base: FactBase, brief: Brief, used: list[str], files: FileTexts)
         )
 
 
+def _check_key_judgments(base: FactBase, brief: Brief, files: FileTexts) -> Iterator[Problem]:
+    """BG127: a key judgment is a judgment. The brief shows each with likelihood and
+    confidence badges, as the analyst's estimate; a fact, gap or assumption there would
+    be presented as one."""
+    where = brief.where("key_judgments")
+    for index, claim_id in enumerate(brief.key_judgments):
+        claim = base.claims.get(claim_id)
+        if claim is None or claim.kind == "judgment":
+            continue  # an unknown id is BG103's
+        nth = sum(earlier.count(claim_id) for earlier in brief.key_judgments[:index])
+        yield Problem(
+            find_in_file(files[where.file], where, claim_id, nth),
+            "BG127",
+            f"key judgment '{claim_id}' of brief '{brief.id}' is a {claim.kind}, not a judgment",
+            f"place the {claim.kind} in the summary or a section with [[{claim_id}]], or list a judgment "
+            "(kind: judgment, with likelihood and confidence) that rests on it",
+        )
+
+
+def _check_dates(base: FactBase, brief: Brief, used: list[str]) -> Iterator[Problem]:
+    """BG128: no claim a brief uses is dated after the brief. The title block states the
+    newest as_of as the information cut-off, which cannot lie after the brief's date."""
+    if brief.date is None:
+        return
+    end = last_day(brief.date)
+    for claim_id in used:
+        claim = base.claims[claim_id]
+        if claim.as_of is not None and first_day(claim.as_of) > end:
+            yield Problem(
+                claim.where("as_of"),
+                "BG128",
+                f"claim '{claim.id}' is as of {claim.as_of.human()}, after the date of brief '{brief.id}' "
+                f"({brief.date.human()}) that uses it",
+                "correct the claim's as_of (when the information was true, not when it was written), "
+                "or date the brief later",
+            )
+
+
 def _check_staleness(
     base: FactBase, brief: Brief, used: list[str], config: Config, files: FileTexts
 ) -> Iterator[Problem]:
@@ -273,23 +313,54 @@ def _check_staleness(
 def _stale_root(
     base: FactBase, claim_id: str, trail: frozenset[str], stale: Callable[[Claim], bool], memo: dict[str, str | None]
 ) -> str | None:
-    """The stale claim under ``claim_id`` (itself excluded), or None.
+    """The first stale claim under ``claim_id`` (itself excluded), depth first in the order
+    of ``supports``, or None; claims in ``trail`` are not entered.
 
-    A module function rather than a closure calling itself, which would be a reference
-    cycle holding the fact base (see gcpause)."""
+    Iterative, with ``memo`` shared across calls, so a chain of any depth or a lattice of
+    shared supports is walked once; a claim still being walked (a circle, reported as
+    BG119) is passed over. A module function rather than a closure calling itself, which
+    would be a reference cycle holding the fact base (see gcpause)."""
     if claim_id in memo:
         return memo[claim_id]
-    claim = base.claims.get(claim_id)
-    result = None
-    for support in claim.supports if claim else []:
-        other = base.claims.get(support)
-        if other is None or support in trail:
-            continue
-        result = support if stale(other) else _stale_root(base, support, trail | {claim_id}, stale, memo)
-        if result:
+    walking = set(trail)
+    walking.add(claim_id)
+    stack: list[tuple[str, Iterator[str]]] = [(claim_id, iter(_supports_of(base, claim_id)))]
+    while stack:
+        current, pending = stack[-1]
+        found: str | None = None
+        descended = False
+        for support in pending:
+            other = base.claims.get(support)
+            if other is None or support in walking:
+                continue
+            if stale(other):
+                found = support
+                break
+            if support in memo:
+                found = memo[support]
+                if found:
+                    break
+                continue
+            walking.add(support)
+            stack.append((support, iter(_supports_of(base, support))))
+            descended = True
             break
-    memo[claim_id] = result
-    return result
+        if descended:
+            continue
+        # ``current`` is done: its answer is ``found``, and its parent's too when found.
+        stack.pop()
+        walking.discard(current)
+        memo[current] = found
+        while found and stack:
+            parent, _ = stack.pop()
+            walking.discard(parent)
+            memo[parent] = found
+    return memo[claim_id]
+
+
+def _supports_of(base: FactBase, claim_id: str) -> list[str]:
+    claim = base.claims.get(claim_id)
+    return claim.supports if claim else []
 
 
 def _withdrawn_claim(claim: Claim) -> bool:

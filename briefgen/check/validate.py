@@ -4,7 +4,7 @@ The one entry point of the check stage, :func:`validate_project`, reads every fi
 fact base (through the records cache) and runs the passes in order: (1) each record
 against its field rules (``fields``); (2) ids unique across the base and every reference
 resolving, prose included (``references``, ``links``); (3) the rules of the trade
-(``claims``, ``sources`` and ``quotes``, ``standards``).
+(``claims``, ``circles``, ``sources`` and ``quotes``, ``fingerprints``, ``standards``).
 """
 
 from __future__ import annotations
@@ -13,13 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from briefgen.check import standards
+from briefgen.check.circles import check_circles
 from briefgen.check.claims import check_claims
 from briefgen.check.fields import Checker, PendingRef, type_name
+from briefgen.check.fingerprints import check_fingerprints
 from briefgen.check.links import check_links
 from briefgen.check.recordcache import RecordCache, record_cache
 from briefgen.check.references import check_prose_references, check_references, check_usage
 from briefgen.check.sources import check_sources
 from briefgen.errors import Pos, Problem
+from briefgen.facts.kinds import MAX_ID_LEN
 from briefgen.facts.load import (
     MAX_FILE_BYTES,
     LoadedFile,
@@ -118,9 +121,11 @@ def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactB
         disk.prune()
     check_references(checker, base, id_home)
     check_claims(checker, base)
+    check_circles(checker, base)
     check_prose_references(checker, base, id_home)
     check_links(checker, base)
     check_sources(checker, base)
+    check_fingerprints(checker, base)
     check_usage(checker, base)
     checker.problems.extend(standards.check_standards(project, base, {k: f.text for k, f in checker.files.items()}))
     return base, checker.problems
@@ -168,6 +173,8 @@ def _file_records(checker: Checker, collection: str, loaded: LoadedFile) -> list
     records = []
     for item, pos in zip(items, positions, strict=True):
         ident = item.get("id") if isinstance(item, YMap) else None
+        if isinstance(ident, str) and len(ident) > MAX_ID_LEN:
+            ident = ident[:40] + "..."  # too long an id (BG123) is not repeated whole in every message
         label = f"{singular} '{ident}'" if isinstance(ident, str) else f"a {singular}"
         rec = checker.record(cls, item, pos, label)
         if rec is not None and getattr(rec, "id", None):

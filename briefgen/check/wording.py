@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from briefgen.facts.model import LIKELIHOODS
+from briefgen.facts.model import CONFIDENCES, LIKELIHOODS
 from briefgen.facts.syntax import scan_references
 
 #: ICD 203's two rows of likelihood terms, from the least likely to the most. The first
@@ -85,6 +85,26 @@ def canonical(text: str) -> tuple[int, str] | None:
         return 2, _ROW_2_FORMS[key]
     if key.startswith("remote"):
         return 2, "remote"
+    return None
+
+
+#: How analysts also write a confidence level, for a did-you-mean.
+_CONFIDENCE_FORMS = {"medium": "moderate", "mid": "moderate", "average": "moderate", "fair": "moderate"}
+
+
+def accepted_term(value: str, choices: tuple[object, ...]) -> str | None:
+    """The accepted likelihood (or confidence) closest in meaning to ``value``, which is
+    not one: a second-row ICD 203 term gives the first-row term of its column ("probable"
+    or "probably" -> "likely", "remote" -> "almost no chance"), "medium" gives "moderate".
+    None for other fields and for words with no such twin."""
+    if choices == ROW_1:
+        found = canonical(value.strip())
+        if found is None:
+            return None
+        row, term = found
+        return term if row == 1 else ROW_1[ROW_2.index(term)]
+    if choices == CONFIDENCES:
+        return _CONFIDENCE_FORMS.get(value.strip().lower())
     return None
 
 

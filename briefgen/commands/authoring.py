@@ -1,12 +1,11 @@
-"""Authoring commands: ``schema``, ``init``, ``new`` and ``import-sources``."""
+"""Authoring commands: ``schema``, ``init``, ``new``, ``import-sources`` and ``archive``."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from briefgen.commands.common import Add, print_problems, project_of
+from briefgen.commands.common import Add, print_problems, project_of, say
 from briefgen.errors import Pos, Problem, UsageError, errors_in
 from briefgen.facts.load import display_path
 from briefgen.words import counted
@@ -38,11 +37,11 @@ def cmd_schema(args: argparse.Namespace) -> int:
                 ]
             )
         if not stale:
-            print(f"briefgen schema: {len(schemas)} schemas in {display_path(out)} are up to date", file=sys.stderr)
+            say(f"briefgen schema: {len(schemas)} schemas in {display_path(out)} are up to date")
         return 1 if stale else 0
     for name, text in schemas.items():
         write_atomic(out / name, text.encode("utf-8"))
-        print(f"wrote {display_path(out / name)}", file=sys.stderr)
+        say(f"wrote {display_path(out / name)}")
     if args.link:
         files, _ = project.collection_files()
         for collection, path in files:
@@ -50,17 +49,17 @@ def cmd_schema(args: argparse.Namespace) -> int:
                 continue  # JSON has no comments; editors map JSON files to schemas in settings
             refused = refuse_content_file(project, path)  # a FIFO, a broken link, a link out
             if refused is not None:
-                print(f"skipped {display_path(path)}: {refused.message}", file=sys.stderr)
+                say(f"skipped {display_path(path)}: {refused.message}")
                 continue
             try:
                 text = path.read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError):
-                print(f"skipped {display_path(path)}: not readable as UTF-8 text", file=sys.stderr)
+                say(f"skipped {display_path(path)}: not readable as UTF-8 text")
                 continue
             if text.startswith("# yaml-language-server:"):
                 continue
             write_atomic(path, (modeline(collection, path, out) + "\n" + text).encode("utf-8"))
-            print(f"linked {display_path(path)}", file=sys.stderr)
+            say(f"linked {display_path(path)}")
     return 0
 
 
@@ -72,10 +71,10 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise UsageError(Problem(Pos(display_path(root)), "BG601", "not a folder", "choose a new or empty folder"))
     written = init_project(root, templates=args.templates)
     shown = display_path(root)
-    print(f"created a briefgen project in {shown} ({len(written)} files)", file=sys.stderr)
-    print("next:", file=sys.stderr)
-    print(f"  briefgen check --project {shown}", file=sys.stderr)
-    print(f"  briefgen build --project {shown}", file=sys.stderr)
+    say(f"created a briefgen project in {shown} ({len(written)} files)")
+    say("next:")
+    say(f"  briefgen check --project {shown}")
+    say(f"  briefgen build --project {shown}")
     return 0
 
 
@@ -85,7 +84,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     project = project_of(args)
     done = new_record(project, args.kind, args.id, Path(args.file) if args.file else None)
     verb = "created" if done.created else "added to"
-    print(f"{verb} {display_path(done.path)}: {args.kind} '{args.id}' (fill in the TODOs)", file=sys.stderr)
+    say(f"{verb} {display_path(done.path)}: {args.kind} '{args.id}' (fill in the TODOs)")
     return 0
 
 
@@ -99,16 +98,45 @@ def cmd_import_sources(args: argparse.Namespace) -> int:
     result = import_sources(project, export, Path(args.to) if args.to else None, dry_run=args.dry_run)
     print_problems(result.problems)
     if not result.read:
-        print("briefgen import-sources: the export was not read; nothing imported", file=sys.stderr)
+        say("briefgen import-sources: the export was not read; nothing imported")
         return 1
     target = display_path(result.target)
     verb = "would import" if args.dry_run else "imported"
-    print(
+    say(
         f"briefgen import-sources: {verb} {counted(len(result.added), 'source')} into {target}; "
-        f"{counted(result.duplicates, 'duplicate')} skipped, {result.failed} failed",
-        file=sys.stderr,
+        f"{counted(result.duplicates, 'duplicate')} skipped, {result.failed} failed"
     )
+    if result.ungraded:
+        say(
+            f"{counted(len(result.ungraded), 'new source')} to grade before citing "
+            "(custom.reliability: A-E, or F when it cannot be judged; check reports BG125 otherwise):"
+        )
+        for ident in result.ungraded:
+            say(f"  {ident}")
     return 1 if errors_in(result.problems) else 0
+
+
+def cmd_archive(args: argparse.Namespace) -> int:
+    from briefgen.authoring.archiving import archive_source
+
+    project = project_of(args)
+    done = archive_source(project, args.source, Path(args.file), force=args.force)
+    archive = display_path(done.archive)
+    if done.copied:
+        say(f"copied {display_path(Path(args.file))} to {archive}")
+    else:
+        say(f"{archive} holds these bytes already: nothing copied")
+    if done.previous:
+        say(f"'{done.source}' was archived as content/{done.previous}; that file is left as it is")
+    say(f"recorded in {display_path(done.sources_file)}: archive and archive_sha256 {done.sha256} of '{done.source}'")
+    print_problems(done.failed)
+    verified = done.quotes - len(done.failed)
+    say(
+        f"briefgen archive: {verified} of {counted(done.quotes, 'quote')} citing '{done.source}' "
+        f"{'is' if done.quotes == 1 else 'are'} in the archived text"
+        + (f"; {len(done.failed)} not found (listed above): fix them before building" if done.failed else "")
+    )
+    return 1 if done.failed else 0
 
 
 def add_commands(add: Add) -> None:
@@ -155,3 +183,14 @@ def add_commands(add: Add) -> None:
     p.add_argument("--to", metavar="PATH", help="sources file to write (default: content/sources.yaml or .json)")
     p.add_argument("--dry-run", action="store_true", help="report what would be imported; write nothing")
     p.set_defaults(func=cmd_import_sources)
+
+    p = add(
+        "archive",
+        "Copy a source's text into content/archive/, record its path and SHA-256 in the source, "
+        "and verify the quotes citing it.",
+        "example: briefgen archive reuters-report ~/Downloads/reuters-report.txt",
+    )
+    p.add_argument("source", metavar="SOURCE_ID", help="the id of the source the text belongs to")
+    p.add_argument("file", metavar="FILE", help="the archived text (copied into content/archive/)")
+    p.add_argument("--force", action="store_true", help="replace a different file of the same name in content/archive/")
+    p.set_defaults(func=cmd_archive)

@@ -6,16 +6,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from briefgen.commands.common import Add, print_problems, project_of, summary
+from briefgen.commands.common import Add, print_problems, project_of, say, summary
 from briefgen.errors import errors_in
 from briefgen.facts.load import display_path
 from briefgen.words import counted
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from briefgen.build import check_project
+    from briefgen.build import check_project, finish_interrupted_switch
 
     project = project_of(args)
+    _print_completed(finish_interrupted_switch(project.output))
     if args.fix_locators:
         from briefgen.authoring.relocate import fix_locators
 
@@ -32,7 +33,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print_problems(problems, "json", sys.stdout)
     else:
         print_problems(problems, "text", sys.stdout)
-        print(f"briefgen check: {summary(problems)}", file=sys.stderr)
+        say(f"briefgen check: {summary(problems)}")
     failed = errors_in(problems) or (args.strict and problems)
     return 1 if failed else 0
 
@@ -52,10 +53,16 @@ def cmd_build(args: argparse.Namespace) -> int:
         progress=sys.stderr.isatty(),
         changes_since=args.changes_since,
     )
+    _print_completed(result.completed)
     print_problems(result.problems)
     for path in result.written:
-        print(f"wrote {display_path(path)}", file=sys.stderr)
+        say(f"wrote {display_path(path)}")
     return 1 if result.failed else 0
+
+
+def _print_completed(paths: list[Path]) -> None:
+    for path in paths:
+        print(f"replaced {display_path(path)}, left half switched by an interrupted build", file=sys.stderr)
 
 
 def add_commands(add: Add) -> None:

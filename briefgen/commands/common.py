@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from briefgen.errors import Problem, UsageError, errors_in
 from briefgen.facts.project import Project
-from briefgen.words import counted
+from briefgen.words import counted, printable, printable_json
 
 #: ``add(name, help, example)``: registers a sub-command with the shared --project option,
 #: help layout and example epilog, and returns its parser (see main.build_parser).
@@ -21,10 +21,16 @@ def print_problems(problems: list[Problem], fmt: str = "text", stream: object = 
     """Problems as ``file:line:col: error[BGnnn]: ...`` lines (stderr by default), or as JSON."""
     out = stream or sys.stderr
     if fmt == "json":
-        print(json.dumps([p.as_json() for p in problems], indent=2, ensure_ascii=False), file=out)  # type: ignore[arg-type]
+        print(printable_json([p.as_json() for p in problems]), file=out)  # type: ignore[arg-type]
         return
     for p in problems:
         print(p.format(), file=out)  # type: ignore[arg-type]
+
+
+def say(text: str, stream: TextIO | None = None) -> None:
+    """A status line (stderr by default), with any text from content or file names in it
+    made safe for the terminal (words.printable): the one way commands print a line."""
+    print(printable(text), file=stream or sys.stderr)
 
 
 def summary(problems: list[Problem]) -> str:

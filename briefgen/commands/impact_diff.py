@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import TYPE_CHECKING
 
-from briefgen.commands.common import Add, project_of, summary
+from briefgen.commands.common import Add, project_of, say, summary
 from briefgen.errors import Pos, Problem, UsageError, errors_in
 from briefgen.facts.project import Project
+from briefgen.words import printable_json
 
 if TYPE_CHECKING:
     from briefgen.facts.model import FactBase
@@ -24,7 +23,7 @@ def _loaded(project: Project) -> tuple[FactBase, list[Problem]]:
     errors = errors_in(problems)
     if errors:
         note = f"note: the content has {summary(problems)} (see briefgen check); records with errors are left out"
-        print(note, file=sys.stderr)
+        say(note)
     return base, problems
 
 
@@ -46,7 +45,7 @@ def cmd_impact(args: argparse.Namespace) -> int:
         )
     impact = impact_of(base, args.id, FileTexts())
     if args.format == "json":
-        print(json.dumps(report_json(base, impact), indent=2, ensure_ascii=False))
+        print(printable_json(report_json(base, impact)))
     else:
         print(report_text(base, impact))
     return 0
@@ -71,10 +70,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
         )
     earlier = load_revision(project, args.since)
     if earlier.errors:
-        print(f"note: the content at {args.since} has errors; records with errors are left out", file=sys.stderr)
+        say(f"note: the content at {args.since} has errors; records with errors are left out")
     changes = brief_changes(earlier, base, args.brief)
     if args.format == "json":
-        print(json.dumps(as_json(changes), indent=2, ensure_ascii=False))
+        print(printable_json(as_json(changes)))
     else:
         print(format_text(changes, base))
     return 0

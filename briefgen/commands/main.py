@@ -15,6 +15,7 @@ from briefgen.commands import authoring, check_build, impact_diff, preview
 from briefgen.commands.common import print_problems
 from briefgen.errors import BriefgenError
 from briefgen.gcpause import declare_one_shot
+from briefgen.words import printable
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,7 +55,7 @@ def main(argv: Sequence[str] | None = None, *, one_shot: bool = False) -> int:
     args, stray = parser.parse_known_args(argv)
     if stray:
         command_parser: argparse.ArgumentParser = getattr(args, "command_parser", parser)
-        command_parser.error(f"unrecognized arguments: {' '.join(stray)}")  # exits 2
+        command_parser.error(printable(f"unrecognized arguments: {' '.join(stray)}"))  # exits 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

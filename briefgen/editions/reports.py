@@ -14,6 +14,7 @@ from briefgen.errors import Pos
 from briefgen.facts.graph import Impact, kind_of
 from briefgen.facts.model import FactBase, Source
 from briefgen.facts.syntax import scan_references
+from briefgen.words import printable
 
 # -- impact ------------------------------------------------------------------------------
 
@@ -50,7 +51,8 @@ def report_text(base: FactBase, impact: Impact) -> str:
         for (owner, part), uses in parts.items():
             if owner == brief:
                 lines.append(f"    {uses[0].pos}: {part} ({'; '.join(dict.fromkeys(impact.through[u] for u in uses))})")
-    return "\n".join(lines)
+    # Each line made safe for the terminal: a heading or id from content cannot start a line.
+    return "\n".join(printable(line) for line in lines)
 
 
 def report_json(base: FactBase, impact: Impact) -> dict[str, object]:
@@ -89,7 +91,8 @@ def report_json(base: FactBase, impact: Impact) -> dict[str, object]:
 
 
 def plain(base: FactBase, text: str | None) -> str:
-    """A statement for the terminal: entity ids written as names, whitespace folded."""
+    """A statement for the terminal: entity ids written as names, whitespace folded, hidden
+    characters escaped (words.printable)."""
     text = text or ""
     out, last = [], 0
     for ref in scan_references(text):
@@ -100,14 +103,14 @@ def plain(base: FactBase, text: str | None) -> str:
         out.extend([text[last : ref.offset], name])
         last = ref.offset + len(ref.token)
     out.append(text[last:])
-    return words("".join(out))
+    return printable(words("".join(out)))
 
 
 def source_label(source: Source) -> str:
     """A short human name for a source in the terminal."""
     first = source.author[0].short() if source.author else None
     title = source.title_short or source.title or source.custom.description
-    return ", ".join(x for x in (first, title) if x) or source.id
+    return printable(", ".join(x for x in (first, title) if x) or source.id)
 
 
 def format_text(changes: BriefChanges, base: FactBase) -> str:
@@ -140,10 +143,12 @@ def format_text(changes: BriefChanges, base: FactBase) -> str:
         ("claims re-dated", changes.redated),
         ("claims re-sourced", changes.resourced),
     ):
-        block(title, [f"  ~ {c.claim.id}: {'; '.join(c.details)}" for c in group])
+        block(title, [f"  ~ {c.claim.id}: {printable('; '.join(c.details))}" for c in group])
     block("sources added", [f"  + {s.id}: {source_label(s)}" for s in changes.sources_added])
     block("sources removed", [f"  - {s.id}: {source_label(s)}" for s in changes.sources_removed])
-    block("sources regraded", [f"  ~ {s.source.id}: {'; '.join(s.details)}" for s in changes.sources_regraded])
+    block(
+        "sources regraded", [f"  ~ {s.source.id}: {printable('; '.join(s.details))}" for s in changes.sources_regraded]
+    )
     return "\n".join(lines)
 
 

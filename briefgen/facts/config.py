@@ -19,6 +19,8 @@ from briefgen.words import counted
 
 CONFIG_FILE = "briefgen.yaml"
 CONFIG_KEYS = ("max_age",)
+#: The largest number a duration may hold (9999 years is longer than any date runs).
+MAX_AMOUNT = 9999
 _DURATION_RE = re.compile(r"^\s*(\d{1,4})\s*([dwmy])\s*$")
 _UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
 
@@ -37,9 +39,13 @@ class Duration:
         return counted(self.amount, _UNITS[self.unit])
 
     def after(self, day: dt.date) -> dt.date:
-        """``day`` plus this duration (31 January + 1m is 28 or 29 February)."""
+        """``day`` plus this duration (31 January + 1m is 28 or 29 February), at most the
+        last day a date can hold (9999-12-31 + 5y is still 9999-12-31)."""
         if self.unit in ("d", "w"):
-            return day + dt.timedelta(days=self.amount * (7 if self.unit == "w" else 1))
+            days = self.amount * (7 if self.unit == "w" else 1)
+            if days > (dt.date.max - day).days:
+                return dt.date.max
+            return day + dt.timedelta(days=days)
         months = self.amount * (12 if self.unit == "y" else 1)
         years, month0 = divmod(day.month - 1 + months, 12)
         year, month = day.year + years, month0 + 1
@@ -82,7 +88,7 @@ def duration_problem(pos: Pos, what: str, value: object) -> Problem:
         pos,
         "BG105",
         f"{what}: '{value}' is not a duration",
-        "write a number and a unit: 90d (days), 6w (weeks), 18m (months) or 5y (years)",
+        f"write a number from 1 to {MAX_AMOUNT} and a unit: 90d (days), 6w (weeks), 18m (months) or 5y (years)",
     )
 
 

@@ -35,6 +35,8 @@ _DATE_RE = re.compile(rf"^{DATE}$")
 DATE_JSON_PATTERN = rf"^\s*{DATE}\s*$"
 #: How the date grammar is told to a user, in hints and in the schema's descriptions.
 DATE_FORMS = "YYYY, YYYY-MM or YYYY-MM-DD"
+#: The years a date may name (Python's dates, and the calendar, have no year 0).
+YEARS = (1, 9999)
 
 
 def parse_date(value: Any) -> PartialDate | None:
@@ -46,7 +48,7 @@ def parse_date(value: Any) -> PartialDate | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return PartialDate(value) if 1 <= value <= 9999 else None
+        return PartialDate(value) if YEARS[0] <= value <= YEARS[1] else None
     if isinstance(value, dict) and set(value) == {"date-parts"}:
         parts = value["date-parts"]
         if isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], list):
@@ -64,6 +66,8 @@ def parse_date(value: Any) -> PartialDate | None:
             return None
         year, month, day = (int(g) if g else None for g in m.groups())
         assert year is not None
+        if year < 1:
+            return None  # there is no year 0 (1 BC is followed by AD 1), nor room for it in dates
         try:
             if day is not None:
                 dt.date(year, month or 1, day)
@@ -73,6 +77,37 @@ def parse_date(value: Any) -> PartialDate | None:
             return None
         return PartialDate(year, month, day)
     return None
+
+
+# -- file names ---------------------------------------------------------------------------
+
+#: The longest path a field may name a file by, and the longest name of one of its parts
+#: (in UTF-8 bytes, as Linux and macOS count them).
+MAX_PATH_CHARS = 1024
+MAX_NAME_BYTES = 255
+
+
+def path_problem(text: str) -> str | None:
+    """What is wrong with a path a field names a file by, before it reaches the file
+    system (which raises on a NUL byte or a name too long); None when nothing is."""
+    bad = next((c for c in text if ord(c) < 32 or ord(c) == 127), None)
+    if bad is not None:
+        return "holds a NUL byte (U+0000)" if bad == "\0" else f"holds the control character U+{ord(bad):04X}"
+    if len(text) > MAX_PATH_CHARS:
+        return f"is {len(text):,} characters long; a path may have at most {MAX_PATH_CHARS:,}"
+    longest = max(re.split(r"[/\\]", text), key=lambda part: len(part.encode("utf-8")))
+    size = len(longest.encode("utf-8"))
+    if size > MAX_NAME_BYTES:
+        return f"has a file or folder name of {size:,} bytes; a name may have at most {MAX_NAME_BYTES}"
+    return None
+
+
+#: A brief's ``template:``: the name of a file ``templates/NAME.html.j2``, no folder (a
+#: partial or a path is refused), lowercase letters, digits, ``-`` and ``_``.
+TEMPLATE_NAME = r"[a-z0-9][a-z0-9_-]{0,99}"
+TEMPLATE_NAME_RE = re.compile(rf"^{TEMPLATE_NAME}$")
+#: What a brief template's file name adds to its name.
+TEMPLATE_SUFFIX = ".html.j2"
 
 
 # -- links -------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ its prose names, cites or places it or one of its dependents.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,19 +139,41 @@ def via_chain(base: FactBase, source_id: str) -> list[str]:
     a source known first-hand, at an id the base does not hold, or where it would come
     back to a source already in it (:func:`via_loops` tells which)."""
     chain = [source_id]
+    seen = {source_id}  # a set beside the list: a long chain stays linear
     src = base.sources.get(source_id)
     nxt = src.custom.via if src else None
-    while nxt and nxt in base.sources and nxt not in chain:
+    while nxt and nxt in base.sources and nxt not in seen:
         chain.append(nxt)
+        seen.add(nxt)
         nxt = base.sources[nxt].custom.via
     return chain
 
 
 def via_loops(base: FactBase, source_id: str) -> bool:
-    """Whether ``source_id``'s via chain goes round in a circle instead of ending."""
+    """Whether ``source_id``'s via chain goes round in a circle instead of ending (it may
+    lead into one from outside it; :func:`circles` finds the members)."""
     chain = via_chain(base, source_id)
     last = base.sources.get(chain[-1])
     return bool(last and last.custom.via and last.custom.via in chain)
+
+
+def cited_sources(base: FactBase) -> dict[str, str | None]:
+    """Every source something cites, and every source one is known ``via``: each mapped to
+    None when a claim or prose cites it, else to the cited source it relays."""
+    direct: dict[str, None] = {}
+    for claim in base.claims.values():
+        for cite in claim.sources:
+            if cite.ref in base.sources:
+                direct[cite.ref] = None
+    for prose in all_prose(base):
+        for ref in scan_references(prose.text or ""):
+            if ref.how == "cite" and ref.ref in base.sources:
+                direct[ref.ref] = None
+    out: dict[str, str | None] = dict(direct)
+    for source_id in direct:
+        for relay in via_chain(base, source_id)[1:]:
+            out.setdefault(relay, source_id)
+    return out
 
 
 def publication(base: FactBase, source_id: str) -> str:
@@ -266,8 +289,7 @@ def impact_of(base: FactBase, ident: str, texts: FileTexts, uses: list[Use] | No
     backers = supporters(base)
     queue = [ident, *impact.claims] if kind == "claim" else list(impact.claims)
     done = set(queue)
-    while queue:
-        current = queue.pop(0)
+    for current in queue:  # breadth first; the list grows as it is read
         for judgment in backers.get(current, []):
             if judgment in done:
                 continue
@@ -290,3 +312,163 @@ def _path(reason: dict[str, str], start: str, target: str) -> str:
     while steps[-1] != target and len(steps) <= len(reason):
         steps.append(reason[steps[-1]])
     return " -> ".join(steps)
+
+
+# -- circles ---------------------------------------------------------------------------------
+
+#: A way round longer than this many steps is shown shortened ("a -> b -> ... -> a").
+_SHOWN_STEPS = 8
+
+
+@dataclass(frozen=True)
+class Circle:
+    """One record on a circle of links: the id the way round leaves it by, and the way."""
+
+    member: str
+    next: str  # the id in the member's own field that leads round (where to point)
+    way: str  # "a -> b -> c -> a", shortened when long
+    size: int  # how many records the circle (its strongly connected part) holds
+
+
+def circles(links: Mapping[str, Sequence[str]]) -> list[Circle]:
+    """Every record that lies on a circle of ``links`` (id -> ids it points to), in the
+    order of ``links``, each once, with a way round from it back to itself.
+
+    Linear in records and links, whatever the shape (long chains, wide diamonds, circles
+    inside circles), and without recursion: content may hold a chain as deep as it likes.
+    Ids ``links`` does not hold are ends, never part of a circle.
+    """
+    order = {ident: i for i, ident in enumerate(links)}
+    out: list[Circle] = []
+    for part in _strong_parts(links):
+        if len(part) == 1 and part[0] not in links[part[0]]:
+            continue  # a record on no circle
+        part.sort(key=order.__getitem__)
+        out.extend(_ways_round(links, part))
+    out.sort(key=lambda c: order[c.member])
+    return out
+
+
+def _strong_parts(links: Mapping[str, Sequence[str]]) -> list[list[str]]:
+    """The strongly connected parts of the graph (Tarjan's algorithm, with a stack of its
+    own instead of recursion)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    parts: list[list[str]] = []
+    for start in links:
+        if start in index:
+            continue
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        work: list[tuple[str, Iterator[str]]] = [(start, iter(links[start]))]
+        while work:
+            node, targets = work[-1]
+            for target in targets:
+                if target not in links:
+                    continue
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(links[target])))
+                    break
+                if target in on_stack:
+                    low[node] = min(low[node], index[target])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    part: list[str] = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        part.append(member)
+                        if member == node:
+                            break
+                    parts.append(part)
+    return parts
+
+
+def _ways_round(links: Mapping[str, Sequence[str]], part: list[str]) -> Iterator[Circle]:
+    """A way round for each member of one strongly connected part (its first member the
+    root), in linear time: from the member to the root along shortest paths, then from
+    the root back to the member."""
+    members = set(part)
+    root = part[0]
+    ahead: dict[str, str] = {}  # node -> the node before it on a shortest path root -> node
+    ahead_dist = {root: 0}
+    queue = deque([root])
+    while queue:
+        node = queue.popleft()
+        for target in links[node]:
+            if target in members and target not in ahead_dist:
+                ahead_dist[target] = ahead_dist[node] + 1
+                ahead[target] = node
+                queue.append(target)
+    back: dict[str, list[str]] = {}
+    for node in part:
+        for target in links[node]:
+            if target in members:
+                back.setdefault(target, []).append(node)
+    toward: dict[str, str] = {}  # node -> the next node on a shortest path node -> root
+    toward_dist = {root: 0}
+    queue = deque([root])
+    while queue:
+        node = queue.popleft()
+        for source in back.get(node, []):
+            if source not in toward_dist:
+                toward_dist[source] = toward_dist[node] + 1
+                toward[source] = node
+                queue.append(source)
+    # The root's own way round closes through its nearest predecessor.
+    last = min(back[root], key=lambda n: ahead_dist[n])
+    for member in part:
+        if member == root:
+            steps = ahead_dist[last] + 1
+            walk = [*_follow_back(ahead, last, steps)[::-1], root]  # once per part: linear
+            walk_head, walk_tail = walk, walk
+            full = steps <= _SHOWN_STEPS
+            nxt = walk[1]
+        else:
+            steps = toward_dist[member] + ahead_dist[member]
+            full = steps <= _SHOWN_STEPS
+            lead = [member]
+            while lead[-1] != root and len(lead) <= _SHOWN_STEPS:
+                lead.append(toward[lead[-1]])
+            nxt = lead[1]
+            walk_head = lead
+            walk_tail = _follow_back(ahead, member, 3)[::-1]
+            walk = lead + _follow_back(ahead, member, ahead_dist[member] + 1)[::-1][1:] if full else []
+        if full:
+            shown = " -> ".join(_erase_loops(walk))
+        else:
+            shown = " -> ".join([*walk_head[:4], "...", *walk_tail[-3:]]) + f" ({steps} steps)"
+        yield Circle(member, nxt, shown, len(part))
+
+
+def _follow_back(ahead: Mapping[str, str], node: str, count: int) -> list[str]:
+    """``node`` and up to ``count - 1`` nodes before it on the path from the root."""
+    out = [node]
+    while len(out) < count and out[-1] in ahead:
+        out.append(ahead[out[-1]])
+    return out
+
+
+def _erase_loops(walk: list[str]) -> list[str]:
+    """A closed walk without its inner loops: each id once, then the first again."""
+    path: list[str] = []
+    where: dict[str, int] = {}
+    for node in walk[:-1]:
+        if node in where:
+            for dropped in path[where[node] + 1 :]:
+                del where[dropped]
+            del path[where[node] + 1 :]
+        else:
+            where[node] = len(path)
+            path.append(node)
+    return [*path, walk[-1]]

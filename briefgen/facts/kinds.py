@@ -21,6 +21,12 @@ class FieldKind:
     listed: bool
     #: what a value (or, for a list, one item) of this kind is, for messages and comments
     expected: str
+    #: the longest value (or item) in characters, unless a field sets its own (BG123)
+    max_len: int | None = None
+
+
+#: Ids are short words; a longer one is a mistake (or an attack on layout time).
+MAX_ID_LEN = 100
 
 
 FIELD_KINDS: dict[str, FieldKind] = {
@@ -28,11 +34,13 @@ FIELD_KINDS: dict[str, FieldKind] = {
     for kind in (
         FieldKind("text", False, "text"),
         FieldKind("markdown", False, "text"),  # Markdown with briefgen's citations and mentions
-        FieldKind("url", False, "text"),  # an http, https or mailto URL
+        FieldKind("url", False, "text", 2000),  # an http, https or mailto URL
+        FieldKind("path", False, "a path"),  # a file under content/ (grammar.path_problem: BG113)
+        FieldKind("template", False, "a template name"),  # grammar.TEMPLATE_NAME
         FieldKind("bool", False, "true or false"),
-        FieldKind("slug", False, "an id"),  # the record's own id
-        FieldKind("ref", False, "an id"),  # the id of a record of the field's collections
-        FieldKind("refs", True, "an id"),
+        FieldKind("slug", False, "an id", MAX_ID_LEN),  # the record's own id
+        FieldKind("ref", False, "an id", MAX_ID_LEN),  # the id of a record of the field's collections
+        FieldKind("refs", True, "an id", MAX_ID_LEN),
         FieldKind("texts", True, "text"),
         FieldKind("enum", False, "one of the allowed values"),
         FieldKind("date", False, "a date"),  # grammar.DATE_FORMS tells its forms

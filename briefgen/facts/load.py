@@ -12,6 +12,7 @@ import errno
 import functools
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,8 +48,11 @@ class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 MAX_FILE_BYTES = 8 * 1024 * 1024
 #: Nodes reached again through aliases beyond this count are an alias bomb.
 MAX_ALIAS_EXPANSION = 50_000
+#: Characters of text a document may expand to, aliases included: a file's own limit. One
+#: big anchored string repeated by many aliases costs nothing to load (the string is
+#: shared) but every later stage copies it, so it is counted as written out.
+MAX_EXPANDED_CHARS = MAX_FILE_BYTES
 MAX_DEPTH = 200
-
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -57,6 +61,19 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:timestamp",
 }
+#: What a value with each scalar tag must be, for messages.
+_TAG_MEANS = {
+    "tag:yaml.org,2002:str": "text",
+    "tag:yaml.org,2002:int": "a whole number (!!int)",
+    "tag:yaml.org,2002:float": "a number (!!float)",
+    "tag:yaml.org,2002:bool": "true or false (!!bool)",
+    "tag:yaml.org,2002:null": "empty (!!null)",
+    "tag:yaml.org,2002:timestamp": "a date (!!timestamp)",
+}
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+#: A number written with more characters than this is refused (no count, id or
+#: coordinate needs them), before it is converted.
+MAX_NUMBER_CHARS = 100
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -165,13 +182,33 @@ class _Builder:
             return out
         if node.tag not in _SCALAR_TAGS:
             return self.bad_tag(node)
+        if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+            # Refused before converting: int() of thousands of digits is slow, and past
+            # Python's int-to-str limit it raises wherever the number is printed.
+            self.problems.append(
+                Problem(
+                    self.pos(node),
+                    "BG104",
+                    f"a number of {len(node.value):,} characters; numbers may have at most {MAX_NUMBER_CHARS}",
+                    "quote it to make it text, or write a shorter number",
+                )
+            )
+            return None
         try:
             return self.loader.construct_scalar_value(node)
-        except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        except (yaml.YAMLError, ValueError, OverflowError, TypeError, KeyError, AttributeError, IndexError):
+            # Explicit tags reach PyYAML's constructors with any text (``!!bool maybe``,
+            # ``!!timestamp nonsense``), and those raise whatever their parsing hits.
             if node.tag == "tag:yaml.org,2002:timestamp":
                 return node.value  # an impossible date: the validator says what is wrong with it
+            shown = node.value if len(node.value) <= 40 else node.value[:40] + "..."
             self.problems.append(
-                Problem(self.pos(node), "BG104", f"cannot read this value: {exc}", "quote it to make it text")
+                Problem(
+                    self.pos(node),
+                    "BG104",
+                    f"cannot read '{shown}' as {_TAG_MEANS[node.tag]}",
+                    "remove the tag (the '!!' word) or quote the value to make it text",
+                )
             )
             return None
 
@@ -205,7 +242,10 @@ class _Builder:
                 continue
             key = key_node.value if key_node.tag == _STR_TAG and key_node.__class__ is _ScalarNode else None
             if key is None:
+                before = len(self.problems)
                 key = self.build(key_node, depth + 1)
+                if len(self.problems) > before:
+                    continue  # the key itself was refused, and said why: skip its value
             if not isinstance(key, str):
                 if isinstance(key, (int, float, bool)) or key is None:
                     key = str(key).lower() if isinstance(key, bool) or key is None else str(key)
@@ -232,6 +272,52 @@ class _Builder:
             out.key_pos[key] = self.pos(key_node)
             out.value_pos[key] = self.pos(value_node)
         return out
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return list(node.value)
+
+
+def _check_expanded_size(root: yaml.Node, display: str) -> None:
+    """Raise BG006 when the document's text, every alias written out, is over
+    :data:`MAX_EXPANDED_CHARS` characters.
+
+    A node reached by aliases is one object in the composed tree, so each node's expanded
+    size is worked out once (memoised by identity, depth first without recursion) and the
+    walk stays linear in the file, whatever the aliases would expand to.
+    """
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # the nodes being summed: the path from the root
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            total = sum(sizes.get(id(child), 0) for child in _children(node))
+            sizes[key] = total
+            open_nodes.discard(key)
+            if total > MAX_EXPANDED_CHARS:
+                mark = node.start_mark
+                raise _Abort(
+                    Problem(
+                        Pos(display, mark.line + 1, mark.column + 1),
+                        "BG006",
+                        f"aliases expand to more than {MAX_EXPANDED_CHARS:,} characters of text (a YAML alias bomb?)",
+                        "write the values out, or repeat less: text with its aliases expanded "
+                        "is held to a file's own limit",
+                    )
+                )
+            continue
+        if key in sizes or key in open_nodes:
+            continue  # done already, or a loop back to an open node (counted once)
+        if isinstance(node, yaml.ScalarNode):
+            sizes[key] = len(node.value)
+            continue
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node))
 
 
 class _Abort(Exception):
@@ -309,7 +395,9 @@ def parse_yaml_text(text: str, display: str) -> tuple[Any, list[Problem]]:
         if node is None:
             return None, []
         builder = _Builder(loader, display)
-        value = builder.build(node)
+        value = builder.build(node)  # refuses too many aliased nodes first (BG006)
+        if "&" in text:  # no anchor, no alias: the text is its own bound (a cheap scan)
+            _check_expanded_size(node, display)
         return value, builder.problems
     except _Abort as abort:
         return None, [abort.problem]
@@ -433,6 +521,44 @@ class ParseCache:
         self.parsed += 1
         self._entries[path] = (stamp, digest, loaded)
         return loaded
+
+
+#: The short escapes of YAML's double-quoted scalars, by the character they stand for.
+_YAML_SHORT_ESCAPES = {
+    "\x00": "0",
+    "\x07": "a",
+    "\x08": "b",
+    "\t": "t",
+    "\x0b": "v",
+    "\x0c": "f",
+    "\r": "r",
+    "\x1b": "e",
+    "\x85": "N",
+    "\u2028": "L",
+    "\u2029": "P",
+}
+
+
+def find_char_in_file(file_text: str | list[str], value_pos: Pos, char: str) -> Pos:
+    """Where ``char`` first stands after ``value_pos``: written as itself, or as one of the
+    escapes of a double-quoted YAML scalar (``\\e``, ``\\x1b``, ``\\u202e``, ...)."""
+    if not file_text or not value_pos.line:
+        return value_pos
+    code = ord(char)
+    # Hex digits in either case; the short escapes are case-sensitive (\\N is not \\n).
+    spellings = [re.escape(char), f"\\\\u(?i:{code:04x})", f"\\\\U(?i:{code:08x})"]
+    if code < 0x100:
+        spellings.append(f"\\\\x(?i:{code:02x})")
+    if char in _YAML_SHORT_ESCAPES:
+        spellings.append("\\\\" + _YAML_SHORT_ESCAPES[char])
+    pattern = re.compile("|".join(spellings))
+    lines = file_text.splitlines() if isinstance(file_text, str) else file_text
+    for index in range(value_pos.line - 1, len(lines)):
+        start = value_pos.col - 1 if index == value_pos.line - 1 else 0
+        found = pattern.search(lines[index], start)
+        if found:
+            return Pos(value_pos.file, index + 1, found.start() + 1)
+    return value_pos
 
 
 def find_in_file(file_text: str | list[str], value_pos: Pos, token: str, nth: int) -> Pos:

@@ -98,6 +98,15 @@ ENTITY_COLLECTIONS = ("actors", "minerals", "places", "routes")
 FIGURES = ("routes",)
 
 
+#: Length limits (characters) of the fields that have a sensible length (BG123): generous
+#: for what a reader sees in one line, a header or a table cell.
+MAX_TITLE = 300  # a brief's title and subtitle, a section heading
+MAX_NAME = 200  # names, short names, aliases, authors, a CSL name's parts
+MAX_LABEL = 100  # a marking, a template name, a language, a symbol, numbers of a source
+MAX_SOURCE_TITLE = 500  # source and container titles: academic titles run long
+MAX_PATH = 500  # an archive path
+
+
 def spec(
     kind: str,
     *,
@@ -108,10 +117,14 @@ def spec(
     choices: tuple[Any, ...] = (),
     refs: tuple[str, ...] = (),
     record: type | None = None,
+    max_len: int | None = None,
 ) -> Any:
     """A YAML-facing dataclass field and its rules.
 
-    ``kind`` names one of :data:`briefgen.facts.kinds.FIELD_KINDS`.
+    ``kind`` names one of :data:`briefgen.facts.kinds.FIELD_KINDS`. ``max_len`` bounds a
+    text (each item of a list) in characters, where the kind's own bound does not do:
+    titles and names are laid out on one line or in a header, and WeasyPrint's layout time
+    grows faster than their length (BG123).
     """
     if kind not in FIELD_KINDS:  # a programming error, caught when the model is imported
         raise ValueError(f"unknown field kind {kind!r}: add it to facts/kinds.py")
@@ -123,6 +136,7 @@ def spec(
         "choices": choices,
         "refs": refs,
         "record": record,
+        "max_len": max_len if max_len is not None else FIELD_KINDS[kind].max_len,
     }
     if FIELD_KINDS[kind].listed:
         return field(default_factory=list, metadata=meta)
@@ -196,12 +210,12 @@ class Record:
 class Name(Record):
     """A CSL name: family and given, or one literal name (an organisation)."""
 
-    family: str | None = spec("text")
-    given: str | None = spec("text")
-    literal: str | None = spec("text")
-    suffix: str | None = spec("text")
-    non_dropping_particle: str | None = spec("text", key="non-dropping-particle")
-    dropping_particle: str | None = spec("text", key="dropping-particle")
+    family: str | None = spec("text", max_len=MAX_NAME)
+    given: str | None = spec("text", max_len=MAX_NAME)
+    literal: str | None = spec("text", max_len=MAX_NAME)
+    suffix: str | None = spec("text", max_len=MAX_NAME)
+    non_dropping_particle: str | None = spec("text", key="non-dropping-particle", max_len=MAX_NAME)
+    dropping_particle: str | None = spec("text", key="dropping-particle", max_len=MAX_NAME)
 
     def __str__(self) -> str:
         if self.literal:
@@ -221,15 +235,39 @@ class Name(Record):
 
 
 @dataclass
+class ArchivePart(Record):
+    """One block of a ``.txt`` archive that is not one of the article's paragraphs: the
+    next block (blocks are separated by blank lines) whose text starts with ``starts``.
+    The archive stays the source's text byte for byte; what is what is said here."""
+
+    part: str = spec(
+        "text", required=True, doc="the part's name (title, standfirst, caption...), or skip", max_len=MAX_LABEL
+    )
+    starts: str = spec(
+        "text", required=True, doc="the block's first words, as they stand in the archive", max_len=MAX_TITLE
+    )
+
+
+@dataclass
 class SourceCustom(Record):
     """Project fields of a source (CSL keeps unknown keys under ``custom``)."""
 
     reliability: str | None = spec("enum", choices=tuple(RELIABILITY), doc="Admiralty source reliability A-F")
     via: str | None = spec("ref", refs=("sources",), doc="known only as reported by this source")
     archive: str | None = spec(
-        "text", doc="archived copy (.txt, .html or .pdf) under content/archive/, relative to content/"
+        "path", doc="archived copy (.txt, .html or .pdf) under content/archive/, relative to content/"
     )
-    description: str | None = spec("text", doc="how to name a source with neither author nor title")
+    archive_parts: list[ArchivePart] = spec(
+        "records",
+        record=ArchivePart,
+        doc="what in a .txt archive is not the article's paragraphs (title, standfirst, page furniture), in order",
+    )
+    archive_sha256: str | None = spec(
+        "text",
+        doc="SHA-256 of the archived file's bytes, as briefgen archive records it: check fails when they change",
+        max_len=MAX_LABEL,
+    )
+    description: str | None = spec("text", doc="how to name a source with neither author nor title", max_len=MAX_TITLE)
     retracted: bool | None = spec("bool", doc="the source has been retracted: it can no longer be cited")
 
 
@@ -240,47 +278,47 @@ class Source(Record):
     collection: ClassVar[str] = "sources"
     id: str = spec("slug", required=True)
     type: str = spec("enum", required=True, choices=CSL_TYPES, doc="CSL item type")
-    title: str | None = spec("text")
-    title_short: str | None = spec("text", key="title-short")
+    title: str | None = spec("text", max_len=MAX_SOURCE_TITLE)
+    title_short: str | None = spec("text", key="title-short", max_len=MAX_NAME)
     author: list[Name] = spec("names")
     editor: list[Name] = spec("names")
-    container_title: str | None = spec("text", key="container-title")
-    container_title_short: str | None = spec("text", key="container-title-short")
-    collection_title: str | None = spec("text", key="collection-title")
-    publisher: str | None = spec("text")
-    publisher_place: str | None = spec("text", key="publisher-place")
-    genre: str | None = spec("text")
-    medium: str | None = spec("text")
+    container_title: str | None = spec("text", key="container-title", max_len=MAX_SOURCE_TITLE)
+    container_title_short: str | None = spec("text", key="container-title-short", max_len=MAX_NAME)
+    collection_title: str | None = spec("text", key="collection-title", max_len=MAX_SOURCE_TITLE)
+    publisher: str | None = spec("text", max_len=MAX_NAME)
+    publisher_place: str | None = spec("text", key="publisher-place", max_len=MAX_NAME)
+    genre: str | None = spec("text", max_len=MAX_NAME)
+    medium: str | None = spec("text", max_len=MAX_NAME)
     note: str | None = spec("text")
     abstract: str | None = spec("text")
-    volume: str | None = spec("text")
-    issue: str | None = spec("text")
-    page: str | None = spec("text")
-    edition: str | None = spec("text")
-    language: str | None = spec("text")
+    volume: str | None = spec("text", max_len=MAX_LABEL)
+    issue: str | None = spec("text", max_len=MAX_LABEL)
+    page: str | None = spec("text", max_len=MAX_LABEL)
+    edition: str | None = spec("text", max_len=MAX_LABEL)
+    language: str | None = spec("text", max_len=MAX_LABEL)
     issued: PartialDate | None = spec("date")
     accessed: PartialDate | None = spec("date")
     URL: str | None = spec("url")
-    DOI: str | None = spec("text")
-    ISBN: str | None = spec("text")
-    archive: str | None = spec("text")
-    archive_location: str | None = spec("text")
+    DOI: str | None = spec("text", max_len=MAX_NAME)
+    ISBN: str | None = spec("text", max_len=MAX_LABEL)
+    archive: str | None = spec("text", max_len=MAX_PATH)
+    archive_location: str | None = spec("text", max_len=MAX_PATH)
     # More CSL variables reference managers export (Zotero, Better BibTeX): kept so an
     # export validates as it is; notes do not print them.
     translator: list[Name] = spec("names")
-    number: str | None = spec("text", doc="report or document number")
-    section: str | None = spec("text")
-    number_of_pages: str | None = spec("text", key="number-of-pages")
-    version: str | None = spec("text")
-    event_title: str | None = spec("text", key="event-title")
-    event_place: str | None = spec("text", key="event-place")
-    ISSN: str | None = spec("text")
-    PMID: str | None = spec("text")
-    PMCID: str | None = spec("text")
-    call_number: str | None = spec("text", key="call-number")
+    number: str | None = spec("text", doc="report or document number", max_len=MAX_LABEL)
+    section: str | None = spec("text", max_len=MAX_LABEL)
+    number_of_pages: str | None = spec("text", key="number-of-pages", max_len=MAX_LABEL)
+    version: str | None = spec("text", max_len=MAX_LABEL)
+    event_title: str | None = spec("text", key="event-title", max_len=MAX_SOURCE_TITLE)
+    event_place: str | None = spec("text", key="event-place", max_len=MAX_NAME)
+    ISSN: str | None = spec("text", max_len=MAX_LABEL)
+    PMID: str | None = spec("text", max_len=MAX_LABEL)
+    PMCID: str | None = spec("text", max_len=MAX_LABEL)
+    call_number: str | None = spec("text", key="call-number", max_len=MAX_LABEL)
     keyword: str | None = spec("text")
-    source: str | None = spec("text", doc="the database the item came from, e.g. a library catalogue")
-    citation_key: str | None = spec("text", key="citation-key", doc="the reference manager's key")
+    source: str | None = spec("text", doc="the database the item came from, e.g. a library catalogue", max_len=MAX_NAME)
+    citation_key: str | None = spec("text", key="citation-key", doc="the reference manager's key", max_len=MAX_NAME)
     custom: SourceCustom = spec("record", record=SourceCustom)
 
 
@@ -290,8 +328,8 @@ class Actor(Record):
 
     collection: ClassVar[str] = "actors"
     id: str = spec("slug", required=True)
-    name: str = spec("text", required=True)
-    short: str | None = spec("text", doc="abbreviation, used after the first mention")
+    name: str = spec("text", required=True, max_len=MAX_NAME)
+    short: str | None = spec("text", doc="abbreviation, used after the first mention", max_len=MAX_NAME)
     kind: str | None = spec(
         "enum",
         choices=(
@@ -306,7 +344,7 @@ class Actor(Record):
             "organization",
         ),
     )
-    country: str | None = spec("text")
+    country: str | None = spec("text", max_len=MAX_NAME)
     parent: str | None = spec("ref", refs=("actors",))
     description: str | None = spec("text")
 
@@ -317,10 +355,10 @@ class Mineral(Record):
 
     collection: ClassVar[str] = "minerals"
     id: str = spec("slug", required=True)
-    name: str = spec("text", required=True)
-    short: str | None = spec("text")
-    symbol: str | None = spec("text")
-    uses: list[str] = spec("texts")
+    name: str = spec("text", required=True, max_len=MAX_NAME)
+    short: str | None = spec("text", max_len=MAX_NAME)
+    symbol: str | None = spec("text", max_len=MAX_LABEL)
+    uses: list[str] = spec("texts", max_len=MAX_NAME)
     description: str | None = spec("text")
 
 
@@ -330,9 +368,9 @@ class Place(Record):
 
     collection: ClassVar[str] = "places"
     id: str = spec("slug", required=True)
-    name: str = spec("text", required=True)
-    short: str | None = spec("text")
-    aliases: list[str] = spec("texts")
+    name: str = spec("text", required=True, max_len=MAX_NAME)
+    short: str | None = spec("text", max_len=MAX_NAME)
+    aliases: list[str] = spec("texts", max_len=MAX_NAME)
     kind: str | None = spec(
         "enum",
         choices=("country", "region", "state", "city", "town", "mining-area", "border-crossing", "river", "port"),
@@ -348,8 +386,8 @@ class Route(Record):
 
     collection: ClassVar[str] = "routes"
     id: str = spec("slug", required=True)
-    name: str = spec("text", required=True)
-    short: str | None = spec("text")
+    name: str = spec("text", required=True, max_len=MAX_NAME)
+    short: str | None = spec("text", max_len=MAX_NAME)
     mode: str | None = spec("enum", choices=("road", "rail", "river", "sea", "air", "pipeline", "mixed"))
     from_: str | None = spec("ref", key="from", refs=("places",))
     to: str | None = spec("ref", refs=("places",))
@@ -364,7 +402,7 @@ class Citation(Record):
     """One source of a claim: which source, where in it, the words, how credible."""
 
     ref: str = spec("ref", required=True, refs=("sources",))
-    locator: str | None = spec("text", doc="e.g. 'para. 4', 'p. 12'")
+    locator: str | None = spec("text", doc="e.g. 'para. 4', 'p. 12'", max_len=MAX_NAME)
     quote: str | None = spec("text", doc="verbatim from the source")
     credibility: int | None = spec("enum", choices=tuple(CREDIBILITY), doc="Admiralty information credibility 1-6")
 
@@ -391,7 +429,7 @@ class Claim(Record):
 class Section(Record):
     """A section or annex of a brief."""
 
-    heading: str = spec("text", required=True)
+    heading: str = spec("text", required=True, max_len=MAX_TITLE)
     id: str | None = spec("slug", doc="anchor; made from the heading when absent")
     body: str | None = spec("markdown")
     table: str | None = spec("enum", choices=ENTITY_COLLECTIONS, doc="a table generated from a collection")
@@ -404,20 +442,22 @@ class Brief(Record):
 
     collection: ClassVar[str] = "briefs"
     id: str = spec("slug", required=True)
-    title: str = spec("text", required=True)
-    subtitle: str | None = spec("text")
+    title: str = spec("text", required=True, max_len=MAX_TITLE)
+    subtitle: str | None = spec("text", max_len=MAX_TITLE)
     date: PartialDate | None = spec("date", required=True)
-    authors: list[str] = spec("texts")
-    marking: str | None = spec("text", doc="e.g. Public")
-    template: str = spec("text", default="brief", doc="template name: brief, summary or a project's own")
-    lang: str = spec("text", default="en")
+    authors: list[str] = spec("texts", max_len=MAX_NAME)
+    marking: str | None = spec("text", doc="e.g. Public", max_len=MAX_LABEL)
+    template: str = spec(
+        "template", default="brief", doc="template name: brief, summary or a project's own", max_len=MAX_LABEL
+    )
+    lang: str = spec("text", default="en", max_len=MAX_LABEL)
     paper: str = spec("enum", default="a4", choices=("a4", "letter"))
-    keywords: list[str] = spec("texts")
+    keywords: list[str] = spec("texts", max_len=MAX_NAME)
     summary: str | None = spec("markdown", doc="bottom line up front")
     key_judgments: list[str] = spec("refs", refs=("claims",))
     sections: list[Section] = spec("records", record=Section)
     annexes: list[Section] = spec("records", record=Section)
-    max_age: str | None = spec("text", doc="claims older than this are stale, e.g. 90d, 18m, 5y")
+    max_age: str | None = spec("text", doc="claims older than this are stale, e.g. 90d, 18m, 5y", max_len=MAX_LABEL)
     standard_annexes: bool = spec(
         "bool", default=True, doc="add the annexes on likelihood, single-source facts and source grading"
     )
@@ -461,6 +501,8 @@ class FactBase:
     #: each archived source's passages (briefgen.check.archives.Archive) by source id, for
     #: quotes and locators; filled by the validator (typed loosely: facts/ sits below check/)
     archives: dict[str, Any] = field(default_factory=dict)
+    #: SHA-256 (hex) of each archive file's bytes as read, by source id; filled likewise
+    archive_hashes: dict[str, str] = field(default_factory=dict)
 
     def collection(self, name: str) -> dict[str, Any]:
         return getattr(self, name)  # type: ignore[no-any-return]

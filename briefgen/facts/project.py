@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import stat
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.facts.load import display_path
@@ -15,6 +16,29 @@ from briefgen.facts.model import COLLECTIONS
 def collection_suffixes(collection: str) -> tuple[str, ...]:
     """File endings a collection is read from: YAML, and for sources CSL-JSON too (PyYAML reads JSON)."""
     return (".yaml", ".yml", ".json") if collection == "sources" else (".yaml", ".yml")
+
+
+#: Files editors and tools leave beside the ones being edited: backups (``x.yaml~``,
+#: ``x.bak``), Emacs autosaves (``#x.yaml#``), Vim swap files (``.x.yaml.swp``, also
+#: ``x.swo``...), Vim's write test ``4913``, temporary files (``x.tmp``), Office locks
+#: (``~$x.docx``). Hidden names (``.x.yaml``, Emacs's ``.#x.yaml`` lock) are caught first.
+_EDITOR_FILE_RE = re.compile(r".*~|#.*#|~\$.*|4913|.*\.(swp|swo|swx|swn|tmp|bak)", re.IGNORECASE)
+
+
+def ignored_reason(path: PurePath | str) -> str | None:
+    """Why a file under content/ is never used, or None: the one rule for what is loaded,
+    watched by the preview, served as an asset, read as an archive or shown as an image.
+
+    ``path`` is relative to the folder that holds it (content/, a template folder): every
+    part counts, so a file in a hidden folder (``claims/.old/x.yaml``) is hidden too, and
+    folders above the project (``~/.briefs/``) are not looked at.
+    """
+    for part in PurePath(path).parts:
+        if part.startswith(".") and part not in (".", ".."):
+            return f"'{part}' is hidden (its name starts with '.')"
+        if _EDITOR_FILE_RE.fullmatch(part):
+            return f"'{part}' is an editor's backup, swap or temporary file"
+    return None
 
 
 @cache
@@ -94,7 +118,11 @@ class Project:
             # being skipped without a word. Readers of these files must refuse them too.
             single = [f for f in files if f.is_file() or f.is_symlink() or f.exists()]
             folder = self.content / name
-            in_folder = sorted(p for p in folder.glob("*") if p.suffix in exts) if folder.is_dir() else []
+            in_folder = (
+                sorted(p for p in folder.glob("*") if p.suffix in exts and ignored_reason(p.name) is None)
+                if folder.is_dir()
+                else []
+            )
             if single and in_folder:
                 problems.append(
                     Problem(

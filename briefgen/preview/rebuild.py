@@ -9,6 +9,7 @@ reports the problems, which the open pages show in an overlay.
 from __future__ import annotations
 
 import itertools
+import json
 import sys
 import threading
 import time
@@ -17,13 +18,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from briefgen.build import check_project
-from briefgen.errors import BriefgenError, Problem, errors_in
+from briefgen.errors import BriefgenError, Pos, Problem, errors_in
 from briefgen.facts.load import ParseCache
 from briefgen.facts.model import FactBase
 from briefgen.facts.project import Project
 from briefgen.render.html import render_html
 from briefgen.render.plan import BriefPlan, plan_brief
-from briefgen.words import counted
+from briefgen.words import counted, printable
 
 
 @dataclass(frozen=True)
@@ -39,20 +40,48 @@ class Snapshot:
     seconds: float = 0.0
 
 
-def problem_json(problem: Problem, lines_around: int = 2) -> dict[str, Any]:
-    """A problem for the browser, with the offending lines of its file."""
+def problem_json(problem: Problem, lines_around: int = 2, files: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """A problem for the browser, with the offending lines of its file.
+
+    ``files`` caches each file's lines: a broken save can report thousands of problems in
+    one file, and the file is read once for all of them, not once per problem.
+    """
     data = problem.as_json()
     context: list[tuple[int, str]] = []
     if problem.pos.line:
-        try:
-            text = Path(problem.pos.file).read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            text = []
+        text = _lines(problem.pos.file, files if files is not None else {})
         first = max(1, problem.pos.line - lines_around)
         last = min(len(text), problem.pos.line + lines_around)
         context = [(n, text[n - 1]) for n in range(first, last + 1)]
     data["context"] = context
     return data
+
+
+def _lines(file: str, files: dict[str, list[str]]) -> list[str]:
+    if file not in files:
+        try:
+            files[file] = Path(file).read_text(encoding="utf-8", errors="replace").splitlines()
+        except (OSError, ValueError):  # gone, a folder, a NUL in the name
+            files[file] = []
+    return files[file]
+
+
+def unexpected(exc: BaseException, what: str, code: str, hint: str) -> Problem:
+    """A problem for an exception briefgen did not expect: its type and message, no traceback."""
+    try:
+        said = str(exc).strip()
+    except Exception:  # even an exception's own __str__ may fail
+        said = ""
+    message = said.splitlines()[0] if said else ""
+    if len(message) > 300:
+        message = message[:297] + "..."
+    said = f"{what}: {type(exc).__name__}" + (f": {message}" if message else "")
+    return Problem(Pos("briefgen preview"), code, said, hint)
+
+
+#: The most problems sent to open pages: a save that breaks a large file can report
+#: thousands, and an overlay that long helps no one (the terminal lists every one).
+MAX_SHOWN = 200
 
 
 class Previewer:
@@ -70,45 +99,70 @@ class Previewer:
         self._tags = itertools.count(1)
         self._pdfs: dict[str, tuple[str, bytes]] = {}
         self._pdf_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+        self._states: dict[int, bytes] = {}  # snapshot version -> state JSON
 
     # -- rebuilding ----------------------------------------------------------------------
     def rebuild(self, templates_changed: bool = False) -> Snapshot:
-        """Check the project again and render the briefs whose inputs changed."""
+        """Check the project again and render the briefs whose inputs changed.
+
+        Never raises: an exception briefgen did not expect (a bug) is reported as a problem
+        (BG703) and the last good drafts stay served, so one bad save cannot stop the preview.
+        """
         with self._rebuild_lock:
             started = time.perf_counter()
-            old = self.snapshot
-            base, problems = check_project(self.project, self.cache)
-            problems = list(problems)
-            pages, tags, rebuilt = dict(old.pages), dict(old.tags), []
-            titles: dict[str, tuple[str, str, str]] = {}
-            if not errors_in(problems):
-                for ident, brief in base.briefs.items():
-                    titles[ident] = (brief.title, brief.date.human() if brief.date else "", brief.pos.file)
-                    previous = self._plans.get(ident)
-                    if previous is not None and not templates_changed and self._same_inputs(previous, base):
-                        continue
-                    try:
-                        plan = plan_brief(base, brief)
-                        tag = f"{next(self._tags)}"
-                        page = render_html(plan, base, self.project, draft=True, draft_tag=tag)
-                    except BriefgenError as exc:
-                        problems.extend(exc.problems)
-                        continue
-                    self._plans[ident] = plan
-                    pages[ident], tags[ident] = page.encode("utf-8"), tag
-                    rebuilt.append(ident)
-                for gone in set(pages) - set(base.briefs):
-                    pages.pop(gone)
-                    tags.pop(gone, None)
-                    self._plans.pop(gone, None)
-                self._base = base
-            else:
-                titles = dict(old.titles)
-            snapshot = Snapshot(
-                old.version + 1, pages, tags, titles, tuple(problems), tuple(rebuilt), time.perf_counter() - started
-            )
+            try:
+                snapshot = self._rebuild(templates_changed, started)
+            except Exception as exc:
+                old = self.snapshot
+                problem = unexpected(
+                    exc,
+                    "the rebuild failed unexpectedly",
+                    "BG703",
+                    "the last good drafts are still served; save again to retry, and please report this "
+                    "briefgen bug with the file you saved",
+                )
+                snapshot = Snapshot(
+                    old.version + 1, old.pages, old.tags, old.titles, (problem,), (), time.perf_counter() - started
+                )
+                # Render every brief again next time: what was half done is not trusted.
+                self._plans = {}
             self._publish(snapshot)
             return snapshot
+
+    def _rebuild(self, templates_changed: bool, started: float) -> Snapshot:
+        old = self.snapshot
+        base, problems = check_project(self.project, self.cache)
+        problems = list(problems)
+        # Work on copies, kept only once the whole rebuild succeeds.
+        plans, pages, tags, rebuilt = dict(self._plans), dict(old.pages), dict(old.tags), []
+        titles: dict[str, tuple[str, str, str]] = {}
+        if not errors_in(problems):
+            for ident, brief in base.briefs.items():
+                titles[ident] = (brief.title, brief.date.human() if brief.date else "", brief.pos.file)
+                previous = plans.get(ident)
+                if previous is not None and not templates_changed and self._same_inputs(previous, base):
+                    continue
+                try:
+                    plan = plan_brief(base, brief)
+                    tag = f"{next(self._tags)}"
+                    page = render_html(plan, base, self.project, draft=True, draft_tag=tag)
+                except BriefgenError as exc:
+                    problems.extend(exc.problems)
+                    continue
+                plans[ident] = plan
+                pages[ident], tags[ident] = page.encode("utf-8"), tag
+                rebuilt.append(ident)
+            for gone in set(pages) - set(base.briefs):
+                pages.pop(gone)
+                tags.pop(gone, None)
+                plans.pop(gone, None)
+            self._plans, self._base = plans, base
+        else:
+            titles = dict(old.titles)
+        return Snapshot(
+            old.version + 1, pages, tags, titles, tuple(problems), tuple(rebuilt), time.perf_counter() - started
+        )
 
     def _same_inputs(self, plan: BriefPlan, base: FactBase) -> bool:
         """True when nothing the brief's plan was made from has changed (records compare by value)."""
@@ -142,14 +196,15 @@ class Previewer:
 
     def _report(self, snapshot: Snapshot) -> None:
         for problem in snapshot.problems:
-            print(problem.format(), file=self.log)
+            print(printable(problem.format()), file=self.log)
         errors = len(errors_in(list(snapshot.problems)))
         if errors:
             serving = "serving the last good drafts" if snapshot.pages else "no drafts yet: fix the errors and save"
             print(f"briefgen preview: {counted(errors, 'error')}; {serving}", file=self.log)
         elif snapshot.rebuilt:
             ms = snapshot.seconds * 1000
-            print(f"briefgen preview: rebuilt {', '.join(snapshot.rebuilt)} in {ms:.0f} ms", file=self.log)
+            rebuilt = printable(", ".join(snapshot.rebuilt))
+            print(f"briefgen preview: rebuilt {rebuilt} in {ms:.0f} ms", file=self.log)
         self.log.flush()
 
     def wait_for_change(self, seen: int, timeout: float) -> Snapshot:
@@ -158,13 +213,35 @@ class Previewer:
             self._changed.wait_for(lambda: self.snapshot.version != seen, timeout=timeout)
             return self.snapshot
 
+    def report(self, problem: Problem) -> None:
+        """Print one problem that is not part of a rebuild (the watcher's own)."""
+        print(printable(problem.format()), file=self.log, flush=True)
+
     def state(self, snapshot: Snapshot) -> dict[str, Any]:
+        """What open pages are told: the version, each draft's tag, and the problems, errors
+        first and at most :data:`MAX_SHOWN` of them (the terminal lists them all), each with
+        its file's lines around it, every file read once."""
+        files: dict[str, list[str]] = {}
+        errors = errors_in(list(snapshot.problems))
+        first = (errors + [p for p in snapshot.problems if p.severity != "error"])[:MAX_SHOWN]
         return {
             "version": snapshot.version,
             "pages": snapshot.tags,
             "rebuilt": list(snapshot.rebuilt),
-            "problems": [problem_json(p) for p in snapshot.problems],
+            "problems": [problem_json(p, files=files) for p in first],
+            "errors": len(errors),
+            "total": len(snapshot.problems),
         }
+
+    def state_json(self, snapshot: Snapshot) -> bytes:
+        """:meth:`state` as JSON, made once per snapshot however many pages ask for it."""
+        with self._state_lock:
+            cached = self._states.get(snapshot.version)
+            if cached is None:
+                cached = json.dumps(self.state(snapshot)).encode()
+                self._states = {v: b for v, b in self._states.items() if v > snapshot.version - 2}
+                self._states[snapshot.version] = cached
+            return cached
 
     # -- PDF on request --------------------------------------------------------------------
     def pdf(self, ident: str) -> tuple[bytes, bool] | None:
@@ -179,13 +256,15 @@ class Previewer:
             cached = self._pdfs.get(ident)
             if cached is not None and cached[0] == tag:
                 return cached[1], True
-            from briefgen.build import asset_roots
+            from briefgen.build import asset_roots, broken_image_problems
             from briefgen.render.pdf import render_pdf
 
             html = render_html(plan, base, self.project)
             result = render_pdf(html, self.project.root, asset_roots(self.project))
+            if result.broken_images:  # the server shows these instead of a PDF missing an image
+                raise BriefgenError(broken_image_problems(base, self.project, ident, result.broken_images))
             self._pdfs[ident] = (tag, result.pdf)
             return result.pdf, False
 
 
-__all__ = ["Previewer", "Snapshot", "problem_json"]
+__all__ = ["Previewer", "Snapshot", "problem_json", "unexpected"]

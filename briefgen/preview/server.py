@@ -3,39 +3,78 @@
 Rebuilding lives in :mod:`briefgen.preview.rebuild`, watching in
 :mod:`briefgen.preview.watcher` and the index page in :mod:`briefgen.preview.index`;
 :func:`serve` wires them together.
+
+The preview's origin holds every draft, so it is guarded like a web application: only the
+bound host names are answered (DNS rebinding), the state and the event stream answer only
+pages of their own origin, every page carries a Content-Security-Policy that runs no
+script but the preview's own files under ``/_preview/``, and ``content/assets/`` serves
+only PNG, JPEG and GIF files (the rule of :mod:`briefgen.facts.assets`), never markup.
 """
 
 from __future__ import annotations
 
 import errno
-import json
-import mimetypes
+import ipaddress
 import re
+import socket
 import sys
 import threading
 import webbrowser
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
 from typing import Any, TextIO
 from urllib.parse import unquote, urlsplit
 
 from briefgen.errors import BriefgenError, Pos, Problem, UsageError
+from briefgen.facts.assets import ASSETS, ImageProblem, read_asset
 from briefgen.facts.project import Project
 from briefgen.preview.index import index_page
 from briefgen.preview.rebuild import Previewer, Snapshot
 from briefgen.preview.watcher import watch
+from briefgen.words import printable
 
 _BRIEF_PATH = re.compile(r"/([a-z0-9]+(?:-[a-z0-9]+)*)\.(html|pdf)")
+#: The preview's own scripts, served as files so that no page needs an inline script.
+_SCRIPTS = ("draft.js", "index.js")
+#: Every page's policy: no script but the preview's own files, nothing from elsewhere. The
+#: brief's CSS is inline (the built HTML is one self-contained file), hence 'unsafe-inline'
+#: for styles only; images are inlined as data: URIs.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+_LOCAL_NAMES = ("localhost", "127.0.0.1", "[::1]")
+#: A client has this long to send each request (and to take each response): a half-sent
+#: request (slowloris) cannot hold a thread for longer.
+REQUEST_TIMEOUT = 10.0
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """Serves the index, drafts, PDFs, the event stream and the project's assets; 404 otherwise."""
+    """Serves the index, drafts, PDFs, the event stream and the project's images; 404 otherwise."""
 
     server: PreviewServer
     protocol_version = "HTTP/1.1"
+    timeout = REQUEST_TIMEOUT  # StreamRequestHandler sets it on the socket
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the terminal shows rebuilds and problems, not every request
+
+    def handle(self) -> None:
+        # A client that goes away mid-request or mid-response is no event worth a traceback.
+        try:
+            super().handle()
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
 
     def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
         self.send_response(status)
@@ -43,63 +82,117 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("X-Frame-Options", "DENY")
+        if content_type != "application/pdf":  # Chromium's PDF viewer is an embedded plugin
+            self.send_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         for key, value in (extra or {}).items():
             self.send_header(key, value)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors the base class answers (a malformed or over-long request line): short plain text."""
+        self.close_connection = True
+        phrase = message or HTTPStatus(code).phrase
+        self._send(code, f"{code} {phrase}\n".encode("latin-1", "replace"), "text/plain; charset=utf-8")
+
+    def _text(self, status: HTTPStatus, text: str) -> None:
+        self._send(status, text.encode(), "text/plain; charset=utf-8")
+
     def _not_found(self) -> None:
-        self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8")
+        self._text(HTTPStatus.NOT_FOUND, "not found\n")
 
     def do_HEAD(self) -> None:
         self.do_GET()
 
     def do_GET(self) -> None:
-        previewer = self.server.previewer
-        raw = urlsplit(self.path).path
-        path = unquote(raw)
+        if not self.server.host_allowed(self.headers.get("Host")):
+            self.close_connection = True
+            return self._text(HTTPStatus.MISDIRECTED_REQUEST, f"this preview answers only {self.server.url}\n")
+        path = self._path()
+        if path is None:
+            return self._text(HTTPStatus.BAD_REQUEST, "bad request path\n")
         # Anything that could leave the served folders is simply not found.
         if "\x00" in path or "\\" in path or any(seg in ("..", ".") for seg in path.split("/")) or "//" in path:
             return self._not_found()
+        try:
+            self._route(path)
+        except (ConnectionError, TimeoutError):
+            raise
+        except Exception as exc:  # a bug must cost one request, not the server or a traceback
+            self.server.report(f"request for {path} failed: {type(exc).__name__}: {exc}")
+            self.close_connection = True
+            self._text(HTTPStatus.INTERNAL_SERVER_ERROR, "the preview failed on this request; see its terminal\n")
+
+    def _path(self) -> str | None:
+        """The request's decoded path; None for anything but an origin-form path (``/...``)."""
+        if not self.path.startswith("/"):
+            return None  # absolute-URI (http://host/...), authority or asterisk forms
+        # Not urlsplit: it would read //etc/passwd as a host name and a path.
+        raw = self.path.split("?", 1)[0].split("#", 1)[0]
+        try:
+            return unquote(raw, errors="strict")
+        except UnicodeDecodeError:
+            return None
+
+    def _route(self, path: str) -> None:
+        previewer = self.server.previewer
         if path == "/":
             return self._send(HTTPStatus.OK, self.server.index(previewer.snapshot), "text/html; charset=utf-8")
-        if path == "/_preview/events":
-            return self._events()
-        if path == "/_preview/state":
-            body = json.dumps(previewer.state(previewer.snapshot)).encode()
-            return self._send(HTTPStatus.OK, body, "application/json")
+        if path in ("/_preview/events", "/_preview/state"):
+            if not self._same_origin():
+                return self._text(HTTPStatus.FORBIDDEN, "only the preview's own pages may ask for this\n")
+            if path == "/_preview/events":
+                return self._events()
+            return self._send(HTTPStatus.OK, previewer.state_json(previewer.snapshot), "application/json")
+        if path.startswith("/_preview/") and path[len("/_preview/") :] in _SCRIPTS:
+            script = self.server.script(path[len("/_preview/") :])
+            return self._send(HTTPStatus.OK, script, "text/javascript; charset=utf-8")
         match = _BRIEF_PATH.fullmatch(path)
         if match:
-            ident, kind = match.groups()
-            if kind == "html":
-                page = previewer.snapshot.pages.get(ident)
-                if page is None:
-                    return self._not_found()
-                return self._send(HTTPStatus.OK, page, "text/html; charset=utf-8")
-            try:
-                found = previewer.pdf(ident)
-            except BriefgenError as exc:
-                text = "\n".join(p.format() for p in exc.problems).encode()
-                return self._send(HTTPStatus.INTERNAL_SERVER_ERROR, text, "text/plain; charset=utf-8")
-            if found is None:
-                return self._not_found()
-            pdf, hit = found
-            return self._send(HTTPStatus.OK, pdf, "application/pdf", {"X-Briefgen-Cache": "hit" if hit else "miss"})
-        if path.startswith("/assets/"):
-            return self._asset(path[len("/assets/") :])
+            return self._brief(*match.groups())
+        if path.startswith(f"/{ASSETS}/"):
+            return self._asset(path[1:])
         return self._not_found()
 
-    def _asset(self, rel: str) -> None:
-        root = (self.server.previewer.project.content / "assets").resolve()
+    def _same_origin(self) -> bool:
+        """False for a request made by a page of another origin (another site, or another
+        port on this machine, which browsers count as the same site)."""
+        site = self.headers.get("Sec-Fetch-Site")
+        if site is not None and site not in ("same-origin", "none"):
+            return False
+        origin = self.headers.get("Origin")
+        if origin is None:
+            return True  # browsers send no Origin on a same-origin GET
+        parts = urlsplit(origin)
+        return parts.scheme == "http" and self.server.host_allowed(parts.netloc)
+
+    def _brief(self, ident: str, kind: str) -> None:
+        previewer = self.server.previewer
+        if kind == "html":
+            page = previewer.snapshot.pages.get(ident)
+            if page is None:
+                return self._not_found()
+            return self._send(HTTPStatus.OK, page, "text/html; charset=utf-8")
         try:
-            target = (root / rel).resolve()
-        except (OSError, RuntimeError):
+            found = previewer.pdf(ident)
+        except BriefgenError as exc:
+            return self._text(HTTPStatus.INTERNAL_SERVER_ERROR, "\n".join(printable(p.format()) for p in exc.problems))
+        if found is None:
             return self._not_found()
-        if not target.is_relative_to(root) or not target.is_file():
-            return self._not_found()  # also symlinks that lead out, and folders (no listings)
-        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        return self._send(HTTPStatus.OK, target.read_bytes(), kind)
+        pdf, hit = found
+        return self._send(HTTPStatus.OK, pdf, "application/pdf", {"X-Briefgen-Cache": "hit" if hit else "miss"})
+
+    def _asset(self, relative: str) -> None:
+        # The same rule as images in prose: a PNG, JPEG or GIF (extension and first bytes)
+        # whose resolved path is inside content/assets/, itself inside content/. Anything
+        # else, SVG and HTML above all (they would run script on this origin), is not found.
+        found = read_asset(self.server.previewer.project.content, relative)
+        if isinstance(found, ImageProblem):
+            return self._not_found()
+        data, media = found
+        return self._send(HTTPStatus.OK, data, media)
 
     def _events(self) -> None:
         """Server-sent events: the state now, then at every rebuild; a comment now and then."""
@@ -107,22 +200,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Connection", "close")
         self.end_headers()
         self.close_connection = True
         seen = -1
-        try:
-            while not self.server.stopping.is_set():
-                snapshot = previewer.wait_for_change(seen, timeout=10)
-                if snapshot.version == seen:
-                    self.wfile.write(b": still here\n\n")
-                else:
-                    seen = snapshot.version
-                    data = json.dumps(previewer.state(snapshot))
-                    self.wfile.write(f"event: state\ndata: {data}\n\n".encode())
-                self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError, TimeoutError):
-            return
+        while not self.server.stopping.is_set():
+            snapshot = previewer.wait_for_change(seen, timeout=REQUEST_TIMEOUT / 2)
+            if snapshot.version == seen:
+                self.wfile.write(b": still here\n\n")
+            else:
+                seen = snapshot.version
+                self.wfile.write(b"event: state\ndata: " + previewer.state_json(snapshot) + b"\n\n")
+            self.wfile.flush()
 
 
 class PreviewServer(ThreadingHTTPServer):
@@ -130,21 +220,75 @@ class PreviewServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # The listen backlog: a burst of connections (a page and its reloads, a test's 300) waits
+    # in the kernel's queue instead of being refused or retried after a second.
+    request_queue_size = 1024
 
     def __init__(self, previewer: Previewer, host: str, port: int):
         self.previewer = previewer
         self.stopping = threading.Event()
+        self._scripts: dict[str, bytes] = {}
         super().__init__((host, port), _Handler)
 
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        host = host.decode() if isinstance(host, bytes) else host
-        return f"http://{host}:{port}/"
+        host = host.decode() if isinstance(host, bytes | bytearray) else str(host)
+        return f"http://{_bracketed(host)}:{port}/"
+
+    def host_allowed(self, header: str | None) -> bool:
+        """True when a Host (or Origin's host) names this server: the bound address, or
+        localhost, 127.0.0.1 or [::1], with the bound port. Any other name may be a
+        DNS-rebinding attack, a foreign site's name resolving to this machine."""
+        if not header:
+            return False
+        value = header.strip().lower()
+        if value.startswith("["):  # an IPv6 literal: [::1]:8000
+            inner, _, rest = value.partition("]")
+            host, port = inner + "]", rest[1:] if rest.startswith(":") else ""
+        else:
+            host, _, port = value.rpartition(":")
+            if ":" in host:
+                return False
+        bound, bound_port = self.server_address[:2]
+        bound = bound.decode() if isinstance(bound, bytes | bytearray) else str(bound)
+        if port != str(bound_port):
+            return False
+        if host in _LOCAL_NAMES or host == _bracketed(bound.lower()):
+            return True
+        # Listening on every address (0.0.0.0, ::): any IP literal is fine, since rebinding
+        # needs a name; names other than localhost are still refused.
+        try:
+            wildcard = ipaddress.ip_address(bound).is_unspecified
+            ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            return False
+        return wildcard
 
     def index(self, snapshot: Snapshot) -> bytes:
         """The list of briefs: title, date, problems, links to the draft and the PDF."""
-        return index_page(snapshot, self.previewer.project.root.name)
+        return index_page(snapshot, printable(self.previewer.project.root.name))
+
+    def script(self, name: str) -> bytes:
+        """One of the preview's own scripts (package data), read once."""
+        if name not in self._scripts:
+            self._scripts[name] = resources.files("briefgen.preview").joinpath("page", name).read_bytes()
+        return self._scripts[name]
+
+    def report(self, line: str) -> None:
+        """One line in the preview's terminal, control characters escaped."""
+        print(f"briefgen preview: {printable(line)}", file=self.previewer.log, flush=True)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Whatever escapes a request is one line in the terminal, never a traceback."""
+        exc = sys.exception()
+        if isinstance(exc, ConnectionError | TimeoutError | socket.timeout):
+            return  # the client went away
+        self.report(f"a request failed: {type(exc).__name__}: {exc}")
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def serve(
@@ -154,7 +298,6 @@ def serve(
     log = log or sys.stderr
     project.require_content()
     previewer = Previewer(project, log)
-    previewer.rebuild()
     try:
         server = PreviewServer(previewer, host, port)
     except OSError as exc:
@@ -171,9 +314,13 @@ def serve(
         raise UsageError(
             Problem(Pos("briefgen preview"), "BG702", f"cannot listen on {host}:{port}: {exc.strerror}", "check --host")
         ) from None
-    stop = threading.Event()
-    watcher = threading.Thread(target=watch, args=(previewer, stop), daemon=True, name="briefgen-watch")
+    stop, watching = threading.Event(), threading.Event()
+    watcher = threading.Thread(target=watch, args=(previewer, stop, watching), daemon=True, name="briefgen-watch")
     watcher.start()
+    # The first build starts once the watch is in place, so a save made while the preview
+    # starts is either in that build or triggers the next one; never lost.
+    watching.wait(timeout=10)
+    previewer.rebuild()
     print(f"briefgen preview: serving {server.url} (Ctrl-C to stop)", file=log, flush=True)
     print(server.url, flush=True)
     if open_browser:
@@ -190,4 +337,4 @@ def serve(
     return 0
 
 
-__all__ = ["PreviewServer", "serve"]
+__all__ = ["CONTENT_SECURITY_POLICY", "PreviewServer", "serve"]

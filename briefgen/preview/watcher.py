@@ -3,24 +3,75 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from briefgen.preview.rebuild import Previewer
+from briefgen.facts.project import ignored_reason
+from briefgen.preview.rebuild import Previewer, unexpected
 
-_WATCHED_SUFFIXES = {".yaml", ".yml", ".json", ".txt", ".j2", ".css", ".svg", ".png", ".jpg", ".jpeg"}
+#: how often (ms) the watch wakes with no change; its first wake-up says it is in place
+_WAKE_MS = 100
+
+_WATCHED_SUFFIXES = {".yaml", ".yml", ".json", ".txt", ".j2", ".css", ".svg", ".png", ".jpg", ".jpeg", ".gif"}
 
 
-def _relevant(change: Any, path: str) -> bool:
-    """True for a saved file a rebuild may depend on (the filter watchfiles calls)."""
-    name = Path(path).name
-    if name.startswith((".", "#")) or name.endswith("~"):
-        return False  # editor swap and backup files
-    return Path(path).suffix.lower() in _WATCHED_SUFFIXES
+def relevant_filter(roots: list[Path]) -> Callable[[Any, str], bool]:
+    """The filter watchfiles calls: True for a saved file a rebuild may depend on. Hidden
+    and editor files are never watched, by the rule that keeps them from being loaded
+    (project.ignored_reason), judged below the watched folder the file is in."""
+
+    def relevant(change: Any, path: str) -> bool:
+        saved = Path(path)
+        if saved.suffix.lower() not in _WATCHED_SUFFIXES:
+            return False
+        for root in roots:
+            if saved.is_relative_to(root):
+                return ignored_reason(saved.relative_to(root)) is None
+        return ignored_reason(saved.name) is None
+
+    return relevant
 
 
 def watch(previewer: Previewer, stop: threading.Event, ready: threading.Event | None = None) -> None:
-    """Rebuild whenever watched files change (inotify through watchfiles; no polling loop)."""
+    """Rebuild whenever watched files change (inotify through watchfiles; no polling loop).
+
+    ``ready`` is set once the watch is in place (or has ended): a build started after that
+    never misses a save. The thread never dies silently: a failure of the watching itself
+    (BG704) is reported and watching starts again a moment later, then rebuilds everything;
+    a rebuild reports its own failures (BG703).
+    """
+    failed = False
+    try:
+        while not stop.is_set():
+            try:
+                _watch(previewer, stop, ready, catch_up=failed)
+            except Exception as exc:
+                previewer.report(
+                    unexpected(
+                        exc,
+                        "watching the project for saves failed",
+                        "BG704",
+                        "watching starts again in a second; if saves are not picked up, restart briefgen preview",
+                    )
+                )
+                failed = True
+                if ready is not None:
+                    ready.set()  # the first build need not wait: the catch-up rebuild follows
+                stop.wait(RETRY_SECONDS)
+            else:
+                return  # stopped
+    finally:
+        if ready is not None:
+            ready.set()  # never leave the caller waiting for a watch that ended
+
+
+#: How long to wait before watching again after a failure (no busy loop if it keeps failing).
+RETRY_SECONDS = 1.0
+
+
+def _watch(previewer: Previewer, stop: threading.Event, ready: threading.Event | None, catch_up: bool) -> None:
+    """Watch until stopped; ``catch_up`` first rebuilds everything (saves may have been missed)."""
     import watchfiles
 
     project = previewer.project
@@ -28,21 +79,42 @@ def watch(previewer: Previewer, stop: threading.Event, ready: threading.Event | 
     # The project settings (briefgen.yaml, e.g. max_age) touch every brief, like a template.
     settings = [p.resolve() for p in (project.root / "briefgen.yaml",) if p.is_file()]
     paths = sorted({project.content.resolve(), *template_dirs, *settings})
-    if ready is not None:
-        ready.set()
-    # step: wait this long for a burst of saves to settle; debounce: but never longer than this.
-    for changes in watchfiles.watch(
-        *paths,
-        watch_filter=_relevant,
-        debounce=400,
-        step=30,
-        stop_event=stop,
-        yield_on_timeout=False,
-        raise_interrupt=False,
-    ):
-        changed = [Path(p) for _, p in changes]
-        templates_changed = any(any(p.is_relative_to(d) for d in template_dirs) or p in settings for p in changed)
-        previewer.rebuild(templates_changed=templates_changed)
+    while not stop.is_set():
+        try:
+            # step: wait this long for a burst of saves to settle; debounce: never longer.
+            # rust_timeout with yield_on_timeout: the first (empty) yield says the inotify
+            # watches are in place, so no save from then on is missed; later empty yields
+            # are a cheap wake-up, not a poll of the file system.
+            for changes in watchfiles.watch(
+                *paths,
+                watch_filter=relevant_filter(paths),
+                debounce=400,
+                step=30,
+                rust_timeout=_WAKE_MS,
+                stop_event=stop,
+                yield_on_timeout=True,
+                raise_interrupt=False,
+            ):
+                if ready is not None:
+                    ready.set()
+                if catch_up:
+                    catch_up = False
+                    previewer.rebuild(templates_changed=True)
+                if not changes:
+                    continue
+                changed = [Path(p) for _, p in changes]
+                templates_changed = any(
+                    any(p.is_relative_to(d) for d in template_dirs) or p in settings for p in changed
+                )
+                previewer.rebuild(templates_changed=templates_changed)
+        except RuntimeError as exc:
+            # watchfiles gives up on a change to a file whose name is not UTF-8 ("Unable to
+            # decode path"), ending the watch. Something did change: watch again, then
+            # rebuild everything (which file is unknown), so one odd name never stops reloads
+            # and no save made while the watch restarts is lost.
+            if "decode path" not in str(exc):
+                raise
+            catch_up = True
 
 
-__all__ = ["watch"]
+__all__ = ["relevant_filter", "watch"]

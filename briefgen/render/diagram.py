@@ -13,13 +13,22 @@ so it is the same in the browser and in WeasyPrint's PDF.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import math
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.facts.model import FactBase, Route
+
+#: The most a readable figure holds: beyond this one diagram on a page is a tangle (and its
+#: layout grows with places times layers), so a brief splits its routes instead (BG408).
+MAX_PLACES = 40
+MAX_ROUTES = 60
+#: Arrows: a route is one per leg (from, each via, to).
+MAX_SEGMENTS = 150
 
 #: How each status is drawn: colour, dash pattern (empty: solid), line width.
 #: Dash patterns differ as well as colours, so the figure reads in grey print.
@@ -189,8 +198,34 @@ def _stops(route: Route) -> list[str]:
     return out if len(out) >= 2 else []
 
 
-def route_diagram(routes: list[Route], base: FactBase, ident: str = "routes") -> RouteDiagram:
-    """Lay out ``routes`` (in the order given) between the places they connect."""
+def route_diagram(routes: list[Route], base: FactBase, ident: str = "routes", where: Pos | None = None) -> RouteDiagram:
+    """Lay out ``routes`` (in the order given) between the places they connect.
+
+    Raises BG408 (at ``where``, the section's ``figure:``) when there are more places,
+    routes or arrows than one readable figure holds.
+    """
+    drawn = [stops for stops in map(_stops, routes) if stops]
+    places = len({s for stops in drawn for s in stops})
+    segments = sum(len(stops) - 1 for stops in drawn)
+    over = [
+        f"{number} {what} (the limit is {limit})"
+        for number, what, limit in (
+            (places, "places", MAX_PLACES),
+            (len(drawn), "routes", MAX_ROUTES),
+            (segments, "route legs", MAX_SEGMENTS),
+        )
+        if number > limit
+    ]
+    if over:
+        raise BriefgenError(
+            Problem(
+                where or Pos(ident),
+                "BG408",
+                f"the route diagram would draw {' and '.join(over)}: too many for one readable figure",
+                "split it: put the routes of each region in a brief (or an annex) of its own with "
+                "'figure: routes'; a figure draws the routes its brief refers to, or all when it names none",
+            )
+        )
     return _Layout(routes, base, ident).run()
 
 
@@ -235,8 +270,10 @@ class _Layout:
     def assign_layers(self) -> None:
         """Longest path from the origins; a back edge (a cycle) is ignored for layering."""
         succ: dict[str, list[str]] = {k: [] for k in self.nodes}
+        linked: set[tuple[str, str]] = set()  # a set beside the lists: membership in O(1)
         for a, b, *_ in self.edges:
-            if b not in succ[a]:
+            if (a, b) not in linked:
+                linked.add((a, b))
                 succ[a].append(b)
         # Depth-first search in data order finds the back edges deterministically.
         state: dict[str, int] = {}
@@ -267,18 +304,19 @@ class _Layout:
             for t in targets:
                 indegree[t] += 1
         layer = dict.fromkeys(self.nodes, 0)
-        ready = [k for k in self.nodes if indegree[k] == 0]
+        ready = collections.deque(k for k in self.nodes if indegree[k] == 0)
         while ready:
-            cur = ready.pop(0)
+            cur = ready.popleft()
             for t in forward[cur]:
                 layer[t] = max(layer[t], layer[cur] + 1)
                 indegree[t] -= 1
                 if indegree[t] == 0:
                     ready.append(t)
         last = max(layer.values(), default=0)
+        reached = {t for targets in forward.values() for t in targets}
         for key, place in self.nodes.items():
             # Destinations line up on the right, so "where it ends up" reads as one column.
-            place.layer = last if not forward[key] and any(key in f for f in forward.values()) else layer[key]
+            place.layer = last if not forward[key] and key in reached else layer[key]
 
     def add_dummies(self) -> list[_Chain]:
         """Each segment as a chain of keys, one per layer crossed; parallel index and count."""
@@ -320,21 +358,19 @@ class _Layout:
             preds[b].append(a)
             succs[a].append(b)
 
+        link_layer = [self.nodes[a].layer for a, _ in links]
+
         def crossings(order: list[list[str]]) -> int:
             pos = {k: i for layer in order for i, k in enumerate(layer)}
-            total = 0
-            for i, (a, b) in enumerate(links):
-                for c, d in links[i + 1 :]:
-                    if self.nodes[a].layer == self.nodes[c].layer and (pos[a] - pos[c]) * (pos[b] - pos[d]) < 0:
-                        total += 1
-            return total
+            return count_crossings([(lay, pos[a], pos[b]) for lay, (a, b) in zip(link_layer, links, strict=True)])
 
         def barycentre(layer: list[str], ref: list[str], neigh: dict[str, list[str]]) -> list[str]:
             where = {k: n for n, k in enumerate(ref)}
+            index = {k: n for n, k in enumerate(layer)}  # not layer.index(k): that is quadratic
 
             def key(k: str) -> tuple[float, int]:
                 near = [where[m] for m in neigh[k] if m in where]
-                return (sum(near) / len(near) if near else float(layer.index(k)), layer.index(k))
+                return (sum(near) / len(near) if near else float(index[k]), index[k])
 
             return sorted(layer, key=key)
 
@@ -530,6 +566,43 @@ class _Layout:
         return RouteDiagram(
             self.ident, real, arrows, round(width, 1), round(height, 1), legend, "Routes in this brief", words
         )
+
+
+def count_crossings(links: list[tuple[int, int, int]]) -> int:
+    """How many pairs of links cross: links are (layer, upper position, lower position),
+    and two links of one layer cross when their ends are in opposite orders (a shared end
+    is no crossing). Counted as inversions with a Fenwick tree, O(L log L), not by
+    comparing every pair of links, which made 150 places and 400 routes take hours."""
+    total = 0
+    by_layer: dict[int, list[tuple[int, int]]] = {}
+    for layer, upper, lower in links:
+        by_layer.setdefault(layer, []).append((upper, lower))
+    for pairs in by_layer.values():
+        pairs.sort()
+        size = max(lower for _, lower in pairs) + 1
+        tree = [0] * (size + 1)
+        inserted = 0
+        start = 0
+        while start < len(pairs):
+            end = start
+            while end < len(pairs) and pairs[end][0] == pairs[start][0]:
+                end += 1
+            # Links with the same upper end never cross each other: query the whole group
+            # against the links before it, then insert it.
+            for _, lower in pairs[start:end]:
+                i, not_above = lower + 1, 0  # links inserted with a lower end <= this one's
+                while i > 0:
+                    not_above += tree[i]
+                    i -= i & -i
+                total += inserted - not_above
+            for _, lower in pairs[start:end]:
+                i = lower + 1
+                while i <= size:
+                    tree[i] += 1
+                    i += i & -i
+                inserted += 1
+            start = end
+    return total
 
 
 def _label_width(label: list[str], sub: str) -> float:

@@ -7,6 +7,7 @@ template is an error with the template's file and line, not an empty string.
 
 from __future__ import annotations
 
+import io
 import traceback
 from functools import cache
 from pathlib import Path
@@ -16,10 +17,11 @@ import jinja2
 from markupsafe import Markup, escape
 
 from briefgen import __version__
-from briefgen.cachedir import cache_dir
+from briefgen.cachedir import cache_dir, read_entry, usable_folder, write_entry
 from briefgen.editions.changes import BriefChanges
 from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.facts.assets import image_data_uri
+from briefgen.facts.grammar import TEMPLATE_SUFFIX
 from briefgen.facts.model import LIKELIHOOD_BANDS, RELIABILITY, FactBase
 from briefgen.facts.project import Project
 from briefgen.render.annexes import standard_annexes
@@ -33,16 +35,44 @@ def _chicago(text: Any) -> Markup:
     return Markup(str(text).replace("”,", ",”").replace("”.", ".”").replace("..", "."))
 
 
+class VerifiedBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates on disk, in cachedir's checked entries.
+
+    Jinja's own FileSystemBytecodeCache raises when the disk is full or the folder is a
+    file, and would run a damaged entry's code; here such an entry is compiled anew and a
+    write that fails is skipped.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
+        return self.folder / f"{bucket.key}.bin"
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        payload = read_entry(self._path(bucket))
+        if payload is None:
+            return
+        try:
+            bucket.load_bytecode(io.BytesIO(payload))  # Jinja checks its magic and the source's checksum
+        except Exception:  # a verified entry this Jinja cannot read: compile instead
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = io.BytesIO()
+        bucket.write_bytecode(data)
+        write_entry(self._path(bucket), data.getvalue())
+
+
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates kept between runs: a command starts without compiling them again.
 
-    Jinja checks each template's modification time, so an edited template is compiled anew.
+    Jinja checks each template's source checksum, so an edited template is compiled anew.
     """
-    folder = cache_dir()
-    if folder is None:
+    root = cache_dir()
+    if root is None or not usable_folder(root / "jinja"):
         return None
-    (folder / "jinja").mkdir(exist_ok=True)
-    return jinja2.FileSystemBytecodeCache(str(folder / "jinja"))
+    return VerifiedBytecodeCache(root / "jinja")
 
 
 @cache
@@ -182,7 +212,7 @@ def render_html(
     the annex "What changed since the last edition".
     """
     env = environment(tuple(project.template_folders()))
-    name = f"{plan.brief.template}.html.j2"
+    name = f"{plan.brief.template}{TEMPLATE_SUFFIX}"
     try:
         template = env.get_template(name)
         renderer = _Renderer(env, draft, project.content)

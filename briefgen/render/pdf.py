@@ -14,6 +14,9 @@ layout is checked after every pass; a note still out of place is reported.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
 import logging
 import os
 import re
@@ -25,6 +28,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from briefgen.errors import BriefgenError, Pos, Problem
+from briefgen.facts.assets import image_key
 
 #: The time stamped into each embedded font subset, when SOURCE_DATE_EPOCH does not name
 #: one. Where Debian's libharfbuzz-subset0 is missing, WeasyPrint subsets fonts with
@@ -37,6 +41,7 @@ with warnings.catch_warnings():
     # then crashes in Pango during layout; font_config() turns that into a clear error.
     warnings.simplefilter("ignore", UserWarning)
     import weasyprint
+    from PIL import Image, ImageFile  # WeasyPrint's image library: what it cannot decode, it drops
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 
@@ -105,6 +110,59 @@ class PdfResult:
     corrections: int = 0
     misplaced: list[tuple[int, int, int]] = field(default_factory=list)  # (note, call page, note page)
     refused: list[str] = field(default_factory=list)
+    #: (image_key of the data: URI, why) for each image that cannot be laid out (BG409)
+    broken_images: list[tuple[str, str]] = field(default_factory=list)
+
+
+_DATA_IMAGE_RE = re.compile(r"""\bsrc=["'](data:image/[\w.+-]+;base64,[A-Za-z0-9+/=]*)["']""")
+_FAILED_IMAGE = "Failed to load image at"
+
+
+def broken_images(html: str) -> list[tuple[str, str]]:
+    """Every inlined image of the HTML that does not decode, with why.
+
+    WeasyPrint drops an image it cannot open with only a log line, fills what it cannot
+    decode with grey, and passes the body of an RGB PNG or a JPEG into the PDF without
+    decoding it, so a file whose header is sound and whose body is not (cut short,
+    corrupted) would give a PDF with a hole or a broken picture, and no error. Each
+    image is decoded once here, before layout; the check has already bounded its bytes
+    and pixels (BG122), so this stays small.
+    """
+    found: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    # WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process, so a cut-short
+    # or corrupt body "loads", filled with grey; for this check Pillow must say so.
+    truncated_ok = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        for match in _DATA_IMAGE_RE.finditer(html):
+            uri = match.group(1)
+            if uri in seen:
+                continue
+            seen.add(uri)
+            try:
+                data = base64.b64decode(uri.split(",", 1)[1], validate=True)
+                with Image.open(io.BytesIO(data)) as image:
+                    image.load()
+            except (OSError, ValueError, SyntaxError, binascii.Error, Image.DecompressionBombError) as exc:
+                found.append((image_key(uri), str(exc) or type(exc).__name__))
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated_ok
+    return found
+
+
+class _DroppedImages(logging.Handler):
+    """Collects the images WeasyPrint logs it failed to load (and so left out)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.dropped: list[tuple[str, str]] = []  # (url, why)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if str(record.msg).startswith(_FAILED_IMAGE) and args:
+            url, reason = (*args, "")[:2]
+            self.dropped.append((str(url), str(reason) or "WeasyPrint could not load it"))
 
 
 def note_pages(document: Any) -> tuple[dict[int, int], dict[int, int]]:
@@ -177,7 +235,13 @@ def render_pdf(html: str, base_url: Path, roots: list[Path], *, metadata_lang: s
     """Lay out and write the PDF; correct footnotes that WeasyPrint moved off their page."""
     fetcher = ProjectFetcher(roots)
     corrections = 0
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    broken = broken_images(html)
+    if broken:  # nothing to lay out: the build fails on these (BG409) and writes nothing
+        return PdfResult(b"", html, broken_images=broken)
+    logger = logging.getLogger("weasyprint")
+    logger.setLevel(logging.ERROR)
+    dropped = _DroppedImages()
+    logger.addHandler(dropped)
     # The reproducible-builds convention, which fontTools reads at each font it writes.
     os.environ.setdefault("SOURCE_DATE_EPOCH", FONT_TIMESTAMP)
     try:
@@ -212,4 +276,10 @@ def render_pdf(html: str, base_url: Path, roots: list[Path], *, metadata_lang: s
                 "check the templates and CSS; build --format html still works",
             )
         ) from None
-    return PdfResult(pdf, html, corrections, misplaced, list(fetcher.refused))
+    finally:
+        logger.removeHandler(dropped)
+    # An image the fetcher refused (a web address, a file outside the project) is left out
+    # on purpose and reported as BG406; only the others were dropped without a word.
+    refused = set(fetcher.refused)
+    lost = [(image_key(url), why) for url, why in dict.fromkeys(dropped.dropped) if url not in refused]
+    return PdfResult(pdf, html, corrections, misplaced, list(fetcher.refused), lost)

@@ -1,9 +1,9 @@
 """The citation plan of one brief, computed once before any template runs.
 
 Walks the brief's prose in reading order (summary, key judgments, sections, annexes),
-numbers the notes (same source and locator: the same number; first note for a source in
-full, later ones short), names entities (full name and abbreviation at first mention),
-and collects what the brief uses. HTML and PDF both render this one plan.
+numbers the notes (same source, locator and credibility: the same number; first note for
+a source in full, later ones short), names entities (full name and abbreviation at first
+mention), and collects what the brief uses. HTML and PDF both render this one plan.
 """
 
 from __future__ import annotations
@@ -23,7 +23,11 @@ from briefgen.render.markdown import parse, parse_inline, walk_inline
 
 @dataclass
 class Note:
-    """One footnote: a source at a locator, with its grade and the claims it backs."""
+    """One footnote: a source at a locator, with its grade and the claims it backs.
+
+    Every claim a note stands for gives the source at that locator the note's credibility,
+    so the grade printed is true of each of them (see ``_Planner.find``).
+    """
 
     number: int
     source: Source
@@ -109,7 +113,11 @@ class _Planner:
         self.base = base
         self.brief = brief
         self.notes: list[Note] = []
-        self.by_key: dict[tuple[str, str | None], Note] = {}
+        #: notes standing for claims, by (source, locator, credibility)
+        self.by_key: dict[tuple[str, str | None, int | None], Note] = {}
+        #: the first note of each (source, locator), and those so far called only from prose
+        self.by_place: dict[tuple[str, str | None], Note] = {}
+        self.unclaimed: dict[tuple[str, str | None], Note] = {}
         self.appeared: list[str] = []  # sources in order of first appearance in a note
         self.mentioned: set[str] = set()  # entities the brief refers to (for its tables)
         self.mentioned_in_text: set[str] = set()  # entities already named in full
@@ -122,20 +130,40 @@ class _Planner:
         self.appeared.append(source_id)
         return "full"
 
+    def find(
+        self, source_id: str, locator: str | None, credibility: int | None, claims: tuple[str, ...]
+    ) -> Note | None:
+        """The note this citation shares, if any.
+
+        A note is shared only when source, locator and credibility agree: two claims
+        grading the same passage differently get a note each, so a note's grade is true of
+        every claim it stands for. A citation straight from prose stands for no claim and
+        carries no credibility: it shares the first note of that source and locator.
+        """
+        if not claims:
+            return self.by_place.get((source_id, locator))
+        note = self.by_key.get((source_id, locator, credibility))
+        if note is None:
+            # A note so far called only from prose takes the grade of the first claim.
+            note = self.unclaimed.pop((source_id, locator), None)
+            if note is not None:
+                note.credibility = credibility
+                self.by_key[(source_id, locator, credibility)] = note
+        return note
+
     def cite(self, source_id: str, locator: str | None, credibility: int | None, claims: tuple[str, ...]) -> Call:
         source = self.base.sources[source_id]
-        # Same source and locator: the same note. A citation straight from prose carries no
-        # credibility; the note takes the first credibility a claim gives it.
-        key = (source_id, locator)
-        note = self.by_key.get(key)
-        if note is not None and note.credibility is None:
-            note.credibility = credibility
+        note = self.find(source_id, locator, credibility, claims)
         if note is None:
             form = self.form_of(source_id)
             via = [(self.base.sources[s], self.form_of(s)) for s in via_chain(self.base, source_id)[1:]]
             note = Note(len(self.notes) + 1, source, locator, credibility, form, via)
             self.notes.append(note)
-            self.by_key[key] = note
+            self.by_place.setdefault((source_id, locator), note)
+            if claims:
+                self.by_key[(source_id, locator, credibility)] = note
+            else:
+                self.unclaimed[(source_id, locator)] = note
         for claim in claims:
             if claim not in note.claims:
                 note.claims.append(claim)
@@ -152,14 +180,24 @@ class _Planner:
     def claim_requests(self, claim_id: str, on_behalf: tuple[str, ...] = ()) -> list[_Request]:
         """What citing a claim cites: its own sources, or, for a judgment resting on other
         claims and citing nothing itself, the sources of the claims it rests on."""
-        claim = self.base.claims[claim_id]
-        self.use(claim)
-        backs = (*on_behalf, claim.id)
-        if claim.sources:
-            return [_Request(c.ref, c.locator, c.credibility, backs) for c in claim.sources]
+        # Depth first in the order of ``supports``, with a stack of its own and each claim
+        # walked once: a chain of any depth, a circle or a wide lattice of shared supports
+        # stays linear (a claim reached again adds nothing its first visit did not).
         requests: list[_Request] = []
-        for support in claim.supports:
-            requests.extend(self.claim_requests(support, backs))
+        seen: set[str] = set()
+        todo = [(claim_id, on_behalf)]
+        while todo:
+            current, behalf = todo.pop()
+            claim = self.base.claims.get(current)
+            if claim is None or current in seen:
+                continue
+            seen.add(current)
+            self.use(claim)
+            backs = (*behalf, claim.id)
+            if claim.sources:
+                requests.extend(_Request(c.ref, c.locator, c.credibility, backs) for c in claim.sources)
+            else:
+                todo.extend((support, backs) for support in reversed(claim.supports))
         return requests
 
     def calls_for(self, requests: list[_Request]) -> list[Call]:
@@ -167,8 +205,7 @@ class _Planner:
         calls: list[Call] = []
         seen: set[int] = set()
         for req in requests:
-            key = (req.source, req.locator)
-            existing = self.by_key.get(key)
+            existing = self.find(req.source, req.locator, req.credibility, req.claims)
             if existing is not None and existing.number in seen:
                 for claim in req.claims:
                     if claim not in existing.claims:
@@ -257,7 +294,7 @@ def plan_brief(base: FactBase, brief: Brief) -> BriefPlan:
     figures = [p for p in sections + annexes if p.section.figure == "routes"]
     for number, planned in enumerate(figures, start=1):
         routes = [r for r in planner.rows("routes") if isinstance(r, Route)]
-        planned.figure = route_diagram(routes, base, f"figure-{planned.anchor}")
+        planned.figure = route_diagram(routes, base, f"figure-{planned.anchor}", planned.section.where("figure"))
         planned.figure_number = number
     # Via chains of bibliography entries: every source that appeared in a note.
     bibliography = sorted((base.sources[s] for s in planner.appeared), key=sort_key)

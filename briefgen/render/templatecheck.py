@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefgen.errors import Pos, Problem
+from briefgen.facts.grammar import TEMPLATE_SUFFIX
 from briefgen.facts.load import display_path
 from briefgen.facts.model import FactBase
 from briefgen.facts.project import Project
-
-TEMPLATE_SUFFIX = ".html.j2"
 
 
 def _find(folders: list[Path], name: str) -> Path | None:

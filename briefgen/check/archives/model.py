@@ -53,3 +53,11 @@ class ArchiveError(Exception):
     def __init__(self, message: str, hint: str, line: int = 0, col: int = 0):
         super().__init__(message)
         self.message, self.hint, self.line, self.col = message, hint, line, col
+
+
+class ArchivePartError(ArchiveError):
+    """An entry of a source's ``archive_parts`` (by its index) that does not fit the archive."""
+
+    def __init__(self, index: int, message: str, hint: str):
+        super().__init__(message, hint)
+        self.index = index

@@ -1,11 +1,13 @@
 """Plain-text archives (``.txt``): UTF-8 (or UTF-16 with its byte-order mark), read as
 blocks separated by blank lines.
 
-Each block is a paragraph, numbered from 1 (``para. 1``), unless its first line is a
-label in square brackets: ``[standfirst]``, ``[caption]``, ``[title]`` (any lowercase
-name) makes the block a named part, located by that name; ``[skip]`` marks page
-furniture (navigation, a repeated headline) that is not the article's text at all. A
-copy saved from a web page keeps its text; the labels say what is what.
+Each block is a paragraph, numbered from 1 (``para. 1``), unless the source's
+``archive_parts`` names it: each entry ``{part: NAME, starts: WORDS}`` takes the next
+block (after the one the previous entry took) whose text starts with WORDS, and makes it
+the named part NAME (``title``, ``standfirst``, ``caption``...), located by that name;
+``part: skip`` marks page furniture (navigation, a repeated headline) that is not the
+article's text at all. The archive itself stays the source's text byte for byte (its
+fingerprint is the original's); what is what is said in the source.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from __future__ import annotations
 import codecs
 import re
 
-from briefgen.check.archives.model import Archive, ArchiveError, Passage
+from briefgen.check.archives.model import Archive, ArchiveError, ArchivePartError, Passage
 from briefgen.check.archives.normalise import normalise
 from briefgen.facts.load import _line_col_of_byte
 
-_LABEL = re.compile(r"\[([a-z][a-z0-9]*(?:[ -][a-z0-9]+)*)\]")
+#: a part's name: lowercase words (``photo caption``)
+_PART_NAME = re.compile(r"[a-z][a-z0-9]*(?:[ -][a-z0-9]+)*")
 #: the label of page furniture: dropped, never numbered or quoted
 SKIP = "skip"
 _BLANK = re.compile(r"\n[ \t]*\n")
@@ -59,23 +62,46 @@ def decode(raw: bytes) -> str:
     return text
 
 
-def read_text(raw: bytes) -> Archive:
+def read_text(raw: bytes, parts: tuple[tuple[str, str], ...] = ()) -> Archive:
     """The passages of a plain-text archive (see the module's docstring for the rules)."""
     text = decode(raw).replace("\r\n", "\n").replace("\r", "\n")
+    blocks = [normalise(block) for block in _BLANK.split(text)]
+    named = _name_blocks(blocks, parts)
     passages: list[Passage] = []
     number = 0
-    for block in _BLANK.split(text):
-        lines = block.strip("\n").split("\n")
-        label = _LABEL.fullmatch(lines[0].strip())
-        if label:
-            if label.group(1) == SKIP:
-                continue
-            body = normalise(" ".join(lines[1:]))
-            if body:
-                passages.append(Passage("part", label.group(1), body))
+    for index, body in enumerate(blocks):
+        if not body:
             continue
-        body = normalise(block)
-        if body:
-            number += 1
-            passages.append(Passage("para", str(number), body))
+        part = named.get(index)
+        if part == SKIP:
+            continue
+        if part is not None:
+            passages.append(Passage("part", part, body))
+            continue
+        number += 1
+        passages.append(Passage("para", str(number), body))
     return Archive("txt", passages)
+
+
+def _name_blocks(blocks: list[str], parts: tuple[tuple[str, str], ...]) -> dict[int, str]:
+    """Which block each ``archive_parts`` entry names, in order: block index -> part name."""
+    named: dict[int, str] = {}
+    at = 0
+    for index, (name, starts) in enumerate(parts):
+        if not _PART_NAME.fullmatch(name):
+            raise ArchivePartError(
+                index,
+                f"'{name}' is not a part name",
+                "name a part in lowercase words (title, standfirst, photo caption), or skip for page furniture",
+            )
+        words = normalise(starts)
+        found = next((i for i in range(at, len(blocks)) if blocks[i] and blocks[i].startswith(words)), None)
+        if found is None:
+            raise ArchivePartError(
+                index,
+                f"no block of the archive {'after the previous part ' if index else ''}starts with '{starts}'",
+                "copy the block's first words from the archive; entries go in the archive's order",
+            )
+        named[found] = name
+        at = found + 1
+    return named

@@ -3,40 +3,47 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
+from collections.abc import Sequence
+from typing import Any
 
-from briefgen.check.archives.model import Archive, ArchiveError
-from briefgen.facts.load import MAX_FILE_BYTES
+from briefgen.check.archives.model import Archive, ArchiveError, ArchivePartError
 
 #: the file endings briefgen reads as archives, and what they are
 FORMATS = {".txt": "txt", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 
 
-_CACHE: dict[tuple[str, str], Archive | ArchiveError] = {}
+#: a part of a .txt archive that is not a paragraph: (its name, the block's first words)
+PartSpec = tuple[str, str]
+
+_CACHE: dict[tuple[str, str, tuple[PartSpec, ...]], Archive | ArchiveError] = {}
 
 
-def read_archive(path: Path) -> Archive:
-    """The passages of the archive at ``path``; raises ArchiveError (and OSError when the
-    file cannot be opened). Kept by the file's bytes, so an unchanged archive is read once
-    per process (and a PDF once per machine: its reader keeps pages in the cache folder)."""
-    kind = FORMATS.get(path.suffix.lower())
+def read_archive(raw: bytes, suffix: str, parts: Sequence[Any] = ()) -> Archive:
+    """The passages of an archive file's bytes, read by its ending (``suffix``: ``.txt``,
+    ``.html``, ``.pdf``); ``parts`` (records with ``part`` and ``starts``, a source's
+    ``archive_parts``) name the blocks of a ``.txt`` archive that are not paragraphs.
+    Raises ArchiveError. Kept by the bytes, so an unchanged archive is read once per
+    process (and a PDF once per machine: its reader keeps pages in the cache folder)."""
+    kind = FORMATS.get(suffix.lower())
     if kind is None:
         raise ArchiveError(
-            f"briefgen cannot read '{path.suffix or path.name}' files as archives",
+            f"briefgen cannot read '{suffix or 'extension-less'}' files as archives",
             "archive the source as .txt (UTF-8), .html (a saved web page) or .pdf",
         )
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ArchiveError(
-            f"the archive is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
-            "archive only the article: its text as .txt, or the pages quoted",
+    specs = tuple(
+        (str(p.part), str(p.starts)) for p in parts if getattr(p, "part", None) and getattr(p, "starts", None)
+    )
+    if specs and kind != "txt":
+        raise ArchivePartError(
+            0,
+            f"archive_parts name blocks of a .txt archive; this archive is {kind}",
+            "remove archive_parts: a web page's and a PDF's own structure says what is what",
         )
-    raw = path.read_bytes()
-    key = (kind, hashlib.sha256(raw).hexdigest())
+    key = (kind, hashlib.sha256(raw).hexdigest(), specs)
     hit = _CACHE.get(key)
     if hit is None:
         try:
-            hit = _read(kind, raw)
+            hit = _read(kind, raw, specs)
         except ArchiveError as exc:
             hit = exc
         _CACHE[key] = hit
@@ -45,13 +52,13 @@ def read_archive(path: Path) -> Archive:
     return hit
 
 
-def _read(kind: str, raw: bytes) -> Archive:
+def _read(kind: str, raw: bytes, parts: tuple[PartSpec, ...]) -> Archive:
     # Imported here: the web and PDF readers load big libraries that a project of plain
     # text archives never needs (check stays fast).
     if kind == "txt":
         from briefgen.check.archives.plain import read_text
 
-        return read_text(raw)
+        return read_text(raw, parts)
     if kind == "html":
         from briefgen.check.archives.web import read_web_page
 

@@ -1,0 +1,119 @@
+// Draft chrome of `briefgen preview` (served as /_preview/draft.js; the page loads it with
+// <script src>, since the preview's Content-Security-Policy allows no inline script): live
+// reload, the error overlay, and provenance on hover or focus.
+(function () {
+  "use strict";
+  var body = document.body, brief = body.dataset.brief, tag = body.dataset.draft;
+  var overlay = document.getElementById("bg-overlay"), list = document.getElementById("bg-problems");
+  var status = document.getElementById("bg-status"), tip = document.getElementById("bg-tip");
+  var prov = JSON.parse(document.getElementById("bg-provenance").textContent);
+  var key = "bg-scroll:" + location.pathname;
+  var saved = sessionStorage.getItem(key);
+  if (saved !== null) { window.scrollTo(0, parseInt(saved, 10)); sessionStorage.removeItem(key); }
+
+  function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text) e.textContent = text; return e; }
+  function showProblems(problems, total) {
+    list.textContent = "";
+    problems.forEach(function (p) {
+      var li = el("li");
+      li.appendChild(el("span", "where", p.file + (p.line ? ":" + p.line + ":" + p.col : "")));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("span", "code", p.severity + "[" + p.code + "]"));
+      li.appendChild(document.createTextNode(" " + p.message));
+      if (p.hint) { li.appendChild(el("div", "hint", "hint: " + p.hint)); }
+      if (p.context && p.context.length) {
+        var pre = el("pre");
+        p.context.forEach(function (row) {
+          pre.appendChild(el("span", row[0] === p.line ? "bad" : "", String(row[0]).padStart(4) + "  " + row[1] + "\n"));
+        });
+        li.appendChild(pre);
+      }
+      list.appendChild(li);
+    });
+    if (total > problems.length) {
+      list.appendChild(el("li", "hint", "… and " + (total - problems.length) + " more: the terminal lists every one"));
+    }
+    overlay.classList.add("open");
+  }
+  function apply(state) {
+    // The server sends errors first and at most a few hundred problems; "errors" counts all.
+    var errors = state.problems.filter(function (p) { return p.severity === "error"; });
+    var count = state.errors !== undefined ? state.errors : errors.length;
+    if (errors.length) { showProblems(errors, count); status.textContent = "draft · " + count + (count === 1 ? " problem" : " problems"); return; }
+    overlay.classList.remove("open");
+    status.textContent = "draft · live";
+    if (brief && state.pages[brief] && state.pages[brief] !== tag) { refresh(state.pages[brief]); }
+  }
+  // Swap the new draft's content into the open page: faster than a reload, and the reader
+  // stays where they were. A change of stylesheet (a template edit) reloads the page.
+  var fetching = null;
+  function refresh(wanted) {
+    if (fetching === wanted) return;
+    fetching = wanted;
+    fetch(location.pathname, {cache: "no-store"}).then(function (r) { return r.text(); }).then(function (text) {
+      var doc = new DOMParser().parseFromString(text, "text/html");
+      var oldStyle = document.head.querySelector("style"), newStyle = doc.head.querySelector("style");
+      if (!newStyle || !oldStyle || newStyle.textContent !== oldStyle.textContent) {
+        sessionStorage.setItem(key, String(window.scrollY));
+        location.reload();
+        return;
+      }
+      ["header.title-block", "nav.toc", "main"].forEach(function (selector) {
+        var now = document.querySelector(selector), next = doc.querySelector(selector);
+        if (now && next) { now.replaceWith(document.importNode(next, true)); }
+        else if (now) { now.remove(); }
+      });
+      document.title = doc.title;
+      prov = JSON.parse(doc.getElementById("bg-provenance").textContent);
+      tag = doc.body.dataset.draft;
+      body.dataset.draft = tag;
+      fetching = null;
+    }).catch(function () { fetching = null; });
+  }
+  function connect() {
+    var events = new EventSource("/_preview/events");
+    events.addEventListener("state", function (e) { apply(JSON.parse(e.data)); });
+    events.onerror = function () { status.textContent = "draft · reconnecting"; };
+    events.onopen = function () { status.textContent = "draft · live"; };
+  }
+  connect();
+
+  function describe(target) {
+    var ids = target.dataset.claim ? [target.dataset.claim] : (target.dataset.claims || "").split(" ").filter(Boolean);
+    var parts = [];
+    ids.forEach(function (id) {
+      var c = prov[id]; if (!c) return;
+      var text = "<b>" + id + "</b> · " + c.kind;
+      if (c.likelihood) text += " · " + c.likelihood + ", " + c.confidence + " confidence";
+      if (c.as_of) text += " · as of " + c.as_of;
+      text += "<br>" + c.sources.map(function (s) { return s.source + (s.grade ? " [" + s.grade + "]" : "") + (s.locator ? ", " + s.locator : ""); }).join("; ");
+      if (c.where) text += "<br>" + c.where;
+      parts.push(text);
+    });
+    if (!parts.length && target.dataset.source) parts.push("<b>" + target.dataset.source + "</b>");
+    return parts.join("<hr>");
+  }
+  function escapeHtml(s) { return s.replace(/[&<>"]/g, function (c) { return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;"}[c]; }); }
+  function show(e) {
+    var target = e.target.closest && e.target.closest("[data-claim], [data-claims], .fn-call");
+    if (!target) return;
+    var html = describe(target);
+    if (!html) return;
+    tip.innerHTML = html.split(/(<b>|<\/b>|<br>|<hr>)/).map(function (piece) {
+      return /^(<b>|<\/b>|<br>|<hr>)$/.test(piece) ? piece : escapeHtml(piece);
+    }).join("");
+    var r = target.getBoundingClientRect();
+    tip.style.left = Math.max(8, Math.min(window.scrollX + r.left, window.scrollX + document.documentElement.clientWidth - 440)) + "px";
+    tip.style.top = (window.scrollY + r.bottom + 6) + "px";
+    tip.style.display = "block";
+    tip.dataset.for = target.dataset.claim || target.dataset.claims || "";
+  }
+  function hide(e) {
+    var target = e.target.closest && e.target.closest("[data-claim], [data-claims], .fn-call");
+    if (target) tip.style.display = "none";
+  }
+  document.addEventListener("mouseover", show);
+  document.addEventListener("focusin", show);
+  document.addEventListener("mouseout", hide);
+  document.addEventListener("focusout", hide);
+})();
