@@ -535,6 +535,7 @@ def test_empty_file_is_a_warning_that_strict_fails(mini: Path) -> None:
             "content/sources.yaml",
             SOURCES.replace(
                 "  custom:\n    reliability: B\n    archive: archive/harbour.txt\n"
+                "    archive_parts:\n      - {part: title, starts: The Harbour Report}\n"
                 f"    archive_sha256: {ARCHIVE_SHA256}\n",
                 "  custom: [B, x]\n",
             ),

@@ -125,7 +125,12 @@ def test_sources_kept_as_csl_json_are_read_and_cited(make_project: Callable[...,
             "title": "The Harbour Report",
             "container-title": "Coast Daily",
             "issued": {"date-parts": [[2025, 6]]},
-            "custom": {"reliability": "B", "archive": "archive/harbour.txt", "archive_sha256": ARCHIVE_SHA256},
+            "custom": {
+                "reliability": "B",
+                "archive": "archive/harbour.txt",
+                "archive_parts": [{"part": "title", "starts": "The Harbour Report"}],
+                "archive_sha256": ARCHIVE_SHA256,
+            },
         },
         {
             "id": "ministry",
