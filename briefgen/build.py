@@ -23,6 +23,7 @@ from briefgen.facts.load import ParseCache, find_in_file
 from briefgen.facts.model import FactBase
 from briefgen.facts.project import Project
 from briefgen.facts.syntax import scan_links
+from briefgen.files import resolve
 from briefgen.gcpause import freeze_survivors
 from briefgen.render.templatecheck import check_templates
 from briefgen.words import counted, did_you_mean, printable
@@ -87,7 +88,11 @@ def asset_roots(project: Project) -> list[Path]:
     roots = project.template_folders()
     assets = project.content / "assets"
     # Content is untrusted: an assets folder that is a link out of the project is no root.
-    if assets.resolve().is_relative_to(project.content.resolve()):
+    try:
+        inside = resolve(assets).is_relative_to(resolve(project.content))
+    except OSError:  # a loop of links: no root either (check reports it, BG121)
+        inside = False
+    if inside:
         roots.append(assets)
     return roots
 

@@ -21,11 +21,15 @@ import tempfile
 from pathlib import Path
 
 from briefgen import __version__
+from briefgen.files import RefusedFile, read_regular
 
 _log = logging.getLogger("briefgen.cache")
 #: Magic, then what wrote the entry; an entry another version or Python wrote is not read.
 _HEAD = f"briefgen-cache 1 {__version__} {sys.implementation.cache_tag}\n".encode()
 _DIGEST = 32
+#: The largest entry read back (a laid-out PDF is the largest thing kept); a larger file
+#: where an entry goes is passed over.
+MAX_ENTRY_BYTES = 512 * 1024 * 1024
 
 
 def cache_dir() -> Path | None:
@@ -54,10 +58,12 @@ def read_entry(path: Path) -> bytes | None:
     """The payload ``write_entry`` stored at ``path``, or None: missing, unreadable,
     truncated, corrupt, or written by another version."""
     try:
-        blob = path.read_bytes()
+        # A regular file only, opened without blocking: a FIFO or a link to /dev/zero where
+        # an entry goes would otherwise hang the read or fill memory.
+        blob = read_regular(path, MAX_ENTRY_BYTES)
     except FileNotFoundError:
         return None
-    except OSError as exc:
+    except (OSError, RefusedFile) as exc:
         _log.debug("cache entry %s unreadable: %s", path, exc)
         return None
     start = len(_HEAD) + 8 + _DIGEST

@@ -31,9 +31,9 @@ from PIL import Image
 from briefgen.authoring.schema import collection_schema
 from briefgen.errors import BriefgenError
 from briefgen.facts.assets import MAX_IMAGE_PIXELS, image_size, resolve_image
-from briefgen.facts.files import RefusedFile, read_regular
 from briefgen.facts.load import MAX_EXPANDED_CHARS, parse_yaml_text
 from briefgen.facts.model import FactBase, Mineral, Place, Route
+from briefgen.files import RefusedFile, read_regular
 from briefgen.render.diagram import MAX_PLACES, MAX_ROUTES, _Layout, count_crossings, route_diagram
 from tests.conftest import MINI, REPO, run_cli
 

@@ -29,6 +29,7 @@ from briefgen.facts.grammar import SLUG_RE, parse_date, slugify
 from briefgen.facts.load import MAX_FILE_BYTES, YList, YMap, display_path, parse_yaml_text
 from briefgen.facts.model import COLLECTIONS, Name, Source, SourceCustom, yaml_fields
 from briefgen.facts.project import Project, collection_suffixes
+from briefgen.files import resolve
 from briefgen.words import counted
 from briefgen.write import write_atomic
 
@@ -236,7 +237,7 @@ def import_sources(project: Project, export: Path, to: Path | None = None, dry_r
     """Import a CSL-JSON export into the project's sources; nothing is written on dry runs."""
     from briefgen.check.validate import validate_project
 
-    target = (to or _sources_target(project)).resolve()
+    target = resolve(to or _sources_target(project))
     _check_target(project, target)
     result = ImportResult(target)
     display = display_path(export)

@@ -32,6 +32,7 @@ from briefgen.facts.model import (
     yaml_fields,
 )
 from briefgen.facts.project import Project, collection_suffixes, packaged_templates
+from briefgen.files import resolve
 from briefgen.write import write_atomic
 
 #: ``briefgen new KIND``: the record kinds and their collections.
@@ -171,7 +172,7 @@ def new_record(project: Project, kind: str, ident: str, file: Path | None = None
                 "ids are unique across the whole fact base: choose another",
             )
         )
-    path = (file if file else _target(project, collection, ident)).resolve()
+    path = resolve(file if file else _target(project, collection, ident))
     _check_target(project, collection, path)
     item = skeleton(kind, ident)
     created = not path.exists()

@@ -13,11 +13,11 @@ from briefgen.check.archives.locators import exists, grammar
 from briefgen.check.archives.model import ArchivePartError
 from briefgen.check.fields import Checker
 from briefgen.errors import Pos
-from briefgen.facts.files import RefusedFile, read_regular
 from briefgen.facts.graph import cited_sources
 from briefgen.facts.load import display_path
 from briefgen.facts.model import Citation, FactBase
 from briefgen.facts.project import ignored_reason
+from briefgen.files import RefusedFile, read_regular, resolve
 
 #: An archived text larger than this is refused unread (as a YAML file over 8 MiB is):
 #: quotes are searched in it, and it is held in memory while the fact base is checked.
@@ -53,7 +53,16 @@ def _load_archives(checker: Checker, base: FactBase) -> None:
         if not path_text:
             continue
         where = source.custom.where("archive")
-        path = (content / path_text).resolve()
+        try:
+            path = resolve(content / path_text)
+        except OSError as exc:
+            checker.problem(
+                where,
+                "BG113",
+                f"archive of '{source.id}' (content/{path_text}) cannot be followed: {exc.strerror}",
+                "replace the link with the archived file itself in content/archive/",
+            )
+            continue
         if not path.is_relative_to(archive_root):
             checker.problem(
                 where,

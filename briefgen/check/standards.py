@@ -86,8 +86,8 @@ def strong_independent_sources(base: FactBase, claim: Claim) -> list[str]:
 # -- the checks ------------------------------------------------------------------------------
 
 
-def check_standards(project: Project, base: FactBase, texts: Mapping[str, str]) -> list[Problem]:
-    """Every analytic-standards problem of a fact base (``texts``: YAML file texts by path)."""
+def check_standards(project: Project, base: FactBase, texts: Mapping[str, list[str]]) -> list[Problem]:
+    """Every analytic-standards problem of a fact base (``texts``: YAML files' lines by path)."""
     files = FileTexts(texts)
     config, problems = load_config(project)
     problems.extend(_check_facts(base, files))
@@ -379,8 +379,9 @@ def _check_withdrawn(base: FactBase, files: FileTexts, uses: list[Use]) -> Itera
     withdrawn = [c.id for c in base.claims.values() if _withdrawn_claim(c)]
     if not retracted and not withdrawn:
         return
+    backers = supporters(base)  # once: each impact below walks it
     for source_id in retracted:
-        impact = impact_of(base, source_id, files, uses)
+        impact = impact_of(base, source_id, files, uses, backers)
         hint = f"cite another source, or mark the claim 'status: deprecated'; 'briefgen impact {source_id}' lists all"
         for claim_id in impact.claims:
             claim = base.claims[claim_id]
@@ -398,7 +399,6 @@ def _check_withdrawn(base: FactBase, files: FileTexts, uses: list[Use]) -> Itera
                     hint,
                 )
         yield from _brief_dependents(impact, f"retracted source '{source_id}'", "BG210", hint)
-    backers = supporters(base)
     for claim_id in withdrawn:
         claim = base.claims[claim_id]
         state = _claim_state(claim)
@@ -418,7 +418,9 @@ def _check_withdrawn(base: FactBase, files: FileTexts, uses: list[Use]) -> Itera
                 f"judgment '{other_id}' rests on {state} claim '{claim_id}'",
                 hint,
             )
-        impact = impact_of(base, claim_id, files, uses)
+        # A withdrawn judgment resting on this one reports its own dependents (BG211 above
+        # and here, in its own turn): the walk stops there, so a chain stays linear.
+        impact = impact_of(base, claim_id, files, uses, backers, through=lambda c: not _withdrawn_claim(base.claims[c]))
         yield from _brief_dependents(impact, f"{state} claim '{claim_id}'", "BG211", hint)
 
 

@@ -127,7 +127,7 @@ def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactB
     check_sources(checker, base)
     check_fingerprints(checker, base)
     check_usage(checker, base)
-    checker.problems.extend(standards.check_standards(project, base, {k: f.text for k, f in checker.files.items()}))
+    checker.problems.extend(standards.check_standards(project, base, {k: f.lines for k, f in checker.files.items()}))
     return base, checker.problems
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from briefgen.commands.common import Add, print_problems, project_of, say
+from briefgen.commands.common import Add, folder_argument, print_problems, project_of, say
 from briefgen.errors import Pos, Problem, UsageError, errors_in
 from briefgen.facts.load import display_path
 from briefgen.words import counted
@@ -19,7 +19,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     project = project_of(args)
     if args.link:
         project.require_content()  # before anything is written: --link edits content files
-    out = Path(args.out).resolve() if args.out else project.root / SCHEMA_FOLDER
+    out = folder_argument("--out", args.out) if args.out else project.root / SCHEMA_FOLDER
     schemas = all_schemas()
     if args.check:
         stale = [
@@ -66,7 +66,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_init(args: argparse.Namespace) -> int:
     from briefgen.authoring.scaffold import init_project
 
-    root = Path(args.dir if args.dir is not None else args.project).resolve()
+    root = folder_argument("init", args.dir if args.dir is not None else args.project)
     if root.exists() and not root.is_dir():
         raise UsageError(Problem(Pos(display_path(root)), "BG601", "not a folder", "choose a new or empty folder"))
     written = init_project(root, templates=args.templates)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from briefgen.commands.common import Add, print_problems, project_of, say, summary
+from briefgen.commands.common import Add, folder_argument, print_problems, project_of, say, summary
 from briefgen.errors import errors_in
 from briefgen.facts.load import display_path
 from briefgen.words import counted
@@ -42,7 +42,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from briefgen.build import build_project
 
     project = project_of(args)
-    out = Path(args.out).resolve() if args.out else project.output
+    out = folder_argument("--out", args.out) if args.out else project.output
     result = build_project(
         project,
         args.briefs,

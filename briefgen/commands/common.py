@@ -10,6 +10,7 @@ from typing import TextIO
 
 from briefgen.errors import Problem, UsageError, errors_in
 from briefgen.facts.project import Project
+from briefgen.files import resolve
 from briefgen.words import counted, printable, printable_json
 
 #: ``add(name, help, example)``: registers a sub-command with the shared --project option,
@@ -42,7 +43,18 @@ def summary(problems: list[Problem]) -> str:
 
 def project_of(args: argparse.Namespace) -> Project:
     """The project named by --project (a usage error when it is not a folder)."""
-    root = Path(args.project).resolve()
+    try:
+        root = resolve(Path(args.project))
+    except OSError as exc:
+        raise UsageError(f"--project {args.project}: {exc.strerror}") from None
     if not root.is_dir():
         raise UsageError(f"--project {args.project}: no such folder")
     return Project(root)
+
+
+def folder_argument(option: str, value: str) -> Path:
+    """A folder given on the command line, resolved (a usage error for a link loop)."""
+    try:
+        return resolve(Path(value))
+    except OSError as exc:
+        raise UsageError(f"{option} {value}: {exc.strerror}") from None

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from briefgen import __version__
 from briefgen.commands import authoring, check_build, impact_diff, preview
 from briefgen.commands.common import print_problems
-from briefgen.errors import BriefgenError
+from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.gcpause import declare_one_shot
 from briefgen.words import printable
 
@@ -71,3 +71,19 @@ def main(argv: Sequence[str] | None = None, *, one_shot: bool = False) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except OSError as exc:
+        # A path the stages did not foresee (a link loop, a folder where a file goes, a
+        # vanished file) is a problem with that path: named, never a traceback.
+        name = str(exc.filename) if exc.filename else "briefgen"
+        print_problems(
+            [
+                Problem(
+                    Pos(name),
+                    "BG000",
+                    f"cannot use {name}: {exc.strerror or exc}",
+                    "check the path (a link loop, a folder where a file should be, permissions); "
+                    "if it is right, please report this as a briefgen bug",
+                )
+            ]
+        )
+        return 2

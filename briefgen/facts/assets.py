@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from briefgen.facts.files import RefusedFile, read_regular
 from briefgen.facts.project import ignored_reason
+from briefgen.files import RefusedFile, read_regular, resolve
 
 ASSETS = "assets"
 #: An image larger than this is refused (it is copied into every HTML that shows it).
@@ -75,10 +75,14 @@ def _not_an_asset(shown: str) -> ImageProblem:
 def assets_folder_problem(content: Path) -> ImageProblem | None:
     """Why ``content/assets`` itself may not be used (a link out of ``content/``), or None."""
     try:
-        assets = (content / ASSETS).resolve()
-        inside = assets.is_relative_to(content.resolve())
-    except (OSError, RuntimeError):  # a loop of links
-        assets, inside = content / ASSETS, False
+        assets = resolve(content / ASSETS)
+        inside = assets.is_relative_to(resolve(content))
+    except OSError as exc:  # a loop of links
+        return ImageProblem(
+            "BG121",
+            f"content/{ASSETS}/ cannot be followed ({exc.strerror}): its files are neither shown nor served",
+            f"make content/{ASSETS}/ a real folder inside the project and copy the images into it",
+        )
     if inside:
         return None
     return ImageProblem(
@@ -96,9 +100,9 @@ def resolve_asset(content: Path, relative: str, shown: str | None = None) -> tup
     if "\x00" in relative or not relative or relative.startswith(("/", "\\")):
         return _not_an_asset(shown)
     try:
-        assets = (content / ASSETS).resolve()
-        path = (content / relative).resolve()  # follows symlinks: a link out of assets/ is out
-    except (ValueError, OSError, RuntimeError):
+        assets = resolve(content / ASSETS)
+        path = resolve(content / relative)  # follows symlinks: a link out of assets/ is out
+    except (ValueError, OSError):
         return _not_an_asset(shown)
     if not path.is_relative_to(assets):
         return ImageProblem("BG121", f"image '{shown}' is outside content/{ASSETS}/", _where_hint())

@@ -12,7 +12,7 @@ its prose names, cites or places it or one of its dependents.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,18 +23,20 @@ from briefgen.facts.syntax import scan_references
 
 
 class FileTexts:
-    """File texts by display path: the ones the validator already read, else read from disk."""
+    """File lines by display path: the ones the validator already read, else read from
+    disk; each file split into lines once (``find_in_file`` searches the same list)."""
 
-    def __init__(self, known: Mapping[str, str] | None = None):
-        self._texts = dict(known or {})
+    def __init__(self, known: Mapping[str, str | list[str]] | None = None):
+        known = known or {}
+        self._lines = {name: text.splitlines() if isinstance(text, str) else text for name, text in known.items()}
 
-    def __getitem__(self, name: str) -> str:
-        if name not in self._texts:
+    def __getitem__(self, name: str) -> list[str]:
+        if name not in self._lines:
             try:
-                self._texts[name] = Path(name).read_text(encoding="utf-8-sig")
+                self._lines[name] = Path(name).read_text(encoding="utf-8-sig").splitlines()
             except (OSError, UnicodeDecodeError):
-                self._texts[name] = ""
-        return self._texts[name]
+                self._lines[name] = []
+        return self._lines[name]
 
 
 @dataclass(frozen=True)
@@ -249,10 +251,21 @@ def _entity_refs(record: object) -> list[str]:
     return refs
 
 
-def impact_of(base: FactBase, ident: str, texts: FileTexts, uses: list[Use] | None = None) -> Impact:
+def impact_of(
+    base: FactBase,
+    ident: str,
+    texts: FileTexts,
+    uses: list[Use] | None = None,
+    backers: Mapping[str, list[str]] | None = None,
+    through: Callable[[str], bool] | None = None,
+) -> Impact:
     """Everything that depends on the source, claim or entity ``ident`` (which must exist).
 
-    ``uses`` is every brief's :func:`brief_uses`, when the caller has them already.
+    ``uses`` is every brief's :func:`brief_uses` and ``backers`` the :func:`supporters`
+    of ``base``, when the caller has them already (a caller asking for the impact of many
+    ids computes them once). ``through`` says which judgments the walk over ``supports``
+    may go on from (all, by default): a check that reports each withdrawn judgment's own
+    dependents stops at them, which keeps a long chain of them linear.
     """
     kind = kind_of(base, ident)
     assert kind is not None, ident
@@ -286,7 +299,8 @@ def impact_of(base: FactBase, ident: str, texts: FileTexts, uses: list[Use] | No
                 impact.claims.append(claim.id)
                 reason[claim.id] = ident
     # Judgments resting on the target or its dependent claims, however indirectly.
-    backers = supporters(base)
+    if backers is None:
+        backers = supporters(base)
     queue = [ident, *impact.claims] if kind == "claim" else list(impact.claims)
     done = set(queue)
     for current in queue:  # breadth first; the list grows as it is read
@@ -296,7 +310,8 @@ def impact_of(base: FactBase, ident: str, texts: FileTexts, uses: list[Use] | No
             done.add(judgment)
             impact.judgments.append(judgment)
             reason[judgment] = current
-            queue.append(judgment)
+            if through is None or through(judgment):
+                queue.append(judgment)
     if uses is None:
         uses = [u for brief in base.briefs.values() for u in brief_uses(brief, texts)]
     for use in uses:
@@ -307,10 +322,14 @@ def impact_of(base: FactBase, ident: str, texts: FileTexts, uses: list[Use] | No
 
 
 def _path(reason: dict[str, str], start: str, target: str) -> str:
-    """'a -> b -> target' from a dependent back to the target."""
+    """'a -> b -> target' from a dependent back to the target; a long way is shortened
+    ('a -> b -> ... -> target'), as circles are, so a chain thousands deep cannot make a
+    message thousands of ids long (or quadratic to write for every member)."""
     steps = [start]
     while steps[-1] != target and len(steps) <= len(reason):
         steps.append(reason[steps[-1]])
+        if len(steps) > _SHOWN_STEPS:
+            return " -> ".join([*steps[: _SHOWN_STEPS - 2], "...", target])
     return " -> ".join(steps)
 
 

@@ -8,11 +8,13 @@ scalars plain Python values. Nothing here knows about briefs; ``validate`` gives
 
 from __future__ import annotations
 
+import bisect
 import errno
 import functools
 import hashlib
 import os
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -561,14 +563,77 @@ def find_char_in_file(file_text: str | list[str], value_pos: Pos, char: str) -> 
     return value_pos
 
 
+class _FileIndex:
+    """A file's lines joined once, with the offset where each line starts: a token is then
+    searched by ``str.find`` over the whole text, not line by line in Python."""
+
+    __slots__ = ("lines", "starts", "text")
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines  # held, so the id the index is kept under is not reused
+        self.text = "\n".join(lines)
+        starts, offset = [], 0
+        for line in lines:
+            starts.append(offset)
+            offset += len(line) + 1
+        self.starts = starts
+
+
+#: indexes by ``id()`` of the lines they were made from, and where the last search for a
+#: token after a value stopped: (index id, value position, token) -> (occurrences passed,
+#: offset to search on from). Prose asks for the 1st, 2nd, 3rd... occurrence of a token in
+#: turn; resuming keeps a value with thousands of references linear (each was a search
+#: from the value's start). Both are bounded and cleared when full.
+_INDEXES: dict[int, _FileIndex] = {}
+_RESUME: dict[tuple[int, Pos, str], tuple[int, int]] = {}
+_SEARCH_LOCK = threading.Lock()
+_MAX_INDEXES, _MAX_RESUME = 64, 100_000
+
+
+def _index(lines: list[str]) -> _FileIndex:
+    with _SEARCH_LOCK:
+        index = _INDEXES.get(id(lines))
+        if index is None or index.lines is not lines:
+            if len(_INDEXES) >= _MAX_INDEXES:
+                _INDEXES.clear()
+                _RESUME.clear()
+            index = _INDEXES[id(lines)] = _FileIndex(lines)
+        return index
+
+
 def find_in_file(file_text: str | list[str], value_pos: Pos, token: str, nth: int) -> Pos:
     """Where the ``nth`` occurrence of ``token`` after ``value_pos`` stands in the file.
 
     Prose is often a YAML block scalar spanning many lines, so a position inside it (a bad
     id, a word) is found in the file text itself, searching from where the value starts.
+    Pass the file as a list of lines (kept across calls) to search it fast; a string is
+    split on every call.
     """
-    if not file_text or not value_pos.line:
+    if not file_text or not value_pos.line or not token:
         return value_pos
+    lines = file_text.splitlines() if isinstance(file_text, str) else file_text
+    if value_pos.line > len(lines):
+        return value_pos
+    index = _index(lines)
+    key = (id(lines), value_pos, token)
+    with _SEARCH_LOCK:
+        seen, offset = _RESUME.get(key, (0, -1))
+    if offset < 0 or seen > nth:
+        seen, offset = 0, index.starts[value_pos.line - 1] + max(0, value_pos.col - 1)
+    text = index.text
+    while True:
+        found = text.find(token, offset)
+        if found < 0:
+            return value_pos
+        if seen == nth:
+            with _SEARCH_LOCK:
+                if len(_RESUME) >= _MAX_RESUME:
+                    _RESUME.clear()
+                _RESUME[key] = (seen + 1, found + 1)
+            line = bisect.bisect_right(index.starts, found) - 1
+            return Pos(value_pos.file, line + 1, found - index.starts[line] + 1)
+        seen += 1
+        offset = found + 1
     lines = file_text.splitlines() if isinstance(file_text, str) else file_text
     seen = 0
     for index in range(value_pos.line - 1, len(lines)):

@@ -11,6 +11,7 @@ from pathlib import Path, PurePath
 from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.facts.load import display_path
 from briefgen.facts.model import COLLECTIONS
+from briefgen.files import resolve
 
 
 def collection_suffixes(collection: str) -> tuple[str, ...]:
@@ -141,9 +142,9 @@ def refuse_content_file(project: Project, path: Path) -> Problem | None:
     would block the read forever), is not read at all."""
     display = display_path(path)
     try:
-        real = path.resolve()
+        real = resolve(path)
         regular = stat.S_ISREG(real.stat().st_mode)
-    except (OSError, RuntimeError):
+    except OSError:
         return None  # missing or a loop: load_yaml_file reports it as unreadable (BG010)
     if not real.is_relative_to(project.content.resolve()):
         return Problem(

@@ -196,7 +196,7 @@ class Previewer:
 
     def _report(self, snapshot: Snapshot) -> None:
         for problem in snapshot.problems:
-            print(printable(problem.format()), file=self.log)
+            print(problem.format(), file=self.log)  # format() is terminal-safe already
         errors = len(errors_in(list(snapshot.problems)))
         if errors:
             serving = "serving the last good drafts" if snapshot.pages else "no drafts yet: fix the errors and save"
@@ -215,7 +215,7 @@ class Previewer:
 
     def report(self, problem: Problem) -> None:
         """Print one problem that is not part of a rebuild (the watcher's own)."""
-        print(printable(problem.format()), file=self.log, flush=True)
+        print(problem.format(), file=self.log, flush=True)
 
     def state(self, snapshot: Snapshot) -> dict[str, Any]:
         """What open pages are told: the version, each draft's tag, and the problems, errors

@@ -13,6 +13,7 @@ only PNG, JPEG and GIF files (the rule of :mod:`briefgen.facts.assets`), never m
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import ipaddress
 import json
@@ -60,9 +61,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 _LOCAL_NAMES = ("localhost", "127.0.0.1", "[::1]")
-#: A client has this long to send each request (and to take each response): a half-sent
-#: request (slowloris) cannot hold a thread for longer.
+#: A client has this long to send a whole request line and headers, however it trickles
+#: them, and this long for each read or write after: a half-sent request (slowloris)
+#: cannot hold a thread for longer.
 REQUEST_TIMEOUT = 10.0
+#: Connections served at once; one more is closed at once (each holds a thread).
+MAX_CONNECTIONS = 512
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -81,6 +85,38 @@ class _Handler(BaseHTTPRequestHandler):
             super().handle()
         except (ConnectionError, TimeoutError):
             self.close_connection = True
+
+    def handle_one_request(self) -> None:
+        # The socket's timeout bounds each read, not the request: a client sending a byte
+        # every few seconds would hold the thread for ever. A deadline for the whole request
+        # line and headers shuts the connection down when it passes.
+        self._deadline = threading.Timer(REQUEST_TIMEOUT, self._give_up)
+        self._deadline.daemon = True
+        self._deadline.start()
+        try:
+            super().handle_one_request()
+        finally:
+            self._deadline.cancel()
+
+    def _give_up(self) -> None:
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def parse_request(self) -> bool:
+        """The request line and headers, in before the deadline; then what no browser sends
+        is refused: HTTP/0.9 (no headers, so no Host to check) and a second Host header."""
+        ok = super().parse_request()
+        self._deadline.cancel()  # the headers are in: the answer may take its time (a PDF, events)
+        if not ok:
+            return False
+        if self.request_version == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"  # so the refusal goes out with its headers
+            self.send_error(HTTPStatus.BAD_REQUEST, "HTTP/0.9 requests are not served")
+            return False
+        if len(self.headers.get_all("Host") or ()) > 1:
+            self.send_error(HTTPStatus.BAD_REQUEST, "more than one Host header")
+            return False
+        return True
 
     def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
         self.send_response(status)
@@ -186,7 +222,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             found = previewer.pdf(ident)
         except BriefgenError as exc:
-            return self._text(HTTPStatus.INTERNAL_SERVER_ERROR, "\n".join(printable(p.format()) for p in exc.problems))
+            return self._text(HTTPStatus.INTERNAL_SERVER_ERROR, "\n".join(p.format() for p in exc.problems))
         if found is None:
             return self._not_found()
         pdf, hit = found
@@ -222,6 +258,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         self.send_header("Connection", "close")
         self.end_headers()
         self.close_connection = True
@@ -249,7 +286,26 @@ class PreviewServer(ThreadingHTTPServer):
         self.previewer = previewer
         self.stopping = threading.Event()
         self._scripts: dict[str, bytes] = {}
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         super().__init__((host, port), _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve a connection in a thread of its own, unless MAX_CONNECTIONS are open: then
+        it is closed at once, so no flood of connections can use up threads or memory."""
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     @property
     def url(self) -> str:

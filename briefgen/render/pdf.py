@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 
 from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.facts.assets import image_key
+from briefgen.files import resolve
 
 #: The time stamped into each embedded font subset, when SOURCE_DATE_EPOCH does not name
 #: one. Where Debian's libharfbuzz-subset0 is missing, WeasyPrint subsets fonts with
@@ -63,8 +64,12 @@ class ProjectFetcher(URLFetcher):
         if parts.scheme == "data":
             return super().fetch(url, headers)
         if parts.scheme == "file":
-            path = Path(unquote(parts.path)).resolve()
-            if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
+            try:
+                path = resolve(Path(unquote(parts.path)))
+                allowed = any(path.is_relative_to(root) for root in self.roots) and path.is_file()
+            except (OSError, ValueError):  # a loop of links, a NUL in the path
+                allowed = False
+            if allowed:
                 return super().fetch(url, headers)
         self.refused.append(url)
         raise ValueError(f"briefgen serves only the project's own files; refused {url}")

@@ -47,10 +47,19 @@ def _find(folders: list[Path], name: str) -> Path | None:
 @dataclass(frozen=True)
 class _Scan:
     """What one template file holds: a problem that stops compiling it, else the names it
-    includes, extends or imports, with their lines."""
+    includes, extends or imports, with their lines, and the name it extends (if any)."""
 
     problem: Problem | None
     references: tuple[tuple[str, int], ...]
+    extends: str | None = None
+    #: the names it includes or imports (pieces of a page, never pages themselves)
+    pieces: tuple[str, ...] = ()
+
+
+#: The packaged templates that are frames, not briefs: ``layout`` is the page every brief
+#: template extends; rendered on its own it is a brief with no body. (A test checks this
+#: against the packaged files: frames are what others extend while extending nothing.)
+PACKAGED_FRAMES = frozenset({f"layout{TEMPLATE_SUFFIX}"})
 
 
 #: path -> (hash of its bytes, scan): unchanged files are not parsed again in one process.
@@ -61,6 +70,9 @@ def check_templates(project: Project, base: FactBase) -> list[Problem]:
     """BG301/BG302 for the briefs' templates and the project's own template files."""
     folders = project.template_folders()
     problems: list[Problem] = []
+    own = project.own_templates()
+    scans = _own_scans(own, folders) if own is not None else {}
+    not_briefs = _frames_and_pieces(own, scans) if own is not None else set(PACKAGED_FRAMES)
     for brief in base.briefs.values():
         name = f"{brief.template}{TEMPLATE_SUFFIX}"
         if _find(folders, name) is None:
@@ -72,15 +84,40 @@ def check_templates(project: Project, base: FactBase) -> list[Problem]:
                     "use brief or summary, or add templates/" + name,
                 )
             )
-    own = project.own_templates()
+        elif name in not_briefs:
+            problems.append(
+                Problem(
+                    brief.where("template"),
+                    "BG301",
+                    f"brief '{brief.id}': '{brief.template}' is a frame or piece other templates build on "
+                    "(they extend, include or import it), not a brief template",
+                    "use brief or summary, or a template of your own that extends " + brief.template,
+                )
+            )
     if own is not None:
-        problems.extend(_check_own_files(own, folders))
+        problems.extend(_check_own_files(scans, folders))
     return problems
 
 
-def _check_own_files(own: Path, folders: list[Path]) -> Iterator[Problem]:
-    for path in sorted(p for p in own.rglob("*.j2") if p.is_file()):
-        scan = _scan(own, path, folders)
+def _own_scans(own: Path, folders: list[Path]) -> dict[Path, _Scan]:
+    return {path: _scan(own, path, folders) for path in sorted(p for p in own.rglob("*.j2") if p.is_file())}
+
+
+def _frames_and_pieces(own: Path, scans: dict[Path, _Scan]) -> set[str]:
+    """Template names no brief may use: the packaged frames, what the project's own
+    templates include or import, and what they extend when that extends nothing itself
+    (the root of a chain of frames)."""
+    names = set(PACKAGED_FRAMES)
+    extends = {path.relative_to(own).as_posix(): scan.extends for path, scan in scans.items()}
+    for scan in scans.values():
+        names.update(scan.pieces)
+        if scan.extends is not None and extends.get(scan.extends, "packaged") is None:
+            names.add(scan.extends)
+    return names
+
+
+def _check_own_files(scans: dict[Path, _Scan], folders: list[Path]) -> Iterator[Problem]:
+    for path, scan in scans.items():
         if scan.problem is not None:
             found = scan.problem  # shown from the current folder, which may differ from the scan's
             yield Problem(Pos(display_path(path), found.pos.line, found.pos.col), found.code, found.message, found.hint)
@@ -131,12 +168,16 @@ def _parse(own: Path, path: Path, raw: bytes, folders: list[Path]) -> _Scan:
     except jinja2.TemplateSyntaxError as exc:
         problem = template_problem(exc, name)
         return _Scan(Problem(Pos(shown, problem.pos.line, 1), problem.code, problem.message, problem.hint), ())
-    references = []
+    references, pieces, extends = [], [], None
     for node in tree.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
         target = getattr(node, "template", None)
         if not isinstance(target, nodes.Const) or not isinstance(target.value, str):
             continue  # a name computed at render time
+        if isinstance(node, nodes.Extends):
+            extends = target.value
+        else:
+            pieces.append(target.value)
         if getattr(node, "ignore_missing", False):
             continue
         references.append((target.value, node.lineno))
-    return _Scan(None, tuple(references))
+    return _Scan(None, tuple(references), extends, tuple(pieces))

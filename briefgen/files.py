@@ -1,5 +1,7 @@
-"""Reading a content file that is not YAML (an archived source, an image): only a regular
-file, only up to a size limit, and never blocking on a FIFO or a device.
+"""Paths briefgen is handed (by content, the command line or its cache folder): resolved
+without a traceback on a link loop, and read only as a regular file, only up to a size
+limit, never blocking on a FIFO or a device. A module of the bottom layer, so every stage
+and the cache read the same way.
 
 Content is untrusted, so a path in it may name a named pipe (a read would wait forever)
 or a device (``/dev/zero`` would fill memory). The file is opened with ``O_NONBLOCK``
@@ -9,6 +11,7 @@ or a device (``/dev/zero`` would fill memory). The file is opened with ``O_NONBL
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -22,6 +25,17 @@ class RefusedFile(Exception):
         self.reason = reason
         #: the file's size when it is refused for being too large
         self.size = size
+
+
+def resolve(path: Path) -> Path:
+    """``path`` made absolute with every link followed, as ``Path.resolve`` does, except
+    that a link loop (``a -> a``, ``a -> b -> a``) is an ``OSError`` (ELOOP) on every Python
+    (3.11 may raise RuntimeError): callers handle it as any other unusable path, never as
+    a traceback. Every path from content or the command line is resolved through here."""
+    try:
+        return path.resolve()
+    except RuntimeError as exc:  # Python < 3.13 on some loops
+        raise OSError(errno.ELOOP, "a loop of symbolic links", str(path)) from exc
 
 
 def _kind(mode: int) -> str:
