@@ -261,7 +261,8 @@ def build_project(
                     Problem(
                         brief.pos,
                         "BG405",
-                        f"brief '{ident}': note {note} is called on page {call_page} but printed on page {body_page}",
+                        f"brief '{ident}': note {note} is called on page {call_page} but not printed at its foot"
+                        + (f" (it is on page {body_page})" if body_page else ""),
                         "shorten the note or the paragraph around its call",
                         "warning",
                     )

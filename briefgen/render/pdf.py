@@ -5,6 +5,12 @@ The only module that imports WeasyPrint (about a second to import), so ``check``
 builds and the preview start fast. Resources go through :class:`ProjectFetcher`, which
 serves the project's own files and nothing else.
 
+Every note number printed on a page has its note at the foot of that page. Each call of a
+note carries the note's body (see templates/partials/calls.html.j2); while WeasyPrint lays
+out a page, the footnote area keeps only the first body of each note number, so a reused
+note is printed once on each page that calls it and a repeat takes no room where the note
+is already printed. This is decided in the one layout pass, as the page is filled.
+
 WeasyPrint 70 sometimes moves a page's footnotes to the next page to keep two lines of a
 paragraph together (its orphans rule; see shared/WEASYPRINT.md). That only happens when
 the paragraph has a single line on the page, so the correction is to start that paragraph
@@ -42,12 +48,51 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)
     import weasyprint
     from PIL import Image, ImageFile  # WeasyPrint's image library: what it cannot decode, it drops
+    from weasyprint.layout import LayoutContext
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 
 MAX_FIX_PASSES = 6
 BREAK_CLASS = "bg-page-break"
 _BLOCK_TAGS = ("p", "li", "blockquote", "tr", "dd", "h2", "h3", "table")
+
+
+_update_footnote_area = LayoutContext._update_footnote_area
+
+
+def _note_number(footnote: Any) -> str | None:
+    element = getattr(footnote, "element", None)
+    return None if element is None else element.get("data-n")
+
+
+def _once_per_page(context: Any) -> Any:
+    """WeasyPrint's footnote area, holding the first body of each note number only.
+
+    The page's footnotes stay listed in full (WeasyPrint reports, removes and restores them
+    by that list), but a repeat of a note already in the area is neither laid out nor
+    drawn, and takes no room on the page.
+    """
+    listed = context.current_page_footnotes
+    seen: set[str] = set()
+    shown = []
+    for footnote in listed:
+        number = _note_number(footnote)
+        if number is None or number not in seen:
+            shown.append(footnote)
+        if number is not None:
+            seen.add(number)
+    if len(shown) == len(listed):
+        return _update_footnote_area(context)
+    context.current_page_footnotes = shown
+    try:
+        return _update_footnote_area(context)
+    finally:
+        context.current_page_footnotes = listed
+
+
+# WeasyPrint keeps no hook for this; the method is the one place the footnote area is made
+# from the page's footnotes (weasyprint/layout/__init__.py, pinned to 70 in pyproject.toml).
+LayoutContext._update_footnote_area = _once_per_page
 
 
 class ProjectFetcher(URLFetcher):
@@ -165,32 +210,39 @@ class _DroppedImages(logging.Handler):
             self.dropped.append((str(url), str(reason) or "WeasyPrint could not load it"))
 
 
-def note_pages(document: Any) -> tuple[dict[int, int], dict[int, int]]:
-    """(first-call page, note-body page) by note number, pages counted from 1.
+def note_pages(document: Any) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """(note numbers called, note numbers printed at the foot) by page, pages counted from 1.
 
     A floated note leaves a placeholder at its call in the main flow, so note bodies are
     looked for in the footnote area only.
     """
-    calls: dict[int, int] = {}
-    bodies: dict[int, int] = {}
+    calls: dict[int, set[int]] = {}
+    bodies: dict[int, set[int]] = {}
     for number, page in enumerate(document.pages, start=1):
+        calls[number], bodies[number] = set(), set()
         for area in page._page_box.children:
             in_footnotes = type(area).__name__ == "FootnoteAreaBox"
             for box in area.descendants():
                 element = getattr(box, "element", None)
                 if element is None:
                     continue
-                ident = element.get("id") or ""
-                if in_footnotes and ident.startswith("fn-"):
-                    bodies.setdefault(int(ident[3:]), number)
-                elif not in_footnotes and ident.startswith("call-") and "-" not in ident[5:]:
-                    calls.setdefault(int(ident[5:]), number)
+                if in_footnotes and element.get("data-n"):
+                    bodies[number].add(int(element.get("data-n")))
+                elif not in_footnotes and element.get("data-note") and "fn-call" in (element.get("class") or ""):
+                    calls[number].add(int(element.get("data-note")))
     return calls, bodies
 
 
 def misplaced_notes(document: Any) -> list[tuple[int, int, int]]:
+    """(note, page that calls it, page its body is on: the next that holds it, else 0) for
+    every note number called on a page without its note at that page's foot."""
     calls, bodies = note_pages(document)
-    return [(n, calls[n], bodies.get(n, 0)) for n in sorted(calls) if bodies.get(n) != calls[n]]
+    found = []
+    for page, numbers in calls.items():
+        for note in sorted(numbers - bodies[page]):
+            later = [p for p in sorted(bodies) if p > page and note in bodies[p]]
+            found.append((note, page, later[0] if later else 0))
+    return found
 
 
 def _element_index(root: Any, element: Any) -> int:
