@@ -55,10 +55,10 @@ MODE_WORDS = {
     "pipeline": "by pipeline",
     "mixed": "by mixed modes",
 }
-#: The house sans-serif list (screen.css --sans), quoted: "Source Sans 3" unquoted is invalid CSS.
-#: Without the Helvetica and Arial of --sans: WeasyPrint's SVG renderer lets fontconfig's
-#: strong alias for Arial (Liberation Sans) win over DejaVu Sans, which the text uses.
-FONT = "'Libertinus Sans', 'Source Sans 3', 'DejaVu Sans', sans-serif"
+#: The house sans-serif list (fonts.css --sans: the shipped face first), quoted: "Source
+#: Sans 3" unquoted is invalid CSS. Without the Helvetica and Arial of --sans: WeasyPrint's
+#: SVG renderer lets fontconfig's strong alias for Arial (Liberation Sans) win.
+FONT = "'briefgen Sans', 'Source Sans 3', 'Source Sans Pro', sans-serif"
 NODE_FONT, WITHIN_FONT, LABEL_FONT, SUB_FONT = 13.0, 10.5, 11.5, 10.5
 NODE_WRAP, LABEL_WRAP = 128.0, 150.0
 PAD_X, PAD_Y, LINE = 10.0, 7.0, 1.25

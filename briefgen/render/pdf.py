@@ -95,18 +95,42 @@ def _once_per_page(context: Any) -> Any:
 LayoutContext._update_footnote_area = _once_per_page
 
 
+#: ``briefgen:fonts/NAME`` in a template's CSS: a font file from the project's
+#: templates/fonts/, else the packaged one (templates/fonts.css). Browsers know no such
+#: scheme, so the HTML opened on screen fetches nothing for it.
+FONT_SCHEME = "briefgen"
+FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
+
+
 class ProjectFetcher(URLFetcher):
-    """Serves files under the allowed roots (and data: URIs); refuses everything else."""
+    """Serves files under the allowed roots (and data: URIs, and the fonts of the template
+    folders by ``briefgen:fonts/NAME``); refuses everything else."""
 
     def __init__(self, roots: list[Path]):
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, timeout=2)
         self.roots = [r.resolve() for r in roots]
         self.refused: list[str] = []
 
+    def font_file(self, url: str) -> Path | None:
+        """The file ``briefgen:fonts/NAME`` names: the first root that holds it, a font
+        file inside that root (links followed), else none."""
+        name = unquote(url.split(":", 1)[1])
+        if not name.startswith("fonts/") or not name.lower().endswith(FONT_SUFFIXES):
+            return None
+        for root in self.roots:
+            path = (root / name).resolve()
+            if path.is_relative_to(root) and path.is_file():
+                return path
+        return None
+
     def fetch(self, url: str, headers: Any = None) -> Any:
         parts = urlsplit(url)
         if parts.scheme == "data":
             return super().fetch(url, headers)
+        if parts.scheme == FONT_SCHEME:
+            font = self.font_file(url)
+            if font is not None:
+                return super().fetch(font.as_uri(), headers)
         if parts.scheme == "file":
             path = Path(unquote(parts.path)).resolve()
             if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
@@ -127,14 +151,24 @@ def _system_font_count() -> int:
         fontconfig.FcConfigDestroy(config)
 
 
+_FONT_URL_RE = re.compile(rf"""url\(\s*["']?({FONT_SCHEME}:[^"')\s]+)""")
+
+
+def served_fonts(html: str, fetcher: ProjectFetcher) -> list[Path]:
+    """The font files the document's CSS loads through ``briefgen:fonts/NAME`` that exist."""
+    found = (fetcher.font_file(m.group(1)) for m in _FONT_URL_RE.finditer(html))
+    return list(dict.fromkeys(path for path in found if path is not None))
+
+
 @cache
-def font_config() -> FontConfiguration:
+def font_config(own_fonts: bool = False) -> FontConfiguration:
     """One font configuration for the process (fontconfig setup is costly).
 
     With no font at all, Pango in WeasyPrint 70 crashes the process (a segmentation fault,
-    no message), so that case is refused here first.
+    no message), so that case is refused here first. A document that loads fonts of its
+    own (the shipped ones, through the fetcher) needs none from the system.
     """
-    if _system_font_count() == 0:
+    if not own_fonts and _system_font_count() == 0:
         where = os.environ.get("FONTCONFIG_FILE")
         raise BriefgenError(
             Problem(
@@ -296,10 +330,13 @@ def render_pdf(html: str, base_url: Path, roots: list[Path], *, metadata_lang: s
     logger.addHandler(dropped)
     # The reproducible-builds convention, which fontTools reads at each font it writes.
     os.environ.setdefault("SOURCE_DATE_EPOCH", FONT_TIMESTAMP)
+    own_fonts = bool(served_fonts(html, fetcher))
     try:
         for _attempt in range(MAX_FIX_PASSES + 1):
             document_html = weasyprint.HTML(string=html, base_url=str(base_url) + "/", url_fetcher=fetcher)
-            document = document_html.render(font_config=font_config(), pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+            document = document_html.render(
+                font_config=font_config(own_fonts), pdf_variant="pdf/ua-1", uncompressed_pdf=False
+            )
             misplaced = misplaced_notes(document)
             if not misplaced or _attempt == MAX_FIX_PASSES:
                 break
