@@ -97,7 +97,10 @@ def _import_pdf_stage() -> None:
         import briefgen.render.pdf  # noqa: F401
 
 
-PdfOutcome = tuple[bytes, str, int, list[tuple[int, int, int]], list[str], list[tuple[str, str]]]
+PdfOutcome = tuple[bytes, str, int, list[tuple[int, int, int]], list[str], list[tuple[str, str]], int]
+
+#: The template that promises a brief of one page (BG411 when it runs over).
+ONE_PAGE_TEMPLATE = "summary"
 
 
 def _pdf_job(args: tuple[str, str, list[str]]) -> PdfOutcome:
@@ -105,7 +108,15 @@ def _pdf_job(args: tuple[str, str, list[str]]) -> PdfOutcome:
 
     html, base_url, roots = args
     result = render_pdf(html, Path(base_url), [Path(r) for r in roots])
-    return result.pdf, result.html, result.corrections, result.misplaced, result.refused, result.broken_images
+    return (
+        result.pdf,
+        result.html,
+        result.corrections,
+        result.misplaced,
+        result.refused,
+        result.broken_images,
+        result.pages,
+    )
 
 
 def broken_image_problems(base: FactBase, project: Project, ident: str, broken: list[tuple[str, str]]) -> list[Problem]:
@@ -247,7 +258,9 @@ def build_project(
         jobs_args = [(pages[i], str(project.root), roots) for i in ids]
         freeze_survivors()  # what exists now lives until exit: spare it WeasyPrint's collections
         outcomes = _lay_out_pdfs(ids, jobs_args, jobs, _Progress(len(ids)) if progress and ids else None)
-        for ident, (pdf, final_html, corrections, misplaced, refused, broken) in zip(ids, outcomes, strict=True):
+        for ident, (pdf, final_html, corrections, misplaced, refused, broken, n_pages) in zip(
+            ids, outcomes, strict=True
+        ):
             if broken:  # an image the PDF would silently lack: an error, and nothing is written
                 result.problems.extend(broken_image_problems(base, project, ident, broken))
                 result.failed = True
@@ -267,6 +280,16 @@ def build_project(
                         "warning",
                     )
                 )
+            if brief.template == ONE_PAGE_TEMPLATE and n_pages > 1:
+                result.problems.append(
+                    Problem(
+                        brief.where("template"),
+                        "BG411",
+                        f"brief '{ident}': the one-page summary runs to {n_pages} pages",
+                        "cut the summary, key judgments or sections, or use template: brief",
+                        "warning",
+                    )
+                )
             for url in refused:
                 result.problems.append(
                     Problem(
@@ -282,7 +305,7 @@ def build_project(
     if fmt in ("html", "all"):
         for ident in ids:
             files[output_path(out, ident, "html")] = pages[ident].encode("utf-8")
-    if strict and result.problems:  # warnings of the layout (BG405, BG406) fail a strict build too
+    if strict and result.problems:  # warnings of the layout (BG405, BG406, BG411) fail a strict build too
         result.failed = True
         return result
     # All files or none: an interruption now leaves every previous output as it was.

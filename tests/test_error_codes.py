@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MINI, run_cli
+from tests.pdfread import PdfBack
 
 SOURCES = MINI["content/sources.yaml"]
 CLAIMS = MINI["content/claims.yaml"]
@@ -372,3 +373,28 @@ def test_all_problems_are_reported_at_once(make_project: Callable[..., Path]) ->
     )
     _, problems, _ = _check_json(project)
     assert {"BG105", "BG106", "BG108"} <= {str(p["code"]) for p in problems}
+
+
+def test_bg411_a_summary_over_one_page_is_a_warning_naming_its_page_count(make_project: Callable[..., Path]) -> None:
+    words = "internationalisation considerations notwithstanding responsibilities administrative"
+    long = "\n".join(f"      {' '.join([words] * 12)}\n" for _ in range(14))
+    root = make_project(
+        {
+            "content/briefs/harbour-summary.yaml": MINI["content/briefs/harbour-summary.yaml"]
+            + f"sections:\n  - heading: Much more\n    body: |\n{long}"
+        }
+    )
+    proc = run_cli("build", "harbour-summary", "--format", "pdf", "--project", str(root), cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    pages = len(PdfBack.open(root / "output" / "harbour-summary.pdf").reader.pages)
+    assert pages >= 2
+    line = next(line for line in proc.stderr.splitlines() if "BG411" in line)
+    assert line == (
+        f"content/briefs/harbour-summary.yaml:4:11: warning[BG411]: "
+        f"brief 'harbour-summary': the one-page summary runs to {pages} pages"
+    )
+    strict = run_cli("build", "harbour-summary", "--format", "pdf", "--strict", "--project", str(root), cwd=root)
+    assert strict.returncode == 1 and "BG411" in strict.stderr
+    # A summary that fits says nothing.
+    fits = run_cli("build", "harbour", "--format", "pdf", "--project", str(root), cwd=root)
+    assert "BG411" not in fits.stderr

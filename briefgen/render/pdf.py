@@ -30,6 +30,7 @@ import warnings
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -46,9 +47,11 @@ with warnings.catch_warnings():
     # WeasyPrint warns at import when fontconfig lists no fonts ("Expect ugly output") and
     # then crashes in Pango during layout; font_config() turns that into a clear error.
     warnings.simplefilter("ignore", UserWarning)
+    import pyphen  # WeasyPrint's hyphenation dictionaries
     import weasyprint
     from PIL import Image, ImageFile  # WeasyPrint's image library: what it cannot decode, it drops
     from weasyprint.layout import LayoutContext
+    from weasyprint.text import line_break
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 
@@ -100,6 +103,20 @@ LayoutContext._update_footnote_area = _once_per_page
 #: scheme, so the HTML opened on screen fetches nothing for it.
 FONT_SCHEME = "briefgen"
 FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
+
+
+class _NoCapitalised(pyphen.Pyphen):
+    """Hyphenation that never splits a capitalised word: a proper noun, a name, an
+    abbreviation ("Lub-umbashi" reads badly), as TeX does with \\uchyph=0."""
+
+    def iterate(self, word: str) -> Any:
+        if word[:1].isupper():
+            return iter(())
+        return super().iterate(word)
+
+
+# WeasyPrint makes its dictionaries with ``pyphen.Pyphen`` in text/line_break.py only.
+line_break.pyphen = SimpleNamespace(Pyphen=_NoCapitalised, language_fallback=pyphen.language_fallback)
 
 
 class ProjectFetcher(URLFetcher):
@@ -191,6 +208,7 @@ class PdfResult:
     refused: list[str] = field(default_factory=list)
     #: (image_key of the data: URI, why) for each image that cannot be laid out (BG409)
     broken_images: list[tuple[str, str]] = field(default_factory=list)
+    pages: int = 0
 
 
 _DATA_IMAGE_RE = re.compile(r"""\bsrc=["'](data:image/[\w.+-]+;base64,[A-Za-z0-9+/=]*)["']""")
@@ -371,4 +389,4 @@ def render_pdf(html: str, base_url: Path, roots: list[Path], *, metadata_lang: s
     # on purpose and reported as BG406; only the others were dropped without a word.
     refused = set(fetcher.refused)
     lost = [(image_key(url), why) for url, why in dict.fromkeys(dropped.dropped) if url not in refused]
-    return PdfResult(pdf, html, corrections, misplaced, list(fetcher.refused), lost)
+    return PdfResult(pdf, html, corrections, misplaced, list(fetcher.refused), lost, len(document.pages))
