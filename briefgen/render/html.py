@@ -25,6 +25,7 @@ from briefgen.facts.grammar import TEMPLATE_SUFFIX
 from briefgen.facts.model import LIKELIHOOD_BANDS, RELIABILITY, FactBase
 from briefgen.facts.project import Project
 from briefgen.render.annexes import standard_annexes
+from briefgen.render.diagram import status_swatch
 from briefgen.render.markdown import render, render_inline
 from briefgen.render.plan import BriefPlan, Call
 from briefgen.render.typography import chicago, smarten_html
@@ -254,6 +255,7 @@ def render_html(
                 draft_tag=draft_tag,
                 provenance=provenance(plan) if draft else {},
                 standards=standards,
+                status_swatch=status_swatch,
             )
         )
     except jinja2.TemplateNotFound as exc:
