@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from briefgen.check.validate import validate_project
 from briefgen.errors import BriefgenError, Pos, Problem, UsageError, errors_in, sort_problems
@@ -27,6 +28,9 @@ from briefgen.gcpause import freeze_survivors
 from briefgen.render.templatecheck import check_templates
 from briefgen.words import counted, did_you_mean, printable
 from briefgen.write import check_targets, complete_switch, write_all_atomic
+
+if TYPE_CHECKING:
+    from briefgen.render.plan import BriefPlan
 
 
 def check_project(project: Project, cache: ParseCache | None = None) -> tuple[FactBase, list[Problem]]:
@@ -153,6 +157,28 @@ def broken_image_problems(base: FactBase, project: Project, ident: str, broken: 
     return problems
 
 
+def small_figure_problems(ident: str, plan: BriefPlan) -> list[Problem]:
+    """BG412 for each route figure whose smallest text would print under 7 pt on A4 even
+    with its type grown (too many places side by side), at the section's ``figure``."""
+    from briefgen.render.diagram import MIN_PRINT_PT
+
+    problems = []
+    for planned in plan.sections + plan.annexes:
+        figure = planned.figure
+        if figure is not None and figure.nodes and figure.smallest_print_pt < MIN_PRINT_PT:
+            problems.append(
+                Problem(
+                    planned.section.where("figure"),
+                    "BG412",
+                    f"brief '{ident}': the route figure's smallest text prints at "
+                    f"{figure.smallest_print_pt:.1f} pt on A4 (under {MIN_PRINT_PT:g} pt)",
+                    "draw fewer routes side by side: split them between sections or briefs, each with 'figure: routes'",
+                    "warning",
+                )
+            )
+    return problems
+
+
 class _Progress:
     """One status line on the terminal, rewritten as PDFs are done: count, brief, time."""
 
@@ -252,6 +278,7 @@ def build_project(
     for ident in ids:
         plan = plan_brief(base, base.briefs[ident])
         pages[ident] = render_html(plan, base, project, changes=changes.get(ident))
+        result.problems.extend(small_figure_problems(ident, plan))
     files: dict[Path, bytes] = {}
     if fmt in ("pdf", "all"):
         roots = [str(r) for r in asset_roots(project)]
