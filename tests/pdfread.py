@@ -87,3 +87,15 @@ def notes_missing_from_their_pages(path: Path, notes: dict[int, str]) -> list[tu
             if number not in printed.get(page, set()) or words not in texts[page - 1]:
                 missing.append((page, number))
     return missing
+
+
+def notes_printed_where_not_called(path: Path) -> list[tuple[int, int]]:
+    """(page, note) for every note printed at the foot of a page that does not call it."""
+    called: dict[int, set[int]] = {}
+    printed: dict[int, set[int]] = {}
+    for name, page in PdfBack.open(path).anchor_pages().items():
+        if m := re.fullmatch(r"call-(\d+)(?:-\d+)?", name):
+            called.setdefault(page, set()).add(int(m[1]))
+        elif m := re.fullmatch(r"fn-(\d+)(?:-\d+)?", name):
+            printed.setdefault(page, set()).add(int(m[1]))
+    return sorted((page, n) for page, numbers in printed.items() for n in numbers - called.get(page, set()))

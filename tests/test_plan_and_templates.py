@@ -20,7 +20,7 @@ from briefgen.render.html import render_html
 from briefgen.render.plan import BriefPlan, plan_brief
 from tests import htmlread
 from tests.conftest import REPO, run_cli
-from tests.pdfread import PdfBack, notes_missing_from_their_pages
+from tests.pdfread import PdfBack, notes_missing_from_their_pages, notes_printed_where_not_called
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
@@ -283,3 +283,5 @@ def test_every_note_on_its_page_in_a_long_dense_brief(tmp_path: Path, seed: int)
     assert len(calls) > 200 and len(pdf.reader.pages) > 10
     notes = htmlread.endnotes(htmlread.parse((root / "output" / "brief-000.html").read_text()))
     assert notes_missing_from_their_pages(root / "output" / "brief-000.pdf", notes) == []
+    # and a repeat never strays onto a page that does not call it
+    assert notes_printed_where_not_called(root / "output" / "brief-000.pdf") == []
