@@ -278,10 +278,12 @@ def note_pages(document: Any) -> tuple[dict[int, set[int]], dict[int, set[int]]]
                 element = getattr(box, "element", None)
                 if element is None:
                     continue
-                if in_footnotes and element.get("data-n"):
-                    bodies[number].add(int(element.get("data-n")))
-                elif not in_footnotes and element.get("data-note") and "fn-call" in (element.get("class") or ""):
-                    calls[number].add(int(element.get("data-note")))
+                # (A project's own templates may write anything there: only numbers count.)
+                body, call = element.get("data-n") or "", element.get("data-note") or ""
+                if in_footnotes and body.isdigit():
+                    bodies[number].add(int(body))
+                elif not in_footnotes and call.isdigit() and "fn-call" in (element.get("class") or ""):
+                    calls[number].add(int(call))
     return calls, bodies
 
 
