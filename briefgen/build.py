@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from briefgen.check.validate import validate_project
 from briefgen.errors import BriefgenError, Pos, Problem, UsageError, errors_in, sort_problems
@@ -28,6 +29,9 @@ from briefgen.gcpause import freeze_survivors
 from briefgen.render.templatecheck import check_templates
 from briefgen.words import counted, did_you_mean, printable
 from briefgen.write import check_targets, complete_switch, write_all_atomic
+
+if TYPE_CHECKING:
+    from briefgen.render.plan import BriefPlan
 
 
 def check_project(project: Project, cache: ParseCache | None = None) -> tuple[FactBase, list[Problem]]:
@@ -102,7 +106,10 @@ def _import_pdf_stage() -> None:
         import briefgen.render.pdf  # noqa: F401
 
 
-PdfOutcome = tuple[bytes, str, int, list[tuple[int, int, int]], list[str], list[tuple[str, str]]]
+PdfOutcome = tuple[bytes, str, int, list[tuple[int, int, int]], list[str], list[tuple[str, str]], int]
+
+#: The template that promises a brief of one page (BG411 when it runs over).
+ONE_PAGE_TEMPLATE = "summary"
 
 
 def _pdf_job(args: tuple[str, str, list[str]]) -> PdfOutcome:
@@ -110,7 +117,15 @@ def _pdf_job(args: tuple[str, str, list[str]]) -> PdfOutcome:
 
     html, base_url, roots = args
     result = render_pdf(html, Path(base_url), [Path(r) for r in roots])
-    return result.pdf, result.html, result.corrections, result.misplaced, result.refused, result.broken_images
+    return (
+        result.pdf,
+        result.html,
+        result.corrections,
+        result.misplaced,
+        result.refused,
+        result.broken_images,
+        result.pages,
+    )
 
 
 def broken_image_problems(base: FactBase, project: Project, ident: str, broken: list[tuple[str, str]]) -> list[Problem]:
@@ -144,6 +159,28 @@ def broken_image_problems(base: FactBase, project: Project, ident: str, broken: 
                 "the file's header is sound but its image data is not: export it again from the original",
             )
         )
+    return problems
+
+
+def small_figure_problems(ident: str, plan: BriefPlan) -> list[Problem]:
+    """BG412 for each route figure whose smallest text would print under 7 pt on A4 even
+    with its type grown (too many places side by side), at the section's ``figure``."""
+    from briefgen.render.diagram import MIN_PRINT_PT
+
+    problems = []
+    for planned in plan.sections + plan.annexes:
+        figure = planned.figure
+        if figure is not None and figure.nodes and figure.smallest_print_pt < MIN_PRINT_PT:
+            problems.append(
+                Problem(
+                    planned.section.where("figure"),
+                    "BG412",
+                    f"brief '{ident}': the route figure's smallest text prints at "
+                    f"{figure.smallest_print_pt:.1f} pt on A4 (under {MIN_PRINT_PT:g} pt)",
+                    "draw fewer routes side by side: split them between sections or briefs, each with 'figure: routes'",
+                    "warning",
+                )
+            )
     return problems
 
 
@@ -246,13 +283,16 @@ def build_project(
     for ident in ids:
         plan = plan_brief(base, base.briefs[ident])
         pages[ident] = render_html(plan, base, project, changes=changes.get(ident))
+        result.problems.extend(small_figure_problems(ident, plan))
     files: dict[Path, bytes] = {}
     if fmt in ("pdf", "all"):
         roots = [str(r) for r in asset_roots(project)]
         jobs_args = [(pages[i], str(project.root), roots) for i in ids]
         freeze_survivors()  # what exists now lives until exit: spare it WeasyPrint's collections
         outcomes = _lay_out_pdfs(ids, jobs_args, jobs, _Progress(len(ids)) if progress and ids else None)
-        for ident, (pdf, final_html, corrections, misplaced, refused, broken) in zip(ids, outcomes, strict=True):
+        for ident, (pdf, final_html, corrections, misplaced, refused, broken, n_pages) in zip(
+            ids, outcomes, strict=True
+        ):
             if broken:  # an image the PDF would silently lack: an error, and nothing is written
                 result.problems.extend(broken_image_problems(base, project, ident, broken))
                 result.failed = True
@@ -266,8 +306,19 @@ def build_project(
                     Problem(
                         brief.pos,
                         "BG405",
-                        f"brief '{ident}': note {note} is called on page {call_page} but printed on page {body_page}",
+                        f"brief '{ident}': note {note} is called on page {call_page} but not printed at its foot"
+                        + (f" (it is on page {body_page})" if body_page else ""),
                         "shorten the note or the paragraph around its call",
+                        "warning",
+                    )
+                )
+            if brief.template == ONE_PAGE_TEMPLATE and n_pages > 1:
+                result.problems.append(
+                    Problem(
+                        brief.where("template"),
+                        "BG411",
+                        f"brief '{ident}': the one-page summary runs to {n_pages} pages",
+                        "cut the summary, key judgments or sections, or use template: brief",
                         "warning",
                     )
                 )
@@ -286,7 +337,7 @@ def build_project(
     if fmt in ("html", "all"):
         for ident in ids:
             files[output_path(out, ident, "html")] = pages[ident].encode("utf-8")
-    if strict and result.problems:  # warnings of the layout (BG405, BG406) fail a strict build too
+    if strict and result.problems:  # warnings of the layout (BG405, BG406, BG411) fail a strict build too
         result.failed = True
         return result
     # All files or none: an interruption now leaves every previous output as it was.

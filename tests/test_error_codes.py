@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import MINI, run_cli
+from tests.pdfread import PdfBack
 
 SOURCES = MINI["content/sources.yaml"]
 CLAIMS = MINI["content/claims.yaml"]
@@ -372,3 +374,65 @@ def test_all_problems_are_reported_at_once(make_project: Callable[..., Path]) ->
     )
     _, problems, _ = _check_json(project)
     assert {"BG105", "BG106", "BG108"} <= {str(p["code"]) for p in problems}
+
+
+def test_bg411_a_summary_over_one_page_is_a_warning_naming_its_page_count(make_project: Callable[..., Path]) -> None:
+    words = "internationalisation considerations notwithstanding responsibilities administrative"
+    long = "\n".join(f"      {' '.join([words] * 12)}\n" for _ in range(14))
+    root = make_project(
+        {
+            "content/briefs/harbour-summary.yaml": MINI["content/briefs/harbour-summary.yaml"]
+            + f"sections:\n  - heading: Much more\n    body: |\n{long}"
+        }
+    )
+    proc = run_cli("build", "harbour-summary", "--format", "pdf", "--project", str(root), cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    pages = len(PdfBack.open(root / "output" / "harbour-summary.pdf").reader.pages)
+    assert pages >= 2
+    line = next(line for line in proc.stderr.splitlines() if "BG411" in line)
+    assert line == (
+        f"content/briefs/harbour-summary.yaml:4:11: warning[BG411]: "
+        f"brief 'harbour-summary': the one-page summary runs to {pages} pages"
+    )
+    strict = run_cli("build", "harbour-summary", "--format", "pdf", "--strict", "--project", str(root), cwd=root)
+    assert strict.returncode == 1 and "BG411" in strict.stderr
+    # A summary that fits says nothing.
+    fits = run_cli("build", "harbour", "--format", "pdf", "--project", str(root), cwd=root)
+    assert "BG411" not in fits.stderr
+
+
+def test_bg412_a_route_figure_too_wide_to_print_at_7_pt_is_a_warning(make_project: Callable[..., Path]) -> None:
+    """Ten places in a row, each a column of its own: no type size prints at 7 pt on A4."""
+    places = "".join(f"- id: stop-{n}\n  name: Stop number {n}\n  kind: town\n" for n in range(12))
+    routes = "".join(
+        f"- id: leg-{n}\n  name: Leg {n}\n  mode: road\n  from: stop-{n}\n  to: stop-{n + 1}\n"
+        f"  commodities: [tin]\n  status: operational\n"
+        for n in range(11)
+    )
+    mentions = " ".join(f"@leg-{n}" for n in range(11))
+    brief = (
+        MINI["content/briefs/harbour.yaml"]
+        .replace("    table: routes\n", "    table: routes\n    figure: routes  # <-\n")
+        .replace(
+            "Later, the ministry again [@ministry, para. 4].",
+            f"Later, the ministry again [@ministry, para. 4]. {mentions}",
+        )
+    )
+    root = make_project(
+        {
+            "content/places.yaml": MINI["content/places.yaml"] + places,
+            "content/routes.yaml": MINI["content/routes.yaml"] + routes,
+            "content/briefs/harbour.yaml": brief,
+        }
+    )
+    proc = run_cli("build", "harbour", "--format", "html", "--project", str(root), cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    line = _marked_line(brief)
+    assert re.search(
+        rf"content/briefs/harbour\.yaml:{line}:\d+: warning\[BG412\]: brief 'harbour': the route figure's smallest "
+        r"text prints at \d\.\d pt on A4 \(under 7 pt\)",
+        proc.stderr,
+    ), proc.stderr
+    # The example's figure prints at 7 pt or more: no warning there.
+    fine = run_cli("build", "--format", "html", "--out", str(root / "example-out"))
+    assert "BG412" not in fine.stderr

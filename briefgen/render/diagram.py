@@ -30,14 +30,16 @@ MAX_ROUTES = 60
 #: Arrows: a route is one per leg (from, each via, to).
 MAX_SEGMENTS = 150
 
-#: How each status is drawn: colour, dash pattern (empty: solid), line width.
-#: Dash patterns differ as well as colours, so the figure reads in grey print.
+#: How each status is drawn: colour, dash pattern (empty: solid), line width. The one home
+#: of these: the routes table shows the same line (status_swatch). Each pair differs in
+#: its dash pattern and in its grey level (Rec. 601 luma: .19, .59, .41, .26, .66), so the
+#: figure reads in grey print.
 STYLES: dict[str, tuple[str, str, float]] = {
     "operational": ("#12365f", "", 2.4),
-    "proposed": ("#12365f", "8 5", 2.0),
+    "proposed": ("#6a9fd8", "8 5", 2.4),
     "disrupted": ("#b35900", "12 4 3 4", 2.4),
-    "closed": ("#9b1c1c", "2 4", 2.2),
-    "": ("#5a6270", "", 1.6),
+    "closed": ("#9b1c1c", "2 4", 2.4),
+    "": ("#a3a9b2", "10 3 2 3 2 3", 1.8),
 }
 STATUS_WORDS = {
     "operational": "operational",
@@ -55,14 +57,51 @@ MODE_WORDS = {
     "pipeline": "by pipeline",
     "mixed": "by mixed modes",
 }
-#: The house sans-serif list (screen.css --sans), quoted: "Source Sans 3" unquoted is invalid CSS.
-#: Without the Helvetica and Arial of --sans: WeasyPrint's SVG renderer lets fontconfig's
-#: strong alias for Arial (Liberation Sans) win over DejaVu Sans, which the text uses.
-FONT = "'Libertinus Sans', 'Source Sans 3', 'DejaVu Sans', sans-serif"
-NODE_FONT, WITHIN_FONT, LABEL_FONT, SUB_FONT = 13.0, 10.5, 11.5, 10.5
+#: The house sans-serif list (fonts.css --sans: the shipped face first), quoted: "Source
+#: Sans 3" unquoted is invalid CSS. Without the Helvetica and Arial of --sans: WeasyPrint's
+#: SVG renderer lets fontconfig's strong alias for Arial (Liberation Sans) win.
+FONT = "'briefgen Sans', 'Source Sans 3', 'Source Sans Pro', sans-serif"
+NODE_FONT, WITHIN_FONT, LABEL_FONT, SUB_FONT = 13.0, 11.5, 11.5, 11.5
 NODE_WRAP, LABEL_WRAP = 128.0, 150.0
 PAD_X, PAD_Y, LINE = 10.0, 7.0, 1.25
 ARROW = 9.0
+LEGEND_LINE = 40.0
+
+#: The smallest text the figure may print, in points, and where it is printed: the text
+#: width of an A4 page with print.css's margins (210 mm less 22 and 20 mm), the narrowest
+#: the figure is set in; the SVG is drawn at 1 px = 0.75 pt and shrunk to fit that width.
+MIN_PRINT_PT = 7.0
+PRINT_WIDTH_PT = (210 - 22 - 20) / 25.4 * 72
+PX_PT = 0.75
+
+
+def printed_scale(width: float) -> float:
+    """Points per SVG unit when a figure ``width`` units wide is printed on A4."""
+    return min(PX_PT, PRINT_WIDTH_PT / width) if width else PX_PT
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Font sizes and wrap widths (SVG units); the fonts grow together until the smallest
+    text prints at MIN_PRINT_PT or more."""
+
+    node: float = NODE_FONT
+    within: float = WITHIN_FONT
+    label: float = LABEL_FONT
+    sub: float = SUB_FONT
+    node_wrap: float = NODE_WRAP
+    label_wrap: float = LABEL_WRAP
+
+    def scaled(self, k: float) -> Sizes:
+        """Type ``k`` times larger in columns as wide as before: names and labels wrap into
+        more lines, so the figure grows taller rather than wider."""
+        node, within, label, sub = (round(v * k, 2) for v in (self.node, self.within, self.label, self.sub))
+        return Sizes(node, within, label, sub, self.node_wrap, self.label_wrap)
+
+    @property
+    def smallest(self) -> float:
+        return min(self.node, self.within, self.label, self.sub)
+
 
 # Advance widths of DejaVu Sans (the widest of the fonts the figure asks for) in ems, so
 # the estimated width of a label is never less than its drawn width.
@@ -126,12 +165,13 @@ class Arrow:
     status: str
     path: str
     head: list[tuple[float, float]]
-    label: list[str]
-    sub: str
+    label: list[str]  # the route's name (``named`` lines), then what it carries
+    sub: list[str]  # its mode and status, wrapped
     label_x: float
     label_y: float
     side: int  # -1: labels all above the line (upper of parallel arrows), 1: all below, 0: astride
     span: float = 0.0  # horizontal extent: a route's labels go on its widest arrow
+    named: int = 0  # how many lines of ``label`` are the route's name
 
 
 @dataclass
@@ -157,6 +197,12 @@ class RouteDiagram:
     legend: list[tuple[str, float, float]]  # (status, x, y)
     title: str
     words: list[str]  # one sentence per route: the text alternative
+    sizes: Sizes = field(default_factory=Sizes)
+
+    @property
+    def smallest_print_pt(self) -> float:
+        """The size its smallest text prints at on A4, in points."""
+        return self.sizes.smallest * printed_scale(self.width)
 
     @property
     def description(self) -> str:
@@ -226,14 +272,28 @@ def route_diagram(routes: list[Route], base: FactBase, ident: str = "routes", wh
                 "'figure: routes'; a figure draws the routes its brief refers to, or all when it names none",
             )
         )
-    return _Layout(routes, base, ident).run()
+    # Larger type in columns of the same width makes the figure taller, not much wider: grow
+    # it until the smallest text prints at MIN_PRINT_PT on A4 (it stops when growing would
+    # help no more: a figure whose single words are wider than its columns).
+    sizes = Sizes()
+    diagram = _Layout(routes, base, ident, sizes).run()
+    for _ in range(8):
+        if not diagram.nodes or diagram.smallest_print_pt >= MIN_PRINT_PT:
+            break
+        k = MIN_PRINT_PT / diagram.smallest_print_pt * 1.01
+        bigger = _Layout(routes, base, ident, sizes.scaled(k)).run()
+        if bigger.smallest_print_pt <= diagram.smallest_print_pt + 0.05:
+            break
+        sizes, diagram = sizes.scaled(k), bigger
+    return diagram
 
 
 class _Layout:
-    def __init__(self, routes: list[Route], base: FactBase, ident: str):
+    def __init__(self, routes: list[Route], base: FactBase, ident: str, sizes: Sizes | None = None):
         self.routes = routes
         self.base = base
         self.ident = ident
+        self.sizes = sizes or Sizes()
         self.nodes: dict[str, Node] = {}
         self.edges: list[tuple[str, str, Route, bool]] = []  # place segments in route order; last?
 
@@ -246,11 +306,12 @@ class _Layout:
             within = ""
             if place and place.within and place.within in self.base.places:
                 within = "in " + self.base.places[place.within].name
-            node = Node(ident, wrap(name, NODE_FONT, NODE_WRAP), within)
-            node.w = max(text_width(line, NODE_FONT) for line in node.lines) + 2 * PAD_X
+            z = self.sizes
+            node = Node(ident, wrap(name, z.node, z.node_wrap), within)
+            node.w = max(text_width(line, z.node) for line in node.lines) + 2 * PAD_X
             if within:
-                node.w = max(node.w, text_width(within, WITHIN_FONT) + 2 * PAD_X)
-            node.h = len(node.lines) * NODE_FONT * LINE + (WITHIN_FONT * LINE if within else 0) + 2 * PAD_Y
+                node.w = max(node.w, text_width(within, z.within) + 2 * PAD_X)
+            node.h = len(node.lines) * z.node * LINE + (z.within * LINE if within else 0) + 2 * PAD_Y
             self.nodes[ident] = node
         return node
 
@@ -391,19 +452,25 @@ class _Layout:
         return best
 
     # -- geometry ----------------------------------------------------------------------
-    def label_of(self, route: Route) -> tuple[list[str], str]:
+    def label_of(self, route: Route) -> tuple[list[str], list[str], int]:
+        """The route's name (wrapped), then what it carries; its mode and status; how many
+        lines the name takes."""
+        z = self.sizes
         goods = [self.base.minerals[c].name if c in self.base.minerals else c for c in route.commodities]
-        label = wrap(", ".join(goods), LABEL_FONT, LABEL_WRAP) if goods else []
+        name = wrap(route.name, z.label, z.label_wrap) if route.name else []
+        label = name + (wrap(", ".join(goods), z.label, z.label_wrap) if goods else [])
         sub = " · ".join(x for x in (route.mode or "", STATUS_WORDS[route.status or ""]) if x)
-        return label, sub
+        return label, wrap(sub, z.sub, z.label_wrap) if sub else [], len(name)
 
     def place(self, order: list[list[str]], chains: list[_Chain]) -> list[Arrow]:
+        z = self.sizes
         labels = {id(c.route): self.label_of(c.route) for c in chains}
-        widths = [_label_width(lab, sub) for lab, sub in labels.values()]
+        widths = [_label_width(lab, sub, z) for lab, sub, _ in labels.values()]
         label_w = max(widths, default=0.0)
-        label_h = max([len(lab) * LABEL_FONT * LINE for lab, _ in labels.values()] + [0.0])
-        gap = max(120.0, label_w + 72)  # room for S-bends at both ends of a level run
-        stack = label_h + SUB_FONT * LINE + 14  # one arrow's labels, with room around them
+        label_h = max([len(lab) * z.label * LINE for lab, _, _ in labels.values()] + [0.0])
+        gap = max(120.0, label_w + 48)  # room for S-bends at both ends of a level run
+        sub_h = max([len(sub) * z.sub * LINE for _, sub, _ in labels.values()] + [0.0])
+        stack = label_h + sub_h + 14  # one arrow's labels, with room around them
         most = max((c.count for c in chains), default=1)
         # Two parallel arrows put their labels on their outer sides, so their lanes can be
         # close; with three or more the middle ones carry labels between lanes.
@@ -431,7 +498,8 @@ class _Layout:
         arrows = [
             self.arrow(c.keys, c.route, c.index - (c.count - 1) / 2, lane, labels[id(c.route)], c.last) for c in chains
         ]
-        # A route through ``via`` places is several arrows: label only its widest one.
+        # A route through ``via`` places is several arrows: each carries the route's name (so
+        # every line on a shared stretch says whose it is), its widest one what it carries.
         widest: dict[int, Arrow] = {}
         for a in arrows:
             best = widest.get(id(a.route))
@@ -439,7 +507,7 @@ class _Layout:
                 widest[id(a.route)] = a
         for a in arrows:
             if widest[id(a.route)] is not a:
-                a.label, a.sub = [], ""
+                a.label, a.sub = a.label[: a.named], []
         return arrows
 
     def align(self, layer: list[str], neigh: dict[str, list[str]], pitch: float) -> None:
@@ -456,7 +524,13 @@ class _Layout:
             self.nodes[k].y = y + shift
 
     def arrow(
-        self, chain: list[str], route: Route, offset: float, lane: float, label: tuple[list[str], str], last: bool
+        self,
+        chain: list[str],
+        route: Route,
+        offset: float,
+        lane: float,
+        label: tuple[list[str], list[str], int],
+        last: bool,
     ) -> Arrow:
         """One segment's arrow; ``offset`` (0 unless parallel to another) moves it to its own lane."""
         nodes = [self.nodes[k] for k in chain]
@@ -515,7 +589,7 @@ class _Layout:
             my = (q0[1] + 3 * q1[1] + 3 * q2[1] + q3[1]) / 8
         span = abs(points[-1][0] - points[0][0])
         side = 0 if offset == 0 or (abs(offset) < 1 and lane > 16) else (1 if offset > 0 else -1)
-        return Arrow(route, route.status or "", d, head, label[0], label[1], mx, my, side, span)
+        return Arrow(route, route.status or "", d, head, label[0], label[1], mx, my, side, span, label[2])
 
     def finish(self, arrows: list[Arrow]) -> RouteDiagram:
         real = [n for n in self.nodes.values() if not n.dummy]
@@ -527,8 +601,8 @@ class _Layout:
         for a in arrows:
             if not a.label and not a.sub:
                 continue
-            w = _label_width(a.label, a.sub) / 2
-            above, below = _label_extent(a)
+            w = _label_width(a.label, a.sub, self.sizes) / 2
+            above, below = _label_extent(a, self.sizes)
             xs += [a.label_x - w, a.label_x + w]
             ys += [a.label_y - above, a.label_y + below]
         for a in arrows:
@@ -536,8 +610,9 @@ class _Layout:
                 xs.append(px)
                 ys.append(py)
         words = [describe(r, self.base) for r in self.routes]
+        z = self.sizes
         if not xs:
-            return RouteDiagram(self.ident, [], [], 0, 0, [], "Routes in this brief", words)
+            return RouteDiagram(self.ident, [], [], 0, 0, [], "Routes in this brief", words, z)
         margin = 12.0
         dx, dy = margin - min(xs), margin - min(ys)
         for n in self.nodes.values():
@@ -550,21 +625,23 @@ class _Layout:
             a.label_y += dy
         width = max(xs) - min(xs) + 2 * margin
         height = max(ys) - min(ys) + 2 * margin
-        # Legend: one sample per status drawn, in a row (wrapping when the figure is narrow).
+        # Legend: one sample per status drawn, in a row (wrapping when the figure is narrow),
+        # its words as large as the labels'.
         legend: list[tuple[str, float, float]] = []
         statuses = [s for s in STYLES if any(a.status == s for a in arrows)]
-        lx, ly = margin, height + 6
+        lx, ly = margin, height + 6 + z.label * 0.5
         for s in statuses:
-            item_w = 34 + 6 + text_width(STATUS_WORDS[s], SUB_FONT) + 22
+            item_w = LEGEND_LINE + 6 + text_width(STATUS_WORDS[s], z.label) + 22
             if lx > margin and lx + item_w > width - margin:
-                lx, ly = margin, ly + SUB_FONT * 1.8
+                lx, ly = margin, ly + z.label * 1.8
             legend.append((s, lx, ly))
             lx += item_w
         if legend:
-            width = max(width, max(x for _, x, _ in legend) + 80)
-            height = ly + SUB_FONT * 1.8 + margin / 2
+            ends = [x + LEGEND_LINE + 6 + text_width(STATUS_WORDS[s], z.label) for s, x, _ in legend]
+            width = max(width, max(ends) + margin)
+            height = ly + z.label * 1.3 + margin / 2
         return RouteDiagram(
-            self.ident, real, arrows, round(width, 1), round(height, 1), legend, "Routes in this brief", words
+            self.ident, real, arrows, round(width, 1), round(height, 1), legend, "Routes in this brief", words, z
         )
 
 
@@ -605,14 +682,14 @@ def count_crossings(links: list[tuple[int, int, int]]) -> int:
     return total
 
 
-def _label_width(label: list[str], sub: str) -> float:
-    return max([text_width(t, LABEL_FONT) for t in label] + [text_width(sub, SUB_FONT)])
+def _label_width(label: list[str], sub: list[str], z: Sizes) -> float:
+    return max([text_width(t, z.label) for t in label] + [text_width(t, z.sub) for t in sub] + [0.0])
 
 
-def _label_extent(a: Arrow) -> tuple[float, float]:
+def _label_extent(a: Arrow, z: Sizes) -> tuple[float, float]:
     """How far a route's labels reach above and below its label point."""
-    lab = len(a.label) * LABEL_FONT * LINE
-    sub = SUB_FONT * LINE
+    lab = len(a.label) * z.label * LINE
+    sub = len(a.sub) * z.sub * LINE
     if a.side > 0:
         return 0.0, 6 + lab + sub + 2
     if a.side < 0:
@@ -639,6 +716,7 @@ def _shift_path(d: str, dx: float, dy: float) -> str:
 def render_svg(diagram: RouteDiagram) -> Markup:
     """The diagram as one ``<svg>`` element (inline, self-contained, escaped)."""
     e = escape
+    z = diagram.sizes
     ident = e(diagram.ident)
     w, h = _n(diagram.width), _n(diagram.height)
     out = [
@@ -662,24 +740,23 @@ def render_svg(diagram: RouteDiagram) -> Markup:
         if a.head:
             pts = " ".join(f"{_n(x)},{_n(y)}" for x, y in a.head)
             out.append(f'<polygon points="{pts}" fill="{colour}"/>')
-        lines = [(t, LABEL_FONT, "#1b1f24", "") for t in a.label]
-        if a.side and a.sub:
-            lines.append((a.sub, SUB_FONT, colour, "italic"))
-        if a.side > 0:
-            y = a.label_y + 6 + LABEL_FONT
-        else:
-            y = a.label_y - 6 - 2 - sum(size * LINE for _, size, _, _ in lines[1:])
-        for text, size, fill, style in lines:
-            style_attr = f' font-style="{style}"' if style else ""
+        # The route's name in bold, what it carries in plain type, mode and status in italics
+        # (in ink: the line beside them carries the status's colour).
+        lines = [(t, z.label, ' font-weight="bold"' if n < a.named else "") for n, t in enumerate(a.label)]
+        if a.side:
+            lines += [(t, z.sub, ' font-style="italic"') for t in a.sub]
+        above = 6 + 2 + sum(size * LINE for _, size, _ in lines[1:])
+        y = a.label_y + 6 + z.label if a.side > 0 else a.label_y - above
+        for text, size, style_attr in lines:
             out.append(
-                f'<text x="{_n(a.label_x)}" y="{_n(y)}" font-size="{size}" fill="{fill}" '
+                f'<text x="{_n(a.label_x)}" y="{_n(y)}" font-size="{_n(size)}" fill="#1b1f24" '
                 f'text-anchor="middle"{style_attr}>{e(text)}</text>'
             )
             y += size * LINE
-        if a.sub and not a.side:
+        for k, text in enumerate(a.sub if not a.side else []):
             out.append(
-                f'<text x="{_n(a.label_x)}" y="{_n(a.label_y + 4 + SUB_FONT)}" font-size="{SUB_FONT}" '
-                f'fill="{colour}" font-style="italic" text-anchor="middle">{e(a.sub)}</text>'
+                f'<text x="{_n(a.label_x)}" y="{_n(a.label_y + 4 + z.sub + k * z.sub * LINE)}" '
+                f'font-size="{_n(z.sub)}" fill="#1b1f24" font-style="italic" text-anchor="middle">{e(text)}</text>'
             )
         out.append("</g>")
     for n in diagram.nodes:
@@ -689,17 +766,17 @@ def render_svg(diagram: RouteDiagram) -> Markup:
             f'<rect x="{_n(x0)}" y="{_n(y0)}" width="{_n(n.w)}" height="{_n(n.h)}" rx="4" '
             'fill="#eef2f7" stroke="#7d8695" stroke-width="1"/>'
         )
-        y = y0 + PAD_Y + NODE_FONT * 0.95
+        y = y0 + PAD_Y + z.node * 0.95
         for line in n.lines:
             out.append(
-                f'<text x="{_n(n.x)}" y="{_n(y)}" font-size="{NODE_FONT}" font-weight="bold" fill="#1b1f24" '
+                f'<text x="{_n(n.x)}" y="{_n(y)}" font-size="{_n(z.node)}" font-weight="bold" fill="#1b1f24" '
                 f'text-anchor="middle">{e(line)}</text>'
             )
-            y += NODE_FONT * LINE
+            y += z.node * LINE
         if n.within:
-            y += WITHIN_FONT * LINE - NODE_FONT * LINE + 1
+            y += z.within * LINE - z.node * LINE + 1
             out.append(
-                f'<text x="{_n(n.x)}" y="{_n(y)}" font-size="{WITHIN_FONT}" fill="#5a6270" '
+                f'<text x="{_n(n.x)}" y="{_n(y)}" font-size="{_n(z.within)}" fill="#5a6270" '
                 f'text-anchor="middle">{e(n.within)}</text>'
             )
         out.append("</g>")
@@ -708,13 +785,25 @@ def render_svg(diagram: RouteDiagram) -> Markup:
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(f'<g class="rd-legend rd-status-{e(status or "unknown")}">')
         out.append(
-            f'<line x1="{_n(x)}" y1="{_n(y)}" x2="{_n(x + 34)}" y2="{_n(y)}" stroke="{colour}" '
+            f'<line x1="{_n(x)}" y1="{_n(y)}" x2="{_n(x + LEGEND_LINE)}" y2="{_n(y)}" stroke="{colour}" '
             f'stroke-width="{width}"{dash_attr}/>'
         )
         out.append(
-            f'<text x="{_n(x + 40)}" y="{_n(y + SUB_FONT * 0.35)}" font-size="{SUB_FONT}" fill="#1b1f24">'
-            f"{e(STATUS_WORDS[status])}</text>"
+            f'<text x="{_n(x + LEGEND_LINE + 6)}" y="{_n(y + z.label * 0.35)}" font-size="{_n(z.label)}" '
+            f'fill="#1b1f24">{e(STATUS_WORDS[status])}</text>'
         )
         out.append("</g>")
     out.append("</svg>")
     return Markup("\n".join(out))
+
+
+def status_swatch(status: str | None) -> Markup:
+    """A short sample of the line the figure draws for ``status`` (the routes table shows it
+    beside the status's word, so table and figure share one key)."""
+    colour, dash, width = STYLES.get(status or "", STYLES[""])
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    return Markup(
+        '<svg class="status-swatch" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 6" width="30" '
+        f'height="4.5" aria-hidden="true"><line x1="1" y1="3" x2="39" y2="3" stroke="{colour}" '
+        f'stroke-width="{width}"{dash_attr}/></svg>'
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from briefgen import __version__
 from briefgen.cachedir import cache_dir, read_entry, usable_folder, write_entry
@@ -25,14 +25,10 @@ from briefgen.facts.grammar import TEMPLATE_SUFFIX
 from briefgen.facts.model import LIKELIHOOD_BANDS, RELIABILITY, FactBase
 from briefgen.facts.project import Project
 from briefgen.render.annexes import standard_annexes
+from briefgen.render.diagram import status_swatch
 from briefgen.render.markdown import render, render_inline
 from briefgen.render.plan import BriefPlan, Call
-
-
-def _chicago(text: Any) -> Markup:
-    """Move a comma or period inside a closing quotation mark, as Chicago style wants."""
-    text = Markup(text) if isinstance(text, Markup) else escape(text)
-    return Markup(str(text).replace("”,", ",”").replace("”.", ".”").replace("..", "."))
+from briefgen.render.typography import chicago, smarten_html
 
 
 class VerifiedBytecodeCache(jinja2.BytecodeCache):
@@ -88,7 +84,7 @@ def environment(folders: tuple[Path, ...]) -> jinja2.Environment:
         keep_trailing_newline=True,
         bytecode_cache=_bytecode_cache(),
     )
-    env.filters["chicago"] = _chicago
+    env.filters["chicago"] = chicago
     env.filters["upfirst"] = lambda text: text[:1].upper() + text[1:] if text else text
     return env
 
@@ -241,22 +237,26 @@ def render_html(
         for i, r in base.collection(c).items()
     }
     try:
-        return template.render(
-            plan=plan,
-            brief=plan.brief,
-            draft=draft,
-            version=__version__,
-            prose=renderer.prose,
-            inline=renderer.inline,
-            calls=lambda calls: Markup(renderer.calls(calls)),
-            note_text=renderer.note_text,
-            names=names,
-            sources=base.sources,
-            bands=LIKELIHOOD_BANDS,
-            reliability=RELIABILITY,
-            draft_tag=draft_tag,
-            provenance=provenance(plan) if draft else {},
-            standards=standards,
+        # Curly quotes in every text, whichever template wrote it (render/typography.py).
+        return smarten_html(
+            template.render(
+                plan=plan,
+                brief=plan.brief,
+                draft=draft,
+                version=__version__,
+                prose=renderer.prose,
+                inline=renderer.inline,
+                calls=lambda calls: Markup(renderer.calls(calls)),
+                note_text=renderer.note_text,
+                names=names,
+                sources=base.sources,
+                bands=LIKELIHOOD_BANDS,
+                reliability=RELIABILITY,
+                draft_tag=draft_tag,
+                provenance=provenance(plan) if draft else {},
+                standards=standards,
+                status_swatch=status_swatch,
+            )
         )
     except jinja2.TemplateNotFound as exc:
         raise BriefgenError(

@@ -5,6 +5,12 @@ The only module that imports WeasyPrint (about a second to import), so ``check``
 builds and the preview start fast. Resources go through :class:`ProjectFetcher`, which
 serves the project's own files and nothing else.
 
+Every note number printed on a page has its note at the foot of that page. Each call of a
+note carries the note's body (see templates/partials/calls.html.j2); while WeasyPrint lays
+out a page, the footnote area keeps only the first body of each note number, so a reused
+note is printed once on each page that calls it and a repeat takes no room where the note
+is already printed. This is decided in the one layout pass, as the page is filled.
+
 WeasyPrint 70 sometimes moves a page's footnotes to the next page to keep two lines of a
 paragraph together (its orphans rule; see shared/WEASYPRINT.md). That only happens when
 the paragraph has a single line on the page, so the correction is to start that paragraph
@@ -24,6 +30,7 @@ import warnings
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -41,8 +48,11 @@ with warnings.catch_warnings():
     # WeasyPrint warns at import when fontconfig lists no fonts ("Expect ugly output") and
     # then crashes in Pango during layout; font_config() turns that into a clear error.
     warnings.simplefilter("ignore", UserWarning)
+    import pyphen  # WeasyPrint's hyphenation dictionaries
     import weasyprint
     from PIL import Image, ImageFile  # WeasyPrint's image library: what it cannot decode, it drops
+    from weasyprint.layout import LayoutContext
+    from weasyprint.text import line_break
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 
@@ -51,18 +61,94 @@ BREAK_CLASS = "bg-page-break"
 _BLOCK_TAGS = ("p", "li", "blockquote", "tr", "dd", "h2", "h3", "table")
 
 
+_update_footnote_area = LayoutContext._update_footnote_area
+
+
+def _note_number(footnote: Any) -> str | None:
+    element = getattr(footnote, "element", None)
+    return None if element is None else element.get("data-n")
+
+
+def _once_per_page(context: Any) -> Any:
+    """WeasyPrint's footnote area, holding the first body of each note number only.
+
+    The page's footnotes stay listed in full (WeasyPrint reports, removes and restores them
+    by that list), but a repeat of a note already in the area is neither laid out nor
+    drawn, and takes no room on the page.
+    """
+    listed = context.current_page_footnotes
+    seen: set[str] = set()
+    shown = []
+    for footnote in listed:
+        number = _note_number(footnote)
+        if number is None or number not in seen:
+            shown.append(footnote)
+        if number is not None:
+            seen.add(number)
+    if len(shown) == len(listed):
+        return _update_footnote_area(context)
+    context.current_page_footnotes = shown
+    try:
+        return _update_footnote_area(context)
+    finally:
+        context.current_page_footnotes = listed
+
+
+# WeasyPrint keeps no hook for this; the method is the one place the footnote area is made
+# from the page's footnotes (weasyprint/layout/__init__.py, pinned to 70 in pyproject.toml).
+LayoutContext._update_footnote_area = _once_per_page
+
+
+#: ``briefgen:fonts/NAME`` in a template's CSS: a font file from the project's
+#: templates/fonts/, else the packaged one (templates/fonts.css). Browsers know no such
+#: scheme, so the HTML opened on screen fetches nothing for it.
+FONT_SCHEME = "briefgen"
+FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
+
+
+class _NoCapitalised(pyphen.Pyphen):
+    """Hyphenation that never splits a capitalised word: a proper noun, a name, an
+    abbreviation ("Lub-umbashi" reads badly), as TeX does with \\uchyph=0."""
+
+    def iterate(self, word: str) -> Any:
+        if word[:1].isupper():
+            return iter(())
+        return super().iterate(word)
+
+
+# WeasyPrint makes its dictionaries with ``pyphen.Pyphen`` in text/line_break.py only.
+line_break.pyphen = SimpleNamespace(Pyphen=_NoCapitalised, language_fallback=pyphen.language_fallback)
+
+
 class ProjectFetcher(URLFetcher):
-    """Serves files under the allowed roots (and data: URIs); refuses everything else."""
+    """Serves files under the allowed roots (and data: URIs, and the fonts of the template
+    folders by ``briefgen:fonts/NAME``); refuses everything else."""
 
     def __init__(self, roots: list[Path]):
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, timeout=2)
         self.roots = [r.resolve() for r in roots]
         self.refused: list[str] = []
 
+    def font_file(self, url: str) -> Path | None:
+        """The file ``briefgen:fonts/NAME`` names: the first root that holds it, a font
+        file inside that root (links followed), else none."""
+        name = unquote(url.split(":", 1)[1])
+        if not name.startswith("fonts/") or not name.lower().endswith(FONT_SUFFIXES):
+            return None
+        for root in self.roots:
+            path = (root / name).resolve()
+            if path.is_relative_to(root) and path.is_file():
+                return path
+        return None
+
     def fetch(self, url: str, headers: Any = None) -> Any:
         parts = urlsplit(url)
         if parts.scheme == "data":
             return super().fetch(url, headers)
+        if parts.scheme == FONT_SCHEME:
+            font = self.font_file(url)
+            if font is not None:
+                return super().fetch(font.as_uri(), headers)
         if parts.scheme == "file":
             try:
                 path = resolve(Path(unquote(parts.path)))
@@ -87,14 +173,24 @@ def _system_font_count() -> int:
         fontconfig.FcConfigDestroy(config)
 
 
+_FONT_URL_RE = re.compile(rf"""url\(\s*["']?({FONT_SCHEME}:[^"')\s]+)""")
+
+
+def served_fonts(html: str, fetcher: ProjectFetcher) -> list[Path]:
+    """The font files the document's CSS loads through ``briefgen:fonts/NAME`` that exist."""
+    found = (fetcher.font_file(m.group(1)) for m in _FONT_URL_RE.finditer(html))
+    return list(dict.fromkeys(path for path in found if path is not None))
+
+
 @cache
-def font_config() -> FontConfiguration:
+def font_config(own_fonts: bool = False) -> FontConfiguration:
     """One font configuration for the process (fontconfig setup is costly).
 
     With no font at all, Pango in WeasyPrint 70 crashes the process (a segmentation fault,
-    no message), so that case is refused here first.
+    no message), so that case is refused here first. A document that loads fonts of its
+    own (the shipped ones, through the fetcher) needs none from the system.
     """
-    if _system_font_count() == 0:
+    if not own_fonts and _system_font_count() == 0:
         where = os.environ.get("FONTCONFIG_FILE")
         raise BriefgenError(
             Problem(
@@ -117,6 +213,7 @@ class PdfResult:
     refused: list[str] = field(default_factory=list)
     #: (image_key of the data: URI, why) for each image that cannot be laid out (BG409)
     broken_images: list[tuple[str, str]] = field(default_factory=list)
+    pages: int = 0
 
 
 _DATA_IMAGE_RE = re.compile(r"""\bsrc=["'](data:image/[\w.+-]+;base64,[A-Za-z0-9+/=]*)["']""")
@@ -170,32 +267,41 @@ class _DroppedImages(logging.Handler):
             self.dropped.append((str(url), str(reason) or "WeasyPrint could not load it"))
 
 
-def note_pages(document: Any) -> tuple[dict[int, int], dict[int, int]]:
-    """(first-call page, note-body page) by note number, pages counted from 1.
+def note_pages(document: Any) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """(note numbers called, note numbers printed at the foot) by page, pages counted from 1.
 
     A floated note leaves a placeholder at its call in the main flow, so note bodies are
     looked for in the footnote area only.
     """
-    calls: dict[int, int] = {}
-    bodies: dict[int, int] = {}
+    calls: dict[int, set[int]] = {}
+    bodies: dict[int, set[int]] = {}
     for number, page in enumerate(document.pages, start=1):
+        calls[number], bodies[number] = set(), set()
         for area in page._page_box.children:
             in_footnotes = type(area).__name__ == "FootnoteAreaBox"
             for box in area.descendants():
                 element = getattr(box, "element", None)
                 if element is None:
                     continue
-                ident = element.get("id") or ""
-                if in_footnotes and ident.startswith("fn-"):
-                    bodies.setdefault(int(ident[3:]), number)
-                elif not in_footnotes and ident.startswith("call-") and "-" not in ident[5:]:
-                    calls.setdefault(int(ident[5:]), number)
+                # (A project's own templates may write anything there: only numbers count.)
+                body, call = element.get("data-n") or "", element.get("data-note") or ""
+                if in_footnotes and body.isdigit():
+                    bodies[number].add(int(body))
+                elif not in_footnotes and call.isdigit() and "fn-call" in (element.get("class") or ""):
+                    calls[number].add(int(call))
     return calls, bodies
 
 
 def misplaced_notes(document: Any) -> list[tuple[int, int, int]]:
+    """(note, page that calls it, page its body is on: the next that holds it, else 0) for
+    every note number called on a page without its note at that page's foot."""
     calls, bodies = note_pages(document)
-    return [(n, calls[n], bodies.get(n, 0)) for n in sorted(calls) if bodies.get(n) != calls[n]]
+    found = []
+    for page, numbers in calls.items():
+        for note in sorted(numbers - bodies[page]):
+            later = [p for p in sorted(bodies) if p > page and note in bodies[p]]
+            found.append((note, page, later[0] if later else 0))
+    return found
 
 
 def _element_index(root: Any, element: Any) -> int:
@@ -249,10 +355,13 @@ def render_pdf(html: str, base_url: Path, roots: list[Path], *, metadata_lang: s
     logger.addHandler(dropped)
     # The reproducible-builds convention, which fontTools reads at each font it writes.
     os.environ.setdefault("SOURCE_DATE_EPOCH", FONT_TIMESTAMP)
+    own_fonts = bool(served_fonts(html, fetcher))
     try:
         for _attempt in range(MAX_FIX_PASSES + 1):
             document_html = weasyprint.HTML(string=html, base_url=str(base_url) + "/", url_fetcher=fetcher)
-            document = document_html.render(font_config=font_config(), pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+            document = document_html.render(
+                font_config=font_config(own_fonts), pdf_variant="pdf/ua-1", uncompressed_pdf=False
+            )
             misplaced = misplaced_notes(document)
             if not misplaced or _attempt == MAX_FIX_PASSES:
                 break
@@ -287,4 +396,4 @@ def render_pdf(html: str, base_url: Path, roots: list[Path], *, metadata_lang: s
     # on purpose and reported as BG406; only the others were dropped without a word.
     refused = set(fetcher.refused)
     lost = [(image_key(url), why) for url, why in dict.fromkeys(dropped.dropped) if url not in refused]
-    return PdfResult(pdf, html, corrections, misplaced, list(fetcher.refused), lost)
+    return PdfResult(pdf, html, corrections, misplaced, list(fetcher.refused), lost, len(document.pages))
