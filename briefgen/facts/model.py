@@ -98,6 +98,9 @@ ENTITY_COLLECTIONS = ("actors", "minerals", "places", "routes")
 FIGURES = ("routes",)
 
 
+#: What the ``article`` field of actors, places and routes means.
+ARTICLE_DOC = "the article the name takes in running text, e.g. the (the Democratic Republic of the Congo)"
+
 #: Length limits (characters) of the fields that have a sensible length (BG123): generous
 #: for what a reader sees in one line, a header or a table cell.
 MAX_TITLE = 300  # a brief's title and subtitle, a section heading
@@ -329,7 +332,10 @@ class Actor(Record):
     collection: ClassVar[str] = "actors"
     id: str = spec("slug", required=True)
     name: str = spec("text", required=True, max_len=MAX_NAME)
-    short: str | None = spec("text", doc="abbreviation, used after the first mention", max_len=MAX_NAME)
+    short: str | None = spec(
+        "text", doc="abbreviation, used after the first mention; a person's family name", max_len=MAX_NAME
+    )
+    article: str | None = spec("enum", choices=("the",), doc=ARTICLE_DOC)
     kind: str | None = spec(
         "enum",
         choices=(
@@ -370,6 +376,7 @@ class Place(Record):
     id: str = spec("slug", required=True)
     name: str = spec("text", required=True, max_len=MAX_NAME)
     short: str | None = spec("text", max_len=MAX_NAME)
+    article: str | None = spec("enum", choices=("the",), doc=ARTICLE_DOC)
     aliases: list[str] = spec("texts", max_len=MAX_NAME)
     kind: str | None = spec(
         "enum",
@@ -388,6 +395,7 @@ class Route(Record):
     id: str = spec("slug", required=True)
     name: str = spec("text", required=True, max_len=MAX_NAME)
     short: str | None = spec("text", max_len=MAX_NAME)
+    article: str | None = spec("enum", choices=("the",), doc=ARTICLE_DOC)
     mode: str | None = spec("enum", choices=("road", "rail", "river", "sea", "air", "pipeline", "mixed"))
     from_: str | None = spec("ref", key="from", refs=("places",))
     to: str | None = spec("ref", refs=("places",))

@@ -2,7 +2,9 @@
 
 - ``[@id]`` / ``[@id, para. 4; @other]``: cite sources or claims (footnotes);
 - ``[[claim-id]]``: write the claim's statement in place, footnoted;
-- ``@id`` or ``@{id}``: name an entity (full name and abbreviation at first mention).
+- ``@id`` or ``@{id}``: name an entity (full name and abbreviation at first mention);
+- ``[words]{@id}``: name an entity in words of one's own (pandoc's bracketed span, with the
+  id where pandoc puts attributes).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ CITE_ITEM_RE = re.compile(rf"\s*@(?:\{{({SLUG})\}}|({SLUG}))\s*(?:,\s*([^;\]]*?)
 CITE_RE = re.compile(r"\[(@[^\[\]\n]*)\]")
 CLAIM_RE = re.compile(rf"\[\[\s*({SLUG})\s*\]\]")
 MENTION_RE = re.compile(rf"@(?:\{{({SLUG})\}}|({SLUG}))")
+#: A mention in words of one's own: ``[the northern corridor]{@hill-road}``.
+MENTION_WORDS_RE = re.compile(rf"\[([^\[\]]+)\]\{{@({SLUG})\}}")
 _TICKS_RE = re.compile(r"`+")
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
 
@@ -98,6 +102,12 @@ def _scan_references(text: str) -> list[Reference]:
     for m in CLAIM_RE.finditer(masked) if "[[" in masked else ():
         refs.append(Reference(m.group(1), "claim", m.start(), m.group(0)))
         take(m.start(), m.end())
+    for m in MENTION_WORDS_RE.finditer(masked) if "]{@" in masked else ():
+        if taken[m.start()]:
+            continue
+        # The words may hold mentions of their own; only the ``{@id}`` is taken.
+        refs.append(Reference(m.group(2), "mention", m.start(), m.group(0)[m.end(1) + 1 - m.start() :]))
+        take(m.end(1), m.end())
     for m in CITE_RE.finditer(masked) if "[@" in masked else ():
         if taken[m.start()]:
             continue

@@ -18,6 +18,7 @@ from briefgen.editions.changes import BriefChanges
 from briefgen.facts.graph import independent_sources, via_chain
 from briefgen.facts.model import CONFIDENCES, CREDIBILITY, LIKELIHOOD_BANDS, Claim, FactBase, Source
 from briefgen.render.markdown import parse_inline
+from briefgen.render.naming import entity_name
 from briefgen.render.plan import BriefPlan
 
 #: What each confidence level means in a briefgen brief (after ICD 203's usage), with the
@@ -103,10 +104,15 @@ def statement_tokens(base: FactBase, text: str) -> list[Token]:
     """
     tokens = parse_inline(text)
     for tok in tokens:
-        if tok.type == "bg_mention":
+        if tok.type == "bg_mention" and not tok.meta.get("words"):
             entity = base.entity(tok.meta["id"])
-            tok.meta["text"] = (getattr(entity, "short", None) or entity.name) if entity else tok.meta["id"]
-            tok.meta["entity"] = entity
+            meta = tok.meta
+            meta["text"] = (
+                entity_name(entity, first=False, sentence_start=meta["sentence_start"], determined=meta["determined"])
+                if entity
+                else meta["id"]
+            )
+            meta["entity"] = entity
     return tokens
 
 

@@ -26,6 +26,7 @@ from briefgen.facts.model import LIKELIHOOD_BANDS, RELIABILITY, FactBase
 from briefgen.facts.project import Project
 from briefgen.render.annexes import standard_annexes
 from briefgen.render.markdown import render, render_inline
+from briefgen.render.naming import entity_name
 from briefgen.render.plan import BriefPlan, Call
 
 
@@ -89,6 +90,7 @@ def environment(folders: tuple[Path, ...]) -> jinja2.Environment:
         bytecode_cache=_bytecode_cache(),
     )
     env.filters["chicago"] = _chicago
+    env.filters["full_name"] = lambda entity: entity_name(entity, first=True, determined=True)
     env.filters["upfirst"] = lambda text: text[:1].upper() + text[1:] if text else text
     return env
 
@@ -163,8 +165,11 @@ class _Renderer:
             )
         )
 
-    def mention(self, meta: dict[str, Any]) -> str:
-        return str(self.prose_macros.mention(id=meta["id"], text=meta["text"]))
+    def mention(self, meta: dict[str, Any], words: str | None) -> str:
+        """A mention; ``words``, the writer's own words, are HTML the Markdown renderer
+        has already escaped."""
+        text = Markup(words) if words is not None else meta["text"]
+        return str(self.prose_macros.mention(id=meta["id"], text=text))
 
     def prose(self, tokens: list[Any]) -> Markup:
         return Markup(render(tokens, self.md_env))

@@ -19,6 +19,7 @@ from briefgen.facts.graph import via_chain
 from briefgen.facts.model import Brief, Claim, FactBase, PartialDate, Record, Route, Section, Source
 from briefgen.render.diagram import RouteDiagram, route_diagram
 from briefgen.render.markdown import parse, parse_inline, walk_inline
+from briefgen.render.naming import capitalised, entity_name
 
 
 @dataclass
@@ -237,7 +238,7 @@ class _Planner:
             elif tok.type == "bg_claim":
                 self.place_claim(tok.meta)
             elif tok.type == "bg_mention":
-                self.name(tok.meta)
+                self.name(tok)
         return tokens
 
     def place_claim(self, meta: dict[str, Any]) -> None:
@@ -246,18 +247,32 @@ class _Planner:
         meta["children"] = self.annotate(parse_inline(claim.statement))
         meta["calls"] = self.cite_claim(claim.id)
 
-    def name(self, meta: dict[str, Any]) -> None:
+    def name(self, tok: Token) -> None:
+        """The words of a mention (see naming.entity_name). Words of the writer's own are
+        kept, capitalised at a sentence's start, and do not count as naming the entity in
+        full: the next plain mention still gives the full name."""
+        meta = tok.meta
         ident = meta["id"]
         entity = self.base.entity(ident)
         assert entity is not None  # the validator checked every mention
-        short = getattr(entity, "short", None)
-        if ident in self.mentioned_in_text:
-            meta["text"] = short or entity.name
-        else:
-            self.mentioned_in_text.add(ident)
-            meta["text"] = f"{entity.name} ({short})" if short else entity.name
         meta["entity"] = entity
         self.mentioned.add(ident)
+        if meta.get("words"):
+            first_text = next((t for t in tok.children or [] if t.type == "text" and t.content), None)
+            if first_text is not None and meta.get("sentence_start"):
+                first_text.content = capitalised(first_text.content)
+            self.annotate(tok.children or [])
+            # The words as plain text, for renderings that do not write HTML.
+            meta["text"] = "".join(t.content for t in tok.children or [] if t.type in ("text", "code_inline"))
+            return
+        first = ident not in self.mentioned_in_text
+        self.mentioned_in_text.add(ident)
+        meta["text"] = entity_name(
+            entity,
+            first=first,
+            sentence_start=meta.get("sentence_start", False),
+            determined=meta.get("determined", False),
+        )
 
     def section(self, section: Section, taken: set[str]) -> PlannedSection:
         anchor = section.id or slugify(section.heading, fallback="section")
