@@ -23,7 +23,7 @@ from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.facts.assets import image_data_uri
 from briefgen.facts.grammar import TEMPLATE_SUFFIX
 from briefgen.facts.model import LIKELIHOOD_BANDS, RELIABILITY, FactBase
-from briefgen.facts.project import Project
+from briefgen.facts.project import Project, packaged_templates
 from briefgen.render.annexes import standard_annexes
 from briefgen.render.markdown import render, render_inline
 from briefgen.render.naming import entity_name
@@ -125,6 +125,13 @@ class _Renderer:
         self.note_macro = env.get_template("partials/cite.html.j2").module.note  # type: ignore[attr-defined]
         # The markup of claims, mentions and images; a project's templates/ may override it.
         self.prose_macros: Any = env.get_template("partials/prose.html.j2").module
+        # A project's prose.html.j2 written before figures and cross-references had macros
+        # gets the packaged ones for those.
+        packaged: Any = None
+        if not (hasattr(self.prose_macros, "xref") and hasattr(self.prose_macros, "figure")):
+            packaged = environment((packaged_templates(),)).get_template("partials/prose.html.j2").module
+        self.xref_macro: Any = getattr(self.prose_macros, "xref", None) or packaged.xref
+        self.figure_macro: Any = getattr(self.prose_macros, "figure", None) or packaged.figure
         self.draft = draft
         #: facts resting on one independent source, flagged in drafts (not in final builds)
         self.single_source: set[str] = set()
@@ -133,6 +140,8 @@ class _Renderer:
             "render_claim": self.claim,
             "render_mention": self.mention,
             "render_image": self.image,
+            "render_figure": self.figure,
+            "render_xref": self.xref,
         }
 
     def calls(self, calls: list[Call]) -> str:
@@ -143,6 +152,14 @@ class _Renderer:
         fetches nothing); any other source is refused and only its alt text is written."""
         uri = image_data_uri(self.content, src) if self.content is not None else None
         return str(self.prose_macros.image(uri=uri, alt=alt, title=title))
+
+    def figure(self, src: str, alt: str, title: str, meta: dict[str, Any]) -> str:
+        """An image in prose labelled ``{#fig-ID}``: a numbered figure, its alt text the caption."""
+        uri = image_data_uri(self.content, src) if self.content is not None else None
+        return str(self.figure_macro(uri=uri, alt=alt, title=title, target=meta["target"]))
+
+    def xref(self, meta: dict[str, Any]) -> str:
+        return str(self.xref_macro(target=meta["target"]))
 
     def note_text(self, note: Any) -> Markup:
         return Markup(self.note_macro(note))

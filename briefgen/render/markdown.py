@@ -24,8 +24,10 @@ from markdown_it.utils import EnvType, OptionsDict
 from briefgen.facts.syntax import (
     CITE_RE,
     CLAIM_RE,
+    FIGURE_LABEL_RE,
     MENTION_RE,
     MENTION_WORDS_RE,
+    XREF_PREFIXES,
     link_allowed,
     mention_allowed_before,
     parse_cite_body,
@@ -84,8 +86,13 @@ def _mention_rule(state: StateInline, silent: bool) -> bool:
     if not m:
         return False
     if not silent:
-        token = state.push("bg_mention", "", 0)
-        token.meta = {"id": m.group(1) or m.group(2)}
+        ident = m.group(1) or m.group(2)
+        if ident.startswith(XREF_PREFIXES):  # Quarto's cross-references: "Figure 1"
+            token = state.push("bg_xref", "", 0)
+            token.meta = {"label": ident}
+        else:
+            token = state.push("bg_mention", "", 0)
+            token.meta = {"id": ident}
         token.content = m.group(0)
     state.pos = m.end()
     return True
@@ -174,12 +181,28 @@ def _tidy_calls(children: list[Token]) -> None:
             tok.meta["lead"] = lead
 
 
+def _mark_figure(tokens: list[Token], index: int) -> None:
+    """A paragraph holding only an image and ``{#fig-ID}`` is a figure (Quarto's syntax):
+    the label goes into the image's meta and the paragraph's tags are hidden."""
+    children = tokens[index].children or []
+    if len(children) != 2 or children[0].type != "image" or children[1].type != "text":
+        return
+    m = FIGURE_LABEL_RE.fullmatch(children[1].content.strip())
+    if not m or not (0 < index < len(tokens) - 1) or tokens[index - 1].type != "paragraph_open":
+        return
+    children[0].meta["figure"] = m.group(1)
+    del children[1]
+    tokens[index - 1].hidden = tokens[index + 1].hidden = True
+
+
 def _tidy_rule(state: Any) -> None:
-    for tok in state.tokens:
+    for index, tok in enumerate(state.tokens):
         if tok.type == "inline" and tok.children:
             tok.children = _fold_mentions(tok.children)
             _tidy_calls(tok.children)
             _mark_sentences(tok.children)
+            if "{#fig-" in tok.content:
+                _mark_figure(state.tokens, index)
 
 
 def _render_cite(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
@@ -227,7 +250,17 @@ def _render_image(self: RendererHTML, tokens: Sequence[Token], idx: int, options
     render_image: Callable[[str, str, str], str] | None = env.get("render_image")
     if render_image is None:
         return escapeHtml(alt)
-    return render_image(str(token.attrGet("src") or ""), alt, str(token.attrGet("title") or ""))
+    src, title = str(token.attrGet("src") or ""), str(token.attrGet("title") or "")
+    render_figure: Callable[[str, str, str, dict[str, Any]], str] | None = env.get("render_figure")
+    if token.meta.get("figure") and render_figure is not None:
+        return render_figure(src, alt, title, token.meta)
+    return render_image(src, alt, title)
+
+
+def _render_xref(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    render_xref: Callable[[dict[str, Any]], str] | None = env.get("render_xref")
+    meta = tokens[idx].meta
+    return render_xref(meta) if render_xref is not None else escapeHtml(tokens[idx].content)
 
 
 def _render_table_open(
@@ -252,6 +285,7 @@ def markdown() -> MarkdownIt:
     md.add_render_rule("bg_cite", _render_cite)
     md.add_render_rule("bg_claim", _render_claim)
     md.add_render_rule("bg_mention", _render_mention)
+    md.add_render_rule("bg_xref", _render_xref)
     md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("link_open", _render_link_open)
     md.add_render_rule("link_close", _render_link_close)
