@@ -306,8 +306,11 @@ class Source(Record):
     ISBN: str | None = spec("text", max_len=MAX_LABEL)
     archive: str | None = spec("text", max_len=MAX_PATH)
     archive_location: str | None = spec("text", max_len=MAX_PATH)
+    interviewer: list[Name] = spec("names", doc="interviews: who asked the questions")
+    recipient: list[Name] = spec("names", doc="letters, e-mails, personal communications: to whom")
+    authority: str | None = spec("text", doc="legal cases: the court, e.g. 2d Cir.", max_len=MAX_NAME)
     # More CSL variables reference managers export (Zotero, Better BibTeX): kept so an
-    # export validates as it is; notes do not print them.
+    # export validates as it is; notes print number, section and version where Chicago does.
     translator: list[Name] = spec("names")
     number: str | None = spec("text", doc="report or document number", max_len=MAX_LABEL)
     section: str | None = spec("text", max_len=MAX_LABEL)

@@ -8,6 +8,7 @@ template is an error with the template's file and line, not an empty string.
 from __future__ import annotations
 
 import io
+import re
 import traceback
 from functools import cache
 from pathlib import Path
@@ -34,6 +35,11 @@ def _chicago(text: Any) -> Markup:
     """Move a comma or period inside a closing quotation mark, as Chicago style wants."""
     text = Markup(text) if isinstance(text, Markup) else escape(text)
     return Markup(str(text).replace("”,", ",”").replace("”.", ".”").replace("..", "."))
+
+
+def _pinpoint(locator: str) -> str:
+    """A locator as Chicago's notes write it: a page without "p." ("p. 27" -> "27")."""
+    return re.sub(r"^pp?\.\s*(?=\d)", "", locator.strip())
 
 
 class VerifiedBytecodeCache(jinja2.BytecodeCache):
@@ -90,6 +96,7 @@ def environment(folders: tuple[Path, ...]) -> jinja2.Environment:
         bytecode_cache=_bytecode_cache(),
     )
     env.filters["chicago"] = _chicago
+    env.filters["pinpoint"] = _pinpoint
     env.filters["full_name"] = lambda entity: entity_name(entity, first=True, determined=True)
     env.filters["upfirst"] = lambda text: text[:1].upper() + text[1:] if text else text
     return env

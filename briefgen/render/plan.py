@@ -326,7 +326,9 @@ def plan_brief(base: FactBase, brief: Brief) -> BriefPlan:
             planned.figure = route_diagram(routes, base, target.anchor, planned.section.where("figure"))
             planned.figure_number = target.number
     # Via chains of bibliography entries: every source that appeared in a note.
-    bibliography = sorted((base.sources[s] for s in planner.appeared), key=sort_key)
+    # Chicago cites personal communications in notes only: they are not in the sources list.
+    listed = (base.sources[s] for s in planner.appeared if base.sources[s].type != "personal_communication")
+    bibliography = sorted(listed, key=sort_key)
     dates = [c.as_of for c in planner.claims_used.values() if c.as_of]
     cutoff = max(dates, key=lambda d: d.sort_key) if dates else None
     return BriefPlan(
