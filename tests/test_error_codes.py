@@ -199,6 +199,15 @@ CASES: dict[str, tuple[str, dict[str, str | None], str]] = {
         },
         "content/briefs/harbour.yaml",
     ),
+    "BG133": (
+        "mention in words of one's own with a bad id",
+        {
+            "content/briefs/harbour.yaml": MINI["content/briefs/harbour.yaml"].replace(
+                "expects delays [@road-slow].\n", "expects delays [@road-slow]. By [the road]{@Hill-Road}.  # <-\n"
+            )
+        },
+        "content/briefs/harbour.yaml",
+    ),
 }
 
 

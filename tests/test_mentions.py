@@ -208,3 +208,20 @@ def test_the_actors_table_names_a_person_once(brief_project: Callable[[str], Pat
     html = render_html(plan_brief(base, base.briefs["t"]), base, project)
     assert '<th scope="row">Jean-Pierre Kabongo</th>' in html
     assert '<th scope="row">Port Authority of the Coast (PAC)</th>' in html
+
+
+@pytest.mark.parametrize(
+    ("words", "col"),
+    [
+        ("[the old road]{@Hill-Road}", 34),  # not an id (the column is the "]")
+        ("[the old road]{@hill-road", 34),  # no closing brace
+        ("[the [old] road]{@hill-road}", 36),  # brackets inside the words
+    ],
+)
+def test_bad_syntax_of_own_words_is_an_error_at_its_line_and_column(
+    brief_project: Callable[[str], Path], words: str, col: int
+) -> None:
+    root = brief_project(f"sections:\n  - heading: Trade\n    body: |\n      Ore leaves by {words}.\n")
+    result = run_cli("check", "--project", str(root))
+    assert result.returncode == 1
+    assert f"content/briefs/t.yaml:8:{col}: error[BG133]: brief 't': '" in result.stdout

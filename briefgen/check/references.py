@@ -9,7 +9,7 @@ from briefgen.facts.crossrefs import brief_targets
 from briefgen.facts.graph import all_prose, brief_parts
 from briefgen.facts.load import find_in_file
 from briefgen.facts.model import ENTITY_COLLECTIONS, FactBase
-from briefgen.facts.syntax import scan_figure_labels, scan_references
+from briefgen.facts.syntax import scan_figure_labels, scan_malformed_mentions, scan_references
 from briefgen.words import did_you_mean
 
 
@@ -107,6 +107,15 @@ def check_prose_references(checker: Checker, base: FactBase, id_home: dict[str, 
 
     for prose in all_prose(base):
         scan(prose.text, prose.pos, prose.owner, prose.statement)
+        counts: dict[str, int] = {}
+        loaded = checker.files.get(prose.pos.file)
+        for _offset, token in scan_malformed_mentions(prose.text or ""):
+            checker.problem(
+                _nth_place(loaded.lines if loaded else [], prose.pos, token, counts),
+                "BG133",
+                f"{prose.owner}: '{token}' makes no mention in words of one's own",
+                "write [words]{@id}: an existing id in lowercase, a closing }, no brackets inside the words",
+            )
 
 
 def check_cross_references(checker: Checker, base: FactBase) -> None:

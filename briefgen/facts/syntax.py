@@ -138,6 +138,20 @@ def _scan_references(text: str) -> list[Reference]:
     return refs
 
 
+def scan_malformed_mentions(text: str) -> list[tuple[int, str]]:
+    """(offset, token) of each ``]{@`` that makes no ``[words]{@id}`` mention: a bad id, a
+    missing ``}``, brackets inside the words. Code is skipped."""
+    if "]{@" not in text:
+        return []
+    masked = mask_code(text)
+    good = {m.end(1) for m in MENTION_WORDS_RE.finditer(masked)}
+    out = []
+    for m in re.finditer(r"\]\{@[^}\s]*\}?", masked):
+        if m.start() not in good:
+            out.append((m.start(), text[m.start() : m.end()]))
+    return out
+
+
 @dataclass(frozen=True)
 class FigureLabel:
     """A ``{#fig-ID}`` in prose: its label (None when it is no valid id), where it stands,
