@@ -225,3 +225,22 @@ def test_bad_syntax_of_own_words_is_an_error_at_its_line_and_column(
     result = run_cli("check", "--project", str(root))
     assert result.returncode == 1
     assert f"content/briefs/t.yaml:8:{col}: error[BG133]: brief 't': '" in result.stdout
+
+
+def test_own_words_in_a_claim_read_the_same_in_the_text_and_in_the_annexes(
+    make_project: Callable[..., Path],
+) -> None:
+    claims = MINI["content/claims.yaml"].replace(
+        "statement: Ore from the @hills is trucked to the @coast every week.",
+        "statement: Ore from [the hill country near @port-authority]{@hills} is trucked to the @coast every week.",
+    )
+    brief = "id: t\ntitle: T\ndate: 2026-01-01\nsummary: '[[ore-trucked]]'\n"
+    root = make_project({"content/claims.yaml": claims, "content/briefs/t.yaml": brief})
+    project = Project(root)
+    base, problems = validate_project(project)
+    assert errors_in(problems) == []
+    html = render_html(plan_brief(base, base.briefs["t"]), base, project)
+    text = re.sub(r"<[^>]+>", "", html)
+    # in the text, the nested mention is the first: named in full; in the annex, after the text, short
+    assert "Ore from the hill country near Port Authority of the Coast (PAC) is trucked to the Coast" in text
+    assert "Ore from the hill country near PAC is trucked to the Coast" in text
