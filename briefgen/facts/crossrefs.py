@@ -51,7 +51,7 @@ class BriefTargets:
 
 def section_anchor(section: Section, taken: set[str]) -> str:
     """A section's HTML id: its ``id``, else its heading's slug, made unique in ``taken``."""
-    anchor = section.id or slugify(section.heading, fallback="section")
+    anchor = section.id or slugify(section.heading or "", fallback="section")  # a heading the check refused is None
     base, n = anchor, 2
     while anchor in taken:
         anchor, n = f"{base}-{n}", n + 1
