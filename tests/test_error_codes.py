@@ -183,6 +183,33 @@ CASES: dict[str, tuple[str, dict[str, str | None], str]] = {
         },
         "content/claims.yaml",
     ),
+    "BG131": (
+        "dangling cross-reference",
+        {
+            "content/briefs/harbour.yaml": MINI["content/briefs/harbour.yaml"].replace(
+                "expects delays [@road-slow].\n", "expects delays [@road-slow]. See @fig-none.  # <-\n"
+            )
+        },
+        "content/briefs/harbour.yaml",
+    ),
+    "BG132": (
+        "figure label that makes no figure",
+        {
+            "content/briefs/harbour.yaml": MINI["content/briefs/harbour.yaml"].replace(
+                "expects delays [@road-slow].\n", "expects delays [@road-slow]. {#fig-Bad}  # <-\n"
+            )
+        },
+        "content/briefs/harbour.yaml",
+    ),
+    "BG133": (
+        "mention in words of one's own with a bad id",
+        {
+            "content/briefs/harbour.yaml": MINI["content/briefs/harbour.yaml"].replace(
+                "expects delays [@road-slow].\n", "expects delays [@road-slow]. By [the road]{@Hill-Road}.  # <-\n"
+            )
+        },
+        "content/briefs/harbour.yaml",
+    ),
 }
 
 

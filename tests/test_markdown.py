@@ -52,7 +52,7 @@ def stand_in_env() -> dict[str, Any]:
     return {
         "render_calls": _calls,
         "render_claim": _claim,
-        "render_mention": lambda meta: f'<span class="entity">{meta["id"]}</span>',
+        "render_mention": lambda meta, words: f'<span class="entity">{words or meta["id"]}</span>',
         "render_image": _image,
     }
 
@@ -91,7 +91,7 @@ def test_the_inline_syntax_becomes_tokens_and_punctuation_moves_before_a_call() 
         ("text", "Text", {}),  # the space before a citation goes
         ("bg_cite", "[@a, p. 4]", {"items": [CiteItem("a", "p. 4")], "lead": "."}),
         ("text", " And ", {}),
-        ("bg_mention", "@b", {"id": "b"}),
+        ("bg_mention", "@b", {"id": "b", "sentence_start": False, "determined": False}),
         ("text", ".", {}),  # a mention takes no punctuation
         ("softbreak", "", {}),
         ("bg_claim", "[[c]]", {"id": "c", "lead": ","}),

@@ -16,7 +16,9 @@ from briefgen.facts.syntax import (
     mask_code,
     mention_allowed_before,
     parse_cite_body,
+    scan_figure_labels,
     scan_links,
+    scan_malformed_mentions,
     scan_references,
 )
 
@@ -69,6 +71,18 @@ REFERENCES: list[tuple[str, list[Ref]]] = [
     ("[[a\n]]", [("a", "claim", 0, "[[a\n]]")]),
     # a citation does not span lines
     ("[@a\n]", [("a", "mention", 1, "@a")]),
+    # mentions in words of one's own: the {@id} is the reference; mentions in the words count
+    ("By [the old road]{@hill-road}.", [("hill-road", "mention", 17, "{@hill-road}")]),
+    ("[near @b]{@a}", [("b", "mention", 6, "@b"), ("a", "mention", 9, "{@a}")]),
+    # malformed (see scan_malformed_mentions): an unclosed one leaves a plain mention
+    ("[words]{@Bad} [x]{@a", [("a", "mention", 18, "@a")]),
+    ("`[w]{@a}`", []),
+    # cross-references: ids with a Quarto prefix, in either spelling
+    (
+        "See @fig-a, @{tbl-b} and @sec-c-d.",
+        [("fig-a", "xref", 4, "@fig-a"), ("tbl-b", "xref", 12, "@{tbl-b}"), ("sec-c-d", "xref", 25, "@sec-c-d")],
+    ),
+    ("@figure-a @fig", [("figure-a", "mention", 0, "@figure-a"), ("fig", "mention", 10, "@fig")]),
 ]
 
 
@@ -268,3 +282,30 @@ def test_scan_links_takes_linear_time_on_many_unclosed_links() -> None:
     start = time.perf_counter()
     assert scan_links(text) == []
     assert time.perf_counter() - start < 2.0
+
+
+def test_scan_references_keeps_each_token_at_its_offset() -> None:
+    text = "A [b @c]{@d} e @{fig-x} [@f, p. 2] [[g]]"
+    for ref in scan_references(text):
+        assert text[ref.offset : ref.offset + len(ref.token)] == ref.token
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("![Map](assets/m.png){#fig-map}", [("fig-map", 20, True)]),
+        ("Intro.\n\n  ![Map](assets/m.png){#fig-map}  \n\nMore.", [("fig-map", 30, True)]),
+        ("Text\n![Map](assets/m.png){#fig-map}", [("fig-map", 25, False)]),  # not a paragraph of its own
+        ("See ![Map](assets/m.png){#fig-map} here", [("fig-map", 24, False)]),
+        ("{#fig-map}", [("fig-map", 0, False)]),  # no image
+        ("![Map](m.png){#fig-Map}", [(None, 13, False)]),  # not an id
+        ("`![Map](m.png){#fig-map}`", []),  # code
+    ],
+)
+def test_scan_figure_labels(text: str, expected: list[tuple[str | None, int, bool]]) -> None:
+    assert [(f.label, f.offset, f.placed) for f in scan_figure_labels(text)] == expected
+
+
+def test_scan_malformed_mentions() -> None:
+    text = "[a]{@b} [c]{@D} [e [f]]{@g} [h]{@i"
+    assert scan_malformed_mentions(text) == [(10, "]{@D}"), (22, "]{@g}"), (30, "]{@i")]

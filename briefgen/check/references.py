@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from briefgen.check.fields import Checker
 from briefgen.errors import Pos
-from briefgen.facts.graph import all_prose
+from briefgen.facts.crossrefs import brief_targets
+from briefgen.facts.graph import all_prose, brief_parts
 from briefgen.facts.load import find_in_file
 from briefgen.facts.model import ENTITY_COLLECTIONS, FactBase
-from briefgen.facts.syntax import scan_references
+from briefgen.facts.syntax import scan_figure_labels, scan_malformed_mentions, scan_references
 from briefgen.words import did_you_mean
 
 
@@ -57,6 +58,16 @@ def check_prose_references(checker: Checker, base: FactBase, id_home: dict[str, 
         for ref in scan_references(text):
             nth = counts.get(ref.token, 0)
             counts[ref.token] = nth + 1
+            if ref.how == "xref":
+                if claim_statement:
+                    checker.problem(
+                        find_in_file(loaded.lines if loaded else [], pos, ref.token, nth),
+                        "BG131",
+                        f"{owner}: a claim statement cannot cross-reference ('{ref.token}')",
+                        "a claim is shared by briefs, each numbered its own way: refer to figures, tables "
+                        "and sections in the brief's prose",
+                    )
+                continue  # checked per brief, in check_cross_references
             home = id_home.get(ref.ref)
             allowed = {"cite": ("sources", "claims"), "claim": ("claims",), "mention": ENTITY_COLLECTIONS}[ref.how]
             if home is not None and home[0] in allowed and not (claim_statement and ref.how != "mention"):
@@ -96,6 +107,65 @@ def check_prose_references(checker: Checker, base: FactBase, id_home: dict[str, 
 
     for prose in all_prose(base):
         scan(prose.text, prose.pos, prose.owner, prose.statement)
+        counts: dict[str, int] = {}
+        loaded = checker.files.get(prose.pos.file)
+        for _offset, token in scan_malformed_mentions(prose.text or ""):
+            checker.problem(
+                _nth_place(loaded.lines if loaded else [], prose.pos, token, counts),
+                "BG133",
+                f"{prose.owner}: '{token}' makes no mention in words of one's own",
+                "write [words]{@id}: an existing id in lowercase, a closing }, no brackets inside the words",
+            )
+
+
+def check_cross_references(checker: Checker, base: FactBase) -> None:
+    """Every ``@fig-``, ``@tbl-`` and ``@sec-`` in a brief names one of its targets, and
+    every ``{#fig-ID}`` stands where it makes a figure, once per brief."""
+    for brief in base.briefs.values():
+        targets = brief_targets(brief)
+        seen: set[str] = set()
+        for part, text, pos in brief_parts(brief):
+            if not text:
+                continue
+            loaded = checker.files.get(pos.file)
+            lines = loaded.lines if loaded else []
+            counts: dict[str, int] = {}
+            for ref in scan_references(text):
+                at = _nth_place(lines, pos, ref.token, counts)
+                if ref.how != "xref" or ref.ref in targets.by_label:
+                    continue
+                kind = {"fig": "figure", "tbl": "table", "sec": "section"}[ref.ref[:3]]
+                pool = [label for label in targets.by_label if label.startswith(ref.ref[:4])]
+                checker.problem(
+                    at,
+                    "BG131",
+                    f"brief '{brief.id}', {part}: no {kind} '{ref.ref[4:]}' to refer to in "
+                    f"'{ref.token}'{did_you_mean(ref.ref, pool)}",
+                    f"the brief's {kind}s: {', '.join(pool)}" if pool else f"this brief has no {kind} to refer to",
+                )
+            for fig in scan_figure_labels(text):
+                at = _nth_place(lines, pos, fig.token, counts)
+                if fig.label is None:
+                    message = f"'{fig.token}' is not a figure label"
+                    hint = "write {#fig-ID} with a lowercase id, e.g. {#fig-mining-belt}"
+                elif not fig.placed:
+                    message = f"'{fig.token}' makes no figure here"
+                    hint = "put the image and its {#fig-ID} alone on a line, with a blank line before and after"
+                elif fig.label in seen or targets.by_label[fig.label].generated:
+                    message = f"figure label '{fig.label}' is used twice in brief '{brief.id}'"
+                    hint = "give each figure a label of its own (generated ones are fig-routes, tbl-actors...)"
+                else:
+                    seen.add(fig.label)
+                    continue
+                checker.problem(at, "BG132", f"brief '{brief.id}', {part}: {message}", hint)
+
+
+def _nth_place(lines: list[str], pos: Pos, token: str, counts: dict[str, int]) -> Pos:
+    """Where the next occurrence of ``token`` in a prose field stands (``counts`` remembers
+    how many were seen)."""
+    nth = counts.get(token, 0)
+    counts[token] = nth + 1
+    return find_in_file(lines, pos, token, nth)
 
 
 def check_usage(checker: Checker, base: FactBase) -> None:

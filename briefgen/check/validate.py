@@ -19,7 +19,7 @@ from briefgen.check.fields import Checker, PendingRef, type_name
 from briefgen.check.fingerprints import check_fingerprints
 from briefgen.check.links import check_links
 from briefgen.check.recordcache import RecordCache, record_cache
-from briefgen.check.references import check_prose_references, check_references, check_usage
+from briefgen.check.references import check_cross_references, check_prose_references, check_references, check_usage
 from briefgen.check.sources import check_sources
 from briefgen.errors import Pos, Problem
 from briefgen.facts.kinds import MAX_ID_LEN
@@ -123,6 +123,7 @@ def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactB
     check_claims(checker, base)
     check_circles(checker, base)
     check_prose_references(checker, base, id_home)
+    check_cross_references(checker, base)
     check_links(checker, base)
     check_sources(checker, base)
     check_fingerprints(checker, base)

@@ -13,7 +13,7 @@ from briefgen.editions.changes import BriefChanges, ClaimChange, words
 from briefgen.errors import Pos
 from briefgen.facts.graph import Impact, kind_of
 from briefgen.facts.model import FactBase, Source
-from briefgen.facts.syntax import scan_references
+from briefgen.facts.syntax import MENTION_WORDS_RE, scan_references
 from briefgen.words import printable
 
 # -- impact ------------------------------------------------------------------------------
@@ -93,7 +93,7 @@ def report_json(base: FactBase, impact: Impact) -> dict[str, object]:
 def plain(base: FactBase, text: str | None) -> str:
     """A statement for the terminal: entity ids written as names, whitespace folded, hidden
     characters escaped (words.printable)."""
-    text = text or ""
+    text = MENTION_WORDS_RE.sub(lambda m: m.group(1), text or "")  # words of one's own, as written
     out, last = [], 0
     for ref in scan_references(text):
         if ref.how != "mention":

@@ -200,13 +200,13 @@ def claims_used_by(base: FactBase, brief: Brief) -> list[str]:
     used: dict[str, None] = {}
     parts = list(brief_parts(brief))
     for ref in scan_references(parts[0][1] or ""):
-        if ref.how != "mention":
+        if ref.how in ("cite", "claim"):
             _use_claim(base, ref.ref, used)
     for claim_id in brief.key_judgments:
         _use_claim(base, claim_id, used)
     for _name, text, _pos in parts[1:]:
         for ref in scan_references(text or ""):
-            if ref.how != "mention":
+            if ref.how in ("cite", "claim"):
                 _use_claim(base, ref.ref, used)
     return list(used)
 

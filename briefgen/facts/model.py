@@ -98,6 +98,9 @@ ENTITY_COLLECTIONS = ("actors", "minerals", "places", "routes")
 FIGURES = ("routes",)
 
 
+#: What the ``article`` field of actors, places and routes means.
+ARTICLE_DOC = "the article the name takes in running text, e.g. the (the Democratic Republic of the Congo)"
+
 #: Length limits (characters) of the fields that have a sensible length (BG123): generous
 #: for what a reader sees in one line, a header or a table cell.
 MAX_TITLE = 300  # a brief's title and subtitle, a section heading
@@ -303,8 +306,11 @@ class Source(Record):
     ISBN: str | None = spec("text", max_len=MAX_LABEL)
     archive: str | None = spec("text", max_len=MAX_PATH)
     archive_location: str | None = spec("text", max_len=MAX_PATH)
+    interviewer: list[Name] = spec("names", doc="interviews: who asked the questions")
+    recipient: list[Name] = spec("names", doc="letters, e-mails, personal communications: to whom")
+    authority: str | None = spec("text", doc="legal cases: the court, e.g. 2d Cir.", max_len=MAX_NAME)
     # More CSL variables reference managers export (Zotero, Better BibTeX): kept so an
-    # export validates as it is; notes do not print them.
+    # export validates as it is; notes print number, section and version where Chicago does.
     translator: list[Name] = spec("names")
     number: str | None = spec("text", doc="report or document number", max_len=MAX_LABEL)
     section: str | None = spec("text", max_len=MAX_LABEL)
@@ -329,7 +335,10 @@ class Actor(Record):
     collection: ClassVar[str] = "actors"
     id: str = spec("slug", required=True)
     name: str = spec("text", required=True, max_len=MAX_NAME)
-    short: str | None = spec("text", doc="abbreviation, used after the first mention", max_len=MAX_NAME)
+    short: str | None = spec(
+        "text", doc="abbreviation, used after the first mention; a person's family name", max_len=MAX_NAME
+    )
+    article: str | None = spec("enum", choices=("the",), doc=ARTICLE_DOC)
     kind: str | None = spec(
         "enum",
         choices=(
@@ -370,6 +379,7 @@ class Place(Record):
     id: str = spec("slug", required=True)
     name: str = spec("text", required=True, max_len=MAX_NAME)
     short: str | None = spec("text", max_len=MAX_NAME)
+    article: str | None = spec("enum", choices=("the",), doc=ARTICLE_DOC)
     aliases: list[str] = spec("texts", max_len=MAX_NAME)
     kind: str | None = spec(
         "enum",
@@ -388,6 +398,7 @@ class Route(Record):
     id: str = spec("slug", required=True)
     name: str = spec("text", required=True, max_len=MAX_NAME)
     short: str | None = spec("text", max_len=MAX_NAME)
+    article: str | None = spec("enum", choices=("the",), doc=ARTICLE_DOC)
     mode: str | None = spec("enum", choices=("road", "rail", "river", "sea", "air", "pipeline", "mixed"))
     from_: str | None = spec("ref", key="from", refs=("places",))
     to: str | None = spec("ref", refs=("places",))

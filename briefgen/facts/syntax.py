@@ -2,7 +2,12 @@
 
 - ``[@id]`` / ``[@id, para. 4; @other]``: cite sources or claims (footnotes);
 - ``[[claim-id]]``: write the claim's statement in place, footnoted;
-- ``@id`` or ``@{id}``: name an entity (full name and abbreviation at first mention).
+- ``@id`` or ``@{id}``: name an entity (full name and abbreviation at first mention);
+- ``[words]{@id}``: name an entity in words of one's own (pandoc's bracketed span, with the
+  id where pandoc puts attributes);
+- ``@fig-ID``, ``@tbl-ID``, ``@sec-ID``: a cross-reference, "Figure 1" (Quarto's convention:
+  an id with one of these prefixes is never an entity mention);
+- ``![caption](assets/x.png){#fig-ID}``: an image on its own as a numbered figure.
 """
 
 from __future__ import annotations
@@ -22,6 +27,15 @@ CITE_ITEM_RE = re.compile(rf"\s*@(?:\{{({SLUG})\}}|({SLUG}))\s*(?:,\s*([^;\]]*?)
 CITE_RE = re.compile(r"\[(@[^\[\]\n]*)\]")
 CLAIM_RE = re.compile(rf"\[\[\s*({SLUG})\s*\]\]")
 MENTION_RE = re.compile(rf"@(?:\{{({SLUG})\}}|({SLUG}))")
+#: A mention in words of one's own: ``[the northern corridor]{@hill-road}``.
+MENTION_WORDS_RE = re.compile(rf"\[([^\[\]]+)\]\{{@({SLUG})\}}")
+#: Cross-references: an id with one of these prefixes names a figure, table or section.
+XREF_PREFIXES = ("fig-", "tbl-", "sec-")
+#: Anything that looks like a figure's label: ``{#fig-...}`` (checked against FIGURE_LABEL_RE).
+FIGURE_ATTR_RE = re.compile(r"\{#fig-[^}\n]*\}")
+FIGURE_LABEL_RE = re.compile(rf"\{{#(fig-{SLUG})\}}")
+#: An image, then its label, alone on a line: the only place a figure's label may stand.
+_FIGURE_LINE_RE = re.compile(rf"^[ \t]*!\[[^\]\n]*\]\([^()\n]*\)\{{#fig-{SLUG}\}}[ \t]*$")
 _TICKS_RE = re.compile(r"`+")
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
 
@@ -57,7 +71,8 @@ def mention_allowed_before(text: str, index: int) -> bool:
 
 @dataclass(frozen=True)
 class Reference:
-    """An id used in prose, where, and how: 'cite', 'claim' or 'mention'."""
+    """An id used in prose, where, and how: 'cite', 'claim', 'mention' or 'xref' (a figure, table
+    or section of the brief); ``text[offset:offset + len(token)] == token``."""
 
     ref: str
     how: str
@@ -98,6 +113,12 @@ def _scan_references(text: str) -> list[Reference]:
     for m in CLAIM_RE.finditer(masked) if "[[" in masked else ():
         refs.append(Reference(m.group(1), "claim", m.start(), m.group(0)))
         take(m.start(), m.end())
+    for m in MENTION_WORDS_RE.finditer(masked) if "]{@" in masked else ():
+        if taken[m.start()]:
+            continue
+        # The words may hold mentions of their own; only the ``{@id}`` is taken.
+        refs.append(Reference(m.group(2), "mention", m.end(1) + 1, m.group(0)[m.end(1) + 1 - m.start() :]))
+        take(m.end(1), m.end())
     for m in CITE_RE.finditer(masked) if "[@" in masked else ():
         if taken[m.start()]:
             continue
@@ -110,9 +131,58 @@ def _scan_references(text: str) -> list[Reference]:
     for m in MENTION_RE.finditer(masked):
         if taken[m.start()] or not mention_allowed_before(masked, m.start()):
             continue
-        refs.append(Reference(m.group(1) or m.group(2), "mention", m.start(), m.group(0)))
+        ident = m.group(1) or m.group(2)
+        how = "xref" if ident.startswith(XREF_PREFIXES) else "mention"
+        refs.append(Reference(ident, how, m.start(), m.group(0)))
     refs.sort(key=lambda r: r.offset)
     return refs
+
+
+def scan_malformed_mentions(text: str) -> list[tuple[int, str]]:
+    """(offset, token) of each ``]{@`` that makes no ``[words]{@id}`` mention: a bad id, a
+    missing ``}``, brackets inside the words. Code is skipped."""
+    if "]{@" not in text:
+        return []
+    masked = mask_code(text)
+    good = {m.end(1) for m in MENTION_WORDS_RE.finditer(masked)}
+    out = []
+    for m in re.finditer(r"\]\{@[^}\s]*\}?", masked):
+        if m.start() not in good:
+            out.append((m.start(), text[m.start() : m.end()]))
+    return out
+
+
+@dataclass(frozen=True)
+class FigureLabel:
+    """A ``{#fig-ID}`` in prose: its label (None when it is no valid id), where it stands,
+    and whether it is well placed (after an image alone on its line, in a paragraph of its
+    own, so that it makes a figure)."""
+
+    label: str | None
+    offset: int
+    token: str
+    placed: bool
+
+
+def scan_figure_labels(text: str) -> list[FigureLabel]:
+    """Every figure label in prose, in order; code is skipped. The renderer's rule (in
+    ``markdown.py``) makes a figure of exactly the well-placed ones."""
+    if "{#fig-" not in text:
+        return []
+    masked = mask_code(text)
+    lines = masked.split("\n")
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    out: list[FigureLabel] = []
+    for m in FIGURE_ATTR_RE.finditer(masked):
+        good = FIGURE_LABEL_RE.fullmatch(m.group(0))
+        row = bisect.bisect_right(starts, m.start()) - 1
+        alone = bool(_FIGURE_LINE_RE.match(lines[row])) and all(
+            r < 0 or r >= len(lines) or not lines[r].strip() for r in (row - 1, row + 1)
+        )
+        out.append(FigureLabel(good.group(1) if good else None, m.start(), m.group(0), bool(good) and alone))
+    return out
 
 
 def mask_code(text: str, *, spans: bool = True) -> str:

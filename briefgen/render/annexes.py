@@ -18,6 +18,7 @@ from briefgen.editions.changes import BriefChanges
 from briefgen.facts.graph import independent_sources, via_chain
 from briefgen.facts.model import CONFIDENCES, CREDIBILITY, LIKELIHOOD_BANDS, Claim, FactBase, Source
 from briefgen.render.markdown import parse_inline
+from briefgen.render.naming import entity_name
 from briefgen.render.plan import BriefPlan
 
 #: What each confidence level means in a briefgen brief (after ICD 203's usage), with the
@@ -102,12 +103,25 @@ def statement_tokens(base: FactBase, text: str) -> list[Token]:
     Annexes come after the text, where every entity was already named in full.
     """
     tokens = parse_inline(text)
-    for tok in tokens:
-        if tok.type == "bg_mention":
-            entity = base.entity(tok.meta["id"])
-            tok.meta["text"] = (getattr(entity, "short", None) or entity.name) if entity else tok.meta["id"]
-            tok.meta["entity"] = entity
+    _name_short(base, tokens)
     return tokens
+
+
+def _name_short(base: FactBase, tokens: list[Token]) -> None:
+    for tok in tokens:
+        if tok.type != "bg_mention":
+            continue
+        meta = tok.meta
+        entity = base.entity(meta["id"])
+        meta["entity"] = entity
+        if meta.get("words"):
+            _name_short(base, tok.children or [])  # mentions inside the writer's own words
+            meta["text"] = "".join(t.content for t in tok.children or [] if t.type in ("text", "code_inline"))
+            continue
+        start, determined = meta.get("sentence_start", False), meta.get("determined", False)
+        meta["text"] = (
+            entity_name(entity, first=False, sentence_start=start, determined=determined) if entity else meta["id"]
+        )
 
 
 def _notes_for(plan: BriefPlan, claim_id: str) -> list[int]:

@@ -8,6 +8,7 @@ template is an error with the template's file and line, not an empty string.
 from __future__ import annotations
 
 import io
+import re
 import traceback
 from functools import cache
 from pathlib import Path
@@ -23,12 +24,18 @@ from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.facts.assets import image_data_uri
 from briefgen.facts.grammar import TEMPLATE_SUFFIX
 from briefgen.facts.model import LIKELIHOOD_BANDS, RELIABILITY, FactBase
-from briefgen.facts.project import Project
+from briefgen.facts.project import Project, packaged_templates
 from briefgen.render.annexes import standard_annexes
 from briefgen.render.diagram import status_swatch
 from briefgen.render.markdown import render, render_inline
+from briefgen.render.naming import entity_name
 from briefgen.render.plan import BriefPlan, Call
 from briefgen.render.typography import chicago, smarten_html
+
+
+def _pinpoint(locator: str) -> str:
+    """A locator as Chicago's notes write it: a page without "p." ("p. 27" -> "27")."""
+    return re.sub(r"^pp?\.\s*(?=\d)", "", locator.strip())
 
 
 class VerifiedBytecodeCache(jinja2.BytecodeCache):
@@ -85,6 +92,8 @@ def environment(folders: tuple[Path, ...]) -> jinja2.Environment:
         bytecode_cache=_bytecode_cache(),
     )
     env.filters["chicago"] = chicago
+    env.filters["pinpoint"] = _pinpoint
+    env.filters["full_name"] = lambda entity: entity_name(entity, first=True, determined=True)
     env.filters["upfirst"] = lambda text: text[:1].upper() + text[1:] if text else text
     return env
 
@@ -119,6 +128,13 @@ class _Renderer:
         self.note_macro = env.get_template("partials/cite.html.j2").module.note  # type: ignore[attr-defined]
         # The markup of claims, mentions and images; a project's templates/ may override it.
         self.prose_macros: Any = env.get_template("partials/prose.html.j2").module
+        # A project's prose.html.j2 written before figures and cross-references had macros
+        # gets the packaged ones for those.
+        packaged: Any = None
+        if not (hasattr(self.prose_macros, "xref") and hasattr(self.prose_macros, "figure")):
+            packaged = environment((packaged_templates(),)).get_template("partials/prose.html.j2").module
+        self.xref_macro: Any = getattr(self.prose_macros, "xref", None) or packaged.xref
+        self.figure_macro: Any = getattr(self.prose_macros, "figure", None) or packaged.figure
         self.draft = draft
         #: facts resting on one independent source, flagged in drafts (not in final builds)
         self.single_source: set[str] = set()
@@ -127,6 +143,8 @@ class _Renderer:
             "render_claim": self.claim,
             "render_mention": self.mention,
             "render_image": self.image,
+            "render_figure": self.figure,
+            "render_xref": self.xref,
         }
 
     def calls(self, calls: list[Call]) -> str:
@@ -137,6 +155,14 @@ class _Renderer:
         fetches nothing); any other source is refused and only its alt text is written."""
         uri = image_data_uri(self.content, src) if self.content is not None else None
         return str(self.prose_macros.image(uri=uri, alt=alt, title=title))
+
+    def figure(self, src: str, alt: str, title: str, meta: dict[str, Any]) -> str:
+        """An image in prose labelled ``{#fig-ID}``: a numbered figure, its alt text the caption."""
+        uri = image_data_uri(self.content, src) if self.content is not None else None
+        return str(self.figure_macro(uri=uri, alt=alt, title=title, target=meta["target"]))
+
+    def xref(self, meta: dict[str, Any]) -> str:
+        return str(self.xref_macro(target=meta["target"]))
 
     def note_text(self, note: Any) -> Markup:
         return Markup(self.note_macro(note))
@@ -159,8 +185,11 @@ class _Renderer:
             )
         )
 
-    def mention(self, meta: dict[str, Any]) -> str:
-        return str(self.prose_macros.mention(id=meta["id"], text=meta["text"]))
+    def mention(self, meta: dict[str, Any], words: str | None) -> str:
+        """A mention; ``words``, the writer's own words, are HTML the Markdown renderer
+        has already escaped."""
+        text = Markup(words) if words is not None else meta["text"]
+        return str(self.prose_macros.mention(id=meta["id"], text=text))
 
     def prose(self, tokens: list[Any]) -> Markup:
         return Markup(render(tokens, self.md_env))

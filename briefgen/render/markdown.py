@@ -21,7 +21,18 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
-from briefgen.facts.syntax import CITE_RE, CLAIM_RE, MENTION_RE, link_allowed, mention_allowed_before, parse_cite_body
+from briefgen.facts.syntax import (
+    CITE_RE,
+    CLAIM_RE,
+    FIGURE_LABEL_RE,
+    MENTION_RE,
+    MENTION_WORDS_RE,
+    XREF_PREFIXES,
+    link_allowed,
+    mention_allowed_before,
+    parse_cite_body,
+)
+from briefgen.render.naming import after_determiner, starts_sentence
 
 
 def _parse_gate(url: str) -> bool:
@@ -75,11 +86,75 @@ def _mention_rule(state: StateInline, silent: bool) -> bool:
     if not m:
         return False
     if not silent:
-        token = state.push("bg_mention", "", 0)
-        token.meta = {"id": m.group(1) or m.group(2)}
+        ident = m.group(1) or m.group(2)
+        if ident.startswith(XREF_PREFIXES):  # Quarto's cross-references: "Figure 1"
+            token = state.push("bg_xref", "", 0)
+            token.meta = {"label": ident}
+        else:
+            token = state.push("bg_mention", "", 0)
+            token.meta = {"id": ident}
         token.content = m.group(0)
     state.pos = m.end()
     return True
+
+
+def _mention_words_rule(state: StateInline, silent: bool) -> bool:
+    """``[words]{@id}``: the words are Markdown of their own (emphasis, quotes), parsed
+    into the stream between an open and a close token, as a link's text is."""
+    if not state.src.startswith("[", state.pos):
+        return False
+    m = MENTION_WORDS_RE.match(state.src, state.pos)
+    if not m:
+        return False
+    if not silent:
+        token = state.push("bg_mention_open", "", 1)
+        token.meta = {"id": m.group(2), "words": True}
+        token.content = m.group(0)
+        old_max = state.posMax
+        state.pos, state.posMax = m.start(1), m.end(1)
+        state.md.inline.tokenize(state)
+        state.posMax = old_max
+        state.push("bg_mention_close", "", -1)
+    state.pos = m.end()
+    return True
+
+
+def _fold_mentions(children: list[Token]) -> list[Token]:
+    """Each ``bg_mention_open ... close`` run as one ``bg_mention`` token holding its words
+    as children (run after smartquotes and the like, so the words are typeset too)."""
+    out: list[Token] = []
+    stack: list[Token] = []
+    for tok in children:
+        if tok.type == "bg_mention_open":
+            tok.type, tok.nesting, tok.children = "bg_mention", 0, []
+            (stack[-1].children if stack else out).append(tok)  # type: ignore[union-attr]
+            stack.append(tok)
+        elif tok.type == "bg_mention_close" and stack:
+            stack.pop()
+        else:
+            (stack[-1].children if stack else out).append(tok)  # type: ignore[union-attr]
+    return out
+
+
+#: What a token adds to the running text, for telling where a sentence starts.
+_STANDS_FOR = {"softbreak": " ", "hardbreak": " ", "bg_claim": "x", "image": "x", "bg_xref": "x"}
+
+
+def _mark_sentences(children: list[Token], before: str = "") -> str:
+    """Tell each mention whether it starts a sentence and whether a determiner precedes
+    it ("the @kia"): the plan capitalises and adds articles from these."""
+    for tok in children:
+        if tok.type == "bg_mention":
+            tok.meta["sentence_start"] = starts_sentence(before)
+            tok.meta["determined"] = after_determiner(before)
+            before = _mark_sentences(tok.children or [], before) if tok.children else before + "x"
+        elif tok.type in ("text", "code_inline"):
+            before = (before + tok.content)[-200:]
+        elif tok.type == "bg_cite":
+            before += tok.meta.get("lead", "")
+        else:
+            before += _STANDS_FOR.get(tok.type, "")
+    return before
 
 
 _TRAILING_PUNCT = ".,;:!?"
@@ -106,10 +181,28 @@ def _tidy_calls(children: list[Token]) -> None:
             tok.meta["lead"] = lead
 
 
+def _mark_figure(tokens: list[Token], index: int) -> None:
+    """A paragraph holding only an image and ``{#fig-ID}`` is a figure (Quarto's syntax):
+    the label goes into the image's meta and the paragraph's tags are hidden."""
+    children = tokens[index].children or []
+    if len(children) != 2 or children[0].type != "image" or children[1].type != "text":
+        return
+    m = FIGURE_LABEL_RE.fullmatch(children[1].content.strip())
+    if not m or not (0 < index < len(tokens) - 1) or tokens[index - 1].type != "paragraph_open":
+        return
+    children[0].meta["figure"] = m.group(1)
+    del children[1]
+    tokens[index - 1].hidden = tokens[index + 1].hidden = True
+
+
 def _tidy_rule(state: Any) -> None:
-    for tok in state.tokens:
+    for index, tok in enumerate(state.tokens):
         if tok.type == "inline" and tok.children:
+            tok.children = _fold_mentions(tok.children)
             _tidy_calls(tok.children)
+            _mark_sentences(tok.children)
+            if "{#fig-" in tok.content:
+                _mark_figure(state.tokens, index)
 
 
 def _render_cite(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
@@ -126,9 +219,10 @@ def _render_claim(self: RendererHTML, tokens: Sequence[Token], idx: int, options
 
 
 def _render_mention(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-    meta = tokens[idx].meta
-    render_mention: Callable[[dict[str, Any]], str] = env["render_mention"]
-    return render_mention(meta)
+    token = tokens[idx]
+    render_mention: Callable[[dict[str, Any], str | None], str] = env["render_mention"]
+    words = self.renderInline(token.children, options, env) if token.children is not None else None
+    return render_mention(token.meta, words)
 
 
 def _render_link_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
@@ -156,7 +250,17 @@ def _render_image(self: RendererHTML, tokens: Sequence[Token], idx: int, options
     render_image: Callable[[str, str, str], str] | None = env.get("render_image")
     if render_image is None:
         return escapeHtml(alt)
-    return render_image(str(token.attrGet("src") or ""), alt, str(token.attrGet("title") or ""))
+    src, title = str(token.attrGet("src") or ""), str(token.attrGet("title") or "")
+    render_figure: Callable[[str, str, str, dict[str, Any]], str] | None = env.get("render_figure")
+    if token.meta.get("figure") and render_figure is not None:
+        return render_figure(src, alt, title, token.meta)
+    return render_image(src, alt, title)
+
+
+def _render_xref(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    render_xref: Callable[[dict[str, Any]], str] | None = env.get("render_xref")
+    meta = tokens[idx].meta
+    return render_xref(meta) if render_xref is not None else escapeHtml(tokens[idx].content)
 
 
 def _render_table_open(
@@ -174,12 +278,14 @@ def markdown() -> MarkdownIt:
     md.enable(["table", "replacements", "smartquotes"])
     md.validateLink = _parse_gate  # type: ignore[method-assign]
     md.inline.ruler.before("link", "bg_claim", _claim_rule)
+    md.inline.ruler.before("link", "bg_mention_words", _mention_words_rule)
     md.inline.ruler.before("link", "bg_cite", _cite_rule)
     md.inline.ruler.before("link", "bg_mention", _mention_rule)
     md.core.ruler.push("bg_tidy", _tidy_rule)
     md.add_render_rule("bg_cite", _render_cite)
     md.add_render_rule("bg_claim", _render_claim)
     md.add_render_rule("bg_mention", _render_mention)
+    md.add_render_rule("bg_xref", _render_xref)
     md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("link_open", _render_link_open)
     md.add_render_rule("link_close", _render_link_close)

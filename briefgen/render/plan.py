@@ -3,7 +3,8 @@
 Walks the brief's prose in reading order (summary, key judgments, sections, annexes),
 numbers the notes (same source, locator and credibility: the same number; first note for
 a source in full, later ones short), names entities (full name and abbreviation at first
-mention), and collects what the brief uses. HTML and PDF both render this one plan.
+mention), resolves cross-references ("Figure 1") and collects what the brief uses. HTML
+and PDF both render this one plan.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from briefgen.facts.grammar import slugify
+from briefgen.facts.crossrefs import Target, brief_targets
 from briefgen.facts.graph import via_chain
 from briefgen.facts.model import Brief, Claim, FactBase, PartialDate, Record, Route, Section, Source
 from briefgen.render.diagram import RouteDiagram, route_diagram
 from briefgen.render.markdown import parse, parse_inline, walk_inline
+from briefgen.render.naming import capitalised, entity_name
 
 
 @dataclass
@@ -83,6 +85,9 @@ class PlannedSection:
     rows: list[Record]
     figure: RouteDiagram | None = None  # drawn when the section asks for one
     figure_number: int = 0
+    number: int = 0  # "Section 3" (or "Annex 1"), as cross-references write it
+    table_target: Target | None = None  # the generated table's label and number
+    figure_target: Target | None = None  # the generated figure's
 
 
 @dataclass
@@ -99,6 +104,7 @@ class BriefPlan:
     claims_used: list[Claim]
     info_cutoff: PartialDate | None
     entities: list[str] = field(default_factory=list)  # ids the brief names or is about
+    targets: dict[str, Target] = field(default_factory=dict)  # what @fig-, @tbl-, @sec- point at
 
 
 def sort_key(source: Source) -> str:
@@ -112,6 +118,7 @@ class _Planner:
     def __init__(self, base: FactBase, brief: Brief):
         self.base = base
         self.brief = brief
+        self.targets = brief_targets(brief)
         self.notes: list[Note] = []
         #: notes standing for claims, by (source, locator, credibility)
         self.by_key: dict[tuple[str, str | None, int | None], Note] = {}
@@ -237,7 +244,11 @@ class _Planner:
             elif tok.type == "bg_claim":
                 self.place_claim(tok.meta)
             elif tok.type == "bg_mention":
-                self.name(tok.meta)
+                self.name(tok)
+            elif tok.type == "bg_xref":
+                tok.meta["target"] = self.targets.by_label[tok.meta["label"]]  # the validator checked it
+            elif tok.type == "image" and tok.meta.get("figure"):
+                tok.meta["target"] = self.targets.by_label[tok.meta["figure"]]
         return tokens
 
     def place_claim(self, meta: dict[str, Any]) -> None:
@@ -246,27 +257,45 @@ class _Planner:
         meta["children"] = self.annotate(parse_inline(claim.statement))
         meta["calls"] = self.cite_claim(claim.id)
 
-    def name(self, meta: dict[str, Any]) -> None:
+    def name(self, tok: Token) -> None:
+        """The words of a mention (see naming.entity_name). Words of the writer's own are
+        kept, capitalised at a sentence's start, and do not count as naming the entity in
+        full: the next plain mention still gives the full name."""
+        meta = tok.meta
         ident = meta["id"]
         entity = self.base.entity(ident)
         assert entity is not None  # the validator checked every mention
-        short = getattr(entity, "short", None)
-        if ident in self.mentioned_in_text:
-            meta["text"] = short or entity.name
-        else:
-            self.mentioned_in_text.add(ident)
-            meta["text"] = f"{entity.name} ({short})" if short else entity.name
         meta["entity"] = entity
         self.mentioned.add(ident)
+        if meta.get("words"):
+            first_text = next((t for t in tok.children or [] if t.type == "text" and t.content), None)
+            if first_text is not None and meta.get("sentence_start"):
+                first_text.content = capitalised(first_text.content)
+            self.annotate(tok.children or [])
+            # The words as plain text, for renderings that do not write HTML.
+            meta["text"] = "".join(t.content for t in tok.children or [] if t.type in ("text", "code_inline"))
+            return
+        first = ident not in self.mentioned_in_text
+        self.mentioned_in_text.add(ident)
+        meta["text"] = entity_name(
+            entity,
+            first=first,
+            sentence_start=meta.get("sentence_start", False),
+            determined=meta.get("determined", False),
+        )
 
-    def section(self, section: Section, taken: set[str]) -> PlannedSection:
-        anchor = section.id or slugify(section.heading, fallback="section")
-        base_anchor, n = anchor, 2
-        while anchor in taken:
-            anchor, n = f"{base_anchor}-{n}", n + 1
-        taken.add(anchor)
+    def section(self, section: Section, index: int) -> PlannedSection:
+        """The ``index``-th of the brief's sections and annexes, with its cross-reference
+        targets (see facts/crossrefs.py)."""
+        anchor = self.targets.section_anchors[index]
         tokens = self.annotate(parse(section.body or ""))
-        return PlannedSection(section, anchor, tokens, [])
+        planned = PlannedSection(section, anchor, tokens, [])
+        label = anchor if anchor.startswith("sec-") else f"sec-{anchor}"
+        planned.number = self.targets.by_label[label].number
+        table, figure = self.targets.tables[index], self.targets.figures[index]
+        planned.table_target = self.targets.by_label[table] if table else None
+        planned.figure_target = self.targets.by_label[figure] if figure else None
+        return planned
 
     def rows(self, kind: str) -> list[Record]:
         records = list(self.base.collection(kind).values())
@@ -283,21 +312,23 @@ def plan_brief(base: FactBase, brief: Brief) -> BriefPlan:
         claim = base.claims[claim_id]
         children = planner.annotate(parse_inline(claim.statement))
         kjs.append(KeyJudgment(claim, children, planner.cite_claim(claim_id)))
-    taken = {"summary", "key-judgments", "contents", "notes", "sources", "top"}
-    sections = [planner.section(s, taken) for s in brief.sections]
-    annexes = [planner.section(s, taken) for s in brief.annexes]
+    parts = [planner.section(s, i) for i, s in enumerate(brief.sections + brief.annexes)]
+    sections, annexes = parts[: len(brief.sections)], parts[len(brief.sections) :]
     # Tables list what the whole brief refers to, so they are filled after all prose.
     for planned in sections + annexes:
         if planned.section.table:
             planned.rows = planner.rows(planned.section.table)
     # Figures likewise draw what the whole brief refers to; numbered in reading order.
-    figures = [p for p in sections + annexes if p.section.figure == "routes"]
-    for number, planned in enumerate(figures, start=1):
-        routes = [r for r in planner.rows("routes") if isinstance(r, Route)]
-        planned.figure = route_diagram(routes, base, f"figure-{planned.anchor}", planned.section.where("figure"))
-        planned.figure_number = number
+    for planned in sections + annexes:
+        target = planned.figure_target
+        if planned.section.figure == "routes" and target is not None:
+            routes = [r for r in planner.rows("routes") if isinstance(r, Route)]
+            planned.figure = route_diagram(routes, base, target.anchor, planned.section.where("figure"))
+            planned.figure_number = target.number
     # Via chains of bibliography entries: every source that appeared in a note.
-    bibliography = sorted((base.sources[s] for s in planner.appeared), key=sort_key)
+    # Chicago cites personal communications in notes only: they are not in the sources list.
+    listed = (base.sources[s] for s in planner.appeared if base.sources[s].type != "personal_communication")
+    bibliography = sorted(listed, key=sort_key)
     dates = [c.as_of for c in planner.claims_used.values() if c.as_of]
     cutoff = max(dates, key=lambda d: d.sort_key) if dates else None
     return BriefPlan(
@@ -311,4 +342,5 @@ def plan_brief(base: FactBase, brief: Brief) -> BriefPlan:
         list(planner.claims_used.values()),
         cutoff,
         sorted(planner.mentioned),
+        planner.targets.by_label,
     )
