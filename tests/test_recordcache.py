@@ -68,7 +68,7 @@ def test_the_cache_keys_on_the_code_of_every_sub_package(tmp_path: Path) -> None
 
     def stamp() -> str:
         proc = subprocess.run(
-            [sys.executable, "-c", "from briefgen.check.recordcache import _code_stamp; print(_code_stamp())"],
+            [sys.executable, "-c", "from briefgen.cachedir import code_stamp; print(code_stamp())"],
             cwd=tmp_path,
             env={**os.environ, "PYTHONPATH": str(tmp_path)},
             capture_output=True,

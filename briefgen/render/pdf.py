@@ -57,6 +57,7 @@ class ProjectFetcher(URLFetcher):
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, timeout=2)
         self.roots = [r.resolve() for r in roots]
         self.refused: list[str] = []
+        self.served: list[str] = []  # file: URLs handed to WeasyPrint (the layout cache keys on them)
 
     def fetch(self, url: str, headers: Any = None) -> Any:
         parts = urlsplit(url)
@@ -65,6 +66,7 @@ class ProjectFetcher(URLFetcher):
         if parts.scheme == "file":
             path = Path(unquote(parts.path)).resolve()
             if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
+                self.served.append(url)
                 return super().fetch(url, headers)
         self.refused.append(url)
         raise ValueError(f"briefgen serves only the project's own files; refused {url}")
@@ -112,6 +114,8 @@ class PdfResult:
     refused: list[str] = field(default_factory=list)
     #: (image_key of the data: URI, why) for each image that cannot be laid out (BG409)
     broken_images: list[tuple[str, str]] = field(default_factory=list)
+    #: the file: URLs the layout loaded, in order (see render/layoutcache.py)
+    loaded: list[str] = field(default_factory=list)
 
 
 _DATA_IMAGE_RE = re.compile(r"""\bsrc=["'](data:image/[\w.+-]+;base64,[A-Za-z0-9+/=]*)["']""")
@@ -282,4 +286,6 @@ def render_pdf(html: str, base_url: Path, roots: list[Path], *, metadata_lang: s
     # on purpose and reported as BG406; only the others were dropped without a word.
     refused = set(fetcher.refused)
     lost = [(image_key(url), why) for url, why in dict.fromkeys(dropped.dropped) if url not in refused]
-    return PdfResult(pdf, html, corrections, misplaced, list(fetcher.refused), lost)
+    return PdfResult(
+        pdf, html, corrections, misplaced, list(fetcher.refused), lost, list(dict.fromkeys(fetcher.served))
+    )
