@@ -168,9 +168,12 @@ class _Progress:
         self.done = 0
         self.started = time.monotonic()
         unchanged = total - to_lay_out
-        self._show(
-            f"laying out {counted(to_lay_out, 'PDF')}" + (f", {unchanged} unchanged" if unchanged else "") + "..."
-        )
+        if not to_lay_out:
+            self._show(f"{counted(total, 'PDF')} unchanged: reusing their layouts...")
+        else:
+            self._show(
+                f"laying out {counted(to_lay_out, 'PDF')}" + (f", {unchanged} unchanged" if unchanged else "") + "..."
+            )
 
     def finished(self, ident: str) -> None:
         self.done += 1

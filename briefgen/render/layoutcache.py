@@ -131,9 +131,10 @@ class LayoutCache:
 
     def __init__(self, folder: Path, fonts: str):
         self.folder = folder
-        self.stamp = "\0".join(
-            (str(FORMAT), __version__, code_stamp(), engine_stamp(), fonts, os.environ.get("SOURCE_DATE_EPOCH", ""))
-        )
+        # render.pdf sets SOURCE_DATE_EPOCH to "0" when unset (font subsets' time stamp):
+        # unset and "0" lay out the same.
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "0")
+        self.stamp = "\0".join((str(FORMAT), __version__, code_stamp(), engine_stamp(), fonts, epoch))
 
     def key(self, html: str, base_url: str, roots: list[str]) -> str:
         head = "\0".join((self.stamp, base_url, *roots, "")).encode("utf-8", "surrogateescape")
