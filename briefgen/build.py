@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -201,6 +200,9 @@ def _lay_out_pdfs(
     outcomes: list[tuple[Laid, list[str], float] | None] = [None] * len(ids)
     try:
         if jobs > 1 and len(ids) > 1:
+            # Imported here: multiprocessing and its sockets cost every other build start-up time.
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
             with ProcessPoolExecutor(max_workers=min(jobs, len(ids))) as pool:
                 futures = {pool.submit(_pdf_job, job): n for n, job in enumerate(jobs_args)}
                 for future in as_completed(futures):
