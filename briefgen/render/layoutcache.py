@@ -4,10 +4,11 @@ A PDF is a function of the final HTML, the files the layout loads through the pr
 fetcher (stylesheets, images, fonts of the templates), the fonts fontconfig offers, and
 the code that lays it out (briefgen, WeasyPrint and its libraries). An entry is found by
 a key over the HTML, the roots the fetcher may serve, and stamps of the code and the
-fonts; it holds the outcome of the layout and every file: URL the layout asked for, with
-the SHA-256 of what it was served then (or "absent" for one it was refused). It is used
-only when each of those files still has those bytes, so editing a stylesheet, an image
-or a font lays the brief out again, while editing an unrelated file does not.
+fonts; it holds the outcome of the layout and every file: URL the layout asked for: the
+SHA-256 of each file it was served, and the ones it was refused. It is used only when
+each served file still has those bytes and each refused one would still be refused, so
+editing a stylesheet, an image or a font (wherever the fetcher served it from) lays the
+brief out again, while editing an unrelated file does not.
 
 Entries go through cachedir (length and SHA-256 checked on every read; a damaged, foreign
 or unwritable entry means a layout, never a failure), so a cached build writes exactly
@@ -31,7 +32,7 @@ from urllib.parse import unquote, urlsplit
 from briefgen import __version__
 from briefgen.cachedir import cache_dir, code_stamp, prune, read_entry, touch, usable_folder, write_entry
 
-FORMAT = 1
+FORMAT = 2
 #: Entries kept at most (a PDF each, some hundreds of KB); the least recently used go first.
 MAX_ENTRIES = 200
 ABSENT = "absent"
@@ -50,16 +51,18 @@ def lay_out(html: str, base_url: str, roots: list[str]) -> tuple[Laid, list[str]
     return laid, result.loaded
 
 
-def file_state(url: str, roots: list[str]) -> str | None:
-    """What the fetcher would serve for a file: URL now: the SHA-256 of its bytes, ABSENT
-    when it would refuse it (outside the roots, missing, not a file), None for any other
-    scheme (never served, whatever the files hold)."""
+def file_state(url: str, roots: list[str] | None = None) -> str | None:
+    """The state of a file: URL now: the SHA-256 of its bytes, ABSENT when there is no
+    such file (or, given ``roots``, when the fetcher would refuse it: outside them), None
+    for any other scheme (data: URIs are part of the HTML)."""
     parts = urlsplit(url)
     if parts.scheme != "file":
         return None
     try:
         path = Path(unquote(parts.path)).resolve()
-        if not any(path.is_relative_to(Path(root).resolve()) for root in roots) or not path.is_file():
+        if roots is not None and not any(path.is_relative_to(Path(root).resolve()) for root in roots):
+            return ABSENT
+        if not path.is_file():
             return ABSENT
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except (OSError, ValueError):
@@ -148,7 +151,9 @@ class LayoutCache:
             return None
         try:
             files, laid = marshal.loads(payload)
-            if any(file_state(url, roots) != state for url, state in files):
+            # A file the layout was served must hold the same bytes (wherever the fetcher
+            # found it); one it was refused must still be refused (not since created).
+            if any(file_state(url, None if served else roots) != state for url, served, state in files):
                 return None
             pdf, html, corrections, misplaced, refused, broken = laid
             result: Laid = (pdf, html, corrections, [tuple(m) for m in misplaced], list(refused), list(broken))
@@ -162,14 +167,15 @@ class LayoutCache:
         it asked for; not when a file changed since it began (which bytes did it read?)."""
         if laid[5]:  # broken images fail the build: nothing to keep
             return
-        files = []
-        for url in dict.fromkeys([*loaded, *laid[4]]):
-            state = file_state(url, roots)
+        files: list[tuple[str, bool, str]] = []
+        for url in dict.fromkeys(loaded):
+            state = file_state(url)
             if state is None:
                 continue
             if state != ABSENT and _changed_since(url, started):
                 return
-            files.append((url, state))
+            files.append((url, True, state))
+        files += [(url, False, ABSENT) for url in dict.fromkeys(laid[4]) if urlsplit(url).scheme == "file"]
         try:
             data = marshal.dumps((files, laid))
         except ValueError:
