@@ -37,7 +37,9 @@ lint: $(STAMP)
 fuzz: $(STAMP)  ## The property-based tests with the long "nightly" profile (minutes; for a nightly job)
 	HYPOTHESIS_PROFILE=nightly $(BIN)/python -m pytest tests/test_fuzz.py
 
-bench: $(STAMP)  ## Run the benchmarks and print a table
+bench: $(STAMP)  ## Run the benchmarks and print a table (installs pandoc, the comparison, if missing)
+	./.ci/system-deps
+	./.ci/bench-deps
 	$(BIN)/python bench/run.py
 
 clean:

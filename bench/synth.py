@@ -9,6 +9,7 @@ placed claims and entity mentions, tables.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 from pathlib import Path
 
@@ -99,12 +100,14 @@ def generate(root: Path, claims: int = 1000, briefs: int = 10, seed: int = 1, pa
         sid = f"src-{s}"
         paras = [[_sentence(rng, rng.randint(8, 16)) for _ in range(4)] for _ in range(30)]
         archive_sentences[sid] = paras
-        (content / "archive" / f"{sid}.txt").write_text("\n\n".join(" ".join(p) for p in paras) + "\n")
+        archived = ("\n\n".join(" ".join(p) for p in paras) + "\n").encode()
+        (content / "archive" / f"{sid}.txt").write_bytes(archived)
         src_lines.append(
             f"- id: {sid}\n  type: article-newspaper\n  title: {_yaml_str('Report number ' + str(s))}\n"
             f"  container-title: Synthetic Gazette\n  issued: {2000 + s % 25}-{1 + s % 12:02d}\n"
             f"  author:\n    - family: Writer{s}\n      given: Ann\n"
             f"  custom:\n    reliability: {'ABCDEF'[s % 6]}\n    archive: archive/{sid}.txt\n"
+            f"    archive_sha256: {hashlib.sha256(archived).hexdigest()}\n"  # fingerprinted, as BG214 asks
         )
     for v in range(n_via):
         src_lines.append(

@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +30,7 @@ from briefgen.words import counted, did_you_mean, printable
 from briefgen.write import check_targets, complete_switch, write_all_atomic
 
 if TYPE_CHECKING:
+    from briefgen.render.layoutcache import Laid, LayoutCache
     from briefgen.render.plan import BriefPlan
 
 
@@ -52,6 +52,9 @@ class BuildResult:
     corrections: dict[str, int] = field(default_factory=dict)
     #: Outputs an earlier, killed build had left half switched, replaced before this one began.
     completed: list[Path] = field(default_factory=list)
+    #: Briefs whose PDF was laid out, and those whose unchanged layout was reused (layoutcache).
+    laid_out: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
 
 
 def output_path(out: Path, ident: str, ext: str) -> Path:
@@ -106,26 +109,30 @@ def _import_pdf_stage() -> None:
         import briefgen.render.pdf  # noqa: F401
 
 
-PdfOutcome = tuple[bytes, str, int, list[tuple[int, int, int]], list[str], list[tuple[str, str]], int]
-
 #: The template that promises a brief of one page (BG411 when it runs over).
 ONE_PAGE_TEMPLATE = "summary"
 
 
-def _pdf_job(args: tuple[str, str, list[str]]) -> PdfOutcome:
-    from briefgen.render.pdf import render_pdf
+def _start_pdf_import() -> bool:
+    """Import WeasyPrint in a thread. It takes over half a second, much of it waiting on
+    subprocesses that locate its libraries, so that wait overlaps the HTML still to render.
+    Only once a PDF is known to need laying out: a build that fails its checks, or whose
+    layouts are all reused, imports nothing and spawns nothing."""
+    threading.Thread(target=_import_pdf_stage, name="briefgen-import", daemon=True).start()
+    return True
 
-    html, base_url, roots = args
-    result = render_pdf(html, Path(base_url), [Path(r) for r in roots])
-    return (
-        result.pdf,
-        result.html,
-        result.corrections,
-        result.misplaced,
-        result.refused,
-        result.broken_images,
-        result.pages,
-    )
+
+PdfJob = tuple[str, str, list[str]]  # (html, base url, roots)
+
+
+def _pdf_job(args: PdfJob) -> tuple[Laid, list[str], float]:
+    """Lay out one PDF (in a worker process with -j): the outcome, the files it loaded, and
+    when it began (the layout cache keeps it only if none of those files changed since)."""
+    from briefgen.render.layoutcache import lay_out
+
+    started = time.time()
+    laid, loaded = lay_out(*args)
+    return laid, loaded, started
 
 
 def broken_image_problems(base: FactBase, project: Project, ident: str, broken: list[tuple[str, str]]) -> list[Problem]:
@@ -187,15 +194,25 @@ def small_figure_problems(ident: str, plan: BriefPlan) -> list[Problem]:
 class _Progress:
     """One status line on the terminal, rewritten as PDFs are done: count, brief, time."""
 
-    def __init__(self, total: int):
+    def __init__(self, total: int, to_lay_out: int):
         self.total = total
         self.done = 0
         self.started = time.monotonic()
-        self._show(f"laying out {counted(total, 'PDF')}...")
+        unchanged = total - to_lay_out
+        if not to_lay_out:
+            self._show(f"{counted(total, 'PDF')} unchanged: reusing their layouts...")
+        else:
+            self._show(
+                f"laying out {counted(to_lay_out, 'PDF')}" + (f", {unchanged} unchanged" if unchanged else "") + "..."
+            )
 
     def finished(self, ident: str) -> None:
         self.done += 1
         self._show(f"{ident} done ({time.monotonic() - self.started:.1f} s)")
+
+    def reused(self, ident: str) -> None:
+        self.done += 1
+        self._show(f"{ident} reused (unchanged since it was laid out)")
 
     def close(self) -> None:
         """End the status line, so what follows (a summary, an error) starts on its own."""
@@ -208,13 +225,16 @@ class _Progress:
 
 
 def _lay_out_pdfs(
-    ids: list[str], jobs_args: list[tuple[str, str, list[str]]], jobs: int, progress: _Progress | None
-) -> list[PdfOutcome]:
+    ids: list[str], jobs_args: list[PdfJob], jobs: int, progress: _Progress | None
+) -> list[tuple[Laid, list[str], float]]:
     """Each brief's PDF, in the order of ``ids``; with ``jobs`` > 1 in worker processes
     (WeasyPrint is CPU-bound and holds the GIL), reporting each as it completes."""
-    outcomes: list[PdfOutcome | None] = [None] * len(ids)
+    outcomes: list[tuple[Laid, list[str], float] | None] = [None] * len(ids)
     try:
         if jobs > 1 and len(ids) > 1:
+            # Imported here: multiprocessing and its sockets cost every other build start-up time.
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
             with ProcessPoolExecutor(max_workers=min(jobs, len(ids))) as pool:
                 futures = {pool.submit(_pdf_job, job): n for n, job in enumerate(jobs_args)}
                 for future in as_completed(futures):
@@ -243,10 +263,13 @@ def build_project(
     jobs: int = 1,
     progress: bool = False,
     changes_since: str | None = None,
+    force: bool = False,
 ) -> BuildResult:
     """Check, render and write briefs; never writes anything when a step fails.
 
     ``changes_since`` (a git revision) adds the annex "What changed since the last edition".
+    A PDF whose layout inputs are unchanged since a previous build is taken from the layout
+    cache (render/layoutcache.py) instead of laid out; ``force`` lays out every one.
     """
     result = BuildResult()
     out = out or project.output
@@ -262,11 +285,15 @@ def build_project(
     exts = [ext for ext in ("pdf", "html") if fmt in (ext, "all")]
     # Fail early, before the slow part, when any output cannot be replaced (BG401).
     check_targets(output_path(out, ident, ext) for ident in ids for ext in exts)
-    if fmt in ("pdf", "all") and jobs == 1:
-        # Importing WeasyPrint takes over half a second, much of it waiting on subprocesses
-        # that locate its libraries; start it now so that wait overlaps the HTML. Only now:
-        # a build that fails its checks starts no import and spawns nothing.
-        threading.Thread(target=_import_pdf_stage, name="briefgen-import", daemon=True).start()
+    want_pdf = fmt in ("pdf", "all")
+    cache: LayoutCache | None = None
+    if want_pdf:
+        from briefgen.render.layoutcache import layout_cache
+
+        cache = layout_cache()
+    importing = False
+    if want_pdf and jobs == 1 and (force or cache is None):
+        importing = _start_pdf_import()
     changes = {}
     if changes_since is not None:
         from briefgen.editions.changes import brief_changes
@@ -279,17 +306,41 @@ def build_project(
     from briefgen.render.html import render_html
     from briefgen.render.plan import plan_brief
 
+    roots = [str(r) for r in asset_roots(project)]
     pages: dict[str, str] = {}
+    keys: dict[str, str] = {}
+    laid: dict[str, Laid] = {}
     for ident in ids:
         plan = plan_brief(base, base.briefs[ident])
         pages[ident] = render_html(plan, base, project, changes=changes.get(ident))
         result.problems.extend(small_figure_problems(ident, plan))
+        if cache is not None:
+            keys[ident] = cache.key(pages[ident], str(project.root), roots)
+            hit = None if force else cache.get(keys[ident], roots)
+            if hit is not None:
+                laid[ident] = hit
+            elif jobs == 1 and not importing:
+                importing = _start_pdf_import()  # overlaps the HTML of the briefs still to render
     files: dict[Path, bytes] = {}
-    if fmt in ("pdf", "all"):
-        roots = [str(r) for r in asset_roots(project)]
-        jobs_args = [(pages[i], str(project.root), roots) for i in ids]
-        freeze_survivors()  # what exists now lives until exit: spare it WeasyPrint's collections
-        outcomes = _lay_out_pdfs(ids, jobs_args, jobs, _Progress(len(ids)) if progress and ids else None)
+    if want_pdf:
+        result.reused = [i for i in ids if i in laid]
+        result.laid_out = [i for i in ids if i not in laid]
+        status = _Progress(len(ids), len(result.laid_out)) if progress and ids else None
+        for ident in result.reused:
+            if status:
+                status.reused(ident)
+        if result.laid_out:
+            jobs_args = [(pages[i], str(project.root), roots) for i in result.laid_out]
+            freeze_survivors()  # what exists now lives until exit: spare it WeasyPrint's collections
+            for ident, (outcome, loaded, started) in zip(
+                result.laid_out, _lay_out_pdfs(result.laid_out, jobs_args, jobs, status), strict=True
+            ):
+                laid[ident] = outcome
+                if cache is not None:
+                    cache.put(keys[ident], roots, outcome, loaded, started)
+        elif status:
+            status.close()
+        outcomes = [laid[i] for i in ids]
         for ident, (pdf, final_html, corrections, misplaced, refused, broken, n_pages) in zip(
             ids, outcomes, strict=True
         ):

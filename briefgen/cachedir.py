@@ -1,5 +1,5 @@
-"""briefgen's cache folder (compiled templates, checked records, kept between runs), and
-the one way its entries are written and read.
+"""briefgen's cache folder (compiled templates, checked records, PDF layouts, kept between
+runs), and the one way its entries are written, read and pruned.
 
 The cache may make briefgen faster, never make it fail or differ. So nothing here raises:
 a folder that cannot be made or written (a full disk, a read-only one, a file where the
@@ -13,6 +13,7 @@ line at debug level (logger ``briefgen.cache``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -98,3 +99,36 @@ def write_entry(path: Path, payload: bytes) -> None:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+@functools.cache
+def code_stamp() -> str:
+    """Names, sizes and times of every module of briefgen, in every sub-package: what an
+    older or edited briefgen cached (checked records, layouts) is never read by another."""
+    here = Path(__file__).resolve().parent  # the briefgen package
+    parts = []
+    for module in sorted(here.rglob("*.py")):
+        st = module.stat()
+        parts.append(f"{module.relative_to(here).as_posix()}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()
+
+
+def prune(folder: Path, keep: int, suffix: str = ".bin") -> None:
+    """Drop the least recently used entries of ``folder`` once there are more than ``keep``
+    (down to three quarters of it); readers touch an entry when they use it. Never raises."""
+    try:
+        entries = [e for e in os.scandir(folder) if e.name.endswith(suffix)]
+        if len(entries) <= keep:
+            return
+        entries.sort(key=lambda e: e.stat().st_mtime_ns)
+        for entry in entries[: len(entries) - keep * 3 // 4]:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+    except OSError:
+        return
+
+
+def touch(path: Path) -> None:
+    """Mark an entry as recently used (kept by :func:`prune`)."""
+    with contextlib.suppress(OSError):
+        os.utime(path)

@@ -3,7 +3,6 @@ the one rule for what a terminal is shown (hidden characters as visible escapes)
 
 from __future__ import annotations
 
-import difflib
 import json
 import unicodedata
 
@@ -16,6 +15,8 @@ def counted(n: int, noun: str, *, zero: str | None = None) -> str:
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """' (did you mean 'x'?)' when a choice is close to ``word``, else ''."""
+    import difflib  # here: only a mistake needs it, and it costs every start-up
+
     close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

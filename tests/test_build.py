@@ -157,7 +157,7 @@ def test_two_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
     wait = 1.1 - (time.time() - max(p.stat().st_mtime for p in built.iterdir()))
     if wait > 0:
         time.sleep(wait)
-    proc = run_cli("build", "--out", str(tmp_path))
+    proc = run_cli("build", "--force", "--out", str(tmp_path))  # laid out again, not reused
     assert proc.returncode == 0, proc.stderr
     for path in built.iterdir():
         assert (
@@ -349,7 +349,9 @@ def test_parallel_build_shows_progress_on_a_terminal_and_writes_what_a_serial_on
     assert proc.returncode == 0, proc.stderr
     assert "PDFs" not in proc.stderr and "\r" not in proc.stderr  # not a terminal: no status line
 
-    code, screen = _run_on_a_terminal(["build", "-j", "2", "--out", str(parallel), "--project", str(mini)], mini)
+    code, screen = _run_on_a_terminal(
+        ["build", "-j", "2", "--force", "--out", str(parallel), "--project", str(mini)], mini
+    )
     assert code == 0, screen
     assert "[0/2] laying out 2 PDFs..." in screen
     done = re.findall(r"\r\x1b\[K\[(\d)/2\] ([a-z-]+) done \(\d+\.\d s\)", screen)

@@ -287,7 +287,7 @@ def test_template_including_a_missing_file(mini: Path, tmp_path: Path) -> None:
 def test_ctrl_c_while_laying_out_the_pdf(jobs: str, dense: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     before = put_previous(out, DENSE_OUTPUTS)
-    proc = start_build("build", "-j", jobs, "--out", str(out), "--project", str(dense), cwd=dense)
+    proc = start_build("build", "-j", jobs, "--force", "--out", str(out), "--project", str(dense), cwd=dense)
     wait_until_laying_out(proc)
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
     _stdout, stderr = proc.communicate(timeout=120)
@@ -304,7 +304,7 @@ def test_ctrl_c_while_laying_out_the_pdf(jobs: str, dense: Path, tmp_path: Path)
 def test_kill_9_while_laying_out_the_pdf(dense: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     before = put_previous(out, DENSE_OUTPUTS)
-    proc = start_build("build", "--out", str(out), "--project", str(dense), cwd=dense)
+    proc = start_build("build", "--force", "--out", str(out), "--project", str(dense), cwd=dense)
     wait_until_laying_out(proc)
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=60)

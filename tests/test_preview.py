@@ -20,6 +20,7 @@ import pytest
 
 from bench.preview_latency import start_preview
 from tests.conftest import REPO, run_cli, tiny_image
+from tests.pdfread import squash
 
 FULL = "myanmar-rare-earths"
 PNG = tiny_image("PNG")
@@ -78,6 +79,14 @@ def _claim_file(root: Path, claim: str) -> tuple[Path, int]:
             if line == f"- id: {claim}":
                 return path, number
     raise AssertionError(claim)
+
+
+def pdf_text(pdf: bytes) -> str:
+    import io
+
+    import pypdf
+
+    return squash(" ".join(page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(pdf)).pages))
 
 
 def _save(path: Path, text: str) -> None:
@@ -178,8 +187,29 @@ def test_index_lists_the_briefs_and_pdfs_are_built_once_per_change(server: Serve
     version = server.state()["version"]
     _save(brief, brief.read_text(encoding="utf-8").replace("subtitle: One-page summary", "subtitle: One-page note"))
     server.wait_for(lambda s: s["version"] != version)
-    status, headers, changed = server.get(f"/{FULL}-summary.pdf")
-    assert headers["X-Briefgen-Cache"] == "miss" and changed != pdf
+    status, headers, changed = server.get(f"/{FULL}-summary.pdf")  # laid out again (in the background)
+    assert status == 200 and changed != pdf and "One-page note" in pdf_text(changed)
+
+
+def test_a_pdf_asked_for_is_laid_out_again_in_the_background_after_each_save(server: Server) -> None:
+    status, headers, _ = server.get(f"/{FULL}-summary.pdf")
+    assert status == 200 and headers["X-Briefgen-Cache"] == "miss"
+    brief = server.root / "content" / "briefs" / f"{FULL}-summary.yaml"
+    text = brief.read_text(encoding="utf-8")
+    for n, subtitle in enumerate(("One-page note", "One-page digest")):
+        version = server.state()["version"]
+        _save(brief, text.replace("subtitle: One-page summary", f"subtitle: {subtitle}"))
+        server.wait_for(lambda s, version=version: s["version"] != version)
+        # Ready before anyone asks: the log says so, and the request finds it made.
+        deadline = time.monotonic() + 120
+        while sum(f"{FULL}-summary.pdf ready" in line for line in server.log) <= n:
+            assert time.monotonic() < deadline, server.log
+            time.sleep(0.1)
+        status, headers, ready = server.get(f"/{FULL}-summary.pdf")
+        assert status == 200 and headers["X-Briefgen-Cache"] == "hit", server.log
+        assert subtitle in pdf_text(ready)
+    # The brief whose PDF nobody asked for is never laid out.
+    assert not any(f"{FULL}.pdf" in line for line in server.log)
 
 
 def test_many_concurrent_requests_during_rebuilds_all_get_complete_pages(server: Server) -> None:

@@ -68,7 +68,7 @@ def test_the_cache_keys_on_the_code_of_every_sub_package(tmp_path: Path) -> None
 
     def stamp() -> str:
         proc = subprocess.run(
-            [sys.executable, "-c", "from briefgen.check.recordcache import _code_stamp; print(_code_stamp())"],
+            [sys.executable, "-c", "from briefgen.cachedir import code_stamp; print(code_stamp())"],
             cwd=tmp_path,
             env={**os.environ, "PYTHONPATH": str(tmp_path)},
             capture_output=True,
@@ -85,3 +85,19 @@ def test_the_cache_keys_on_the_code_of_every_sub_package(tmp_path: Path) -> None
         after = stamp()
         assert after != before, module
         before = after
+
+
+def test_a_check_with_every_file_cached_never_imports_pyyaml(mini: Path, tmp_path: Path) -> None:
+    # PyYAML's import is a good part of a warm check's start-up: only parsing needs it.
+    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.pop("BRIEFGEN_NO_CACHE", None)
+    code = "import sys; from briefgen.commands.main import main; rc = main(['check']); print(rc, 'yaml' in sys.modules)"
+
+    def check() -> list[str]:
+        proc = subprocess.run([sys.executable, "-c", code], cwd=mini, env=env, capture_output=True, text=True)
+        return proc.stdout.split()[-2:]
+
+    assert check() == ["0", "True"]  # nothing cached: every file parsed
+    assert check() == ["0", "False"]
+    (mini / "content" / "minerals.yaml").write_text(MINI["content/minerals.yaml"] + "# edited\n")
+    assert check() == ["0", "True"]  # one file parsed again

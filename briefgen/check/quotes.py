@@ -20,6 +20,7 @@ from briefgen.facts.model import Citation, FactBase
 
 __all__ = [
     "QuoteCheck",
+    "citations_by_archive",
     "locate",
     "nearest_passage",
     "normalise",
@@ -105,10 +106,17 @@ class QuoteCheck:
         return self.locator_matches
 
 
-def verify_quotes(base: FactBase, source_id: str, archive: Archive | Path | None = None) -> list[QuoteCheck]:
+def verify_quotes(
+    base: FactBase,
+    source_id: str,
+    archive: Archive | Path | None = None,
+    citations: list[tuple[str, Citation]] | None = None,
+) -> list[QuoteCheck]:
     """Every quoted citation checked against ``source_id``'s archive: citations of the
     source itself and of sources known ``via`` it that have no archive of their own.
-    ``archive`` is the archive (or its path); by default the one the check loaded."""
+    ``archive`` is the archive (or its path); by default the one the check loaded.
+    ``citations``: that source's group of :func:`citations_by_archive`, when the caller
+    checks every archive (made once, not once per source)."""
     if isinstance(archive, Path):
         source = base.sources.get(source_id)
         archive = read_archive(archive.read_bytes(), archive.suffix, source.custom.archive_parts if source else ())
@@ -116,15 +124,35 @@ def verify_quotes(base: FactBase, source_id: str, archive: Archive | Path | None
         archive = base.archives.get(source_id)
         if archive is None:
             return []
+    if citations is None:
+        citations = citations_by_archive(base).get(source_id, [])
     results = []
+    for claim_id, cite in citations:
+        if not cite.quote:
+            continue
+        found = tuple(locate(cite.quote, archive))
+        holds = bool(found and cite.locator and locator_holds(cite.locator, cite.quote, list(found), archive))
+        results.append(QuoteCheck(claim_id, cite, source_id, found, holds))
+    return results
+
+
+def citations_by_archive(base: FactBase) -> dict[str, list[tuple[str, Citation]]]:
+    """Every citation of a known source, as (claim id, citation) in claim order, grouped by
+    the source whose archive it is checked against (:func:`archive_source`). One walk over
+    the claims, each cited source's ``via`` chain followed once: checking each archive
+    against every claim would cost sources x citations."""
+    home: dict[str, str | None] = {}
+    grouped: dict[str, list[tuple[str, Citation]]] = {}
     for claim in base.claims.values():
         for cite in claim.sources:
-            if not cite.quote or cite.ref not in base.sources or archive_source(base, cite.ref) != source_id:
+            if cite.ref not in base.sources:
                 continue
-            found = tuple(locate(cite.quote, archive))
-            holds = bool(found and cite.locator and locator_holds(cite.locator, cite.quote, list(found), archive))
-            results.append(QuoteCheck(claim.id, cite, source_id, found, holds))
-    return results
+            if cite.ref not in home:
+                home[cite.ref] = archive_source(base, cite.ref)
+            target = home[cite.ref]
+            if target is not None:
+                grouped.setdefault(target, []).append((claim.id, cite))
+    return grouped
 
 
 def archive_source(base: FactBase, source_id: str) -> str | None:

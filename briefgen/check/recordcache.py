@@ -13,7 +13,6 @@ each one whole (length and SHA-256) before it is used.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import marshal
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from briefgen import __version__
-from briefgen.cachedir import cache_dir, read_entry, usable_folder, write_entry
+from briefgen.cachedir import cache_dir, code_stamp, prune, read_entry, touch, usable_folder, write_entry
 from briefgen.errors import Pos, Problem
 from briefgen.facts.model import PartialDate, Record
 
@@ -39,17 +38,6 @@ def _record_classes() -> dict[str, type[Record]]:
         found[cls.__name__] = cls
         todo.extend(cls.__subclasses__())
     return found
-
-
-def _code_stamp() -> str:
-    """Names, sizes and times of every module of briefgen, in every sub-package: a changed
-    checker (a developer's edit, another install) never reads records an older one wrote."""
-    here = Path(__file__).resolve().parent.parent  # the briefgen package
-    parts = []
-    for module in sorted(here.rglob("*.py")):
-        st = module.stat()
-        parts.append(f"{module.relative_to(here).as_posix()}:{st.st_size}:{st.st_mtime_ns}")
-    return hashlib.sha1("|".join(parts).encode()).hexdigest()
 
 
 def _pos(file: str, line: int, col: int) -> Pos:
@@ -69,7 +57,7 @@ class RecordCache:
         self.folder = folder
         self.classes = _record_classes()
         self._defaults: dict[str, tuple[dict[str, Any], list[tuple[str, Any]]]] = {}
-        self.code = _code_stamp()
+        self.code = code_stamp()
 
     def key(self, display: str, collection: str, raw: bytes) -> str:
         # surrogateescape: a file name that is not UTF-8 comes back as the bytes it was.
@@ -88,8 +76,7 @@ class RecordCache:
             decoded = self._decode(records, display), self._decode(problems, display), pending, broken
         except Exception:  # a verified entry this code cannot read: parse the file instead
             return None
-        with contextlib.suppress(OSError):
-            os.utime(path)  # recently used: kept by prune()
+        touch(path)  # recently used: kept by prune()
         return decoded
 
     def put(self, key: str, display: str, payload: Any) -> None:
@@ -105,16 +92,7 @@ class RecordCache:
 
     def prune(self, keep: int = MAX_ENTRIES) -> None:
         """Drop the least recently used entries once there are more than ``keep``."""
-        try:
-            entries = [e for e in os.scandir(self.folder) if e.name.endswith(".bin")]
-            if len(entries) <= keep:
-                return
-            entries.sort(key=lambda e: e.stat().st_mtime_ns)
-            for entry in entries[: len(entries) - keep * 3 // 4]:
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
-        except OSError:
-            return
+        prune(self.folder, keep)
 
     # -- encoding: plain values pass through; tuples are tagged objects ----------------------
     def _class_defaults(self, name: str, cls: type) -> tuple[dict[str, Any], list[tuple[str, Any]]]:

@@ -41,8 +41,9 @@ def check_sources(checker: Checker, base: FactBase) -> None:
     stand verbatim at their locators."""
     check_grades(checker, base)
     _load_archives(checker, base)
+    grouped = quotes.citations_by_archive(base)
     for source_id in base.archives:
-        _check_citations(checker, base, source_id)
+        _check_citations(checker, base, source_id, grouped.get(source_id, []))
 
 
 def _load_archives(checker: Checker, base: FactBase) -> None:
@@ -116,10 +117,11 @@ def _load_archives(checker: Checker, base: FactBase) -> None:
             checker.problem(pos, "BG130", f"archive of '{source.id}': {exc.message}", exc.hint)
 
 
-def _check_citations(checker: Checker, base: FactBase, source_id: str) -> None:
-    """Quotes and locators of every citation checked against ``source_id``'s archive."""
+def _check_citations(checker: Checker, base: FactBase, source_id: str, citations: list[tuple[str, Citation]]) -> None:
+    """Quotes and locators of every citation checked against ``source_id``'s archive
+    (``citations``: those checked against it, from quotes.citations_by_archive)."""
     archive = base.archives[source_id]
-    for result in quotes.verify_quotes(base, source_id, archive):
+    for result in quotes.verify_quotes(base, source_id, archive, citations):
         cite = result.cite
         if not result.verified:
             near = quotes.nearest_passage(cite.quote or "", archive.text)
@@ -145,17 +147,16 @@ def _check_citations(checker: Checker, base: FactBase, source_id: str) -> None:
                 f"the quote is in {_either(result.found)}, not {cite.locator}",
                 f"write 'locator: {result.found[0]}' (briefgen check --fix-locators corrects it); " + grammar(archive),
             )
-    for claim in base.claims.values():
-        for cite in claim.sources:
-            if cite.quote or not cite.locator or quotes.archive_source(base, cite.ref) != source_id:
-                continue
-            if not exists(cite.locator, archive):
-                checker.problem(
-                    cite.where("locator"),
-                    "BG129",
-                    f"the archive of '{source_id}' has no {cite.locator}",
-                    grammar(archive),
-                )
+    for _claim_id, cite in citations:
+        if cite.quote or not cite.locator:
+            continue
+        if not exists(cite.locator, archive):
+            checker.problem(
+                cite.where("locator"),
+                "BG129",
+                f"the archive of '{source_id}' has no {cite.locator}",
+                grammar(archive),
+            )
 
 
 def _either(found: tuple[str, ...]) -> str:
@@ -166,8 +167,9 @@ def locator_fixes(base: FactBase) -> list[LocatorFix]:
     """The locators ``check --fix-locators`` writes: where a quote is found but its locator
     is missing or wrong, the first place the quote stands."""
     fixes = []
+    grouped = quotes.citations_by_archive(base)
     for source_id in base.archives:
-        for result in quotes.verify_quotes(base, source_id):
+        for result in quotes.verify_quotes(base, source_id, citations=grouped.get(source_id, [])):
             if result.verified and not result.locator_matches:
                 cite = result.cite
                 pos = cite.where("locator") if cite.locator else cite.pos

@@ -141,8 +141,10 @@ def cmd_archive(args: argparse.Namespace) -> int:
 
 def add_commands(add: Add) -> None:
     """Register the authoring commands on the main parser."""
-    from briefgen.authoring.scaffold import KINDS
+    # The record kinds as scaffold names them, without importing scaffold at every start-up.
+    from briefgen.facts.model import COLLECTIONS
 
+    kinds = [cls.collection[:-1] for cls in COLLECTIONS.values()]
     p = add(
         "schema",
         "Write JSON Schemas of every collection, for editors that complete and check YAML as you type.",
@@ -169,7 +171,7 @@ def add_commands(add: Add) -> None:
         "Append a commented skeleton of a record to the right content file.",
         "example: briefgen new claim kia-seized-mines --file content/claims/kia.yaml",
     )
-    p.add_argument("kind", choices=tuple(KINDS), metavar="KIND", help="one of: " + ", ".join(KINDS))
+    p.add_argument("kind", choices=tuple(kinds), metavar="KIND", help="one of: " + ", ".join(kinds))
     p.add_argument("id", metavar="ID", help="the new record's id (lowercase, digits, hyphens)")
     p.add_argument("--file", metavar="PATH", help="the file to add it to (default: the collection's file)")
     p.set_defaults(func=cmd_new)

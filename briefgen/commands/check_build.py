@@ -52,11 +52,15 @@ def cmd_build(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         progress=sys.stderr.isatty(),
         changes_since=args.changes_since,
+        force=args.force,
     )
     _print_completed(result.completed)
     print_problems(result.problems)
     for path in result.written:
         say(f"wrote {display_path(path)}")
+    if result.reused and result.written:
+        laid = f"laid out {', '.join(result.laid_out)}; " if result.laid_out else "laid out nothing; "
+        say(f"briefgen build: {laid}reused the unchanged layout of {', '.join(result.reused)}")
     return 1 if result.failed else 0
 
 
@@ -93,5 +97,8 @@ def add_commands(add: Add) -> None:
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="worker processes for PDFs (default 1)")
     p.add_argument(
         "--changes-since", metavar="REV", help="add the annex 'What changed since the last edition' (a git revision)"
+    )
+    p.add_argument(
+        "--force", action="store_true", help="lay out every PDF again, even those whose inputs are unchanged"
     )
     p.set_defaults(func=cmd_build)

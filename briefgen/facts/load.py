@@ -2,8 +2,9 @@
 
 Only PyYAML's safe loaders are used (libyaml's C loader when present). PyYAML's own
 constructor would drop positions and silently keep the last of two equal keys, so the
-node tree is walked here instead: mappings become :class:`YMap`, sequences :class:`YList`,
-scalars plain Python values. Nothing here knows about briefs; ``validate`` gives meaning.
+node tree is walked instead (facts/yamlnodes.py, imported only when a file is parsed):
+mappings become :class:`YMap`, sequences :class:`YList`, scalars plain Python values.
+Nothing here knows about briefs; ``validate`` gives meaning.
 """
 
 from __future__ import annotations
@@ -19,92 +20,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from briefgen.errors import Pos, Problem
+from briefgen.facts.yvalues import (  # re-exported: where the rest of briefgen reads them
+    MAX_ALIAS_EXPANSION,
+    MAX_DEPTH,
+    MAX_EXPANDED_CHARS,
+    MAX_FILE_BYTES,
+    MAX_NUMBER_CHARS,
+    YList,
+    YMap,
+)
 
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_STR_TAG = "tag:yaml.org,2002:str"
-# First characters that can start a plain scalar meaning something other than text
-# (numbers, booleans, null, dates, the merge key...), as in PyYAML's implicit resolvers.
-_SPECIAL_FIRST = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers) | {""}
-
-
-class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """The safe loader, with a fast path for the scalar type resolution it does per scalar."""
-
-    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
-        if kind is yaml.ScalarNode:
-            if not implicit[0]:
-                return _STR_TAG  # quoted: always text
-            if value[:1] not in _SPECIAL_FIRST:
-                return _STR_TAG  # plain, and cannot be a number, boolean, null or date
-        return str(super().resolve(kind, value, implicit))
-
-    def construct_scalar_value(self, node: yaml.ScalarNode) -> Any:
-        self.constructed_objects.clear()  # scalars are never shared; keep no references
-        return self.construct_object(node)
-
-
-#: A YAML file larger than this is refused before parsing (a fact base splits into files).
-MAX_FILE_BYTES = 8 * 1024 * 1024
-#: Nodes reached again through aliases beyond this count are an alias bomb.
-MAX_ALIAS_EXPANSION = 50_000
-#: Characters of text a document may expand to, aliases included: a file's own limit. One
-#: big anchored string repeated by many aliases costs nothing to load (the string is
-#: shared) but every later stage copies it, so it is counted as written out.
-MAX_EXPANDED_CHARS = MAX_FILE_BYTES
-MAX_DEPTH = 200
-_SCALAR_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:timestamp",
-}
-#: What a value with each scalar tag must be, for messages.
-_TAG_MEANS = {
-    "tag:yaml.org,2002:str": "text",
-    "tag:yaml.org,2002:int": "a whole number (!!int)",
-    "tag:yaml.org,2002:float": "a number (!!float)",
-    "tag:yaml.org,2002:bool": "true or false (!!bool)",
-    "tag:yaml.org,2002:null": "empty (!!null)",
-    "tag:yaml.org,2002:timestamp": "a date (!!timestamp)",
-}
-_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
-#: A number written with more characters than this is refused (no count, id or
-#: coordinate needs them), before it is converted.
-MAX_NUMBER_CHARS = 100
-_MAP_TAG = "tag:yaml.org,2002:map"
-_SEQ_TAG = "tag:yaml.org,2002:seq"
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-_ScalarNode = yaml.ScalarNode
-_new_tuple = tuple.__new__
-
-
-class YMap(dict):  # type: ignore[type-arg]
-    """A mapping that knows its own position and the position of each key and value."""
-
-    pos: Pos
-    key_pos: dict[str, Pos]
-    value_pos: dict[str, Pos]
-    #: keys whose value the loader refused (a tag, an unreadable scalar), already reported
-    rejected: frozenset[str] = frozenset()
-
-    def where(self, key: str) -> Pos:
-        """Position of ``key``'s value, or of the mapping when the key is absent."""
-        return self.value_pos.get(key, self.pos)
-
-
-class YList(list):  # type: ignore[type-arg]
-    """A sequence that knows its own position and each item's."""
-
-    pos: Pos
-    item_pos: list[Pos]
-
-    def where(self, index: int) -> Pos:
-        return self.item_pos[index] if index < len(self.item_pos) else self.pos
+__all__ = [
+    "MAX_ALIAS_EXPANSION",
+    "MAX_DEPTH",
+    "MAX_EXPANDED_CHARS",
+    "MAX_FILE_BYTES",
+    "MAX_NUMBER_CHARS",
+    "LoadedFile",
+    "ParseCache",
+    "YList",
+    "YMap",
+    "display_path",
+    "find_char_in_file",
+    "find_in_file",
+    "load_yaml_file",
+    "parse_bytes",
+    "parse_yaml_text",
+]
 
 
 @dataclass
@@ -132,201 +75,6 @@ def display_path(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
-class _Builder:
-    """Turns a composed node tree into YMap/YList/scalars, collecting problems."""
-
-    def __init__(self, loader: Any, display: str):
-        self.loader = loader
-        self.display = display
-        self.problems: list[Problem] = []
-        self.seen: set[int] = set()
-        self.expanded = 0
-
-    def pos(self, node: yaml.Node) -> Pos:
-        mark = node.start_mark
-        # tuple.__new__ directly: Pos's own __new__ is Python code, and this runs for
-        # every key and value of the fact base.
-        return _new_tuple(Pos, (self.display, mark.line + 1, mark.column + 1))  # type: ignore[no-any-return]
-
-    def build(self, node: yaml.Node, depth: int = 0) -> Any:
-        if node.tag == _STR_TAG and node.__class__ is _ScalarNode:
-            return node.value  # most nodes are text: no constructor, nothing to track
-        if id(node) in self.seen:
-            # An alias: the node is built again, with all its items. Counting the items
-            # (the text among them skips this check) keeps a wide list repeated by many
-            # aliases from being expanded at all.
-            self.expanded += 1 + (len(node.value) if isinstance(node.value, list) else 0)
-            if self.expanded > MAX_ALIAS_EXPANSION:
-                raise _Abort(
-                    Problem(
-                        self.pos(node),
-                        "BG006",
-                        "aliases expand to too many nodes (a YAML alias bomb?)",
-                        "write the values out, or use fewer nested aliases",
-                    )
-                )
-        self.seen.add(id(node))
-        if depth > MAX_DEPTH:
-            raise _Abort(Problem(self.pos(node), "BG006", "YAML nested too deeply", "flatten the structure"))
-        if isinstance(node, yaml.MappingNode):
-            if node.tag != _MAP_TAG:
-                return self.bad_tag(node)
-            return self.mapping(node, depth)
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != _SEQ_TAG:
-                return self.bad_tag(node)
-            out = YList()
-            out.pos = self.pos(node)
-            out.item_pos = []
-            for item in node.value:
-                out.append(self.build(item, depth + 1))
-                out.item_pos.append(self.pos(item))
-            return out
-        if node.tag not in _SCALAR_TAGS:
-            return self.bad_tag(node)
-        if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
-            # Refused before converting: int() of thousands of digits is slow, and past
-            # Python's int-to-str limit it raises wherever the number is printed.
-            self.problems.append(
-                Problem(
-                    self.pos(node),
-                    "BG104",
-                    f"a number of {len(node.value):,} characters; numbers may have at most {MAX_NUMBER_CHARS}",
-                    "quote it to make it text, or write a shorter number",
-                )
-            )
-            return None
-        try:
-            return self.loader.construct_scalar_value(node)
-        except (yaml.YAMLError, ValueError, OverflowError, TypeError, KeyError, AttributeError, IndexError):
-            # Explicit tags reach PyYAML's constructors with any text (``!!bool maybe``,
-            # ``!!timestamp nonsense``), and those raise whatever their parsing hits.
-            if node.tag == "tag:yaml.org,2002:timestamp":
-                return node.value  # an impossible date: the validator says what is wrong with it
-            shown = node.value if len(node.value) <= 40 else node.value[:40] + "..."
-            self.problems.append(
-                Problem(
-                    self.pos(node),
-                    "BG104",
-                    f"cannot read '{shown}' as {_TAG_MEANS[node.tag]}",
-                    "remove the tag (the '!!' word) or quote the value to make it text",
-                )
-            )
-            return None
-
-    def bad_tag(self, node: yaml.Node) -> None:
-        self.problems.append(
-            Problem(
-                self.pos(node),
-                "BG005",
-                f"YAML tag {node.tag!r} is not allowed",
-                "content holds plain data only: remove the tag (the text after '!')",
-            )
-        )
-        return None
-
-    def mapping(self, node: yaml.MappingNode, depth: int) -> YMap:
-        out = YMap()
-        out.pos = self.pos(node)
-        out.key_pos = {}
-        out.value_pos = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE_TAG:
-                merged = self.build(value_node, depth + 1)
-                sources = merged if isinstance(merged, list) else [merged]
-                for src in sources:
-                    if isinstance(src, YMap):
-                        for k, v in src.items():
-                            if k not in out:
-                                out[k] = v
-                                out.key_pos[k] = src.key_pos[k]
-                                out.value_pos[k] = src.value_pos[k]
-                continue
-            key = key_node.value if key_node.tag == _STR_TAG and key_node.__class__ is _ScalarNode else None
-            if key is None:
-                before = len(self.problems)
-                key = self.build(key_node, depth + 1)
-                if len(self.problems) > before:
-                    continue  # the key itself was refused, and said why: skip its value
-            if not isinstance(key, str):
-                if isinstance(key, (int, float, bool)) or key is None:
-                    key = str(key).lower() if isinstance(key, bool) or key is None else str(key)
-                else:
-                    self.problems.append(
-                        Problem(self.pos(key_node), "BG104", "a key must be plain text", "write the key as text")
-                    )
-                    continue
-            if key in out:
-                first = out.key_pos[key]
-                self.problems.append(
-                    Problem(
-                        self.pos(key_node),
-                        "BG002",
-                        f"duplicate key {key!r} (first at line {first.line})",
-                        "YAML keeps only one of them: delete or rename one",
-                    )
-                )
-                continue
-            reported = len(self.problems)
-            out[key] = self.build(value_node, depth + 1)
-            if out[key] is None and len(self.problems) > reported:
-                out.rejected |= {key}  # the loader said what is wrong; "needs 'key'" would repeat it
-            out.key_pos[key] = self.pos(key_node)
-            out.value_pos[key] = self.pos(value_node)
-        return out
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [n for pair in node.value for n in pair]
-    return list(node.value)
-
-
-def _check_expanded_size(root: yaml.Node, display: str) -> None:
-    """Raise BG006 when the document's text, every alias written out, is over
-    :data:`MAX_EXPANDED_CHARS` characters.
-
-    A node reached by aliases is one object in the composed tree, so each node's expanded
-    size is worked out once (memoised by identity, depth first without recursion) and the
-    walk stays linear in the file, whatever the aliases would expand to.
-    """
-    sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()  # the nodes being summed: the path from the root
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        key = id(node)
-        if children_done:
-            total = sum(sizes.get(id(child), 0) for child in _children(node))
-            sizes[key] = total
-            open_nodes.discard(key)
-            if total > MAX_EXPANDED_CHARS:
-                mark = node.start_mark
-                raise _Abort(
-                    Problem(
-                        Pos(display, mark.line + 1, mark.column + 1),
-                        "BG006",
-                        f"aliases expand to more than {MAX_EXPANDED_CHARS:,} characters of text (a YAML alias bomb?)",
-                        "write the values out, or repeat less: text with its aliases expanded "
-                        "is held to a file's own limit",
-                    )
-                )
-            continue
-        if key in sizes or key in open_nodes:
-            continue  # done already, or a loop back to an open node (counted once)
-        if isinstance(node, yaml.ScalarNode):
-            sizes[key] = len(node.value)
-            continue
-        open_nodes.add(key)
-        stack.append((node, True))
-        stack.extend((child, False) for child in _children(node))
-
-
-class _Abort(Exception):
-    def __init__(self, problem: Problem):
-        self.problem = problem
-
-
 def _line_col_of_byte(raw: bytes, offset: int) -> tuple[int, int]:
     before = raw[:offset]
     line = before.count(b"\n") + 1
@@ -334,91 +82,11 @@ def _line_col_of_byte(raw: bytes, offset: int) -> tuple[int, int]:
     return line, col
 
 
-def _reader_problem(exc: yaml.reader.ReaderError, display: str, text: str) -> Problem:
-    """A character YAML does not allow, at its line and column (PyYAML gives an offset:
-    into the UTF-8 bytes with libyaml, into the text with the pure-Python reader)."""
-    if _BaseLoader is getattr(yaml, "CSafeLoader", None):
-        before = text.encode("utf-8")[: exc.position].decode("utf-8", errors="ignore")
-    else:
-        before = text[: exc.position]
-    line = before.count("\n") + 1
-    col = len(before) - (before.rfind("\n") + 1) + 1
-    char = exc.character
-    shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
-    return Problem(
-        Pos(display, line, col),
-        "BG001",
-        f"character {shown} is not allowed in YAML ({exc.reason})",
-        "delete it (copy-pasted text often carries invisible control characters); "
-        'to keep it, write it as an escape in double quotes, e.g. "\\u0007"',
-    )
-
-
-def _syntax_problem(exc: yaml.YAMLError, display: str, text: str) -> Problem:
-    if isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.position, int):
-        return _reader_problem(exc, display, text)
-    # Point at the start of the construct that went wrong (an unclosed bracket, a key
-    # missing its colon) rather than where the parser gave up, often the end of the file.
-    problem_mark = getattr(exc, "problem_mark", None)
-    context_mark = getattr(exc, "context_mark", None)
-    mark = context_mark or problem_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-    what = getattr(exc, "problem", None) or str(exc)
-    context = getattr(exc, "context", None)
-    message = f"YAML syntax error: {what}" + (f" ({context})" if context else "")
-    if context_mark is not None and problem_mark is not None and problem_mark.line != context_mark.line:
-        message += f"; noticed at line {problem_mark.line + 1}"
-    hint = "check indentation and quoting near this position"
-    lines = text.splitlines()
-    bad_line = lines[line - 1] if 0 < line <= len(lines) else ""
-    # A tab is often on the line where the parser noticed the problem, not where the
-    # construct began: look there too, and point at the tab itself.
-    noticed = lines[problem_mark.line] if problem_mark is not None and problem_mark.line < len(lines) else ""
-    indent = noticed[: len(noticed) - len(noticed.lstrip(" \t"))]
-    if "\t" in indent and problem_mark is not None:
-        line, col = problem_mark.line + 1, indent.index("\t") + 1
-        message = message.split("; noticed at line")[0]
-        hint = "YAML indents with spaces only: replace the tab characters with spaces"
-    elif "tab character" in what or "\t" in what or "\t" in bad_line[: max(col, 1)] or (bad_line[:1] == "\t"):
-        hint = "YAML indents with spaces only: replace the tab characters with spaces"
-    elif ": " in bad_line.split(":", 1)[-1]:
-        hint = "a value holding ': ' must be quoted, e.g. statement: \"A: B\""
-    return Problem(Pos(display, line, col), "BG001", message, hint)
-
-
 def parse_yaml_text(text: str, display: str) -> tuple[Any, list[Problem]]:
     """Parse one YAML document held in ``text``; the value and the problems found."""
-    try:
-        loader = Loader(text)
-    except yaml.YAMLError as exc:  # the C reader rejects some control characters up front
-        return None, [_syntax_problem(exc, display, text)]
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, []
-        builder = _Builder(loader, display)
-        value = builder.build(node)  # refuses too many aliased nodes first (BG006)
-        if "&" in text:  # no anchor, no alias: the text is its own bound (a cheap scan)
-            _check_expanded_size(node, display)
-        return value, builder.problems
-    except _Abort as abort:
-        return None, [abort.problem]
-    except yaml.composer.ComposerError as exc:
-        if "expected a single document" in str(exc):
-            mark = exc.problem_mark
-            return None, [
-                Problem(
-                    Pos(display, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0),
-                    "BG001",
-                    "this file holds more than one YAML document ('---')",
-                    "keep one document per file: remove the '---' line or split the file",
-                )
-            ]
-        return None, [_syntax_problem(exc, display, text)]
-    except yaml.YAMLError as exc:
-        return None, [_syntax_problem(exc, display, text)]
-    finally:
-        loader.dispose()
+    from briefgen.facts.yamlnodes import parse_yaml_text as parse  # PyYAML, only when parsing
+
+    return parse(text, display)
 
 
 def load_yaml_file(path: Path) -> LoadedFile:

@@ -4,6 +4,12 @@ One rebuild at a time produces an immutable :class:`Snapshot` (every page comple
 memory); readers take the current snapshot once, so a request during a rebuild gets the
 last complete page, never a half-made one. A broken save keeps the last good pages and
 reports the problems, which the open pages show in an overlay.
+
+A brief's PDF is laid out when first asked for; from then on, each rebuild that changes
+that brief lays its PDF out again in a background thread, so the PDF link is ready when
+the analyst clicks it. Layouts go through the build's layout cache (render/layoutcache.py):
+a PDF whose inputs are back to an earlier state, or unchanged since the last build or
+preview, is not laid out at all.
 """
 
 from __future__ import annotations
@@ -99,6 +105,10 @@ class Previewer:
         self._tags = itertools.count(1)
         self._pdfs: dict[str, tuple[str, bytes]] = {}
         self._pdf_lock = threading.Lock()
+        #: Briefs whose PDF has been asked for: laid out again in the background after a save.
+        self._wanted: dict[str, None] = {}
+        self._pdf_due = threading.Condition()
+        self._pdf_worker: threading.Thread | None = None
         self._state_lock = threading.Lock()
         self._states: dict[int, bytes] = {}  # snapshot version -> state JSON
 
@@ -193,6 +203,9 @@ class Previewer:
             self.snapshot = snapshot
             self._changed.notify_all()
         self._report(snapshot)
+        if any(ident in self._wanted for ident in snapshot.rebuilt):
+            with self._pdf_due:
+                self._pdf_due.notify()
 
     def _report(self, snapshot: Snapshot) -> None:
         for problem in snapshot.problems:
@@ -247,10 +260,22 @@ class Previewer:
         """The fact base and the brief plans of the last good rebuild (what the drafts show)."""
         return self._base, self._plans
 
-    # -- PDF on request --------------------------------------------------------------------
+    # -- PDF on request, then in the background -------------------------------------------
     def pdf(self, ident: str) -> tuple[bytes, bool] | None:
-        """The brief's PDF (and whether it came from the cache), built on request and kept
-        until the brief's draft changes."""
+        """The brief's PDF (and whether it was ready, laid out before this request), built on
+        request and kept until the brief's draft changes; from the first request on, it is
+        laid out again in the background after each save that changes the brief."""
+        found = self._lay_out(ident)
+        if found is None:
+            return None
+        if ident not in self._wanted:
+            self._wanted[ident] = None
+            self._start_pdf_worker()
+        return found[0], found[1] == "kept"
+
+    def _lay_out(self, ident: str) -> tuple[bytes, str] | None:
+        """The PDF of the current draft, and where it came from: "kept" (made earlier for
+        this draft), "reused" (the layout cache) or "laid out" (now)."""
         with self._pdf_lock:  # one layout at a time: WeasyPrint is CPU-bound anyway
             snapshot = self.snapshot
             tag = snapshot.tags.get(ident)
@@ -259,16 +284,68 @@ class Previewer:
                 return None
             cached = self._pdfs.get(ident)
             if cached is not None and cached[0] == tag:
-                return cached[1], True
+                return cached[1], "kept"
             from briefgen.build import asset_roots, broken_image_problems
-            from briefgen.render.pdf import render_pdf
+            from briefgen.render.layoutcache import lay_out, layout_cache
 
             html = render_html(plan, base, self.project)
-            result = render_pdf(html, self.project.root, asset_roots(self.project))
-            if result.broken_images:  # the server shows these instead of a PDF missing an image
-                raise BriefgenError(broken_image_problems(base, self.project, ident, result.broken_images))
-            self._pdfs[ident] = (tag, result.pdf)
-            return result.pdf, False
+            roots = [str(r) for r in asset_roots(self.project)]
+            cache = layout_cache()
+            key = cache.key(html, str(self.project.root), roots) if cache is not None else ""
+            laid = cache.get(key, roots) if cache is not None else None
+            how = "reused"
+            if laid is None:
+                how = "laid out"
+                started = time.time()
+                laid, loaded = lay_out(html, str(self.project.root), roots)
+                if cache is not None:
+                    cache.put(key, roots, laid, loaded, started)
+            pdf, broken = laid[0], laid[5]
+            if broken:  # the server shows these instead of a PDF missing an image
+                raise BriefgenError(broken_image_problems(base, self.project, ident, broken))
+            self._pdfs[ident] = (tag, pdf)
+            return pdf, how
+
+    def _start_pdf_worker(self) -> None:
+        with self._pdf_due:
+            if self._pdf_worker is None:
+                self._pdf_worker = threading.Thread(target=self._pdf_loop, name="briefgen-pdf", daemon=True)
+                self._pdf_worker.start()
+
+    def _stale_pdfs(self) -> list[str]:
+        """Briefs asked for whose kept PDF is not of the current draft."""
+        tags = self.snapshot.tags
+        return [i for i in list(self._wanted) if i in tags and self._pdfs.get(i, ("", b""))[0] != tags[i]]
+
+    def _pdf_loop(self) -> None:
+        """Lay out, one after another, the PDFs asked for whose brief has changed since."""
+        while True:
+            with self._pdf_due:
+                self._pdf_due.wait_for(self._stale_pdfs)
+                todo = self._stale_pdfs()
+            for ident in todo:
+                started = time.perf_counter()
+                try:
+                    found = self._lay_out(ident)
+                except BriefgenError as exc:  # shown when the PDF is asked for; said here once
+                    for problem in exc.problems:
+                        self.report(problem)
+                    self._wanted.pop(ident, None)  # asked for again once fixed
+                    continue
+                except Exception as exc:  # a bug: say so, keep the preview and this thread alive
+                    self.report(unexpected(exc, f"laying out {ident}.pdf failed", "BG703", "ask for the PDF again"))
+                    self._wanted.pop(ident, None)
+                    continue
+                if found is None:  # no plan to lay out (a failed rebuild): wait for the next request
+                    self._wanted.pop(ident, None)
+                elif found[1] != "kept":
+                    seconds = time.perf_counter() - started
+                    how = f"{found[1]} in the background, {seconds:.1f} s"
+                    print(
+                        f"briefgen preview: {printable(ident)}.pdf ready ({how})",
+                        file=self.log,
+                        flush=True,
+                    )
 
 
 __all__ = ["Previewer", "Snapshot", "problem_json", "unexpected"]

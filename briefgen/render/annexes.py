@@ -11,15 +11,18 @@ them off with ``standard_annexes: false``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from markdown_it.token import Token
 
-from briefgen.editions.changes import BriefChanges
 from briefgen.facts.graph import independent_sources, via_chain
 from briefgen.facts.model import CONFIDENCES, CREDIBILITY, LIKELIHOOD_BANDS, Claim, FactBase, Source
 from briefgen.render.markdown import parse_inline
 from briefgen.render.naming import entity_name
 from briefgen.render.plan import BriefPlan
+
+if TYPE_CHECKING:  # only a build with --changes-since needs the module (and pays its import)
+    from briefgen.editions.changes import BriefChanges
 
 #: What each confidence level means in a briefgen brief (after ICD 203's usage), with the
 #: evidence rule the build enforces for "high".

@@ -12,14 +12,13 @@ import re
 import traceback
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
 
 from briefgen import __version__
 from briefgen.cachedir import cache_dir, read_entry, usable_folder, write_entry
-from briefgen.editions.changes import BriefChanges
 from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.facts.assets import image_data_uri
 from briefgen.facts.grammar import TEMPLATE_SUFFIX
@@ -31,6 +30,9 @@ from briefgen.render.markdown import render, render_inline
 from briefgen.render.naming import entity_name
 from briefgen.render.plan import BriefPlan, Call
 from briefgen.render.typography import chicago, smarten_html
+
+if TYPE_CHECKING:  # only a build with --changes-since needs the module (and pays its import)
+    from briefgen.editions.changes import BriefChanges
 
 
 def _pinpoint(locator: str) -> str:

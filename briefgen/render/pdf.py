@@ -128,6 +128,7 @@ class ProjectFetcher(URLFetcher):
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, timeout=2)
         self.roots = [r.resolve() for r in roots]
         self.refused: list[str] = []
+        self.served: list[str] = []  # file: URLs handed to WeasyPrint (the layout cache keys on them)
 
     def font_file(self, url: str) -> Path | None:
         """The file ``briefgen:fonts/NAME`` names: the first root that holds it, a font
@@ -136,7 +137,10 @@ class ProjectFetcher(URLFetcher):
         if not name.startswith("fonts/") or not name.lower().endswith(FONT_SUFFIXES):
             return None
         for root in self.roots:
-            path = (root / name).resolve()
+            try:
+                path = resolve(root / name)
+            except OSError:  # a loop of links
+                continue
             if path.is_relative_to(root) and path.is_file():
                 return path
         return None
@@ -148,6 +152,7 @@ class ProjectFetcher(URLFetcher):
         if parts.scheme == FONT_SCHEME:
             font = self.font_file(url)
             if font is not None:
+                self.served.append(font.as_uri())  # a font is an input of the layout too
                 return super().fetch(font.as_uri(), headers)
         if parts.scheme == "file":
             try:
@@ -156,6 +161,7 @@ class ProjectFetcher(URLFetcher):
             except (OSError, ValueError):  # a loop of links, a NUL in the path
                 allowed = False
             if allowed:
+                self.served.append(url)
                 return super().fetch(url, headers)
         self.refused.append(url)
         raise ValueError(f"briefgen serves only the project's own files; refused {url}")
@@ -214,6 +220,8 @@ class PdfResult:
     #: (image_key of the data: URI, why) for each image that cannot be laid out (BG409)
     broken_images: list[tuple[str, str]] = field(default_factory=list)
     pages: int = 0
+    #: the file: URLs the layout loaded, in order (see render/layoutcache.py)
+    loaded: list[str] = field(default_factory=list)
 
 
 _DATA_IMAGE_RE = re.compile(r"""\bsrc=["'](data:image/[\w.+-]+;base64,[A-Za-z0-9+/=]*)["']""")
@@ -396,4 +404,13 @@ def render_pdf(html: str, base_url: Path, roots: list[Path], *, metadata_lang: s
     # on purpose and reported as BG406; only the others were dropped without a word.
     refused = set(fetcher.refused)
     lost = [(image_key(url), why) for url, why in dict.fromkeys(dropped.dropped) if url not in refused]
-    return PdfResult(pdf, html, corrections, misplaced, list(fetcher.refused), lost, len(document.pages))
+    return PdfResult(
+        pdf,
+        html,
+        corrections,
+        misplaced,
+        list(fetcher.refused),
+        lost,
+        len(document.pages),
+        list(dict.fromkeys(fetcher.served)),
+    )
