@@ -361,7 +361,10 @@ def render_pdf(html: str, base_url: Path, roots: list[Path], *, metadata_lang: s
     logger.setLevel(logging.ERROR)
     dropped = _DroppedImages()
     logger.addHandler(dropped)
-    # The reproducible-builds convention, which fontTools reads at each font it writes.
+    # The reproducible-builds convention, which fontTools reads at each font it writes;
+    # set for this layout only, so a process that lays out (the preview, tests) keeps
+    # its own environment.
+    epoch_was = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ.setdefault("SOURCE_DATE_EPOCH", FONT_TIMESTAMP)
     own_fonts = bool(served_fonts(html, fetcher))
     try:
@@ -400,6 +403,8 @@ def render_pdf(html: str, base_url: Path, roots: list[Path], *, metadata_lang: s
         ) from None
     finally:
         logger.removeHandler(dropped)
+        if epoch_was is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
     # An image the fetcher refused (a web address, a file outside the project) is left out
     # on purpose and reported as BG406; only the others were dropped without a word.
     refused = set(fetcher.refused)
