@@ -96,3 +96,72 @@ def test_the_nearest_passage_is_the_true_nearest_on_small_cases(
     near = quotes.nearest_passage(quote, text)
     got = difflib.SequenceMatcher(None, near, normalise(quote), autojunk=False).ratio()
     assert got == pytest.approx(_brute_force(quote, text))
+
+
+# -- saved web pages ----------------------------------------------------------------------------
+
+_PARA = "<p>The port authority said the new road would take years to build, and more.</p>\n"
+
+
+def _nested_page(depth: int, size: int) -> bytes:
+    """``depth`` nested ``<div id=dN>`` around ``size`` bytes of paragraphs, the last one marked."""
+    body = _PARA * (size // len(_PARA)) + "<p>The very last paragraph of the page.</p>"
+    opened = "".join(f'<div id="d{n}">' for n in range(depth))
+    closed = "</div>" * depth
+    return f"<html><head><title>T</title></head><body>{opened}<article>{body}</article>{closed}</body></html>".encode()
+
+
+def test_250_nested_ids_around_2_mb_are_walked_once_and_normalised_only_when_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from briefgen.check.archives import model, web
+
+    page = _nested_page(250, 2_000_000)
+    walks: list[int] = []
+    flatten = web._flatten
+    monkeypatch.setattr(web, "_flatten", lambda root: walks.append(1) or flatten(root))
+    normalised: list[int] = []
+    monkeypatch.setattr(model, "normalise", lambda text: normalised.append(len(text)) or normalise(text))
+    flat, spans = web._sections(page)
+    sections = model.Sections(flat, spans)
+    assert walks == [1]  # one walk of the page, not one per id (250 x 2 MB before)
+    assert len(flat) < len(page)  # one copy of the text, not one per id
+    assert len(sections) == 250 and "d249" in sections and "d250" not in sections
+    assert normalised == []  # nothing normalised until a section is asked for
+    innermost = sections["d249"]
+    assert innermost.startswith("The port authority said") and innermost.endswith(
+        "The very last paragraph of the page."
+    )
+    assert sections["d0"] == innermost
+    assert len(normalised) == 2 and max(normalised) < len(page)
+
+
+def test_a_nested_page_reads_and_its_ids_locate_quotes_through_check(tmp_path: Path) -> None:
+    from tests.test_archives import _check, _project
+
+    page = _nested_page(250, 20_000)
+    project = _project(tmp_path, "page.html", page, "The very last paragraph of the page.", "#d200")
+    assert _check(project) == (0, [])
+
+
+def test_a_web_page_that_takes_too_long_is_bg130_at_the_archive_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from briefgen.build import check_project
+    from briefgen.check.archives import web
+    from briefgen.facts.project import Project
+    from tests.test_archives import _line, _project
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # nothing cached: the child really runs
+    monkeypatch.setattr(web, "TIMEOUT", 0.01)  # a child process cannot even start in that time
+    page = _nested_page(3, 5_000) + b"<!-- a page of its own -->"
+    project = _project(tmp_path, "page.html", page, "The very last paragraph of the page.", "#d2")
+    _, problems = check_project(Project(project))
+    [hit] = [p for p in problems if p.code == "BG130"]
+    assert "took longer than 0.01 s" in hit.message
+    assert hit.pos.file.endswith("content/sources.yaml")
+    assert hit.pos.line == _line(project, "content/sources.yaml", "archive")
+    # A time-out is not kept: on a quieter machine the page is read.
+    monkeypatch.setattr(web, "TIMEOUT", 30.0)
+    archive = web.read_web_page(page)
+    assert archive.sections["d2"].endswith("The very last paragraph of the page.")
