@@ -40,13 +40,13 @@ def read_in_child(
     a cached result has the reader's shape (a damaged entry is read again, not trusted).
     Raises ArchiveError for a file that cannot be read."""
     key = hashlib.sha256(f"{kind}\0{version}\0{__version__}\0".encode() + raw).hexdigest()
-    result = _cache_get(key, valid)
+    result, lasting = _cache_get(key, valid), True
     if result is None:
         result, lasting = _run(kind, raw, timeout, what)
         if lasting:  # a time-out may pass on a quieter machine: not kept
             _cache_put(key, result)
     if "error" in result:
-        raise ArchiveError(result["error"], result["hint"])
+        raise ArchiveError(result["error"], result["hint"], lasting=lasting)
     return result
 
 

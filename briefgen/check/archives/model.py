@@ -80,9 +80,11 @@ class ArchiveError(Exception):
     """An archive that cannot be read: what is wrong, how to fix it, and where in the file
     (line and column, 0 when the whole file is at fault)."""
 
-    def __init__(self, message: str, hint: str, line: int = 0, col: int = 0):
+    def __init__(self, message: str, hint: str, line: int = 0, col: int = 0, *, lasting: bool = True):
         super().__init__(message)
         self.message, self.hint, self.line, self.col = message, hint, line, col
+        #: False for a time-out: the same bytes may read on a quieter machine, so not kept
+        self.lasting = lasting
 
 
 class ArchivePartError(ArchiveError):
