@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import heapq
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -164,20 +166,94 @@ def archive_source(base: FactBase, source_id: str) -> str | None:
     return None
 
 
+#: the words of a quote the nearest passage is sought for (and the hint shows at most)
+NEAREST_WORDS = 60
+#: characters of the quote, and of a window, compared letter by letter (a "word" may be long)
+NEAREST_CHARS = 600
+#: difflib ratio() calls at most in each of the two rounds (see nearest_passage)
+NEAREST_CANDIDATES = 24
+
+
 def nearest_passage(quote: str, normalised_archive: str) -> str:
-    """The passage of the archive most like ``quote``, to show what the source says."""
-    q = normalise(quote)
-    words = normalised_archive.split(" ")
-    n = max(1, len(q.split(" ")))
-    best, best_ratio = "", -1.0
+    """The passage of the archive most like ``quote`` (by difflib's ratio), to show what the
+    source says.
+
+    Near-linear in the archive, bounded in the quote (its first ``NEAREST_WORDS`` words):
+    every window of the quote's length gets two cheap scores, kept up to date as the window
+    slides a word: the words it shares with the quote, and the letters (difflib's
+    quick_ratio, an upper bound of the ratio). The ratio, quadratic in the quote, is then
+    computed for the best windows by shared words, and for those whose bound still beats
+    the best ratio found, at most ``NEAREST_CANDIDATES`` of each: the true nearest unless
+    the letters alone are alike in more windows than that."""
+    q_words = normalise(quote).split(" ")[:NEAREST_WORDS]
+    q = " ".join(q_words)[:NEAREST_CHARS]
+    words = [w[:NEAREST_CHARS] for w in normalised_archive.split(" ")]
+    n = max(1, len(q_words))
+    count = max(1, len(words) - n + 1)
+    shared_words, bounds = _window_scores(q_words, q, words, n, count)
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(q)
-    for start in range(0, max(1, len(words) - n + 1)):
-        window = " ".join(words[start : start + n])
+    best, best_start, best_ratio = "", count, -1.0
+
+    def consider(start: int) -> None:
+        nonlocal best, best_start, best_ratio
+        window = " ".join(words[start : start + n])[: 2 * NEAREST_CHARS]
         matcher.set_seq1(window)
-        if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
-            continue
         ratio = matcher.ratio()
-        if ratio > best_ratio:
-            best, best_ratio = window, ratio
+        if ratio > best_ratio or (ratio == best_ratio and start < best_start):
+            best, best_start, best_ratio = window, start, ratio
+
+    by_words = heapq.nlargest(NEAREST_CANDIDATES, range(count), key=lambda s: (shared_words[s], -s))
+    for start in by_words:
+        consider(start)
+    seen = set(by_words)
+    # Then, best bound first, every window that could still beat it (within the budget).
+    heap = [(-bound, start) for start, bound in enumerate(bounds) if bound >= best_ratio and start not in seen]
+    heapq.heapify(heap)
+    budget = NEAREST_CANDIDATES
+    while heap and budget:
+        bound, start = heapq.heappop(heap)
+        if -bound < best_ratio or (-bound == best_ratio and start > best_start):
+            break
+        consider(start)
+        budget -= 1
     return best
+
+
+def _window_scores(q_words: list[str], q: str, words: list[str], n: int, count: int) -> tuple[list[int], list[float]]:
+    """For each window of ``n`` words: the words it shares with the quote, and an upper bound
+    of its ratio to ``q`` (the letters it shares, as difflib's quick_ratio counts them)."""
+    wanted_words, wanted_chars = Counter(q_words), Counter(q)
+    have_words: Counter[str] = Counter()
+    have_chars: Counter[str] = Counter()
+    letters: dict[str, list[tuple[str, int]]] = {}  # each word's letters that the quote has
+    shared_words = shared_chars = length = 0
+    scores, bounds = [0] * count, [0.0] * count
+
+    def add(word: str, step: int) -> None:
+        nonlocal shared_words, shared_chars, length
+        held = have_words[word]
+        shared_words += min(held + step, wanted_words[word]) - min(held, wanted_words[word])
+        have_words[word] = held + step
+        counted = letters.get(word)
+        if counted is None:
+            counted = letters[word] = [(c, k) for c, k in Counter(word).items() if c in wanted_chars]
+        for char, k in counted:
+            held, want = have_chars[char], wanted_chars[char]
+            shared_chars += min(held + step * k, want) - min(held, want)
+            have_chars[char] = held + step * k
+        length += step * len(word)
+
+    for index, word in enumerate(words):
+        add(word, 1)
+        if index >= n:  # the word leaving the window
+            add(words[index - n], -1)
+        if index >= n - 1 or index == len(words) - 1 < n - 1:
+            start = max(0, index - n + 1)
+            # The window's text has its words and a space between each two of them.
+            spaces = min(index + 1, n) - 1
+            shown = min(length + spaces, 2 * NEAREST_CHARS)
+            matched = shared_chars + min(spaces, wanted_chars[" "])
+            scores[start] = shared_words
+            bounds[start] = 2.0 * min(matched, shown) / (shown + len(q)) if shown + len(q) else 1.0
+    return scores, bounds

@@ -8,8 +8,8 @@ and their locators checked against where they were found (``check/quotes.py``). 
 format rules (what a paragraph is, page labels) are in docs/content-format.md.
 
 Archives are untrusted content: every reader refuses what it cannot read with an
-:class:`ArchiveError`, never a traceback, and the PDF reader runs in a child process
-that is killed when it takes too long.
+:class:`ArchiveError`, never a traceback, and the PDF and web page readers run in a
+child process (:mod:`.child`) that is killed when it takes too long.
 """
 
 from __future__ import annotations

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+
+from briefgen.check.archives.normalise import normalise
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class Archive:
     format: str
     passages: list[Passage]
     #: normalised text of each element of a web page that has an ``id`` (for ``#id``)
-    sections: dict[str, str] = field(default_factory=dict)
+    sections: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # The passages joined by one space, and where each starts in it: a quote may run
@@ -48,13 +51,40 @@ class Archive:
         self.text = " ".join(p.text for p in self.passages)
 
 
+class Sections(Mapping[str, str]):
+    """The normalised text of each ``id`` of a web page, as slices of the page's one flat
+    text, normalised when asked for: reading a page costs its size plus its ids, however
+    deeply they nest (a text per id, made up front, cost depth times size)."""
+
+    def __init__(self, flat: str, spans: dict[str, tuple[int, int]]):
+        self._flat, self._spans = flat, spans
+        self._last: tuple[str, str] | None = None  # one kept: all could hold depth x size
+
+    def __getitem__(self, ident: str) -> str:
+        if self._last is None or self._last[0] != ident:
+            start, end = self._spans[ident]
+            self._last = (ident, normalise(self._flat[start:end]))
+        return self._last[1]
+
+    def __contains__(self, ident: object) -> bool:
+        return ident in self._spans
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._spans)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+
 class ArchiveError(Exception):
     """An archive that cannot be read: what is wrong, how to fix it, and where in the file
     (line and column, 0 when the whole file is at fault)."""
 
-    def __init__(self, message: str, hint: str, line: int = 0, col: int = 0):
+    def __init__(self, message: str, hint: str, line: int = 0, col: int = 0, *, lasting: bool = True):
         super().__init__(message)
         self.message, self.hint, self.line, self.col = message, hint, line, col
+        #: False for a time-out: the same bytes may read on a quieter machine, so not kept
+        self.lasting = lasting
 
 
 class ArchivePartError(ArchiveError):

@@ -11,34 +11,25 @@ hyphen stays ("India-" + "Myanmar" is "India-Myanmar"). Ligatures and other
 compatibility forms are folded by the normalisation (NFKC).
 
 A PDF is untrusted: a crafted one can make a parser loop or eat memory. So it is read in
-a child process with a memory limit, killed after ``TIMEOUT`` seconds, at most
-``MAX_PAGES`` pages; the passages read are kept in the cache folder by the file's bytes.
+a child process (``child.py``, shared with the web page reader) with a memory limit,
+killed after ``TIMEOUT`` seconds, at most ``MAX_PAGES`` pages; the passages read are kept
+in the cache folder by the file's bytes.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
-import os
 import re
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from briefgen import __version__
-from briefgen.cachedir import cache_dir
-from briefgen.check.archives.model import Archive, ArchiveError, Passage
+from briefgen.check.archives.child import read_in_child
+from briefgen.check.archives.model import Archive, Passage
 from briefgen.check.archives.normalise import normalise
 
-#: seconds a PDF may take to read, pages read at most, memory the reader may use
+#: seconds a PDF may take to read, pages read at most
 TIMEOUT = 30.0
 MAX_PAGES = 2000
-MAX_MEMORY = 1024 * 1024 * 1024
 #: bumped when what the reader returns changes (cache entries of another format are ignored)
-FORMAT = 2
+FORMAT = 3
 
 _HYPHEN_BREAK = re.compile(r"[-\u2010\u00ad][ \t]*\n[ \t]*(?=[a-z\u00df-\u00ff])")
 
@@ -50,45 +41,18 @@ def join_hyphenated(text: str) -> str:
 
 def read_pdf(raw: bytes) -> Archive:
     """The pages of a PDF as passages, from the cache or read in a child process."""
-    key = hashlib.sha256(f"{FORMAT}\0{__version__}\0".encode() + raw).hexdigest()
-    cached = _cache_get(key)
-    if cached is None:
-        cached = _read_in_child(raw)
-        _cache_put(key, cached)
-    if "error" in cached:
-        raise ArchiveError(cached["error"], cached["hint"])
-    return Archive("pdf", [Passage("page", label, text, shown) for label, text, shown in cached["pages"]])
+    read = read_in_child("pdf", raw, timeout=TIMEOUT, what="the PDF", version=FORMAT, valid=_valid)
+    return Archive("pdf", [Passage("page", label, text, shown) for label, text, shown in read["pages"]])
 
 
-def _read_in_child(raw: bytes) -> dict[str, Any]:
-    env = dict(os.environ)
-    package_root = str(Path(__file__).resolve().parents[3])  # so the child imports this briefgen
-    env["PYTHONPATH"] = package_root + os.pathsep + env.get("PYTHONPATH", "")
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "briefgen.check.archives.pdf"],
-            input=raw,
-            capture_output=True,
-            timeout=TIMEOUT,
-            env=env,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return {
-            "error": f"reading the PDF took longer than {TIMEOUT:.0f} s and was stopped",
-            "hint": "the file may be damaged or crafted: archive the article's text as .txt instead",
-        }
-    try:
-        result: dict[str, Any] = json.loads(done.stdout)
-    except ValueError:
-        return {
-            "error": "the PDF could not be read (the reader stopped: too large, or damaged)",
-            "hint": "archive the article's text as .txt instead",
-        }
-    return result
+def _valid(value: dict[str, Any]) -> bool:
+    pages = value.get("pages")
+    return isinstance(pages, list) and all(
+        isinstance(page, list) and len(page) == 3 and all(isinstance(part, str) for part in page) for page in pages
+    )
 
 
-def _extract(raw: bytes) -> dict[str, Any]:
+def extract(raw: bytes) -> dict[str, Any]:
     """Read the PDF's pages (in the child process): {"pages": [[label, text, shown]...]} or an
     error (``text`` normalised, ``shown`` as read, white space folded)."""
     import io
@@ -137,72 +101,3 @@ def _extract(raw: bytes) -> dict[str, Any]:
             "run OCR on it (e.g. ocrmypdf) and archive the result, or archive the article's text as .txt",
         )
     return {"pages": pages}
-
-
-def _child() -> None:
-    """The child's main: a PDF on stdin, JSON on stdout; memory capped first."""
-    with contextlib.suppress(ImportError, ValueError, OSError):
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (MAX_MEMORY, MAX_MEMORY))
-    import warnings
-
-    warnings.simplefilter("ignore")
-    import logging
-
-    logging.disable(logging.CRITICAL)  # pypdf logs every oddity of a damaged file
-    try:
-        result = _extract(sys.stdin.buffer.read())
-    except MemoryError:
-        result = {"error": "reading the PDF needed more than 1 GiB of memory", "hint": "archive its text as .txt"}
-    sys.stdout.write(json.dumps(result))
-
-
-def _cache_folder() -> Path | None:
-    if os.environ.get("BRIEFGEN_NO_CACHE"):
-        return None
-    root = cache_dir()
-    if root is None:
-        return None
-    folder = root / "archives"
-    try:
-        folder.mkdir(exist_ok=True)
-    except OSError:
-        return None
-    return folder
-
-
-def _cache_get(key: str) -> dict[str, Any] | None:
-    folder = _cache_folder()
-    if folder is None:
-        return None
-    try:
-        value = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(value, dict):
-        return None
-    if "error" in value:
-        return value if isinstance(value.get("error"), str) and isinstance(value.get("hint"), str) else None
-    pages = value.get("pages")
-    # A damaged or foreign entry is read again rather than trusted.
-    if isinstance(pages, list) and all(
-        isinstance(page, list) and len(page) == 3 and all(isinstance(part, str) for part in page) for page in pages
-    ):
-        return value
-    return None
-
-
-def _cache_put(key: str, value: dict[str, Any]) -> None:
-    folder = _cache_folder()
-    if folder is None or "too long" in value.get("error", ""):  # a timeout may pass on a quieter machine
-        return
-    with contextlib.suppress(OSError):
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(value, fh)
-        os.replace(tmp, folder / f"{key}.json")
-
-
-if __name__ == "__main__":
-    _child()

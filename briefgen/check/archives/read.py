@@ -46,7 +46,8 @@ def read_archive(raw: bytes, suffix: str, parts: Sequence[Any] = ()) -> Archive:
             hit = _read(kind, raw, specs)
         except ArchiveError as exc:
             hit = exc
-        _CACHE[key] = hit
+        if not isinstance(hit, ArchiveError) or hit.lasting:
+            _CACHE[key] = hit
     if isinstance(hit, ArchiveError):
         raise hit
     return hit
