@@ -48,9 +48,8 @@ def uri(project: Path, rel: str) -> str:
 
 def open_file(client: LanguageClient, project: Path, rel: str, text: str | None = None) -> str:
     text = (project / rel).read_text(encoding="utf-8") if text is None else text
-    client.text_document_did_open(
-        lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri=uri(project, rel), language_id="yaml", version=1, text=text))
-    )
+    item = lsp.TextDocumentItem(uri=uri(project, rel), language_id="yaml", version=1, text=text)
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(item))
     return text
 
 
@@ -175,9 +174,7 @@ async def test_hover_definition_and_references(client: LanguageClient, project: 
     assert "The \\@port\\-authority said" in shown  # content is escaped, never Markdown of its own
 
     at = position_of(text, "@port-authority expects", 3)
-    found = await client.text_document_definition_async(
-        lsp.DefinitionParams(lsp.TextDocumentIdentifier(uri=brief), at)
-    )
+    found = await client.text_document_definition_async(lsp.DefinitionParams(lsp.TextDocumentIdentifier(uri=brief), at))
     assert isinstance(found, list) and len(found) == 1
     assert found[0].uri == uri(project, "content/actors.yaml")
     assert found[0].range == lsp.Range(lsp.Position(0, 6), lsp.Position(0, 20))
@@ -224,8 +221,9 @@ async def test_rename_is_one_workspace_edit_equal_to_the_command(client: Languag
     for rel_path, new_text in renamed.items():
         assert (project / rel_path).read_text(encoding="utf-8") == new_text
 
+    ministry = position_of(text, "ref: ministry", 6)
     taken = await client.text_document_prepare_rename_async(
-        lsp.PrepareRenameParams(lsp.TextDocumentIdentifier(uri=uri(project, rel)), position_of(text, "ref: ministry", 6))
+        lsp.PrepareRenameParams(lsp.TextDocumentIdentifier(uri=uri(project, rel)), ministry)
     )
     assert isinstance(taken, lsp.PrepareRenamePlaceholder) and taken.placeholder == "ministry"
     with pytest.raises(Exception, match="already taken"):
