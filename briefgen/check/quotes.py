@@ -81,10 +81,32 @@ class QuoteCheck:
         return self.locator_matches
 
 
-def verify_quotes(base: FactBase, source_id: str, archive: Archive | Path | None = None) -> list[QuoteCheck]:
+def citations_by_archive(base: FactBase) -> dict[str, list[tuple[str, Citation]]]:
+    """(claim id, citation) of every citation, by the source whose archive checks it
+    (:func:`archive_source`), in claim order: one pass over the claims, so that checking
+    every archive costs one walk, not one walk per archive."""
+    routes: dict[str, str | None] = {}
+    out: dict[str, list[tuple[str, Citation]]] = {}
+    for claim in base.claims.values():
+        for cite in claim.sources:
+            if cite.ref not in routes:
+                routes[cite.ref] = archive_source(base, cite.ref) if cite.ref in base.sources else None
+            target = routes[cite.ref]
+            if target is not None:
+                out.setdefault(target, []).append((claim.id, cite))
+    return out
+
+
+def verify_quotes(
+    base: FactBase,
+    source_id: str,
+    archive: Archive | Path | None = None,
+    cited: list[tuple[str, Citation]] | None = None,
+) -> list[QuoteCheck]:
     """Every quoted citation checked against ``source_id``'s archive: citations of the
     source itself and of sources known ``via`` it that have no archive of their own.
-    ``archive`` is the archive (or its path); by default the one the check loaded."""
+    ``archive`` is the archive (or its path); by default the one the check loaded.
+    ``cited`` is the source's entry of :func:`citations_by_archive`, when the caller has it."""
     if isinstance(archive, Path):
         source = base.sources.get(source_id)
         archive = read_archive(archive.read_bytes(), archive.suffix, source.custom.archive_parts if source else ())
@@ -92,14 +114,15 @@ def verify_quotes(base: FactBase, source_id: str, archive: Archive | Path | None
         archive = base.archives.get(source_id)
         if archive is None:
             return []
+    if cited is None:
+        cited = citations_by_archive(base).get(source_id, [])
     results = []
-    for claim in base.claims.values():
-        for cite in claim.sources:
-            if not cite.quote or cite.ref not in base.sources or archive_source(base, cite.ref) != source_id:
-                continue
-            found = tuple(locate(cite.quote, archive))
-            holds = bool(found and cite.locator and locator_holds(cite.locator, cite.quote, list(found), archive))
-            results.append(QuoteCheck(claim.id, cite, source_id, found, holds))
+    for claim_id, cite in cited:
+        if not cite.quote:
+            continue
+        found = tuple(locate(cite.quote, archive))
+        holds = bool(found and cite.locator and locator_holds(cite.locator, cite.quote, list(found), archive))
+        results.append(QuoteCheck(claim_id, cite, source_id, found, holds))
     return results
 
 

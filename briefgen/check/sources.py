@@ -41,8 +41,9 @@ def check_sources(checker: Checker, base: FactBase) -> None:
     stand verbatim at their locators."""
     check_grades(checker, base)
     _load_archives(checker, base)
+    cited = quotes.citations_by_archive(base)
     for source_id in base.archives:
-        _check_citations(checker, base, source_id)
+        _check_citations(checker, base, source_id, cited.get(source_id, []))
 
 
 def _load_archives(checker: Checker, base: FactBase) -> None:
@@ -107,10 +108,10 @@ def _load_archives(checker: Checker, base: FactBase) -> None:
             checker.problem(pos, "BG130", f"archive of '{source.id}': {exc.message}", exc.hint)
 
 
-def _check_citations(checker: Checker, base: FactBase, source_id: str) -> None:
+def _check_citations(checker: Checker, base: FactBase, source_id: str, cited: list[tuple[str, Citation]]) -> None:
     """Quotes and locators of every citation checked against ``source_id``'s archive."""
     archive = base.archives[source_id]
-    for result in quotes.verify_quotes(base, source_id, archive):
+    for result in quotes.verify_quotes(base, source_id, archive, cited):
         cite = result.cite
         if not result.verified:
             near = quotes.nearest_passage(cite.quote or "", archive.text)
@@ -136,17 +137,16 @@ def _check_citations(checker: Checker, base: FactBase, source_id: str) -> None:
                 f"the quote is in {_either(result.found)}, not {cite.locator}",
                 f"write 'locator: {result.found[0]}' (briefgen check --fix-locators corrects it); " + grammar(archive),
             )
-    for claim in base.claims.values():
-        for cite in claim.sources:
-            if cite.quote or not cite.locator or quotes.archive_source(base, cite.ref) != source_id:
-                continue
-            if not exists(cite.locator, archive):
-                checker.problem(
-                    cite.where("locator"),
-                    "BG129",
-                    f"the archive of '{source_id}' has no {cite.locator}",
-                    grammar(archive),
-                )
+    for _claim_id, cite in cited:
+        if cite.quote or not cite.locator:
+            continue
+        if not exists(cite.locator, archive):
+            checker.problem(
+                cite.where("locator"),
+                "BG129",
+                f"the archive of '{source_id}' has no {cite.locator}",
+                grammar(archive),
+            )
 
 
 def _either(found: tuple[str, ...]) -> str:
@@ -157,8 +157,9 @@ def locator_fixes(base: FactBase) -> list[LocatorFix]:
     """The locators ``check --fix-locators`` writes: where a quote is found but its locator
     is missing or wrong, the first place the quote stands."""
     fixes = []
+    cited = quotes.citations_by_archive(base)
     for source_id in base.archives:
-        for result in quotes.verify_quotes(base, source_id):
+        for result in quotes.verify_quotes(base, source_id, cited=cited.get(source_id, [])):
             if result.verified and not result.locator_matches:
                 cite = result.cite
                 pos = cite.where("locator") if cite.locator else cite.pos
