@@ -10,6 +10,7 @@ over lines) is left out rather than guessed.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, MutableMapping, MutableSequence
 from dataclasses import dataclass
@@ -69,12 +70,26 @@ def _value_pos(container: Any, key: Any) -> Pos | None:
     return None
 
 
+_ID_FIELDS: dict[type, tuple[tuple[str, str, Any], ...]] = {}
+
+
+def _id_fields(cls: type) -> tuple[tuple[str, str, Any], ...]:
+    """(YAML key, kind, nested record class) of the fields of ``cls`` that are or hold ids
+    (worked out once per class: a large base has tens of thousands of records)."""
+    if cls not in _ID_FIELDS:
+        wanted = ("ref", "refs", "markdown", "record", "records")
+        _ID_FIELDS[cls] = tuple(
+            (key, f.metadata["kind"], f.metadata["record"])
+            for key, f in yaml_fields(cls)
+            if f.metadata["kind"] in wanted
+        )
+    return _ID_FIELDS[cls]
+
+
 def _record_slots(cls: type[Record], record: MutableMapping[str, Any]) -> Iterator[Slot]:
-    for key, f in yaml_fields(cls):
+    for key, kind, nested in _id_fields(cls):
         if key not in record:
             continue
-        meta = f.metadata
-        kind = meta["kind"]
         value = record[key]
         if kind in ("ref", "refs") and isinstance(value, str):  # one id where a list may go
             yield Slot("field", record, key, value, _value_pos(record, key), key)
@@ -84,12 +99,12 @@ def _record_slots(cls: type[Record], record: MutableMapping[str, Any]) -> Iterat
                     yield Slot("field", value, index, item, _value_pos(value, index), key)
         elif kind == "markdown" and isinstance(value, str):
             yield Slot("prose", record, key, value, _value_pos(record, key), key)
-        elif kind == "record" and isinstance(value, dict) and meta["record"] is not None:
-            yield from _record_slots(meta["record"], value)
-        elif kind == "records" and isinstance(value, list) and meta["record"] is not None:
+        elif kind == "record" and isinstance(value, dict) and nested is not None:
+            yield from _record_slots(nested, value)
+        elif kind == "records" and isinstance(value, list) and nested is not None:
             for item in value:
                 if isinstance(item, dict):
-                    yield from _record_slots(meta["record"], item)
+                    yield from _record_slots(nested, item)
 
 
 def id_spans(token: str, how: str) -> list[tuple[int, str]]:
@@ -177,10 +192,15 @@ class OccurrenceIndex:
 
     def __init__(self, per_file: dict[str, list[Occurrence]]):
         self.by_file = per_file
-        self.by_ident: dict[str, list[Occurrence]] = {}
-        for found in per_file.values():
+
+    @functools.cached_property
+    def by_ident(self) -> dict[str, list[Occurrence]]:
+        """Made when first asked (a rename, references): not on every check as one types."""
+        out: dict[str, list[Occurrence]] = {}
+        for found in self.by_file.values():
             for occ in found:
-                self.by_ident.setdefault(occ.ident, []).append(occ)
+                out.setdefault(occ.ident, []).append(occ)
+        return out
 
     def at(self, display: str, line: int, col: int) -> Occurrence | None:
         """The occurrence covering 1-based ``line``/``col`` of a file (its end included,
