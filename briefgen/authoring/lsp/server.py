@@ -31,7 +31,7 @@ from briefgen.facts.load import display_path
 from briefgen.facts.project import Project
 
 #: Seconds of quiet after an edit before the project is checked again.
-DEBOUNCE = 0.15
+DEBOUNCE = 0.1
 
 _ITEM_KINDS = {
     "claim": lsp.CompletionItemKind.Value,
@@ -58,7 +58,8 @@ class BriefgenServer(LanguageServer):
     def __init__(self, project: Project | None = None):
         super().__init__("briefgen", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
         self.facts: FactWorkspace | None = FactWorkspace(project) if project else None
-        self.published: set[str] = set()
+        #: what each file's diagnostics were last published from, to send only changes
+        self.published: dict[str, tuple[tuple[Problem, ...], str]] = {}
         self.dirty = True
         self.timer: asyncio.TimerHandle | None = None
         self.check_lock = asyncio.Lock()
@@ -103,17 +104,20 @@ class BriefgenServer(LanguageServer):
         by_file: dict[str, list[Problem]] = {}
         for problem in problems:
             by_file.setdefault(problem.pos.file, []).append(problem)
-        now: set[str] = set()
+        now: dict[str, tuple[tuple[Problem, ...], str]] = {}
         for display, found in by_file.items():
             path = Path(os.path.abspath(display))
             if not path.is_file():
                 continue  # a problem of the project (no content/), not of a file
             uri = uris.from_fs_path(str(path)) or path.as_uri()
             lines = self.lines_of(uri, display, snapshot)
+            # The same problems on the same text: the editor shows them already.
+            now[uri] = (tuple(found), "\n".join(lines))
+            if self.published.get(uri) == now[uri]:
+                continue
             diagnostics = [self.diagnostic(p, lines) for p in found]
             self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
-            now.add(uri)
-        for uri in self.published - now:
+        for uri in self.published.keys() - now.keys():
             self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         self.published = now
 
