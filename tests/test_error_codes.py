@@ -372,3 +372,31 @@ def test_all_problems_are_reported_at_once(make_project: Callable[..., Path]) ->
     )
     _, problems, _ = _check_json(project)
     assert {"BG105", "BG106", "BG108"} <= {str(p["code"]) for p in problems}
+
+
+def test_rename_refusals_are_bg609_usage_errors(mini: Path) -> None:
+    """BG609: `briefgen rename` with an unknown OLD, or a NEW that is taken or no id (exit 2)."""
+    before = (mini / "content/claims.yaml").read_bytes()
+    for old, new, said in (
+        ("ministy", "x", "no record has the id 'ministy' (did you mean 'ministry'?)"),
+        ("ministry", "coast", "the id 'coast' is already taken"),
+        ("ministry", "Ministry", "'Ministry' is not a valid id"),
+    ):
+        proc = run_cli("rename", old, new, "--project", str(mini))
+        assert proc.returncode == 2, proc.stderr
+        assert f"briefgen rename: error[BG609]: {said}" in proc.stderr
+    assert (mini / "content/claims.yaml").read_bytes() == before
+
+
+def test_rename_that_cannot_be_done_in_place_is_bg610(make_project: Callable[..., Path]) -> None:
+    """BG610: an id written with a YAML escape cannot be renamed in place; nothing is written."""
+    claims = CLAIMS.replace(
+        "  statement: The @port-authority said a new road would take years to build.\n",
+        '  statement: "The \\u0040port-authority said a new road would take years to build."  # <-\n',
+    )
+    project = make_project({"content/claims.yaml": claims})
+    before = {p: p.read_bytes() for p in (project / "content").rglob("*.yaml")}
+    proc = run_cli("rename", "port-authority", "harbour-authority", "--project", str(project))
+    assert proc.returncode == 1
+    assert "content/claims.yaml: error[BG610]: 'port-authority' could not be renamed in this file" in proc.stderr
+    assert {p: p.read_bytes() for p in (project / "content").rglob("*.yaml")} == before
