@@ -257,3 +257,23 @@ async def test_quick_fix_for_a_locator_the_archive_shows(client: LanguageClient,
     lines = wrong.splitlines(keepends=True)
     lines[edit.range.start.line : edit.range.end.line] = [edit.new_text]
     assert "".join(lines) == text
+
+
+async def test_a_yaml_error_while_typing_is_shown_and_the_server_keeps_answering(
+    client: LanguageClient, project: Path
+) -> None:
+    rel = "content/actors.yaml"
+    text = open_file(client, project, rel)
+    broken = text + "- id: half\n  name: [unclosed\n"
+    replace_all(client, project, rel, broken, 2)
+    found = await diagnostics_until(client, uri(project, rel), lambda ds: any(d.code == "BG001" for d in ds))
+    assert next(d for d in found if d.code == "BG001").range.start.line >= text.count("\n")
+    claims = "content/claims.yaml"
+    claims_text = open_file(client, project, claims)
+    at = position_of(claims_text, "ref: harbour-report", 6)
+    hover = await client.text_document_hover_async(
+        lsp.HoverParams(lsp.TextDocumentIdentifier(uri(project, claims)), at)
+    )
+    assert hover is not None and "The Harbour Report" in str(hover.contents)
+    replace_all(client, project, rel, text, 3)
+    await diagnostics_until(client, uri(project, rel), lambda ds: ds == [])

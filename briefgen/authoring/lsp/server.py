@@ -96,6 +96,15 @@ class BriefgenServer(LanguageServer):
                 except BriefgenError as exc:  # the check itself refused (no templates, say)
                     self.publish(exc.problems, None)
                     return self.facts.snapshot
+                except Exception as exc:  # a bug, not the content: say so, keep serving
+                    self.window_show_message(
+                        lsp.ShowMessageParams(
+                            type=lsp.MessageType.Error,
+                            message=f"briefgen lsp: the check failed ({type(exc).__name__}: {exc}); "
+                            "the last good problems stay shown. Please report this with the file you edited.",
+                        )
+                    )
+                    return self.facts.snapshot
                 self.publish(snapshot.problems, snapshot)
         return self.facts.snapshot
 
