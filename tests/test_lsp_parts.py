@@ -153,3 +153,16 @@ def test_hover_escapes_content_and_shows_the_grades(workspace: FactWorkspace) ->
     assert "**source** `harbour-report`" in (hover_text(snapshot, "harbour-report") or "")
     assert "reliability B: usually reliable" in (hover_text(snapshot, "harbour-report") or "")
     assert "Port Authority of the Coast (PAC)" in (hover_text(snapshot, "port-authority") or "")
+
+
+def test_no_rename_while_a_file_cannot_be_read(workspace: FactWorkspace) -> None:
+    """A reference in a file that does not parse could not be renamed: refuse (BG610)."""
+    from briefgen.authoring.rename import plan_rename
+    from briefgen.errors import BriefgenError
+
+    workspace.set_buffer(workspace.project.content / "actors.yaml", MINI["content/actors.yaml"] + "- id: [x\n")
+    snapshot = workspace.check()
+    with pytest.raises(BriefgenError) as caught:
+        plan_rename(list(snapshot.files.values()), "harbour-report", "harbour-news")
+    assert [p.code for p in caught.value.problems] == ["BG610"]
+    assert caught.value.problems[0].pos.file.endswith("actors.yaml")

@@ -34,6 +34,7 @@ class FactFile:
     display: str
     text: str
     data: Any
+    broken: bool = False  # it could not be parsed: ids in it cannot be found
 
     @property
     def lines(self) -> list[str]:
@@ -195,6 +196,13 @@ class Renamed:
 
 def plan_rename(files: list[FactFile], old: str, new: str, where: str = "briefgen rename") -> Renamed:
     """Every file's new text, checked; raises before anything is written."""
+    unreadable = [
+        Problem(Pos(f.display), "BG610", "this file could not be read, so ids in it cannot be renamed", "fix it first")
+        for f in files
+        if f.broken
+    ]
+    if unreadable:
+        raise BriefgenError(unreadable)
     defined = [s.value for f in files for s in slots(f.collection, f.data) if s.role == "definition"]
     refuse_rename(old, new, defined, where)
     changed = []

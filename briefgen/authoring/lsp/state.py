@@ -70,12 +70,6 @@ class FactWorkspace:
         else:
             self.cache.buffers[key] = text
 
-    def collection_of(self, path: Path) -> str | None:
-        """The collection a content file belongs to, or None."""
-        files, _ = self.project.collection_files()
-        key = path.resolve()
-        return next((c for c, p in files if p.resolve() == key), None)
-
     def check(self) -> Snapshot:
         """Check the project as it stands in the editor; the new Snapshot."""
         with self._lock:
@@ -87,7 +81,8 @@ class FactWorkspace:
                 loaded = self.cache.load(path)  # what the check just read: no parse again
                 if loaded.data is None and not loaded.text:
                     continue
-                files[loaded.display] = FactFile(collection, path, loaded.display, loaded.text, loaded.data)
+                broken = any(p.severity == "error" for p in loaded.problems)
+                files[loaded.display] = FactFile(collection, path, loaded.display, loaded.text, loaded.data, broken)
                 known = self._occurrences.get(loaded.display)
                 if known is None or known[0] is not loaded:
                     known = (loaded, file_occurrences(collection, loaded.data, loaded.lines, loaded.display))
