@@ -43,7 +43,7 @@ def add_commands(add: Add) -> None:
         "rename",
         "Rename an id everywhere it is written (its record, every field and every prose reference), "
         "keeping comments and layout; the project is checked after.",
-        "example: briefgen rename kia-took-chipwe kia-seized-chipwe-pangwa --dry-run",
+        "example: briefgen rename kia-seized-chipwe-pangwa kia-took-chipwe-pangwa --dry-run",
     )
     p.add_argument("old", metavar="OLD", help="the id to rename")
     p.add_argument("new", metavar="NEW", help="the new id (one no record has)")
