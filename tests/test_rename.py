@@ -147,6 +147,8 @@ def test_references_hold_every_direct_use_impact_knows() -> None:
         for brief in base.briefs.values():
             direct = [u for u in impact.uses if u.ref == ident and u.brief == brief.id]
             assert len(direct) == sum(f == brief.pos.file for f, _ in places[ident]), (ident, brief.id)
+            for use in direct:  # and at the same line
+                assert (use.pos.file, use.pos.line) in places[ident], (ident, use)
         for claim_id in impact.claims:
             claim = base.claims[claim_id]
             if ident in base.sources and all(c.ref != ident for c in claim.sources):

@@ -11,15 +11,15 @@ over lines) is left out rather than guessed.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator, MutableMapping, MutableSequence
 from dataclasses import dataclass
 from typing import Any
 
 from briefgen.errors import Pos
+from briefgen.facts.graph import find_reference, reference_tokens
 from briefgen.facts.load import YList, YMap
 from briefgen.facts.model import COLLECTIONS, Record, yaml_fields
-from briefgen.facts.syntax import CITE_ITEM_RE, CLAIM_RE, MENTION_RE, mention_allowed_before, scan_references
+from briefgen.facts.syntax import CITE_ITEM_RE, CLAIM_RE, MENTION_RE
 
 
 @dataclass(frozen=True)
@@ -151,43 +151,12 @@ def file_occurrences(collection: str, data: Any, lines: list[str], display: str)
 
 
 def _prose_occurrences(text: str, pos: Pos, lines: list[str], display: str) -> Iterator[Occurrence]:
-    tokens: dict[int, tuple[str, str]] = {}  # offset -> (token, how): a citation of two ids is one token
-    for ref in scan_references(text):
-        tokens.setdefault(ref.offset, (ref.token, ref.how))
-    counts: dict[str, int] = {}
-    for token, how in tokens.values():
-        nth = counts.get(token, 0)
-        counts[token] = nth + 1
-        at = _find_token(lines, pos, token, how, nth)
+    for token, how, nth, _refs in reference_tokens(text):
+        at = find_reference(lines, pos, token, how, nth)
         if at is None:
-            continue  # not written as itself (an escape, a line break inside it)
+            continue  # not written as itself: the rename's final comparison refuses then
         for offset, ident in id_spans(token, how):
-            yield Occurrence(ident, Pos(display, at[0], at[1] + offset), "prose", how)
-
-
-_SLUG_GOES_ON = re.compile(r"[a-z0-9]|-[a-z0-9]")
-
-
-def _find_token(lines: list[str], pos: Pos, token: str, how: str, nth: int) -> tuple[int, int] | None:
-    """(line, col) of the ``nth`` time ``token`` is written from ``pos`` on, as prose scans it:
-    ``@kia`` is not the start of ``@kia-hq``, nor of ``x@kia`` (facts/syntax.py's rules), nor
-    in a code span on its line. What this misses, the rename's final comparison catches."""
-    seen = 0
-    for index in range(pos.line - 1, len(lines)):
-        line = lines[index]
-        start = pos.col - 1 if index == pos.line - 1 else 0
-        while (found := line.find(token, start)) >= 0:
-            start = found + 1
-            if line.count("`", 0, found) % 2:
-                continue  # inside a code span, which prose does not read as syntax
-            if how == "mention" and (
-                not mention_allowed_before(line, found) or _SLUG_GOES_ON.match(line, found + len(token))
-            ):
-                continue
-            if seen == nth:
-                return index + 1, found + 1
-            seen += 1
-    return None
+            yield Occurrence(ident, Pos(display, at.line, at.col + offset), "prose", how)
 
 
 class OccurrenceIndex:

@@ -11,15 +11,15 @@ its prose names, cites or places it or one of its dependents.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefgen.errors import Pos
-from briefgen.facts.load import find_in_file
 from briefgen.facts.model import ENTITY_COLLECTIONS, Brief, Claim, FactBase
-from briefgen.facts.syntax import scan_references
+from briefgen.facts.syntax import mention_allowed_before, scan_references
 
 
 class FileTexts:
@@ -83,10 +83,13 @@ def brief_uses(brief: Brief, texts: FileTexts) -> list[Use]:
         uses.extend(_prose_uses(brief.id, name, text, pos, texts))
     counts: dict[str, int] = {}
     where = brief.where("key_judgments")
+    lines = texts[where.file].splitlines()
     for claim_id in brief.key_judgments:
         nth = counts.get(claim_id, 0)
         counts[claim_id] = nth + 1
-        uses.append(Use(brief.id, "key judgments", claim_id, find_in_file(texts[where.file], where, claim_id, nth)))
+        # A whole id, as a mention is found: 'j-road' is not the start of 'j-road-late'.
+        at = find_reference(lines, where, claim_id, "mention", nth) or where
+        uses.append(Use(brief.id, "key judgments", claim_id, at))
     for name, text, pos in parts[1:]:
         uses.extend(_prose_uses(brief.id, name, text, pos, texts))
     return uses
@@ -95,11 +98,55 @@ def brief_uses(brief: Brief, texts: FileTexts) -> list[Use]:
 def _prose_uses(brief: str, part: str, text: str | None, pos: Pos, texts: FileTexts) -> Iterator[Use]:
     if not text:
         return
-    counts: dict[str, int] = {}
+    lines = texts[pos.file].splitlines()
+    for token, how, nth, refs in reference_tokens(text):
+        at = find_reference(lines, pos, token, how, nth) or pos
+        for ref in refs:
+            yield Use(brief, part, ref, at)
+
+
+def reference_tokens(text: str) -> list[tuple[str, str, int, list[str]]]:
+    """(token, how, nth, ids) for each prose reference in ``text``, in order: ``nth`` counts
+    the earlier references written the same way, and a citation of several ids
+    (``[@a; @b]``) is one token with all of them."""
+    by_offset: dict[int, tuple[str, str, list[str]]] = {}
     for ref in scan_references(text):
-        nth = counts.get(ref.token, 0)
-        counts[ref.token] = nth + 1
-        yield Use(brief, part, ref.ref, find_in_file(texts[pos.file], pos, ref.token, nth))
+        by_offset.setdefault(ref.offset, (ref.token, ref.how, []))[2].append(ref.ref)
+    counts: dict[str, int] = {}
+    out = []
+    for token, how, refs in by_offset.values():
+        nth = counts.get(token, 0)
+        counts[token] = nth + 1
+        out.append((token, how, nth, refs))
+    return out
+
+
+_SLUG_GOES_ON = re.compile(r"[a-z0-9]|-[a-z0-9]")
+
+
+def find_reference(lines: list[str], pos: Pos, token: str, how: str, nth: int) -> Pos | None:
+    """Where the ``nth`` prose reference written as ``token`` stands in a file's ``lines``,
+    searching from ``pos`` (where the prose value starts), as prose is scanned: ``@kia`` is
+    not the start of ``@kia-hq``, nor of ``x@kia``, nor in a code span on its line. None
+    when it is not written as itself (a YAML escape, a line break inside it)."""
+    if not pos.line:
+        return None
+    seen = 0
+    for index in range(pos.line - 1, len(lines)):
+        line = lines[index]
+        start = pos.col - 1 if index == pos.line - 1 else 0
+        while (found := line.find(token, start)) >= 0:
+            start = found + 1
+            if line.count("`", 0, found) % 2:
+                continue  # inside a code span, which prose does not read as syntax
+            if how == "mention" and (
+                not mention_allowed_before(line, found) or _SLUG_GOES_ON.match(line, found + len(token))
+            ):
+                continue
+            if seen == nth:
+                return Pos(pos.file, index + 1, found + 1)
+            seen += 1
+    return None
 
 
 @dataclass
