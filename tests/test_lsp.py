@@ -1,22 +1,28 @@
-"""`briefgen lsp` end to end: a real language-server client (pytest-lsp) talks to the
-server over stdio, as an editor would, on a small project in a temporary folder."""
+"""`briefgen lsp` end to end: a real language-server client (pytest-lsp's) talks to the
+server over stdio, as an editor would, on a small project in a temporary folder.
+
+Each test runs its session in a thread of its own with its own event loop: the browser
+tests' session-wide Playwright keeps an event loop running in the main thread, where
+pytest-asyncio could not start another.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-import pytest_lsp
 from lsprotocol import types as lsp
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp.client import make_test_lsp_client
 
 from tests.conftest import MINI, REPO, run_cli, write_project
 
-pytestmark = pytest.mark.asyncio
+Scenario = Callable[[LanguageClient, Path], Awaitable[None]]
 
 
 @pytest.fixture
@@ -24,22 +30,51 @@ def project(tmp_path: Path) -> Path:
     return write_project(tmp_path / "p", MINI)
 
 
-@pytest_lsp.fixture(
-    config=ClientServerConfig(
-        server_command=[sys.executable, "-m", "briefgen", "lsp"],
-        server_env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
-)
-async def client(lsp_client: LanguageClient, project: Path):
-    await lsp_client.initialize_session(
-        lsp.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=project.as_uri(),
-            workspace_folders=[lsp.WorkspaceFolder(uri=project.as_uri(), name="p")],
-        )
-    )
-    yield
-    await lsp_client.shutdown_session()
+def run_session(project: Path, scenario: Scenario) -> None:
+    """Start `briefgen lsp`, initialize it on ``project``, play ``scenario``, shut it down."""
+
+    async def session() -> None:
+        client = make_test_lsp_client()
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        await client.start_io(sys.executable, "-m", "briefgen", "lsp", env=env)
+        try:
+            await client.initialize_session(
+                lsp.InitializeParams(
+                    capabilities=client_capabilities("visual-studio-code"),
+                    root_uri=project.as_uri(),
+                    workspace_folders=[lsp.WorkspaceFolder(uri=project.as_uri(), name="p")],
+                )
+            )
+            await scenario(client, project)
+            await client.shutdown_session()
+        finally:
+            await client.stop()
+
+    failed: list[BaseException] = []
+
+    def play() -> None:
+        try:
+            asyncio.run(session())
+        except BaseException as exc:  # handed to the test's own thread below
+            failed.append(exc)
+
+    thread = threading.Thread(target=play)
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive(), "the language-server session did not end within 120 s"
+    if failed:
+        raise failed[0]
+
+
+def over_stdio(scenario: Scenario) -> Callable[[Path], None]:
+    """A test (taking the ``project`` fixture) that plays ``scenario`` in a session."""
+
+    def test(project: Path) -> None:
+        run_session(project, scenario)
+
+    test.__name__ = scenario.__name__
+    test.__doc__ = scenario.__doc__
+    return test
 
 
 def uri(project: Path, rel: str) -> str:
@@ -83,6 +118,7 @@ def position_of(text: str, needle: str, offset: int = 0) -> lsp.Position:
     return lsp.Position(line=line, character=index - (text.rfind("\n", 0, index) + 1))
 
 
+@over_stdio
 async def test_diagnostics_after_a_broken_edit_and_cleared_after_the_fix(client: LanguageClient, project: Path) -> None:
     rel = "content/claims.yaml"
     text = open_file(client, project, rel)
@@ -114,6 +150,7 @@ async def test_diagnostics_after_a_broken_edit_and_cleared_after_the_fix(client:
     await diagnostics_until(client, uri(project, rel), lambda ds: ds == [])
 
 
+@over_stdio
 async def test_completion_after_cite_in_a_brief(client: LanguageClient, project: Path) -> None:
     rel = "content/briefs/harbour.yaml"
     text = open_file(client, project, rel)
@@ -147,6 +184,7 @@ async def test_completion_after_cite_in_a_brief(client: LanguageClient, project:
     assert claim.detail == "claim · fact: The @port-authority said a new road would take years to build."
 
 
+@over_stdio
 async def test_completion_in_id_fields(client: LanguageClient, project: Path) -> None:
     rel = "content/claims.yaml"
     text = open_file(client, project, rel)
@@ -161,6 +199,7 @@ async def test_completion_in_id_fields(client: LanguageClient, project: Path) ->
     assert result.items[0].detail == "actor · government: Ministry of Trade"
 
 
+@over_stdio
 async def test_hover_definition_and_references(client: LanguageClient, project: Path) -> None:
     rel = "content/briefs/harbour.yaml"
     text = open_file(client, project, rel)
@@ -197,6 +236,7 @@ async def test_hover_definition_and_references(client: LanguageClient, project: 
     assert got == expected
 
 
+@over_stdio
 async def test_rename_is_one_workspace_edit_equal_to_the_command(client: LanguageClient, project: Path) -> None:
     rel = "content/claims.yaml"
     text = open_file(client, project, rel)
@@ -234,6 +274,7 @@ async def test_rename_is_one_workspace_edit_equal_to_the_command(client: Languag
         )
 
 
+@over_stdio
 async def test_quick_fix_for_a_locator_the_archive_shows(client: LanguageClient, project: Path) -> None:
     rel = "content/claims.yaml"
     text = open_file(client, project, rel)
@@ -259,6 +300,7 @@ async def test_quick_fix_for_a_locator_the_archive_shows(client: LanguageClient,
     assert "".join(lines) == text
 
 
+@over_stdio
 async def test_a_yaml_error_while_typing_is_shown_and_the_server_keeps_answering(
     client: LanguageClient, project: Path
 ) -> None:
