@@ -24,6 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.lsp_latency import rows as lsp_rows  # noqa: E402
 from bench.synth import generate  # noqa: E402
 
 WORK = REPO / "output" / "bench"
@@ -326,7 +327,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="fewer runs, no 50k project")
-    parser.add_argument("--only", nargs="*", help="check html pdf preview jobs browser")
+    parser.add_argument("--only", nargs="*", help="check html pdf preview jobs browser lsp")
     args = parser.parse_args()
     runs = 2 if args.quick else args.runs
     WORK.mkdir(parents=True, exist_ok=True)
@@ -340,6 +341,7 @@ def main() -> int:
         "preview": lambda: bench_preview(runs),
         "jobs": lambda: bench_jobs(runs),
         "browser": lambda: bench_browser(runs),
+        "lsp": lambda: [Figure(**row) for row in lsp_rows(project("s10k", 10_000, 20), runs)],  # type: ignore[arg-type]
     }
     figures: list[Figure] = []
     for name, fn in groups.items():

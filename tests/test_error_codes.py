@@ -463,3 +463,31 @@ def test_bg412_a_route_figure_too_wide_to_print_at_7_pt_is_a_warning(make_projec
     # The example's figure prints at 7 pt or more: no warning there.
     fine = run_cli("build", "--format", "html", "--out", str(root / "example-out"))
     assert "BG412" not in fine.stderr
+
+
+def test_rename_refusals_are_bg609_usage_errors(mini: Path) -> None:
+    """BG609: `briefgen rename` with an unknown OLD, or a NEW that is taken or no id (exit 2)."""
+    before = (mini / "content/claims.yaml").read_bytes()
+    for old, new, said in (
+        ("ministy", "x", "no record has the id 'ministy' (did you mean 'ministry'?)"),
+        ("ministry", "coast", "the id 'coast' is already taken"),
+        ("ministry", "Ministry", "'Ministry' is not a valid id"),
+    ):
+        proc = run_cli("rename", old, new, "--project", str(mini))
+        assert proc.returncode == 2, proc.stderr
+        assert f"briefgen rename: error[BG609]: {said}" in proc.stderr
+    assert (mini / "content/claims.yaml").read_bytes() == before
+
+
+def test_rename_that_cannot_be_done_in_place_is_bg610(make_project: Callable[..., Path]) -> None:
+    """BG610: an id written with a YAML escape cannot be renamed in place; nothing is written."""
+    claims = CLAIMS.replace(
+        "  statement: The @port-authority said a new road would take years to build.\n",
+        '  statement: "The \\u0040port-authority said a new road would take years to build."  # <-\n',
+    )
+    project = make_project({"content/claims.yaml": claims})
+    before = {p: p.read_bytes() for p in (project / "content").rglob("*.yaml")}
+    proc = run_cli("rename", "port-authority", "harbour-authority", "--project", str(project))
+    assert proc.returncode == 1
+    assert "content/claims.yaml: error[BG610]: 'port-authority' could not be renamed in this file" in proc.stderr
+    assert {p: p.read_bytes() for p in (project / "content").rglob("*.yaml")} == before

@@ -222,3 +222,22 @@ def test_plan_and_graph_agree_on_generated_briefs(files: dict[str, str]) -> None
         base, problems = validate_project(Project(write_project(Path(tmp), files)))
         assume(not errors_in(problems))
         assert _plan_claims(base, "gen") == claims_used_by(base, base.briefs["gen"])
+
+
+def test_impact_places_each_use_where_it_is_written(tmp_path: Path) -> None:
+    """A citation of several ids, written twice, and a mention that another id starts
+    with: each use of the brief is placed at its own token, not at the start of the prose
+    (nor inside another id)."""
+    brief = MINI["content/briefs/harbour.yaml"].replace(
+        "      Later, the ministry again [@ministry, para. 4].\n",
+        "      Later [@ministry, para. 2; @road-slow] and @port-authority-staff.\n"
+        "      Again [@ministry, para. 2; @road-slow] and @port-authority.\n",
+    )
+    actors = MINI["content/actors.yaml"] + "- id: port-authority-staff\n  name: Staff\n"
+    base = _base({**MINI, "content/briefs/harbour.yaml": brief, "content/actors.yaml": actors}, tmp_path)
+    lines = brief.splitlines()
+    for ident, token in (("road-slow", "[@ministry, para. 2; @road-slow]"), ("port-authority", "@port-authority.")):
+        impact = impact_of(base, ident, FileTexts(), None)
+        found = sorted((u.pos.line, u.pos.col) for u in impact.uses if u.ref == ident and u.part.startswith("section"))
+        written = [(i + 1, line.index(token) + 1) for i, line in enumerate(lines) if token in line]
+        assert written and set(written) <= set(found), (ident, found, written)

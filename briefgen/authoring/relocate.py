@@ -9,7 +9,15 @@ from briefgen.authoring.yamledit import ValueEdit, set_values
 from briefgen.build import check_project
 from briefgen.check.sources import LocatorFix, locator_fixes
 from briefgen.errors import BriefgenError, Problem
+from briefgen.facts.model import FactBase
 from briefgen.facts.project import Project
+
+
+def locator_edit(base: FactBase, fix: LocatorFix) -> ValueEdit:
+    """The in-place edit that writes one locator fix (also the editor's quick fix)."""
+    claim = base.claims[fix.claim]
+    index = next(i for i, cite in enumerate(claim.sources) if cite is fix.cite)
+    return ValueEdit(fix.pos, fix.claim, "sources", index, "locator", fix.new, fix.old is not None)
 
 
 def fix_locators(project: Project) -> tuple[list[str], list[Problem]]:
@@ -19,10 +27,7 @@ def fix_locators(project: Project) -> tuple[list[str], list[Problem]]:
     base, _problems = check_project(project)
     by_file: dict[str, list[tuple[LocatorFix, ValueEdit]]] = defaultdict(list)
     for fix in locator_fixes(base):
-        claim = base.claims[fix.claim]
-        index = next(i for i, cite in enumerate(claim.sources) if cite is fix.cite)
-        edit = ValueEdit(fix.pos, fix.claim, "sources", index, "locator", fix.new, fix.old is not None)
-        by_file[fix.pos.file].append((fix, edit))
+        by_file[fix.pos.file].append((fix, locator_edit(base, fix)))
     changed: list[str] = []
     refused: list[Problem] = []
     for file, pairs in by_file.items():

@@ -105,7 +105,7 @@ def _scalar_text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
 
 
-def _scalar_extent(body: str, start: int) -> int | None:
+def scalar_extent(body: str, start: int) -> int | None:
     """Where the one-line scalar starting at ``start`` of ``body`` ends; None when it is
     not one (a block scalar, a flow collection, a quote not closed on this line)."""
     rest = body[start:]
@@ -170,7 +170,7 @@ def set_record_values(text: str, display: str, record_id: str, under: str, value
                 pos = inner.value_pos[key]
                 index = pos.line - 1
                 body = replaced.get(index, lines[index]).rstrip("\r\n")
-                end = _scalar_extent(body, pos.col - 1)
+                end = scalar_extent(body, pos.col - 1)
                 if end is None:
                     raise cannot
                 replaced[index] = body[: pos.col - 1] + _scalar_text(value) + body[end:] + newline
@@ -194,11 +194,11 @@ def set_record_values(text: str, display: str, record_id: str, under: str, value
     new_text = "".join(out)
     # The edit must change exactly these values: anything else is a bug, never written.
     new_data, new_problems = parse_yaml_text(new_text, display)
-    expected = copy.deepcopy(_plain(data))
+    expected = copy.deepcopy(plain_data(data))
     target = next(r for r in ([expected] if isinstance(expected, dict) else expected) if r.get("id") == record_id)
     target.setdefault(under, {})
     target[under] = {**(target[under] or {}), **values}
-    if new_problems or _plain(new_data) != expected:
+    if new_problems or plain_data(new_data) != expected:
         raise BriefgenError(
             Problem(
                 Pos(display), "BG608", f"setting {', '.join(values)} of '{record_id}' in place failed; nothing written"
@@ -207,11 +207,12 @@ def set_record_values(text: str, display: str, record_id: str, under: str, value
     return new_text
 
 
-def _plain(value: Any) -> Any:
+def plain_data(value: Any) -> Any:
+    """YAML data with positions (YMap, YList) as plain dicts and lists, to compare."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain_data(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain_data(v) for v in value]
     return value
 
 
@@ -226,6 +227,13 @@ def set_values(path: Path, edits: list[ValueEdit]) -> None:
     shown = display_path(path)
     text = path.read_text(encoding="utf-8-sig")
     bom = path.read_bytes().startswith(b"\xef\xbb\xbf")
+    new_text = values_set_text(text, shown, edits)
+    write_atomic(path, (b"\xef\xbb\xbf" if bom else b"") + new_text.encode("utf-8"))
+
+
+def values_set_text(text: str, shown: str, edits: list[ValueEdit]) -> str:
+    """``text`` with ``edits`` made (see set_values), checked the same way; the editor's
+    quick fix for a locator uses it on the unsaved buffer."""
     old_data, problems = parse_yaml_text(text, shown)
     if problems:
         raise BriefgenError(problems)
@@ -235,7 +243,7 @@ def set_values(path: Path, edits: list[ValueEdit]) -> None:
         row = lines[edit.pos.line - 1]
         start = edit.pos.col - 1
         if edit.replaces:
-            end = _scalar_extent(row.rstrip("\r\n"), start)
+            end = scalar_extent(row.rstrip("\r\n"), start)
             if end is None:
                 raise _cannot(edit, "its value runs over several lines")
             style = row[start : start + 1]  # the analyst's quoting is kept
@@ -253,12 +261,12 @@ def set_values(path: Path, edits: list[ValueEdit]) -> None:
             lines.insert(edit.pos.line, " " * start + f"{edit.key}: {_scalar_text(edit.new)}{newline}")
     new_text = "".join(lines)
     new_data, problems = parse_yaml_text(new_text, shown)
-    expected = _plain(old_data)
+    expected = plain_data(old_data)
     for edit in edits:
         for record in _records(expected):
             if isinstance(record, dict) and record.get("id") == edit.record_id:
                 record[edit.list_key][edit.index][edit.key] = edit.new
-    if problems or _plain(new_data) != expected:  # a bug here must never reach the analyst's file
+    if problems or plain_data(new_data) != expected:  # a bug here must never reach the analyst's file
         raise BriefgenError(
             Problem(
                 Pos(shown),
@@ -267,7 +275,7 @@ def set_values(path: Path, edits: list[ValueEdit]) -> None:
                 "set them by hand, as the check's messages say",
             )
         )
-    write_atomic(path, (b"\xef\xbb\xbf" if bom else b"") + new_text.encode("utf-8"))
+    return new_text
 
 
 def _cannot(edit: ValueEdit, why: str) -> BriefgenError:

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from briefgen import __version__
-from briefgen.commands import authoring, check_build, impact_diff, preview
+from briefgen.commands import authoring, check_build, editing, impact_diff, preview
 from briefgen.commands.common import print_problems
 from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.gcpause import declare_one_shot
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(command_parser=p)  # so a stray argument is reported with this command's usage
         return p
 
-    for group in (check_build, impact_diff, preview, authoring):
+    for group in (check_build, impact_diff, preview, authoring, editing):
         group.add_commands(add)
     return parser
 

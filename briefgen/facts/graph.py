@@ -11,15 +11,16 @@ its prose names, cites or places it or one of its dependents.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefgen.errors import Pos
-from briefgen.facts.load import find_in_file
+from briefgen.facts.load import locate_in_file
 from briefgen.facts.model import ENTITY_COLLECTIONS, Brief, Claim, FactBase
-from briefgen.facts.syntax import scan_references
+from briefgen.facts.syntax import mention_allowed_before, scan_references
 
 
 class FileTexts:
@@ -85,10 +86,13 @@ def brief_uses(brief: Brief, texts: FileTexts) -> list[Use]:
         uses.extend(_prose_uses(brief.id, name, text, pos, texts))
     counts: dict[str, int] = {}
     where = brief.where("key_judgments")
+    lines = texts[where.file]
     for claim_id in brief.key_judgments:
         nth = counts.get(claim_id, 0)
         counts[claim_id] = nth + 1
-        uses.append(Use(brief.id, "key judgments", claim_id, find_in_file(texts[where.file], where, claim_id, nth)))
+        # A whole id, as a mention is found: 'j-road' is not the start of 'j-road-late'.
+        at = find_reference(lines, where, claim_id, "mention", nth) or where
+        uses.append(Use(brief.id, "key judgments", claim_id, at))
     for name, text, pos in parts[1:]:
         uses.extend(_prose_uses(brief.id, name, text, pos, texts))
     return uses
@@ -97,11 +101,47 @@ def brief_uses(brief: Brief, texts: FileTexts) -> list[Use]:
 def _prose_uses(brief: str, part: str, text: str | None, pos: Pos, texts: FileTexts) -> Iterator[Use]:
     if not text:
         return
-    counts: dict[str, int] = {}
+    lines = texts[pos.file]
+    for token, how, nth, refs in reference_tokens(text):
+        at = find_reference(lines, pos, token, how, nth) or pos
+        for ref in refs:
+            yield Use(brief, part, ref, at)
+
+
+def reference_tokens(text: str) -> list[tuple[str, str, int, list[str]]]:
+    """(token, how, nth, ids) for each prose reference in ``text``, in order: ``nth`` counts
+    the earlier references written the same way, and a citation of several ids
+    (``[@a; @b]``) is one token with all of them."""
+    by_offset: dict[int, tuple[str, str, list[str]]] = {}
     for ref in scan_references(text):
-        nth = counts.get(ref.token, 0)
-        counts[ref.token] = nth + 1
-        yield Use(brief, part, ref.ref, find_in_file(texts[pos.file], pos, ref.token, nth))
+        by_offset.setdefault(ref.offset, (ref.token, ref.how, []))[2].append(ref.ref)
+    counts: dict[str, int] = {}
+    out = []
+    for token, how, refs in by_offset.values():
+        nth = counts.get(token, 0)
+        counts[token] = nth + 1
+        out.append((token, how, nth, refs))
+    return out
+
+
+_SLUG_GOES_ON = re.compile(r"[a-z0-9]|-[a-z0-9]")
+
+
+def find_reference(lines: list[str], pos: Pos, token: str, how: str, nth: int) -> Pos | None:
+    """Where the ``nth`` prose reference written as ``token`` stands in a file's ``lines``,
+    searching from ``pos`` (where the prose value starts), as prose is scanned: ``@kia`` is
+    not the start of ``@kia-hq``, nor of ``x@kia``, nor in a code span on its line. None
+    when it is not written as itself (a YAML escape, a line break inside it). Resumes
+    after the previous occurrence (facts.load.locate_in_file): linear in the prose."""
+
+    def counts(line: str, col: int) -> bool:
+        if line.count("`", 0, col) % 2:
+            return False  # inside a code span, which prose does not read as syntax
+        return how != "mention" or (
+            mention_allowed_before(line, col) and not _SLUG_GOES_ON.match(line, col + len(token))
+        )
+
+    return locate_in_file(lines, pos, token, nth, counts, how)
 
 
 @dataclass

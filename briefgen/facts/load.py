@@ -16,6 +16,7 @@ import hashlib
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -269,50 +270,58 @@ def _index(lines: list[str]) -> _FileIndex:
         return index
 
 
-def find_in_file(file_text: str | list[str], value_pos: Pos, token: str, nth: int) -> Pos:
-    """Where the ``nth`` occurrence of ``token`` after ``value_pos`` stands in the file.
+def find_in_file(
+    file_text: str | list[str],
+    value_pos: Pos,
+    token: str,
+    nth: int,
+    accept: Callable[[str, int], bool] | None = None,
+    rule: str = "",
+) -> Pos:
+    """Where the ``nth`` occurrence of ``token`` after ``value_pos`` stands in the file
+    (``value_pos`` itself when there is none).
 
     Prose is often a YAML block scalar spanning many lines, so a position inside it (a bad
     id, a word) is found in the file text itself, searching from where the value starts.
-    Pass the file as a list of lines (kept across calls) to search it fast; a string is
-    split on every call.
+    ``accept(line, col)`` (0-based column) may pass over occurrences that do not count
+    (inside a code span, part of a longer id); ``rule`` names it, since occurrences are
+    counted per rule. Pass the file as a list of lines (kept across calls) to search it
+    fast; a string is split on every call.
     """
-    if not file_text or not value_pos.line or not token:
-        return value_pos
     lines = file_text.splitlines() if isinstance(file_text, str) else file_text
-    if value_pos.line > len(lines):
-        return value_pos
+    found = locate_in_file(lines, value_pos, token, nth, accept, rule)
+    return found if found is not None else value_pos
+
+
+def locate_in_file(
+    lines: list[str],
+    value_pos: Pos,
+    token: str,
+    nth: int,
+    accept: Callable[[str, int], bool] | None = None,
+    rule: str = "",
+) -> Pos | None:
+    """:func:`find_in_file`, None when the file holds no such occurrence."""
+    if not lines or not value_pos.line or not token or value_pos.line > len(lines):
+        return None
     index = _index(lines)
-    key = (id(lines), value_pos, token)
+    key = (id(lines), value_pos, token + "\0" + rule)
     with _SEARCH_LOCK:
         seen, offset = _RESUME.get(key, (0, -1))
     if offset < 0 or seen > nth:
         seen, offset = 0, index.starts[value_pos.line - 1] + max(0, value_pos.col - 1)
-    text = index.text
-    while True:
-        found = text.find(token, offset)
-        if found < 0:
-            return value_pos
+    text, starts = index.text, index.starts
+    while (found := text.find(token, offset)) >= 0:
+        offset = found + 1
+        line = bisect.bisect_right(starts, found) - 1
+        col = found - starts[line]
+        if accept is not None and not accept(lines[line], col):
+            continue
         if seen == nth:
             with _SEARCH_LOCK:
                 if len(_RESUME) >= _MAX_RESUME:
                     _RESUME.clear()
-                _RESUME[key] = (seen + 1, found + 1)
-            line = bisect.bisect_right(index.starts, found) - 1
-            return Pos(value_pos.file, line + 1, found - index.starts[line] + 1)
+                _RESUME[key] = (seen + 1, offset)
+            return Pos(value_pos.file, line + 1, col + 1)
         seen += 1
-        offset = found + 1
-    lines = file_text.splitlines() if isinstance(file_text, str) else file_text
-    seen = 0
-    for index in range(value_pos.line - 1, len(lines)):
-        line = lines[index]
-        start = value_pos.col - 1 if index == value_pos.line - 1 else 0
-        while True:
-            found = line.find(token, start)
-            if found < 0:
-                break
-            if seen == nth:
-                return Pos(value_pos.file, index + 1, found + 1)
-            seen += 1
-            start = found + 1
-    return value_pos
+    return None

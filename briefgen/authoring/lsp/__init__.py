@@ -1,0 +1,1 @@
+"""``briefgen lsp``: a language server for the fact base (pygls, over stdio)."""

@@ -1,0 +1,321 @@
+"""`briefgen lsp` end to end: a real language-server client (pytest-lsp's) talks to the
+server over stdio, as an editor would, on a small project in a temporary folder.
+
+Each test runs its session in a thread of its own with its own event loop: the browser
+tests' session-wide Playwright keeps an event loop running in the main thread, where
+pytest-asyncio could not start another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import threading
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from lsprotocol import types as lsp
+from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp.client import make_test_lsp_client
+
+from tests.conftest import MINI, REPO, run_cli, write_project
+
+Scenario = Callable[[LanguageClient, Path], Awaitable[None]]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return write_project(tmp_path / "p", MINI)
+
+
+def run_session(project: Path, scenario: Scenario) -> None:
+    """Start `briefgen lsp`, initialize it on ``project``, play ``scenario``, shut it down."""
+
+    async def session() -> None:
+        client = make_test_lsp_client()
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        await client.start_io(sys.executable, "-m", "briefgen", "lsp", env=env)
+        try:
+            await client.initialize_session(
+                lsp.InitializeParams(
+                    capabilities=client_capabilities("visual-studio-code"),
+                    root_uri=project.as_uri(),
+                    workspace_folders=[lsp.WorkspaceFolder(uri=project.as_uri(), name="p")],
+                )
+            )
+            await scenario(client, project)
+            await client.shutdown_session()
+        finally:
+            await client.stop()
+
+    failed: list[BaseException] = []
+
+    def play() -> None:
+        try:
+            asyncio.run(session())
+        except BaseException as exc:  # handed to the test's own thread below
+            failed.append(exc)
+
+    thread = threading.Thread(target=play)
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive(), "the language-server session did not end within 120 s"
+    if failed:
+        raise failed[0]
+
+
+def over_stdio(scenario: Scenario) -> Callable[[Path], None]:
+    """A test (taking the ``project`` fixture) that plays ``scenario`` in a session."""
+
+    def test(project: Path) -> None:
+        run_session(project, scenario)
+
+    test.__name__ = scenario.__name__
+    test.__doc__ = scenario.__doc__
+    return test
+
+
+def uri(project: Path, rel: str) -> str:
+    return (project / rel).as_uri()
+
+
+def open_file(client: LanguageClient, project: Path, rel: str, text: str | None = None) -> str:
+    text = (project / rel).read_text(encoding="utf-8") if text is None else text
+    item = lsp.TextDocumentItem(uri=uri(project, rel), language_id="yaml", version=1, text=text)
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(item))
+    return text
+
+
+def replace_all(client: LanguageClient, project: Path, rel: str, text: str, version: int) -> None:
+    """The editor's buffer becomes ``text`` (unsaved: the file on disk is not touched)."""
+    client.text_document_did_change(
+        lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri(project, rel), version=version),
+            content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+
+
+async def diagnostics_until(
+    client: LanguageClient, file_uri: str, wanted: Callable[[list[lsp.Diagnostic]], bool]
+) -> list[lsp.Diagnostic]:
+    """The file's diagnostics, once they satisfy ``wanted`` (waiting for publications)."""
+
+    async def wait() -> list[lsp.Diagnostic]:
+        while not (file_uri in client.diagnostics and wanted(list(client.diagnostics[file_uri]))):
+            await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        return list(client.diagnostics[file_uri])
+
+    return await asyncio.wait_for(wait(), timeout=30)
+
+
+def position_of(text: str, needle: str, offset: int = 0) -> lsp.Position:
+    """The position of the first ``needle`` in ``text`` (plus ``offset`` characters)."""
+    index = text.index(needle) + offset
+    line = text.count("\n", 0, index)
+    return lsp.Position(line=line, character=index - (text.rfind("\n", 0, index) + 1))
+
+
+@over_stdio
+async def test_diagnostics_after_a_broken_edit_and_cleared_after_the_fix(client: LanguageClient, project: Path) -> None:
+    rel = "content/claims.yaml"
+    text = open_file(client, project, rel)
+    broken = text.replace("    - ref: ministry\n", "    - ref: ministy\n")
+    replace_all(client, project, rel, broken, 2)
+    found = await diagnostics_until(client, uri(project, rel), lambda ds: any(d.code == "BG103" for d in ds))
+    bad = next(d for d in found if d.code == "BG103")
+    start = position_of(broken, "ministy")
+    assert bad.range == lsp.Range(start=start, end=lsp.Position(line=start.line, character=start.character + 7))
+    assert "did you mean 'ministry'" in bad.message
+    assert bad.severity == lsp.DiagnosticSeverity.Error and bad.source == "briefgen"
+    assert (project / rel).read_text(encoding="utf-8") == text  # checked unsaved: the disk is untouched
+
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri(project, rel)),
+            range=bad.range,
+            context=lsp.CodeActionContext(diagnostics=[bad]),
+        )
+    )
+    assert actions, "a did-you-mean has its quick fix"
+    fix = actions[0]
+    assert isinstance(fix, lsp.CodeAction) and fix.title == "Change 'ministy' to 'ministry'"
+    assert fix.edit is not None and fix.edit.changes is not None
+    (edit,) = fix.edit.changes[uri(project, rel)]
+    assert edit.range == bad.range and edit.new_text == "ministry"
+
+    replace_all(client, project, rel, text, 3)
+    await diagnostics_until(client, uri(project, rel), lambda ds: ds == [])
+
+
+@over_stdio
+async def test_completion_after_cite_in_a_brief(client: LanguageClient, project: Path) -> None:
+    rel = "content/briefs/harbour.yaml"
+    text = open_file(client, project, rel)
+    edited = text.replace("Who is who.", "Who is who [@harb")
+    replace_all(client, project, rel, edited, 2)
+    at = position_of(edited, "[@harb", len("[@harb"))
+    result = await client.text_document_completion_async(
+        lsp.CompletionParams(text_document=lsp.TextDocumentIdentifier(uri=uri(project, rel)), position=at)
+    )
+    assert isinstance(result, lsp.CompletionList)
+    labels = [item.label for item in result.items]
+    assert labels[0] == "harbour-report"
+    item = result.items[0]
+    assert item.kind == lsp.CompletionItemKind.Reference
+    assert item.detail == "source: The Harbour Report (B)"
+    assert isinstance(item.text_edit, lsp.TextEdit)
+    assert item.text_edit.range.start == lsp.Position(line=at.line, character=at.character - 4)
+
+    # Right after '[@' every source and claim may go; after '@' in prose, entities only.
+    edited = text.replace("Who is who.", "Who is who [@")
+    replace_all(client, project, rel, edited, 3)
+    at = position_of(edited, "who [@", len("who [@"))
+    result = await client.text_document_completion_async(
+        lsp.CompletionParams(text_document=lsp.TextDocumentIdentifier(uri=uri(project, rel)), position=at)
+    )
+    assert isinstance(result, lsp.CompletionList)
+    labels = [item.label for item in result.items]
+    assert {"harbour-report", "ministry", "ore-trucked", "j-road-late"} <= set(labels)
+    assert "port-authority" not in labels
+    claim = next(i for i in result.items if i.label == "road-slow")
+    assert claim.detail == "claim · fact: The @port-authority said a new road would take years to build."
+
+
+@over_stdio
+async def test_completion_in_id_fields(client: LanguageClient, project: Path) -> None:
+    rel = "content/claims.yaml"
+    text = open_file(client, project, rel)
+    edited = text.replace("  about: [port-authority]\n", "  about: [port-authority, tr]\n")
+    replace_all(client, project, rel, edited, 2)
+    at = position_of(edited, "port-authority, tr", len("port-authority, tr"))
+    result = await client.text_document_completion_async(
+        lsp.CompletionParams(text_document=lsp.TextDocumentIdentifier(uri=uri(project, rel)), position=at)
+    )
+    assert isinstance(result, lsp.CompletionList)
+    assert [i.label for i in result.items] == ["trade-ministry"]
+    assert result.items[0].detail == "actor · government: Ministry of Trade"
+
+
+@over_stdio
+async def test_hover_definition_and_references(client: LanguageClient, project: Path) -> None:
+    rel = "content/briefs/harbour.yaml"
+    text = open_file(client, project, rel)
+    brief = uri(project, rel)
+    at = position_of(text, "[@road-slow]", 4)
+    hover = await client.text_document_hover_async(lsp.HoverParams(lsp.TextDocumentIdentifier(uri=brief), at))
+    assert hover is not None and isinstance(hover.contents, lsp.MarkupContent)
+    shown = hover.contents.value
+    assert shown.startswith("**claim** `road-slow`")
+    assert "would take years to build" in shown and "para\\. 3" in shown and "grade B2" in shown
+    assert "The \\@port\\-authority said" in shown  # content is escaped, never Markdown of its own
+
+    at = position_of(text, "@port-authority expects", 3)
+    found = await client.text_document_definition_async(lsp.DefinitionParams(lsp.TextDocumentIdentifier(uri=brief), at))
+    assert isinstance(found, list) and len(found) == 1
+    assert found[0].uri == uri(project, "content/actors.yaml")
+    assert found[0].range == lsp.Range(lsp.Position(0, 6), lsp.Position(0, 20))
+
+    refs = await client.text_document_references_async(
+        lsp.ReferenceParams(
+            context=lsp.ReferenceContext(include_declaration=False),
+            text_document=lsp.TextDocumentIdentifier(uri=brief),
+            position=at,
+        )
+    )
+    assert refs is not None
+    got = sorted((Path(r.uri[len("file://") :]).relative_to(project).as_posix(), r.range.start.line) for r in refs)
+    claims = MINI["content/claims.yaml"].splitlines()
+    brief_lines = MINI[rel].splitlines()
+    expected = sorted(
+        [("content/claims.yaml", i) for i, line in enumerate(claims) if "port-authority" in line]
+        + [(rel, i) for i, line in enumerate(brief_lines) for _ in range(line.count("@port-authority"))]
+    )
+    assert got == expected
+
+
+@over_stdio
+async def test_rename_is_one_workspace_edit_equal_to_the_command(client: LanguageClient, project: Path) -> None:
+    rel = "content/claims.yaml"
+    text = open_file(client, project, rel)
+    at = position_of(text, "ref: harbour-report", 6)
+    edit = await client.text_document_rename_async(
+        lsp.RenameParams(lsp.TextDocumentIdentifier(uri=uri(project, rel)), at, new_name="harbour-news")
+    )
+    assert edit is not None and edit.changes is not None
+    renamed = {}
+    for file_uri, edits in edit.changes.items():
+        path = Path(file_uri[len("file://") :])
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+            assert e.range.start.line == e.range.end.line
+            row = lines[e.range.start.line]
+            lines[e.range.start.line] = row[: e.range.start.character] + e.new_text + row[e.range.end.character :]
+        renamed[path.relative_to(project).as_posix()] = "".join(lines)
+    assert set(renamed) == {"content/sources.yaml", "content/claims.yaml", "content/briefs/harbour.yaml"}
+
+    proc = run_cli("rename", "harbour-report", "harbour-news", "--project", str(project))
+    assert proc.returncode == 0, proc.stderr
+    for rel_path, new_text in renamed.items():
+        assert (project / rel_path).read_text(encoding="utf-8") == new_text
+
+    ministry = position_of(text, "ref: ministry", 6)
+    taken = await client.text_document_prepare_rename_async(
+        lsp.PrepareRenameParams(lsp.TextDocumentIdentifier(uri=uri(project, rel)), ministry)
+    )
+    assert isinstance(taken, lsp.PrepareRenamePlaceholder) and taken.placeholder == "ministry"
+    with pytest.raises(Exception, match="already taken"):
+        await client.text_document_rename_async(
+            lsp.RenameParams(
+                lsp.TextDocumentIdentifier(uri=uri(project, rel)), position_of(text, "ref: ministry", 6), "coast"
+            )
+        )
+
+
+@over_stdio
+async def test_quick_fix_for_a_locator_the_archive_shows(client: LanguageClient, project: Path) -> None:
+    rel = "content/claims.yaml"
+    text = open_file(client, project, rel)
+    wrong = text.replace("      locator: para. 1\n", "      locator: para. 3\n", 1)
+    replace_all(client, project, rel, wrong, 2)
+    found = await diagnostics_until(client, uri(project, rel), lambda ds: bool(ds))
+    line = position_of(wrong, "locator: para. 3").line
+    mine = [d for d in found if d.range.start.line == line]
+    assert mine, found
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri(project, rel)),
+            range=mine[0].range,
+            context=lsp.CodeActionContext(diagnostics=mine),
+        )
+    )
+    assert actions
+    fix = next(a for a in actions if isinstance(a, lsp.CodeAction) and "para. 1" in a.title)
+    assert fix.edit is not None and fix.edit.changes is not None
+    (edit,) = fix.edit.changes[uri(project, rel)]
+    lines = wrong.splitlines(keepends=True)
+    lines[edit.range.start.line : edit.range.end.line] = [edit.new_text]
+    assert "".join(lines) == text
+
+
+@over_stdio
+async def test_a_yaml_error_while_typing_is_shown_and_the_server_keeps_answering(
+    client: LanguageClient, project: Path
+) -> None:
+    rel = "content/actors.yaml"
+    text = open_file(client, project, rel)
+    broken = text + "- id: half\n  name: [unclosed\n"
+    replace_all(client, project, rel, broken, 2)
+    found = await diagnostics_until(client, uri(project, rel), lambda ds: any(d.code == "BG001" for d in ds))
+    assert next(d for d in found if d.code == "BG001").range.start.line >= text.count("\n")
+    claims = "content/claims.yaml"
+    claims_text = open_file(client, project, claims)
+    at = position_of(claims_text, "ref: harbour-report", 6)
+    hover = await client.text_document_hover_async(
+        lsp.HoverParams(lsp.TextDocumentIdentifier(uri(project, claims)), at)
+    )
+    assert hover is not None and "The Harbour Report" in str(hover.contents)
+    replace_all(client, project, rel, text, 3)
+    await diagnostics_until(client, uri(project, rel), lambda ds: ds == [])
