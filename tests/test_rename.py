@@ -123,7 +123,8 @@ def test_prose_occurrences_are_the_scans_references() -> None:
     scanned: dict[str, int] = {}
     for prose in all_prose(base):
         for ref in scan_references(prose.text or ""):
-            scanned[ref.ref] = scanned.get(ref.ref, 0) + 1
+            if ref.how != "xref":  # a brief's figure, table or section: no record to rename
+                scanned[ref.ref] = scanned.get(ref.ref, 0) + 1
     found: dict[str, int] = {}
     for file in read_fact_files(Project(REPO)):
         for occ in file_occurrences(file.collection, file.data, file.lines, file.display):

@@ -109,10 +109,15 @@ def _record_slots(cls: type[Record], record: MutableMapping[str, Any]) -> Iterat
 
 def id_spans(token: str, how: str) -> list[tuple[int, str]]:
     """(offset in ``token``, id) of each id a prose token (``[@a; @b, p. 2]``, ``[[c]]``,
-    ``@d``, ``@{d}``) writes, by the patterns of facts/syntax.py."""
+    ``@d``, ``@{d}``, ``{@d}`` of ``[words]{@d}``) writes, by the patterns of facts/syntax.py;
+    none for a cross-reference (``@fig-x``), which names no record."""
     if how == "claim":
         m = CLAIM_RE.fullmatch(token)
         return [(m.start(1), m.group(1))] if m else []
+    if how == "xref":
+        return []  # a figure, table or section of a brief: no record's id
+    if how == "mention" and token.startswith("{@") and token.endswith("}"):
+        return [(2, token[2:-1])]  # the id part of a mention in words of its own, [words]{@id}
     if how == "mention":
         m = MENTION_RE.fullmatch(token)
         if not m:
