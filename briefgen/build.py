@@ -1,4 +1,4 @@
-"""The one place the stages are sequenced: check -> plan -> HTML -> PDF -> write.
+"""The one place the stages are sequenced: check -> plan -> HTML -> PDF, DOCX -> write.
 
 Everything is rendered in memory first and written only when every brief succeeded, each
 file atomically, so a failed build leaves the previous outputs as they were.
@@ -49,8 +49,13 @@ class BuildResult:
     completed: list[Path] = field(default_factory=list)
 
 
+#: What each ``--format`` writes. ``all`` is what a brief is published as (HTML and PDF);
+#: the DOCX, an export for editing and clearance, is asked for by name.
+FORMATS = {"html": ("html",), "pdf": ("pdf",), "docx": ("docx",), "all": ("pdf", "html")}
+
+
 def output_path(out: Path, ident: str, ext: str) -> Path:
-    """Where a brief's HTML or PDF goes."""
+    """Where a brief's HTML, PDF or DOCX goes."""
     return out / f"{ident}.{ext}"
 
 
@@ -217,10 +222,10 @@ def build_project(
     ids = select_briefs(base, brief_ids)
     if jobs < 1:
         raise UsageError(Problem(Pos("briefgen build"), "BG502", "-j needs a number of 1 or more", "e.g. -j 2"))
-    exts = [ext for ext in ("pdf", "html") if fmt in (ext, "all")]
+    exts = list(FORMATS[fmt])
     # Fail early, before the slow part, when any output cannot be replaced (BG401).
     check_targets(output_path(out, ident, ext) for ident in ids for ext in exts)
-    if fmt in ("pdf", "all") and jobs == 1:
+    if "pdf" in exts and jobs == 1:
         # Importing WeasyPrint takes over half a second, much of it waiting on subprocesses
         # that locate its libraries; start it now so that wait overlaps the HTML. Only now:
         # a build that fails its checks starts no import and spawns nothing.
@@ -238,11 +243,15 @@ def build_project(
     from briefgen.render.plan import plan_brief
 
     pages: dict[str, str] = {}
+    files: dict[Path, bytes] = {}
     for ident in ids:
         plan = plan_brief(base, base.briefs[ident])
         pages[ident] = render_html(plan, base, project, changes=changes.get(ident))
-    files: dict[Path, bytes] = {}
-    if fmt in ("pdf", "all"):
+        if "docx" in exts:
+            from briefgen.render.docx import render_docx
+
+            files[output_path(out, ident, "docx")] = render_docx(plan, pages[ident], project)
+    if "pdf" in exts:
         roots = [str(r) for r in asset_roots(project)]
         jobs_args = [(pages[i], str(project.root), roots) for i in ids]
         freeze_survivors()  # what exists now lives until exit: spare it WeasyPrint's collections
@@ -278,7 +287,7 @@ def build_project(
                 )
     if result.failed:
         return result
-    if fmt in ("html", "all"):
+    if "html" in exts:
         for ident in ids:
             files[output_path(out, ident, "html")] = pages[ident].encode("utf-8")
     if strict and result.problems:  # warnings of the layout (BG405, BG406) fail a strict build too
