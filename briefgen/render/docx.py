@@ -34,6 +34,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from briefgen.errors import BriefgenError, Pos, Problem
+from briefgen.facts.load import display_path
 from briefgen.facts.model import Brief
 from briefgen.facts.project import Project
 from briefgen.render.html import note_texts
@@ -79,13 +80,13 @@ def reference_path(project: Project) -> Path:
 
 
 def open_reference(path: Path) -> Document:
-    """The reference document, emptied of its body; BG411 when it is no Word document."""
+    """The reference document, emptied of its body; BG415 when it is no Word document."""
 
     def broken(why: str) -> BriefgenError:
         return BriefgenError(
             Problem(
-                Pos(str(path)),
-                "BG411",
+                Pos(display_path(path)),
+                "BG415",
                 f"the reference document cannot be used: {why}",
                 "save it again from Word (or LibreOffice) as a .docx document, or delete it to use the packaged one",
             )
@@ -480,8 +481,10 @@ class _Writer:
     def text_run(self, para: Paragraph, seg: _Text) -> None:
         run = para.add_run(seg.text.replace("\u2060", ""))  # the word joiner is HTML's line-break control
         fmt = seg.fmt
-        run.bold = fmt.bold or None
-        run.italic = fmt.italic or None
+        if fmt.bold:
+            run.bold = True
+        if fmt.italic:
+            run.italic = True
         if fmt.sup:
             run.font.superscript = True
         if fmt.sub:
