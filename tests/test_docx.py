@@ -19,7 +19,7 @@ from lxml import etree
 from PIL import Image
 
 from tests import htmlread
-from tests.conftest import REPO, run_cli
+from tests.conftest import MINI, REPO, run_cli
 from tests.pdfread import squash
 
 BRIEFS = ("myanmar-rare-earths", "myanmar-rare-earths-summary")
@@ -335,3 +335,36 @@ def test_the_packaged_reference_is_what_its_script_writes() -> None:
     namespace: dict[str, Any] = {"__name__": "reference_script"}
     exec(compile(script.read_text(encoding="utf-8"), str(script), "exec"), namespace)
     assert namespace["reference"]() == (REPO / "templates" / "reference.docx").read_bytes()
+
+
+def test_control_characters_from_content_are_left_out_not_a_traceback(tmp_path: Path, make_project: Any) -> None:
+    """XML cannot hold most C0 controls; content can (a YAML escape), and BG213 only warns."""
+    brief = MINI["content/briefs/harbour.yaml"].replace("title: Harbour <Trade> & Tin", 'title: "Harbour\\a \\x01Tin"')
+    claims = MINI["content/claims.yaml"].replace(
+        "statement: The new road is unlikely to open soon.", 'statement: "The\\x0b new road is unlikely to open soon."'
+    )
+    project = make_project({"content/briefs/harbour.yaml": brief, "content/claims.yaml": claims})
+    proc = run_cli("build", "harbour", "--format", "docx", "--project", str(project), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    document = docx.Document(str(tmp_path / "o" / "harbour.docx"))
+    assert document.core_properties.title == "Harbour Tin"
+    assert any("The new road is unlikely" in p.text for p in document.paragraphs)
+
+
+def test_a_sources_url_is_a_link_in_its_footnote(tmp_path: Path, make_project: Any) -> None:
+    sources = MINI["content/sources.yaml"].replace(
+        "  container-title: Coast Daily\n", "  container-title: Coast Daily\n  URL: https://coast.example/harbour\n"
+    )
+    project = make_project({"content/sources.yaml": sources})
+    proc = run_cli("build", "harbour", "--format", "docx", "--project", str(project), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    path = tmp_path / "o" / "harbour.docx"
+    notes = part(path, "word/footnotes.xml")
+    links = list(notes.iter(f"{W}hyperlink"))
+    assert links
+    rels = part(path, "word/_rels/footnotes.xml.rels")
+    targets = {r.get("Id"): (r.get("Target"), r.get("TargetMode")) for r in rels}
+    rid = links[0].get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
+    assert targets[rid] == ("https://coast.example/harbour", "External")
+    assert "https://coast.example/harbour" in "".join(t.text or "" for t in links[0].iter(f"{W}t"))

@@ -68,6 +68,14 @@ STYLES_USED = (
 )  # fmt: skip
 _SPACE = re.compile(r"[ \t\n\r\f]+")  # HTML's white space; a no-break space is text
 _SAFE_LINK = ("http://", "https://", "mailto:")
+#: What XML 1.0 cannot hold (C0 controls but tab and newlines, lone surrogates, U+FFFE/F):
+#: the HTML may carry them from content (a YAML "\a"), the DOCX cannot; lxml would refuse.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters an XML document cannot hold."""
+    return _NOT_XML.sub("", text)
 
 
 def reference_path(project: Project) -> Path:
@@ -402,7 +410,7 @@ class _Writer:
         figure = self.svgs.get(el.get("id") or "")
         if figure is not None:
             png = _svg_to_png(str(figure.svg()))
-            alt = f"{figure.title}. {figure.description}".strip()
+            alt = xml_text(f"{figure.title}. {figure.description}".strip())
             para = self.paragraph(container, [_Picture(png, alt, figure.width)], ctx)
             if para is not None:
                 para.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -492,7 +500,8 @@ class _Writer:
         if fmt.mono:
             run.font.name = "Courier New"
         if fmt.link:
-            run.style = self.doc.styles.get_by_id(self.style("Hyperlink"), WD_STYLE_TYPE.CHARACTER)
+            # By id, not through python-docx's Run.style: a footnote's part has no style lookup.
+            run._r.get_or_add_rPr().style = self.style("Hyperlink")
             rel = para.part.relate_to(fmt.link, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
             link = OxmlElement("w:hyperlink")
             link.set(qn("r:id"), rel)
@@ -595,12 +604,12 @@ class _Writer:
                 for child in list(part._element):
                     part._element.remove(child)
             for header in headers:
-                para = header.add_paragraph(brief.marking or brief.title, style=self._style_obj("Header"))
+                para = header.add_paragraph(xml_text(brief.marking or brief.title), style=self._style_obj("Header"))
                 para.alignment = WD_ALIGN_PARAGRAPH.CENTER
             for footer in footers:
                 if brief.marking:
                     footer.add_paragraph(
-                        brief.marking, style=self._style_obj("Footer")
+                        xml_text(brief.marking), style=self._style_obj("Footer")
                     ).alignment = WD_ALIGN_PARAGRAPH.CENTER
                 para = footer.add_paragraph(style=self._style_obj("Footer"))
                 para.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -635,14 +644,14 @@ def _svg_to_png(svg: str) -> bytes:
 def _properties(doc: Document, brief: Brief) -> None:
     """Core properties from the brief, dated by the brief (never the clock), and its language."""
     props = doc.core_properties
-    props.title = brief.title
-    props.author = "; ".join(brief.authors)
-    props.subject = brief.subtitle or ""
-    props.keywords = ", ".join(brief.keywords)
+    props.title = xml_text(brief.title)
+    props.author = xml_text("; ".join(brief.authors))
+    props.subject = xml_text(brief.subtitle or "")
+    props.keywords = xml_text(", ".join(brief.keywords))
     props.comments = ""
     props.category = ""
     props.identifier = brief.id
-    props.language = brief.lang
+    props.language = xml_text(brief.lang)
     props.last_modified_by = ""
     props.revision = 1
     if brief.date:
@@ -669,7 +678,7 @@ def _properties(doc: Document, brief: Brief) -> None:
     for lang in list(styles.iter(qn("w:lang"))):
         lang.getparent().remove(lang)
     lang_el = OxmlElement("w:lang")
-    lang_el.set(qn("w:val"), brief.lang)
+    lang_el.set(qn("w:val"), xml_text(brief.lang))
     rpr.append(lang_el)
 
 
@@ -707,9 +716,9 @@ def render_docx(plan: BriefPlan, html: str, project: Project) -> bytes:
     """The brief as DOCX bytes: ``html`` is the brief's HTML rendered from ``plan``."""
     doc = open_reference(reference_path(project))
     drop_thumbnail(doc)
-    notes = {n: str(text) for n, text in note_texts(plan, project).items()}
+    notes = {n: xml_text(str(text)) for n, text in note_texts(plan, project).items()}
     writer = _Writer(doc, plan, notes)
-    root = lxml.html.document_fromstring(html)
+    root = lxml.html.document_fromstring(xml_text(html))
     for body in _elements(root):
         writer.flow(body, doc, _Ctx())
     writer.furniture(plan.brief)
