@@ -16,7 +16,7 @@ from pathlib import Path
 
 import docx
 from docx.oxml.ns import qn
-from docx.shared import Pt, RGBColor
+from docx.shared import Mm, Pt, RGBColor
 
 from briefgen.render.docx import STYLES_USED, Styles, drop_thumbnail, reproducible_zip
 
@@ -41,6 +41,13 @@ def reference() -> bytes:
         fonts = style.element.rPr.rFonts  # a theme font would win over the name set above
         for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
             fonts.attrib.pop(qn(f"w:{attr}"), None)
+    doc.styles["Table Grid"].font.size = Pt(9)
+    caption = doc.styles["Caption"]
+    caption.font.bold, caption.font.italic, caption.font.color.rgb = False, True, RGBColor(0x4A, 0x52, 0x5E)
+    for section in doc.sections:  # A4 (a brief's `paper` sets the size; these margins stay)
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = Mm(22)
+        section.top_margin = section.bottom_margin = Mm(20)
     props = doc.core_properties
     props.author = props.comments = props.title = ""
     out = io.BytesIO()

@@ -15,7 +15,6 @@ import base64
 import io
 import re
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +28,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Emu, Pt, RGBColor
+from docx.shared import Emu, Inches, Mm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
@@ -237,6 +236,7 @@ class Styles:
                 for side in ("top", "left", "bottom", "right", "insideH", "insideV")
             )
             style.element.append(parse_xml(f"<w:tblPr {nsdecls('w')}><w:tblBorders>{borders}</w:tblBorders></w:tblPr>"))
+            style.font.size = Pt(9)
             return str(style.style_id)
         font = style.font
         if key == "footnote reference":
@@ -396,8 +396,31 @@ class _Writer:
                 self.cell(
                     cell_el, cell, replace(ctx, style=None, indent=0, prefix=[], fmt=_Fmt(bold=cell_el.tag == "th"))
                 )
+        self.column_widths(table, [[c.text_content() for c in tr if c.tag in ("th", "td")] for tr, _ in rows])
         # A table is followed by a paragraph, as Word itself keeps it (two tables never touch).
         container.add_paragraph()
+
+    def column_widths(self, table: Table, texts: list[list[str]]) -> None:
+        """Columns as wide as their words need, as a browser's table layout makes them: each
+        column at least as wide as its longest word (about 6.5 pt a character, 9 pt bold, plus the
+        cell's padding), what is left shared by the columns' average lengths. (Equal columns,
+        python-docx's default, break "unlikely" in a narrow one.)"""
+        least, share = [], []
+        for n in range(len(table.columns)):
+            column = [_SPACE.sub(" ", row[n]).strip() for row in texts if n < len(row)]
+            longest = max((len(word) for text in column for word in text.split()), default=1)
+            least.append(float(Pt(6.5 * longest + 14)))
+            share.append(sum(len(text) for text in column) / max(len(column), 1) + 1)
+        total = float(int(self.text_width))
+        if sum(least) >= total:
+            widths = [total * w / sum(least) for w in least]
+        else:
+            widths = [w + (total - sum(least)) * s / sum(share) for w, s in zip(least, share, strict=True)]
+        table.autofit = False
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = Emu(int(width))
+            for cell in column.cells:
+                cell.width = Emu(int(width))
 
     def cell(self, el: Any, cell: _Cell, ctx: _Ctx) -> None:
         first = cell.paragraphs[0]
@@ -641,6 +664,13 @@ def _svg_to_png(svg: str) -> bytes:
     return bytes(cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=3, unsafe=False))
 
 
+def _paper(doc: Document, brief: Brief) -> None:
+    """The brief's paper size (``paper: a4`` or ``letter``); margins stay the reference's."""
+    width, height = (Mm(210), Mm(297)) if brief.paper == "a4" else (Inches(8.5), Inches(11))
+    for section in doc.sections:
+        section.page_width, section.page_height = width, height
+
+
 def _properties(doc: Document, brief: Brief) -> None:
     """Core properties from the brief, dated by the brief (never the clock), and its language."""
     props = doc.core_properties
@@ -707,20 +737,16 @@ def reproducible_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _elements(root: Any) -> Iterator[Any]:
-    body = root.find("body")
-    yield body if body is not None else root
-
-
 def render_docx(plan: BriefPlan, html: str, project: Project) -> bytes:
     """The brief as DOCX bytes: ``html`` is the brief's HTML rendered from ``plan``."""
     doc = open_reference(reference_path(project))
     drop_thumbnail(doc)
+    _paper(doc, plan.brief)  # first: the text width sizes pictures and table columns
     notes = {n: xml_text(str(text)) for n, text in note_texts(plan, project).items()}
     writer = _Writer(doc, plan, notes)
     root = lxml.html.document_fromstring(xml_text(html))
-    for body in _elements(root):
-        writer.flow(body, doc, _Ctx())
+    body = root.find("body")
+    writer.flow(body if body is not None else root, doc, _Ctx())
     writer.furniture(plan.brief)
     _properties(doc, plan.brief)
     out = io.BytesIO()
