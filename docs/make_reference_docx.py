@@ -41,7 +41,6 @@ def reference() -> bytes:
         fonts = style.element.rPr.rFonts  # a theme font would win over the name set above
         for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
             fonts.attrib.pop(qn(f"w:{attr}"), None)
-    doc.styles["Table Grid"].font.size = Pt(9)
     caption = doc.styles["Caption"]
     caption.font.bold, caption.font.italic, caption.font.color.rgb = False, True, RGBColor(0x4A, 0x52, 0x5E)
     for section in doc.sections:  # A4 (a brief's `paper` sets the size; these margins stay)

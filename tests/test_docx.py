@@ -151,6 +151,12 @@ def test_the_route_diagram_is_a_picture(built: Path) -> None:
     # The picture fits the text width, and its caption follows it.
     section = document.sections[0]
     assert shape.width <= section.page_width - section.left_margin - section.right_margin
+    # The SVG itself rides along for Word 2016 and later (asvg:svgBlip), the PNG its fallback.
+    svg_blips = blip.findall(".//{http://schemas.microsoft.com/office/drawing/2016/SVG/main}svgBlip")
+    assert len(svg_blips) == 1
+    svg = document.part.related_parts[svg_blips[0].get(qn("r:embed"))]
+    assert svg.content_type == "image/svg+xml"
+    assert svg.blob.startswith(b"<svg") and b"Routes in this brief" in svg.blob
     captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
     assert any(c.startswith("Figure 1. Routes in this brief") for c in captions)
 

@@ -26,6 +26,8 @@ from docx.document import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Inches, Mm, Pt, RGBColor
@@ -63,10 +65,11 @@ _HEADING = {
 #: Every style a brief's DOCX uses; those the reference lacks are added (see Styles).
 STYLES_USED = (
     "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Caption", "Quote", "TOC Heading",
-    "Footnote Text", "Footnote Reference", "Hyperlink", "Table Grid", "Header", "Footer",
+    "Footnote Text", "Footnote Reference", "Hyperlink", "Table Grid", "Table Text", "Header", "Footer",
 )  # fmt: skip
 _SPACE = re.compile(r"[ \t\n\r\f]+")  # HTML's white space; a no-break space is text
 _SAFE_LINK = ("http://", "https://", "mailto:")
+_ASVG = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
 #: What XML 1.0 cannot hold (C0 controls but tab and newlines, lone surrogates, U+FFFE/F):
 #: the HTML may carry them from content (a YAML "\a"), the DOCX cannot; lxml would refuse.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -145,6 +148,7 @@ class _Picture:
     data: bytes
     alt: str
     width_px: float | None = None
+    svg: str | None = None  # the drawing itself, shown by Word 2016 and later; ``data`` is its PNG
 
 
 class _Break:
@@ -260,6 +264,9 @@ class Styles:
             elif key == "footnote text":
                 font.size = Pt(8.5)
                 fmt.space_after = Pt(0)
+            elif key == "table text":  # a cell's paragraphs (Pandoc calls its style "Compact")
+                font.size = Pt(9)
+                fmt.space_before, fmt.space_after = Pt(1), Pt(1)
             elif key == "caption":
                 font.size, font.italic = Pt(9), True
             elif key == "toc heading":
@@ -280,6 +287,7 @@ class _Writer:
         self.style = Styles(doc)
         self.footnotes = Footnotes(doc.part)
         self.called: set[int] = set()
+        self.svg_count = 0
         self.svgs = {p.figure.ident: p.figure for p in plan.sections + plan.annexes if p.figure and p.figure.nodes}
         section = doc.sections[0]
         self.text_width = Emu(
@@ -394,7 +402,9 @@ class _Writer:
                 tr_pr.append(OxmlElement("w:tblHeader"))  # header rows repeat on every page
             for cell_el, cell in zip([c for c in tr if c.tag in ("th", "td")], row.cells, strict=False):
                 self.cell(
-                    cell_el, cell, replace(ctx, style=None, indent=0, prefix=[], fmt=_Fmt(bold=cell_el.tag == "th"))
+                    cell_el,
+                    cell,
+                    replace(ctx, style="Table Text", indent=0, prefix=[], fmt=_Fmt(bold=cell_el.tag == "th")),
                 )
         self.column_widths(table, [[c.text_content() for c in tr if c.tag in ("th", "td")] for tr, _ in rows])
         # A table is followed by a paragraph, as Word itself keeps it (two tables never touch).
@@ -424,6 +434,7 @@ class _Writer:
 
     def cell(self, el: Any, cell: _Cell, ctx: _Ctx) -> None:
         first = cell.paragraphs[0]
+        first.style = self._style_obj("Table Text")
         self.flow(el, cell, ctx)
         if len(cell.paragraphs) > 1 and not first.text and not first._p.xpath("./w:r"):
             first._p.getparent().remove(first._p)
@@ -434,7 +445,7 @@ class _Writer:
         if figure is not None:
             png = _svg_to_png(str(figure.svg()))
             alt = xml_text(f"{figure.title}. {figure.description}".strip())
-            para = self.paragraph(container, [_Picture(png, alt, figure.width)], ctx)
+            para = self.paragraph(container, [_Picture(png, alt, figure.width, str(figure.svg()))], ctx)
             if para is not None:
                 para.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 para.paragraph_format.keep_with_next = True
@@ -545,6 +556,29 @@ class _Writer:
             shape.width = Emu(width)
         doc_pr = shape._inline.docPr
         doc_pr.set("descr", seg.alt)
+        if seg.svg is not None:
+            self.svg_blip(shape, seg.svg)
+
+    def svg_blip(self, shape: Any, svg: str) -> None:
+        """The SVG beside its PNG, as Office 2016 writes it: an ``asvg:svgBlip`` extension of
+        the picture's blip naming the SVG part. Word shows the SVG (sharp at any size); older
+        Word, LibreOffice and other readers show the PNG."""
+        self.svg_count += 1
+        part = Part(
+            PackURI(f"/word/media/drawing{self.svg_count}.svg"),
+            "image/svg+xml",
+            svg.encode("utf-8"),
+            self.doc.part.package,
+        )
+        rel = self.doc.part.relate_to(part, RELATIONSHIP_TYPE.IMAGE)
+        blip = shape._inline.graphic.graphicData.pic.blipFill.blip
+        blip.append(
+            parse_xml(
+                f'<a:extLst {nsdecls("a", "r")}><a:ext uri="{{96DAC541-7B7A-43D3-8B79-37D633B846F1}}">'
+                f'<asvg:svgBlip xmlns:asvg="{_ASVG}" r:embed="{rel}"/>'
+                "</a:ext></a:extLst>"
+            )
+        )
 
     def note(self, number: int) -> None:
         """Footnote ``number``: the note's HTML from the citation partial, as Word runs."""
