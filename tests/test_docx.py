@@ -4,9 +4,11 @@ and converted to PDF by LibreOffice, as an editor's Word would open it."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -374,3 +376,22 @@ def test_a_sources_url_is_a_link_in_its_footnote(tmp_path: Path, make_project: A
     rid = links[0].get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
     assert targets[rid] == ("https://coast.example/harbour", "External")
     assert "https://coast.example/harbour" in "".join(t.text or "" for t in links[0].iter(f"{W}t"))
+
+
+def test_the_diagrams_png_is_cached_and_a_damaged_entry_changes_nothing(tmp_path: Path) -> None:
+    """Drawing the PNG needs cairocffi (over a second to import); it is kept in the cache by
+    the SVG's hash. Cold, warm and with a damaged entry, the DOCX is the same bytes."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+    def build(out: str) -> bytes:
+        args = [sys.executable, "-m", "briefgen", "build", "myanmar-rare-earths", "--format", "docx"]
+        proc = subprocess.run([*args, "--out", str(tmp_path / out)], cwd=REPO, env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        return (tmp_path / out / "myanmar-rare-earths.docx").read_bytes()
+
+    cold = build("cold")
+    entries = list((tmp_path / "cache").rglob("docx-png/*.png"))
+    assert len(entries) == 1
+    assert build("warm") == cold
+    entries[0].write_bytes(entries[0].read_bytes()[:-10] + b"0123456789")
+    assert build("damaged") == cold

@@ -12,6 +12,7 @@ timestamps and order, and every date comes from the brief, so two builds are byt
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import re
 import zipfile
@@ -34,6 +35,7 @@ from docx.shared import Emu, Inches, Mm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from briefgen.cachedir import cache_dir, read_entry, usable_folder, write_entry
 from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.facts.load import display_path
 from briefgen.facts.model import Brief
@@ -434,7 +436,7 @@ class _Writer:
 
     def cell(self, el: Any, cell: _Cell, ctx: _Ctx) -> None:
         first = cell.paragraphs[0]
-        first.style = self._style_obj("Table Text")
+        first._p.get_or_add_pPr().style = self.style("Table Text")
         self.flow(el, cell, ctx)
         if len(cell.paragraphs) > 1 and not first.text and not first._p.xpath("./w:r"):
             first._p.getparent().remove(first._p)
@@ -458,9 +460,10 @@ class _Writer:
         with the HTML's entries so it reads well before Word updates it (it is marked dirty,
         so Word does, with page numbers, on opening)."""
         heading = el.find(".//h2")
-        container.add_paragraph(
+        self.new_paragraph(
+            container,
+            "TOC Heading",
             _SPACE.sub(" ", heading.text_content()).strip() if heading is not None else "Contents",
-            style=self._style_obj("TOC Heading"),
         )
         entries = [_SPACE.sub(" ", li.text_content()).strip() for li in el.iter("li") if not _skipped(li)]
         w = nsdecls("w")
@@ -482,8 +485,14 @@ class _Writer:
         self.inline(el, ctx.fmt, segs, own_tail=False)
         return self.paragraph(container, segs, ctx)
 
-    def _style_obj(self, name: str) -> Any:
-        return self.doc.styles.get_by_id(self.style(name), WD_STYLE_TYPE.PARAGRAPH)
+    def new_paragraph(self, container: Any, style: str | None, text: str = "") -> Paragraph:
+        """A paragraph at the end of ``container`` in ``style`` (a built-in name). The style
+        id is set directly: python-docx looks a style up among all of them on every call,
+        which took a second per brief over Word's hundreds of built-in styles."""
+        para: Paragraph = container.add_paragraph(xml_text(text))
+        if style:
+            para._p.get_or_add_pPr().style = self.style(style)
+        return para
 
     def paragraph(self, container: Any, segs: list[_Seg], ctx: _Ctx, keep_space: bool = False) -> Paragraph | None:
         numbered = bool(ctx.prefix)
@@ -493,7 +502,7 @@ class _Writer:
         segs = segs if keep_space else _normalise(segs)
         if not segs:
             return None
-        para: Paragraph = container.add_paragraph(style=self._style_obj(ctx.style) if ctx.style else None)
+        para = self.new_paragraph(container, ctx.style)
         if ctx.indent:
             para.paragraph_format.left_indent = Pt(18 * ctx.indent)
             if numbered:  # the number hangs in the margin, the text aligned after its tab
@@ -661,14 +670,12 @@ class _Writer:
                 for child in list(part._element):
                     part._element.remove(child)
             for header in headers:
-                para = header.add_paragraph(xml_text(brief.marking or brief.title), style=self._style_obj("Header"))
+                para = self.new_paragraph(header, "Header", brief.marking or brief.title)
                 para.alignment = WD_ALIGN_PARAGRAPH.CENTER
             for footer in footers:
                 if brief.marking:
-                    footer.add_paragraph(
-                        xml_text(brief.marking), style=self._style_obj("Footer")
-                    ).alignment = WD_ALIGN_PARAGRAPH.CENTER
-                para = footer.add_paragraph(style=self._style_obj("Footer"))
+                    self.new_paragraph(footer, "Footer", brief.marking).alignment = WD_ALIGN_PARAGRAPH.CENTER
+                para = self.new_paragraph(footer, "Footer")
                 para.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 w = nsdecls("w")
                 para.add_run("Page ")
@@ -687,6 +694,28 @@ class _InPart:
 
 
 def _svg_to_png(svg: str) -> bytes:
+    """The diagram as PNG, kept in the cache by the SVG's hash: drawing it needs cairocffi,
+    whose import alone (it parses cairo's C declarations) takes over a second."""
+    root = cache_dir()
+    folder = root / "docx-png" if root is not None else None
+    key = hashlib.sha256(f"{_cairosvg_version()}\n{svg}".encode()).hexdigest()
+    if folder is not None and usable_folder(folder):
+        cached = read_entry(folder / f"{key}.png")
+        if cached is not None:
+            return cached
+    png = _draw_png(svg)
+    if folder is not None:
+        write_entry(folder / f"{key}.png", png)
+    return png
+
+
+def _cairosvg_version() -> str:
+    from importlib.metadata import version
+
+    return version("cairosvg")
+
+
+def _draw_png(svg: str) -> bytes:
     """The diagram drawn as PNG at three times its size (sharp in print).
 
     CairoSVG, WeasyPrint's sibling from Kozea, draws it: WeasyPrint itself writes no PNG
