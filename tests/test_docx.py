@@ -395,3 +395,41 @@ def test_the_diagrams_png_is_cached_and_a_damaged_entry_changes_nothing(tmp_path
     assert build("warm") == cold
     entries[0].write_bytes(entries[0].read_bytes()[:-10] + b"0123456789")
     assert build("damaged") == cold
+
+
+def test_a_reference_saved_by_libreoffice_with_notes_of_its_own(built: Path, tmp_path: Path, mini: Path) -> None:
+    """A reference saved by an office suite has its own footnotes part (separators, notes),
+    header and footer: the brief's notes replace its notes, and its marking its header."""
+    work = tmp_path / "lo"
+    work.mkdir()
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice (Debian: libreoffice-writer) is needed; .ci/system-deps installs it"
+    proc = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={(work / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "docx:MS Word 2007 XML",
+            "--outdir",
+            str(work),
+            str(built / "myanmar-rare-earths-summary.docx"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    saved = work / "myanmar-rare-earths-summary.docx"
+    assert proc.returncode == 0 and saved.exists(), proc.stdout + proc.stderr
+    assert len(footnotes(saved)) > 3  # LibreOffice kept the summary's notes
+    (mini / "templates").mkdir(exist_ok=True)
+    shutil.copyfile(saved, mini / "templates" / "reference.docx")
+    out = tmp_path / "o"
+    for fmt in ("docx", "html"):
+        proc = run_cli("build", "harbour", "--format", fmt, "--project", str(mini), "--out", str(out))
+        assert proc.returncode == 0, proc.stderr
+    html_notes = {n: squash(t) for n, t in htmlread.endnotes(html_of(out, "harbour")).items()}
+    assert footnotes(out / "harbour.docx") == html_notes
+    document = docx.Document(str(out / "harbour.docx"))
+    assert [p.text for p in document.sections[0].header.paragraphs] == ["Public"]
+    assert "Myanmar" not in "\n".join(p.text for p in document.paragraphs)
