@@ -17,12 +17,18 @@ from typing import Any
 import docx
 import pytest
 from docx.oxml.ns import qn
+from hypothesis import given
 from lxml import etree
 from PIL import Image
 
+from briefgen.build import build_project
+from briefgen.errors import BriefgenError
+from briefgen.facts.project import Project
+from briefgen.render.docx import xml_text
 from tests import htmlread
 from tests.conftest import MINI, REPO, run_cli
 from tests.pdfread import squash
+from tests.test_fuzz import FUZZ, markup_in_text, write_files
 
 BRIEFS = ("myanmar-rare-earths", "myanmar-rare-earths-summary")
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -433,3 +439,34 @@ def test_a_reference_saved_by_libreoffice_with_notes_of_its_own(built: Path, tmp
     document = docx.Document(str(out / "harbour.docx"))
     assert [p.text for p in document.sections[0].header.paragraphs] == ["Public"]
     assert "Myanmar" not in "\n".join(p.text for p in document.paragraphs)
+
+
+@pytest.fixture(scope="module")
+def fuzzdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("docx-fuzz")
+
+
+@FUZZ
+@given(files=markup_in_text())
+def test_markup_and_odd_characters_in_any_text_field_make_a_sound_docx(
+    files: dict[str, str | bytes], fuzzdir: Path
+) -> None:
+    """Markup and random characters (controls included) in every text field: a DOCX build
+    ends in a document python-docx opens, whose footnotes are the HTML's, or in briefgen's
+    own error; never a traceback."""
+    write_files(fuzzdir, files)
+    project = Project(fuzzdir)
+    try:
+        html = build_project(project, fmt="html", out=fuzzdir / "output")
+        word = build_project(project, fmt="docx", out=fuzzdir / "output")
+    except BriefgenError:
+        return
+    if html.failed or word.failed:
+        assert html.failed and word.failed
+        return
+    for path in word.written:
+        document = docx.Document(str(path))
+        assert document.core_properties.title is not None
+        notes = htmlread.endnotes(html_of(fuzzdir / "output", path.stem))
+        # The HTML's words, less what XML cannot hold (C0 controls, which \s would count as space).
+        assert footnotes(path) == {n: squash(xml_text(t)) for n, t in notes.items()}
