@@ -470,3 +470,24 @@ def test_markup_and_odd_characters_in_any_text_field_make_a_sound_docx(
         notes = htmlread.endnotes(html_of(fuzzdir / "output", path.stem))
         # The HTML's words, less what XML cannot hold (C0 controls, which \s would count as space).
         assert footnotes(path) == {n: squash(xml_text(t)) for n, t in notes.items()}
+
+
+def test_note_calls_are_found_by_their_link_whatever_the_calls_partial(tmp_path: Path, mini: Path) -> None:
+    """A project's calls.html.j2 with no classes, no inline note copy: a call is a link to
+    its note's anchor, so the DOCX still has every footnote, in order, with its text."""
+    (mini / "templates" / "partials").mkdir(parents=True)
+    (mini / "templates" / "partials" / "calls.html.j2").write_text(
+        "{%- macro calls(list) -%}{%- if list -%}<sup>"
+        '{%- for call in list %}<a href="#{{ call.note.anchor }}">{{ call.note.number }}</a>'
+        "{%- if not loop.last %}, {% endif %}{% endfor %}</sup>{%- endif -%}{%- endmacro -%}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "o"
+    for fmt in ("docx", "html"):
+        proc = run_cli("build", "harbour", "--format", fmt, "--project", str(mini), "--out", str(out))
+        assert proc.returncode == 0, proc.stderr
+    html_notes = {n: squash(t) for n, t in htmlread.endnotes(html_of(out, "harbour")).items()}
+    assert len(html_notes) >= 4
+    assert footnotes(out / "harbour.docx") == html_notes
+    body = part(out / "harbour.docx", "word/document.xml")
+    assert [int(r.get(f"{W}id")) for r in body.iter(f"{W}footnoteReference")] == sorted(html_notes)

@@ -175,7 +175,15 @@ def _classes(el: Any) -> set[str]:
 
 
 def _skipped(el: Any) -> bool:
-    return not isinstance(el.tag, str) or el.get("aria-hidden") == "true" or bool(_classes(el) & _SKIP)
+    # A note's copy at its call is also known by its data-n (calls.html.j2), the endnote
+    # list by its id "notes" (plan.py keeps it from sections), whatever their classes.
+    return (
+        not isinstance(el.tag, str)
+        or el.get("aria-hidden") == "true"
+        or bool(_classes(el) & _SKIP)
+        or el.get("data-n") is not None
+        or el.get("id") == "notes"
+    )
 
 
 def _normalise(segs: list[_Seg]) -> list[_Seg]:
@@ -290,6 +298,7 @@ class _Writer:
         self.footnotes = Footnotes(doc.part)
         self.called: set[int] = set()
         self.svg_count = 0
+        self.note_links = {f"#{note.anchor}": note.number for note in plan.notes}
         self.svgs = {p.figure.ident: p.figure for p in plan.sections + plan.annexes if p.figure and p.figure.nodes}
         section = doc.sections[0]
         self.text_width = Emu(
@@ -607,9 +616,11 @@ class _Writer:
             out.append(_Text(el.tail, fmt))
 
     def _inline_content(self, el: Any, fmt: _Fmt, out: list[_Seg]) -> None:
-        tag, cls = el.tag, _classes(el)
-        if tag == "sup" and "calls" in cls:
-            self.calls(el, out)
+        tag = el.tag
+        if tag == "a" and (el.get("href") or "") in self.note_links:
+            # A note call is a link to the note's anchor (plan.Note.anchor), whatever the
+            # template's classes: its footnote, or the same number again.
+            out.append(_Call(self.note_links[el.get("href")]))
             return
         if tag in ("b", "strong"):
             fmt = replace(fmt, bold=True)
@@ -641,17 +652,6 @@ class _Writer:
             self.inline(child, fmt, out, own_tail=False)
             if child.tail:
                 out.append(_Text(child.tail, fmt))
-
-    def calls(self, el: Any, out: list[_Seg]) -> None:
-        """Note calls: a footnote reference each, commas between them."""
-        for child in el.iter():
-            if child is el or not isinstance(child.tag, str):
-                continue
-            cls = _classes(child)
-            if child.tag == "a" and "fn-call" in cls and (child.get("data-note") or "").isdigit():
-                out.append(_Call(int(child.get("data-note"))))
-            elif "sep" in cls:
-                out.append(_Text(child.text_content(), _Fmt(sup=True)))
 
     # -- page furniture and properties ---------------------------------------------------
     def furniture(self, brief: Brief) -> None:
