@@ -539,7 +539,10 @@ class _Writer:
                 self.text_run(para, seg)
 
     def text_run(self, para: Paragraph, seg: _Text) -> None:
-        run = para.add_run(seg.text.replace("\u2060", ""))  # the word joiner is HTML's line-break control
+        text = seg.text.replace("\u2060", "")  # the word joiner is HTML's line-break control
+        if not text:
+            return
+        run = para.add_run(text)
         fmt = seg.fmt
         if fmt.bold:
             run.bold = True
