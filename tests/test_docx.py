@@ -4,6 +4,7 @@ and converted to PDF by LibreOffice, as an editor's Word would open it."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import shutil
@@ -491,3 +492,39 @@ def test_note_calls_are_found_by_their_link_whatever_the_calls_partial(tmp_path:
     assert footnotes(out / "harbour.docx") == html_notes
     body = part(out / "harbour.docx", "word/document.xml")
     assert [int(r.get(f"{W}id")) for r in body.iter(f"{W}footnoteReference")] == sorted(html_notes)
+
+
+def test_a_docx_build_loads_nothing_from_outside_the_project(tmp_path: Path, mini: Path) -> None:
+    """Even a template asking for a local file or a web address: the DOCX takes pictures
+    only from data: URIs (content/assets/ inlined by the HTML stage) and the diagram, opens
+    no socket and reads no file outside the project, its templates and Python's own."""
+    secret = tmp_path / "outside" / "secret.png"
+    secret.parent.mkdir()
+    secret.write_bytes(b"\x89PNG\r\n\x1a\n secret")
+    brief = (REPO / "templates" / "brief.html.j2").read_text(encoding="utf-8")
+    brief = brief.replace(
+        "{%- block main %}",
+        f'{{%- block main %}}<p><img src="file://{secret}" alt="local file"> <img src="{secret}" alt="path">'
+        ' <img src="http://127.0.0.1:9/x.png" alt="web"> <a href="file:///etc/passwd">passwd</a></p>',
+    )
+    (mini / "templates").mkdir(exist_ok=True)
+    (mini / "templates" / "brief.html.j2").write_text(brief, encoding="utf-8")
+    log = tmp_path / "audit.json"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "tests" / "audited.py"), str(log), "--", "build", "harbour", "--format", "docx"],
+        cwd=mini,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    events = json.loads(log.read_text())
+    assert not [e for e in events if e[0].startswith(("socket.", "urllib", "subprocess", "os."))]
+    assert str(secret) not in {os.path.realpath(detail) for event, detail in events if event == "open"}
+    document = docx.Document(str(mini / "output" / "harbour.docx"))
+    assert len(document.inline_shapes) == 0  # the alt texts stand in for the refused pictures
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "local file" in text and "web" in text and "passwd" in text
+    rels = part(mini / "output" / "harbour.docx", "word/_rels/document.xml.rels")
+    assert not [r for r in rels if "passwd" in (r.get("Target") or "") or "secret" in (r.get("Target") or "")]
