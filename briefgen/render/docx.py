@@ -460,9 +460,13 @@ class _Writer:
             if para is not None:
                 para.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 para.paragraph_format.keep_with_next = True
-        for child in el:
-            if isinstance(child.tag, str) and child.tag not in ("svg",) and not _skipped(child):
-                self.block(child, container, ctx) if child.tag in _BLOCKS else self.flow_one(child, container, ctx)
+        for child in el:  # the caption, and anything else a template puts in the figure
+            if not isinstance(child.tag, str) or child.tag == "svg" or _skipped(child):
+                continue
+            if child.tag in _BLOCKS:
+                self.block(child, container, ctx)
+            else:
+                self.flow_one(child, container, ctx)
 
     def contents(self, el: Any, container: Any) -> None:
         """The contents list as Word's TOC field (headings 1-2, links), its result filled
