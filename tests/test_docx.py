@@ -195,6 +195,10 @@ def test_core_properties_language_and_marking(built: Path) -> None:
     assert props.language == "en"
     assert props.identifier == "myanmar-rare-earths"
     assert props.last_printed is None
+    app = part(path, "docProps/app.xml")
+    extended = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
+    assert app.find(f"{extended}Application").text == "briefgen"
+    assert app.find(f"{extended}Pages") is None  # the reference's statistics would be wrong
     styles = part(path, "word/styles.xml")
     langs = [lang.get(f"{W}val") for lang in styles.iter(f"{W}lang")]
     assert langs == ["en"]  # in the defaults, and no style says otherwise

@@ -34,6 +34,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Inches, Mm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from briefgen.cachedir import cache_dir, read_entry, usable_folder, write_entry
 from briefgen.errors import BriefgenError, Pos, Problem
@@ -782,6 +783,26 @@ def _properties(doc: Document, brief: Brief) -> None:
     rpr.append(lang_el)
 
 
+def _app_properties(doc: Document) -> None:
+    """The extended properties say briefgen made the document, and none of the reference's
+    statistics (pages, words, editing time), which would be wrong; Word counts them again."""
+    package = doc.part.package
+    for rel in package.rels.values():
+        if rel.reltype == RELATIONSHIP_TYPE.EXTENDED_PROPERTIES and not rel.is_external:
+            part = rel.target_part
+            root = parse_xml(part.blob)
+            ns = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
+            for name in ("TotalTime", "Pages", "Words", "Characters", "Lines", "Paragraphs", "CharactersWithSpaces"):
+                for stale in root.findall(f"{ns}{name}"):
+                    root.remove(stale)
+            application = root.find(f"{ns}Application")
+            if application is None:
+                application = root.makeelement(f"{ns}Application", {})
+                root.insert(0, application)
+            application.text = "briefgen"
+            part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def drop_thumbnail(doc: Document) -> None:
     """A reference's preview picture would show the reference, not the brief."""
     package = doc.part.package
@@ -819,6 +840,7 @@ def render_docx(plan: BriefPlan, html: str, project: Project) -> bytes:
     writer.flow(body if body is not None else root, doc, _Ctx())
     writer.furniture(plan.brief)
     _properties(doc, plan.brief)
+    _app_properties(doc)
     out = io.BytesIO()
     doc.save(out)
     return reproducible_zip(out.getvalue())
