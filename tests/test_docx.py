@@ -532,3 +532,26 @@ def test_a_docx_build_loads_nothing_from_outside_the_project(tmp_path: Path, min
     assert "local file" in text and "web" in text and "passwd" in text
     rels = part(mini / "output" / "harbour.docx", "word/_rels/document.xml.rels")
     assert not [r for r in rels if "passwd" in (r.get("Target") or "") or "secret" in (r.get("Target") or "")]
+
+
+def test_links_inside_the_brief_lead_to_bookmarks(built: Path) -> None:
+    """The contents' entries and the grading annex's sources link to where they lead, as in
+    the HTML: a w:hyperlink to a bookmark at the heading or the source's entry."""
+    body = part(built / "myanmar-rare-earths.docx", "word/document.xml")
+    marks: dict[str, str] = {}
+    for p in body.iter(f"{W}p"):
+        for mark in p.findall(f"{W}bookmarkStart"):
+            marks[mark.get(f"{W}name")] = squash("".join(t.text or "" for t in p.iter(f"{W}t")))
+    links = [
+        (link.get(f"{W}anchor"), squash("".join(t.text or "" for t in link.iter(f"{W}t"))))
+        for link in body.iter(f"{W}hyperlink")
+        if link.get(f"{W}anchor")
+    ]
+    assert ("Bottom line up front" in [text for _, text in links]) and len(links) > 20
+    for anchor, text in links:
+        assert anchor in marks, (anchor, text)
+        assert len(anchor) <= 40
+    to_summary = next(anchor for anchor, text in links if text == "Bottom line up front")
+    assert marks[to_summary] == "Bottom line up front"
+    to_source = next(anchor for anchor, text in links if text == "Amara Thiha")
+    assert marks[to_source].startswith("•Amara Thiha. Commentary.")  # the bullet's tab is no text

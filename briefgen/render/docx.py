@@ -83,6 +83,13 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
+def bookmark_for(ident: str) -> str:
+    """A Word bookmark name for an HTML id: hidden (a leading underscore), letters, digits
+    and underscores only, at most 40 characters, and one per id (its hash ends it)."""
+    safe = re.sub(r"[^A-Za-z0-9]", "_", ident)[:30]
+    return f"_{safe}_{hashlib.sha256(ident.encode()).hexdigest()[:8]}"
+
+
 def reference_path(project: Project) -> Path:
     """The reference document: the project's ``templates/reference.docx``, else the packaged one."""
     for folder in project.template_folders():
@@ -300,6 +307,10 @@ class _Writer:
         self.called: set[int] = set()
         self.svg_count = 0
         self.note_links = {f"#{note.anchor}": note.number for note in plan.notes}
+        #: ids the brief links to inside itself (contents, sources), made bookmarks; set by targets()
+        self.targets: set[str] = set()
+        self.marks: list[str] = []  # bookmarks waiting for the next paragraph
+        self.mark_id = 10_000  # bookmark ids apart from the notes' (their numbers)
         self.svgs = {p.figure.ident: p.figure for p in plan.sections + plan.annexes if p.figure and p.figure.nodes}
         section = doc.sections[0]
         self.text_width = Emu(
@@ -330,8 +341,18 @@ class _Writer:
                 pending.append(_Text(child.tail, ctx.fmt))
         flush()
 
+    def targets_of(self, root: Any) -> None:
+        """The ids that links inside the brief lead to (``href="#id"``), notes aside."""
+        ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+        for link in root.iter("a"):
+            href = link.get("href") or ""
+            if href.startswith("#") and href not in self.note_links and href[1:] in ids:
+                self.targets.add(href[1:])
+
     def block(self, el: Any, container: Any, ctx: _Ctx) -> None:
         tag, cls = el.tag, _classes(el)
+        if el.get("id") in self.targets:
+            self.marks.append(el.get("id"))  # the element starts with the next paragraph
         if tag == "nav" and "toc" in cls:
             self.contents(el, container)
         elif tag in _HEADING:
@@ -371,6 +392,8 @@ class _Writer:
             if (item.get("value") or "").isdigit():
                 number = int(item.get("value"))
             mark = f"{number}.\t" if ordered else "•\t"
+            if item.get("id") in self.targets:
+                self.marks.append(item.get("id"))
             self.flow(item, container, replace(ctx, indent=ctx.indent + 1, prefix=[mark]))
             number += 1
 
@@ -479,9 +502,9 @@ class _Writer:
             "TOC Heading",
             _SPACE.sub(" ", heading.text_content()).strip() if heading is not None else "Contents",
         )
-        entries = [_SPACE.sub(" ", li.text_content()).strip() for li in el.iter("li") if not _skipped(li)]
+        entries = [self.flow_one(li, container, _Ctx()) for li in el.iter("li") if not _skipped(li)]
+        paras = [p for p in entries if p is not None] or [container.add_paragraph()]
         w = nsdecls("w")
-        paras = [container.add_paragraph(text) for text in entries or [""]]
         first, last = paras[0]._p, paras[-1]._p
         begin = [
             parse_xml(f'<w:r {w}><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'),
@@ -522,8 +545,18 @@ class _Writer:
             if numbered:  # the number hangs in the margin, the text aligned after its tab
                 para.paragraph_format.first_line_indent = Pt(-18)
             para.paragraph_format.tab_stops.add_tab_stop(Pt(18 * ctx.indent))
+        self.bookmarks(para)
         self.runs(para, segs)
         return para
+
+    def bookmarks(self, para: Paragraph) -> None:
+        """The waiting bookmarks, at the start of ``para``: where a link inside the brief leads."""
+        for ident in self.marks:
+            self.mark_id += 1
+            w = nsdecls("w")
+            para._p.append(parse_xml(f'<w:bookmarkStart {w} w:id="{self.mark_id}" w:name="{bookmark_for(ident)}"/>'))
+            para._p.append(parse_xml(f'<w:bookmarkEnd {w} w:id="{self.mark_id}"/>'))
+        self.marks.clear()
 
     def runs(self, para: Paragraph, segs: list[_Seg]) -> None:
         p = para._p
@@ -562,9 +595,11 @@ class _Writer:
         if fmt.link:
             # By id, not through python-docx's Run.style: a footnote's part has no style lookup.
             run._r.get_or_add_rPr().style = self.style("Hyperlink")
-            rel = para.part.relate_to(fmt.link, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
             link = OxmlElement("w:hyperlink")
-            link.set(qn("r:id"), rel)
+            if fmt.link.startswith("#"):
+                link.set(qn("w:anchor"), bookmark_for(fmt.link[1:]))
+            else:
+                link.set(qn("r:id"), para.part.relate_to(fmt.link, RELATIONSHIP_TYPE.HYPERLINK, is_external=True))
             run._r.addprevious(link)
             link.append(run._r)
 
@@ -642,8 +677,10 @@ class _Writer:
             fmt = replace(fmt, mono=True)
         elif tag == "a":
             href = el.get("href") or ""
-            # Content is untrusted: only the link schemes the check allows become links.
-            fmt = replace(fmt, link=href if href.startswith(_SAFE_LINK) else None)
+            # Content is untrusted: only the link schemes the check allows become links, and
+            # "#id" only to a place in the brief (a bookmark).
+            inside = href.startswith("#") and href[1:] in self.targets
+            fmt = replace(fmt, link=href if href.startswith(_SAFE_LINK) or inside else None)
         elif tag == "br":
             out.append(_Break())
             return
@@ -837,6 +874,7 @@ def render_docx(plan: BriefPlan, html: str, project: Project) -> bytes:
     writer = _Writer(doc, plan, notes)
     root = lxml.html.document_fromstring(xml_text(html))
     body = root.find("body")
+    writer.targets_of(root)
     writer.flow(body if body is not None else root, doc, _Ctx())
     writer.furniture(plan.brief)
     _properties(doc, plan.brief)
