@@ -555,3 +555,19 @@ def test_links_inside_the_brief_lead_to_bookmarks(built: Path) -> None:
     assert marks[to_summary] == "Bottom line up front"
     to_source = next(anchor for anchor, text in links if text == "Amara Thiha")
     assert marks[to_source].startswith("•Amara Thiha. Commentary.")  # the bullet's tab is no text
+
+
+def test_images_in_prose_are_pictures_with_their_alt_text(tmp_path: Path, make_project: Any) -> None:
+    brief = MINI["content/briefs/harbour.yaml"].replace(
+        "body: Who is who.", "body: Who is who. ![A red square](assets/sq.png) and ![a grey dot](assets/g.gif)"
+    )
+    project = make_project({"content/briefs/harbour.yaml": brief})
+    (project / "content" / "assets").mkdir()
+    Image.new("RGB", (40, 30), "red").save(project / "content" / "assets" / "sq.png")
+    Image.new("P", (20, 20)).save(project / "content" / "assets" / "g.gif")
+    proc = run_cli("build", "harbour", "--format", "docx", "--project", str(project), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    document = docx.Document(str(tmp_path / "o" / "harbour.docx"))
+    shapes = document.inline_shapes
+    assert [s._inline.docPr.get("descr") for s in shapes] == ["A red square", "a grey dot"]
+    assert shapes[0].width * 30 == shapes[0].height * 40  # its proportions kept
