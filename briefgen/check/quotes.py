@@ -18,7 +18,16 @@ from briefgen.check.archives.normalise import normalise
 from briefgen.facts.graph import via_chain
 from briefgen.facts.model import Citation, FactBase
 
-__all__ = ["QuoteCheck", "locate", "nearest_passage", "normalise", "quote_in", "verify_quotes"]
+__all__ = [
+    "QuoteCheck",
+    "locate",
+    "nearest_passage",
+    "normalise",
+    "occurrences",
+    "passages_of",
+    "quote_in",
+    "verify_quotes",
+]
 
 
 def quote_in(quote: str, normalised_archive: str) -> bool:
@@ -26,21 +35,36 @@ def quote_in(quote: str, normalised_archive: str) -> bool:
     return normalise(quote) in normalised_archive
 
 
-def locate(quote: str, archive: Archive) -> list[str]:
-    """The locators of every place ``quote`` stands in ``archive`` (first first, each once);
-    empty when it is not there. A quote running over two paragraphs is at ``paras. 3-4``."""
+def occurrences(quote: str, archive: Archive) -> list[tuple[int, int]]:
+    """Where ``quote`` stands in the archive's joined, normalised text: ``(start, end)`` of
+    every occurrence, first first; empty when it is not there."""
     wanted = normalise(quote)
-    found: list[str] = []
+    found: list[tuple[int, int]] = []
     if not wanted:
         return found
     start = archive.text.find(wanted)
     while start >= 0:
-        first = bisect.bisect_right(archive.starts, start) - 1
-        last = bisect.bisect_right(archive.starts, start + len(wanted) - 1) - 1
-        where = span_locator(archive.passages[first : last + 1])
+        found.append((start, start + len(wanted)))
+        start = archive.text.find(wanted, start + 1)
+    return found
+
+
+def passages_of(archive: Archive, start: int, end: int) -> range:
+    """The indexes of the passages that the span ``start:end`` of the joined text runs over."""
+    first = bisect.bisect_right(archive.starts, start) - 1
+    last = bisect.bisect_right(archive.starts, end - 1) - 1
+    return range(first, last + 1)
+
+
+def locate(quote: str, archive: Archive) -> list[str]:
+    """The locators of every place ``quote`` stands in ``archive`` (first first, each once);
+    empty when it is not there. A quote running over two paragraphs is at ``paras. 3-4``."""
+    found: list[str] = []
+    for start, end in occurrences(quote, archive):
+        span = passages_of(archive, start, end)
+        where = span_locator(archive.passages[span.start : span.stop])
         if where not in found:
             found.append(where)
-        start = archive.text.find(wanted, start + 1)
     return found
 
 

@@ -243,6 +243,10 @@ class Previewer:
                 self._states[snapshot.version] = cached
             return cached
 
+    def last_good(self) -> tuple[FactBase | None, dict[str, BriefPlan]]:
+        """The fact base and the brief plans of the last good rebuild (what the drafts show)."""
+        return self._base, self._plans
+
     # -- PDF on request --------------------------------------------------------------------
     def pdf(self, ident: str) -> tuple[bytes, bool] | None:
         """The brief's PDF (and whether it came from the cache), built on request and kept

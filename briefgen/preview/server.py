@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import json
 import re
 import socket
 import sys
@@ -29,12 +30,17 @@ from urllib.parse import unquote, urlsplit
 from briefgen.errors import BriefgenError, Pos, Problem, UsageError
 from briefgen.facts.assets import ASSETS, ImageProblem, read_asset
 from briefgen.facts.project import Project
+from briefgen.preview.evidence import claim_evidence, note_evidence
 from briefgen.preview.index import index_page
 from briefgen.preview.rebuild import Previewer, Snapshot
 from briefgen.preview.watcher import watch
 from briefgen.words import printable
 
 _BRIEF_PATH = re.compile(r"/([a-z0-9]+(?:-[a-z0-9]+)*)\.(html|pdf)")
+#: The evidence of a placed claim, and of a note of a brief (JSON for the draft's script).
+_CLAIM_EVIDENCE = re.compile(r"/_preview/claims/([a-z0-9]+(?:-[a-z0-9]+)*)")
+_EVIDENCE = ("/_preview/claims/", "/_preview/notes/")
+_NOTE_EVIDENCE = re.compile(r"/_preview/notes/([a-z0-9]+(?:-[a-z0-9]+)*)/([1-9][0-9]{0,5})")
 #: The preview's own scripts, served as files so that no page needs an inline script.
 _SCRIPTS = ("draft.js", "index.js")
 #: Every page's policy: no script but the preview's own files, nothing from elsewhere. The
@@ -140,12 +146,14 @@ class _Handler(BaseHTTPRequestHandler):
         previewer = self.server.previewer
         if path == "/":
             return self._send(HTTPStatus.OK, self.server.index(previewer.snapshot), "text/html; charset=utf-8")
-        if path in ("/_preview/events", "/_preview/state"):
+        if path in ("/_preview/events", "/_preview/state") or path.startswith(_EVIDENCE):
             if not self._same_origin():
                 return self._text(HTTPStatus.FORBIDDEN, "only the preview's own pages may ask for this\n")
             if path == "/_preview/events":
                 return self._events()
-            return self._send(HTTPStatus.OK, previewer.state_json(previewer.snapshot), "application/json")
+            if path == "/_preview/state":
+                return self._send(HTTPStatus.OK, previewer.state_json(previewer.snapshot), "application/json")
+            return self._evidence(path)
         if path.startswith("/_preview/") and path[len("/_preview/") :] in _SCRIPTS:
             script = self.server.script(path[len("/_preview/") :])
             return self._send(HTTPStatus.OK, script, "text/javascript; charset=utf-8")
@@ -183,6 +191,19 @@ class _Handler(BaseHTTPRequestHandler):
             return self._not_found()
         pdf, hit = found
         return self._send(HTTPStatus.OK, pdf, "application/pdf", {"X-Briefgen-Cache": "hit" if hit else "miss"})
+
+    def _evidence(self, path: str) -> None:
+        """A placed claim's or a note's quotes in context, as of the last good rebuild."""
+        base, plans = self.server.previewer.last_good()
+        found = None
+        claim, note = _CLAIM_EVIDENCE.fullmatch(path), _NOTE_EVIDENCE.fullmatch(path)
+        if base is not None and claim:
+            found = claim_evidence(base, claim[1])
+        elif base is not None and note and note[1] in plans:
+            found = note_evidence(base, plans[note[1]], int(note[2]))
+        if found is None:
+            return self._not_found()
+        return self._send(HTTPStatus.OK, json.dumps(found).encode(), "application/json")
 
     def _asset(self, relative: str) -> None:
         # The same rule as images in prose: a PNG, JPEG or GIF (extension and first bytes)

@@ -15,6 +15,8 @@ class Passage:
     name: str
     #: the passage's text, normalised
     text: str
+    #: the passage as the archive has it (white space folded, nothing else), for showing it
+    shown: str = ""
 
     @property
     def locator(self) -> str:

@@ -51,3 +51,37 @@ def normalise(text: str) -> str:
     if not text.isascii():  # ASCII is already in NFKC form and holds none of the above
         text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
     return " ".join(text.split())
+
+
+def normalise_mapped(text: str) -> tuple[str, list[int]]:
+    """:func:`normalise` of ``text`` and, for each character of the result, the index in
+    ``text`` of the character it came from: how the preview highlights a quote, found in
+    the normalised archive, in the archive's own text.
+
+    Characters are folded one at a time (each with the combining marks after it); where
+    that differs from folding the whole text (a composition across characters NFKC makes
+    and this does not), the result differs from :func:`normalise`'s and callers fall back
+    to the normalised text."""
+    out: list[str] = []
+    origin: list[int] = []
+    space = False
+    index, end = 0, len(text)
+    while index < end:
+        after = index + 1
+        while after < end and unicodedata.combining(text[after]):
+            after += 1
+        cluster = text[index:after]
+        if not cluster.isascii():
+            cluster = unicodedata.normalize("NFKC", cluster).translate(_TRANSLATE)
+        for char in cluster:
+            if char.isspace():
+                space = bool(out)
+                continue
+            if space:
+                out.append(" ")
+                origin.append(index)
+                space = False
+            out.append(char)
+            origin.append(index)
+        index = after
+    return "".join(out), origin

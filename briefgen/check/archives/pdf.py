@@ -38,7 +38,7 @@ TIMEOUT = 30.0
 MAX_PAGES = 2000
 MAX_MEMORY = 1024 * 1024 * 1024
 #: bumped when what the reader returns changes (cache entries of another format are ignored)
-FORMAT = 1
+FORMAT = 2
 
 _HYPHEN_BREAK = re.compile(r"[-\u2010\u00ad][ \t]*\n[ \t]*(?=[a-z\u00df-\u00ff])")
 
@@ -57,7 +57,7 @@ def read_pdf(raw: bytes) -> Archive:
         _cache_put(key, cached)
     if "error" in cached:
         raise ArchiveError(cached["error"], cached["hint"])
-    return Archive("pdf", [Passage("page", label, text) for label, text in cached["pages"]])
+    return Archive("pdf", [Passage("page", label, text, shown) for label, text, shown in cached["pages"]])
 
 
 def _read_in_child(raw: bytes) -> dict[str, Any]:
@@ -89,7 +89,8 @@ def _read_in_child(raw: bytes) -> dict[str, Any]:
 
 
 def _extract(raw: bytes) -> dict[str, Any]:
-    """Read the PDF's pages (in the child process): {"pages": [[label, text]...]} or an error."""
+    """Read the PDF's pages (in the child process): {"pages": [[label, text, shown]...]} or an
+    error (``text`` normalised, ``shown`` as read, white space folded)."""
     import io
 
     from pypdf import PdfReader
@@ -123,14 +124,14 @@ def _extract(raw: bytes) -> dict[str, Any]:
             labels = [str(n) for n in range(1, count + 1)]
         pages = []
         for index, page in enumerate(reader.pages):
-            text = normalise(join_hyphenated(page.extract_text() or ""))
-            pages.append([labels[index], text])
+            joined = join_hyphenated(page.extract_text() or "")
+            pages.append([labels[index], normalise(joined), " ".join(joined.split())])
     except Exception as exc:
         return fail(
             f"the file is not a readable PDF ({type(exc).__name__}: {exc})",
             "archive the source again (save or print it to PDF), or archive its text as .txt",
         )
-    if not any(text for _, text in pages):
+    if not any(text for _, text, _ in pages):
         return fail(
             "the PDF has no text layer (a scan, or text drawn as shapes)",
             "run OCR on it (e.g. ocrmypdf) and archive the result, or archive the article's text as .txt",
@@ -179,7 +180,17 @@ def _cache_get(key: str) -> dict[str, Any] | None:
         value = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return value if isinstance(value, dict) and ("pages" in value or "error" in value) else None
+    if not isinstance(value, dict):
+        return None
+    if "error" in value:
+        return value if isinstance(value.get("error"), str) and isinstance(value.get("hint"), str) else None
+    pages = value.get("pages")
+    # A damaged or foreign entry is read again rather than trusted.
+    if isinstance(pages, list) and all(
+        isinstance(page, list) and len(page) == 3 and all(isinstance(part, str) for part in page) for page in pages
+    ):
+        return value
+    return None
 
 
 def _cache_put(key: str, value: dict[str, Any]) -> None:

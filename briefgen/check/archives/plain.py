@@ -65,7 +65,8 @@ def decode(raw: bytes) -> str:
 def read_text(raw: bytes, parts: tuple[tuple[str, str], ...] = ()) -> Archive:
     """The passages of a plain-text archive (see the module's docstring for the rules)."""
     text = decode(raw).replace("\r\n", "\n").replace("\r", "\n")
-    blocks = [normalise(block) for block in _BLANK.split(text)]
+    raw_blocks = _BLANK.split(text)
+    blocks = [normalise(block) for block in raw_blocks]
     named = _name_blocks(blocks, parts)
     passages: list[Passage] = []
     number = 0
@@ -75,11 +76,12 @@ def read_text(raw: bytes, parts: tuple[tuple[str, str], ...] = ()) -> Archive:
         part = named.get(index)
         if part == SKIP:
             continue
+        shown = " ".join(raw_blocks[index].split())
         if part is not None:
-            passages.append(Passage("part", part, body))
+            passages.append(Passage("part", part, body, shown))
             continue
         number += 1
-        passages.append(Passage("para", str(number), body))
+        passages.append(Passage("para", str(number), body, shown))
     return Archive("txt", passages)
 
 

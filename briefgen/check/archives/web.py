@@ -98,9 +98,9 @@ def read_web_page(raw: bytes) -> Archive:
         )
     doc = etree.fromstring(extracted.encode("utf-8"), parser=etree.XMLParser(resolve_entities=False, no_network=True))
     passages: list[Passage] = []
-    title = normalise(doc.get("title") or "")
-    if title:
-        passages.append(Passage("part", "title", title))
+    title = doc.get("title") or ""
+    if normalise(title):
+        passages.append(Passage("part", "title", normalise(title), " ".join(title.split())))
     main = doc.find("main")
     try:
         found = _passages(main)
@@ -122,14 +122,14 @@ def _passages(main: Any) -> list[Passage]:
     for element in main.iter() if main is not None else ():
         tag = element.tag
         if tag == "head":
-            text = normalise(_text(element))
-            if text:
-                passages.append(Passage("part", "heading", text))
+            shown = _text(element)
+            if normalise(shown):
+                passages.append(Passage("part", "heading", normalise(shown), " ".join(shown.split())))
         elif tag in _PARAGRAPHS and not any(a.tag in _PARAGRAPHS for a in element.iterancestors()):
-            text = normalise(_text(element))
-            if text:
+            shown = _text(element)
+            if normalise(shown):
                 number += 1
-                passages.append(Passage("para", str(number), text))
+                passages.append(Passage("para", str(number), normalise(shown), " ".join(shown.split())))
     return passages
 
 

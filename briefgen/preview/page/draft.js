@@ -1,6 +1,7 @@
 // Draft chrome of `briefgen preview` (served as /_preview/draft.js; the page loads it with
 // <script src>, since the preview's Content-Security-Policy allows no inline script): live
-// reload, the error overlay, and provenance on hover or focus.
+// reload, the error overlay, provenance on hover or focus, and the evidence panel (a note or
+// a placed claim, clicked or Enter, shows its quotes in the archive's own text).
 (function () {
   "use strict";
   var body = document.body, brief = body.dataset.brief, tag = body.dataset.draft;
@@ -88,6 +89,7 @@
       if (c.as_of) text += " · as of " + c.as_of;
       text += "<br>" + c.sources.map(function (s) { return s.source + (s.grade ? " [" + s.grade + "]" : "") + (s.locator ? ", " + s.locator : ""); }).join("; ");
       if (c.where) text += "<br>" + c.where;
+      text += "<br>click or press Enter: the quote in its source";
       parts.push(text);
     });
     if (!parts.length && target.dataset.source) parts.push("<b>" + target.dataset.source + "</b>");
@@ -112,6 +114,85 @@
     var target = e.target.closest && e.target.closest("[data-claim], [data-claims], .fn-call");
     if (target) tip.style.display = "none";
   }
+
+  // -- Evidence: the quotes of a note or a placed claim in context ---------------------------
+  var evidence = document.getElementById("bg-evidence"), evBody = document.getElementById("bg-evidence-body");
+  var evTitle = document.getElementById("bg-evidence-h"), evClose = document.getElementById("bg-evidence-close");
+  var opener = null;
+  function locatorLine(c) {
+    if (c.found) {
+      if (c.locator_ok) return ["at " + c.found + ", as the claim says", ""];
+      if (c.locator) return ["the quote is at " + c.found + ", not " + c.locator, "bad"];
+      return ["found at " + c.found + " (the claim gives no locator)", "bad"];
+    }
+    return [c.locator ? "locator: " + c.locator : "", ""];
+  }
+  function renderEvidence(data) {
+    evTitle.textContent = data.title;
+    evBody.textContent = "";
+    if (data.note) {
+      var back = el("a", "bg-meta", "note " + data.note + " in the list of notes");
+      back.href = "#note-" + data.note;
+      back.addEventListener("click", closeEvidence);
+      evBody.appendChild(back);
+    }
+    data.citations.forEach(function (c) {
+      var sec = el("section");
+      var head = el("div");
+      head.appendChild(el("b", "", c.title));
+      if (c.grade) head.appendChild(document.createTextNode(" [" + c.grade + "]"));
+      sec.appendChild(head);
+      if (c.claim) sec.appendChild(el("div", "bg-meta", "claim " + c.claim));
+      var line = locatorLine(c);
+      if (line[0]) sec.appendChild(el("div", "bg-meta bg-locator" + (line[1] ? " " + line[1] : ""), line[0]));
+      if (c.archive) sec.appendChild(el("div", "bg-meta", (c.via ? "archived with " + c.via + ": " : "archive: ") + c.archive));
+      if (c.status) sec.appendChild(el("div", "bg-meta bg-why", c.status));
+      c.passages.forEach(function (p) {
+        var quote = el("blockquote");
+        quote.appendChild(el("span", "bg-where", p.locator));
+        quote.appendChild(document.createTextNode(p.before));
+        if (p.mark) quote.appendChild(el("mark", "", p.mark));
+        quote.appendChild(document.createTextNode(p.after));
+        sec.appendChild(quote);
+      });
+      evBody.appendChild(sec);
+    });
+    tip.style.display = "none";
+    evidence.hidden = false;
+    evClose.focus();
+  }
+  function openEvidence(target) {
+    var url = target.classList.contains("fn-call")
+      ? "/_preview/notes/" + encodeURIComponent(brief) + "/" + encodeURIComponent(target.dataset.note)
+      : "/_preview/claims/" + encodeURIComponent(target.dataset.claim);
+    opener = target;
+    fetch(url, {cache: "no-store"}).then(function (r) {
+      if (!r.ok) throw new Error(String(r.status));
+      return r.json();
+    }).then(renderEvidence).catch(function () {
+      renderEvidence({title: "No evidence to show", citations: [{title: "The draft changed, or this is not in the last good build: save again.", passages: []}]});
+    });
+  }
+  function closeEvidence() {
+    evidence.hidden = true;
+    if (opener && document.contains(opener)) opener.focus();
+    opener = null;
+  }
+  evClose.addEventListener("click", closeEvidence);
+  document.addEventListener("click", function (e) {
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    if (evidence.contains(e.target)) return;
+    var target = e.target.closest && e.target.closest("a.fn-call, .claim[data-claim]");
+    if (!target || !brief) return;
+    e.preventDefault();
+    openEvidence(target);
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && !evidence.hidden) { closeEvidence(); return; }
+    // A note call is a link (Enter clicks it); a placed claim is a focusable span.
+    if (e.key === "Enter" && e.target.matches && e.target.matches(".claim[data-claim]")) { e.preventDefault(); openEvidence(e.target); }
+  });
+
   document.addEventListener("mouseover", show);
   document.addEventListener("focusin", show);
   document.addEventListener("mouseout", hide);
