@@ -1,4 +1,4 @@
-"""The one place the stages are sequenced: check -> plan -> HTML -> PDF -> write.
+"""The one place the stages are sequenced: check -> plan -> HTML -> PDF, DOCX -> write.
 
 Everything is rendered in memory first and written only when every brief succeeded, each
 file atomically, so a failed build leaves the previous outputs as they were.
@@ -57,8 +57,13 @@ class BuildResult:
     reused: list[str] = field(default_factory=list)
 
 
+#: What each ``--format`` writes. ``all`` is what a brief is published as (HTML and PDF);
+#: the DOCX, an export for editing and clearance, is asked for by name.
+FORMATS = {"html": ("html",), "pdf": ("pdf",), "docx": ("docx",), "all": ("pdf", "html")}
+
+
 def output_path(out: Path, ident: str, ext: str) -> Path:
-    """Where a brief's HTML or PDF goes."""
+    """Where a brief's HTML, PDF or DOCX goes."""
     return out / f"{ident}.{ext}"
 
 
@@ -282,10 +287,10 @@ def build_project(
     ids = select_briefs(base, brief_ids)
     if jobs < 1:
         raise UsageError(Problem(Pos("briefgen build"), "BG502", "-j needs a number of 1 or more", "e.g. -j 2"))
-    exts = [ext for ext in ("pdf", "html") if fmt in (ext, "all")]
+    exts = list(FORMATS[fmt])
     # Fail early, before the slow part, when any output cannot be replaced (BG401).
     check_targets(output_path(out, ident, ext) for ident in ids for ext in exts)
-    want_pdf = fmt in ("pdf", "all")
+    want_pdf = "pdf" in exts
     cache: LayoutCache | None = None
     if want_pdf:
         from briefgen.render.layoutcache import layout_cache
@@ -310,10 +315,15 @@ def build_project(
     pages: dict[str, str] = {}
     keys: dict[str, str] = {}
     laid: dict[str, Laid] = {}
+    files: dict[Path, bytes] = {}
     for ident in ids:
         plan = plan_brief(base, base.briefs[ident])
         pages[ident] = render_html(plan, base, project, changes=changes.get(ident))
         result.problems.extend(small_figure_problems(ident, plan))
+        if "docx" in exts:
+            from briefgen.render.docx import render_docx
+
+            files[output_path(out, ident, "docx")] = render_docx(plan, pages[ident], project)
         if cache is not None:
             keys[ident] = cache.key(pages[ident], str(project.root), roots)
             hit = None if force else cache.get(keys[ident], roots)
@@ -321,7 +331,6 @@ def build_project(
                 laid[ident] = hit
             elif jobs == 1 and not importing:
                 importing = _start_pdf_import()  # overlaps the HTML of the briefs still to render
-    files: dict[Path, bytes] = {}
     if want_pdf:
         result.reused = [i for i in ids if i in laid]
         result.laid_out = [i for i in ids if i not in laid]
@@ -385,7 +394,7 @@ def build_project(
                 )
     if result.failed:
         return result
-    if fmt in ("html", "all"):
+    if "html" in exts:
         for ident in ids:
             files[output_path(out, ident, "html")] = pages[ident].encode("utf-8")
     if strict and result.problems:  # warnings of the layout (BG405, BG406, BG411) fail a strict build too

@@ -390,6 +390,18 @@ def test_did_you_mean_for_keys_and_ids(make_project: Callable[..., Path]) -> Non
     assert "did you mean 'as_of'?" in messages
 
 
+def test_bg415_a_reference_docx_that_is_no_word_document(mini: Path, tmp_path: Path) -> None:
+    """BG415: the DOCX build's reference document (templates/reference.docx) cannot be opened."""
+    (mini / "templates").mkdir(exist_ok=True)
+    (mini / "templates" / "reference.docx").write_bytes(b"%PDF-1.7\n")
+    proc = run_cli("build", "--format", "docx", "--project", str(mini), "--out", str(tmp_path / "o"), cwd=mini)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "templates/reference.docx: error[BG415]: the reference document cannot be used" in proc.stderr
+    assert "    hint: " in proc.stderr
+    assert not (tmp_path / "o").exists() or not list((tmp_path / "o").iterdir())
+
+
 def test_all_problems_are_reported_at_once(make_project: Callable[..., Path]) -> None:
     project = make_project(
         {

@@ -102,6 +102,7 @@ def test_init_with_templates_copies_the_defaults(tmp_path: Path) -> None:
     }
     assert {"brief.html.j2", "layout.html.j2", "print.css", "screen.css", "partials/cite.html.j2"} <= names
     assert "partials/figures.html.j2" in names
+    assert "reference.docx" in names  # the DOCX's styles, to restyle in Word
 
 
 def test_init_refuses_an_existing_project(mini: Path) -> None:

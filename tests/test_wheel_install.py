@@ -61,6 +61,10 @@ def test_pip_install_then_init_and_build_work_from_the_wheel(tmp_path: Path) -> 
     html = (out / "example-brief.html").read_text()
     assert "<svg" in html and "Figure 1." in html
     assert "Page 1 of" in PdfBack.open(out / "example-brief.pdf").page_texts()[0]
+    # The DOCX's styles come from the packaged reference.docx, which the wheel carries.
+    word = _run([briefgen, "build", "--format", "docx", "--project", str(tmp_path / "x"), "--out", "w"], tmp_path)
+    assert word.returncode == 0, word.stderr
+    assert (tmp_path / "w" / "example-brief.docx").read_bytes().startswith(b"PK")
     # `new` reads its skeletons from the package data too.
     for kind in ("source", "actor", "mineral", "place", "route", "claim", "brief"):
         added = _run([briefgen, "new", kind, f"new-{kind}", "--project", str(tmp_path / "x")], tmp_path)

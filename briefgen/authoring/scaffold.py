@@ -254,7 +254,7 @@ def init_project(root: Path, templates: bool = False) -> list[Path]:
     if templates:
         source = packaged_templates()
         for path in sorted(source.rglob("*")):
-            if path.is_file() and path.suffix in (".j2", ".css"):
+            if path.is_file() and path.suffix in (".j2", ".css", ".docx"):  # reference.docx: the DOCX's styles
                 dest = root / "templates" / path.relative_to(source)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, dest)

@@ -87,11 +87,16 @@ def add_commands(add: Add) -> None:
 
     p = add(
         "build",
-        "Build briefs as HTML and PDF into output/.",
+        "Build briefs as HTML and PDF (or DOCX, for editing in Word) into output/.",
         "example: briefgen build myanmar-rare-earths --format pdf --out output/",
     )
     p.add_argument("briefs", nargs="*", metavar="BRIEF_ID", help="briefs to build (default: all)")
-    p.add_argument("--format", choices=("html", "pdf", "all"), default="all", help="what to write (default all)")
+    p.add_argument(
+        "--format",
+        choices=("html", "pdf", "docx", "all"),
+        default="all",
+        help="what to write: all is HTML and PDF; docx, a Word document, is written only when asked (default all)",
+    )
     p.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/output)")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="worker processes for PDFs (default 1)")

@@ -223,6 +223,22 @@ def provenance(plan: BriefPlan) -> dict[str, dict[str, Any]]:
     return out
 
 
+def note_texts(plan: BriefPlan, project: Project) -> dict[int, Markup]:
+    """Each note's text as HTML, by number, from the citation partial (cite.html.j2's
+    ``note``, grade included): the words of the HTML's note list, for other renderings."""
+    env = environment(tuple(project.template_folders()))
+    name = "partials/cite.html.j2"
+    try:
+        macro = env.get_template(name).module.note  # type: ignore[attr-defined]
+        return {note.number: Markup(macro(note)) for note in plan.notes}
+    except jinja2.TemplateNotFound as exc:
+        raise BriefgenError(
+            Problem(Pos(name), "BG301", f"template '{exc.name}' not found", "add it to templates/ or fix the include")
+        ) from None
+    except (jinja2.TemplateError, TypeError, AttributeError, KeyError, ValueError) as exc:
+        raise BriefgenError(template_problem(exc, name)) from None
+
+
 def render_html(
     plan: BriefPlan,
     base: FactBase,
