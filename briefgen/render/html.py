@@ -7,9 +7,11 @@ template is an error with the template's file and line, not an empty string.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import traceback
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -223,20 +225,28 @@ def provenance(plan: BriefPlan) -> dict[str, dict[str, Any]]:
     return out
 
 
-def note_texts(plan: BriefPlan, project: Project) -> dict[int, Markup]:
-    """Each note's text as HTML, by number, from the citation partial (cite.html.j2's
-    ``note``, grade included): the words of the HTML's note list, for other renderings."""
-    env = environment(tuple(project.template_folders()))
-    name = "partials/cite.html.j2"
+@contextlib.contextmanager
+def template_errors(name: str) -> Iterator[None]:
+    """Whatever rendering template ``name`` raises, as the one BriefgenError a user sees:
+    a missing include (BG301), or the template's own mistake at its line (BG302...)."""
     try:
-        macro = env.get_template(name).module.note  # type: ignore[attr-defined]
-        return {note.number: Markup(macro(note)) for note in plan.notes}
+        yield
     except jinja2.TemplateNotFound as exc:
         raise BriefgenError(
             Problem(Pos(name), "BG301", f"template '{exc.name}' not found", "add it to templates/ or fix the include")
         ) from None
     except (jinja2.TemplateError, TypeError, AttributeError, KeyError, ValueError) as exc:
         raise BriefgenError(template_problem(exc, name)) from None
+
+
+def note_texts(plan: BriefPlan, project: Project) -> dict[int, Markup]:
+    """Each note's text as HTML, by number, from the citation partial (cite.html.j2's
+    ``note``, grade included): the words of the HTML's note list, for other renderings."""
+    env = environment(tuple(project.template_folders()))
+    name = "partials/cite.html.j2"
+    with template_errors(name):
+        macro = env.get_template(name).module.note  # type: ignore[attr-defined]
+        return {note.number: Markup(macro(note)) for note in plan.notes}
 
 
 def render_html(
@@ -283,7 +293,7 @@ def render_html(
         for c in ("actors", "minerals", "places", "routes")
         for i, r in base.collection(c).items()
     }
-    try:
+    with template_errors(name):
         # Curly quotes in every text, whichever template wrote it (render/typography.py).
         return smarten_html(
             template.render(
@@ -305,9 +315,3 @@ def render_html(
                 status_swatch=status_swatch,
             )
         )
-    except jinja2.TemplateNotFound as exc:
-        raise BriefgenError(
-            Problem(Pos(name), "BG301", f"template '{exc.name}' not found", "add it to templates/ or fix the include")
-        ) from None
-    except (jinja2.TemplateError, TypeError, AttributeError, KeyError, ValueError) as exc:
-        raise BriefgenError(template_problem(exc, name)) from None
