@@ -246,3 +246,57 @@ def test_the_terminal_status_line_names_the_reused_briefs(mini: Path, tmp_path: 
     assert "[0/2] 2 PDFs unchanged: reusing their layouts..." in screen
     assert "[1/2] harbour-summary reused (unchanged since it was laid out)" in screen
     assert "[2/2] harbour reused (unchanged since it was laid out)" in screen
+
+
+def _same_as_forced(root: Path, out: Path, tmp_path: Path) -> bool:
+    """Whether the (possibly reused) PDFs in ``out`` are the bytes a full layout makes now."""
+    forced = tmp_path / "forced"
+    build(root, forced, fmt="pdf", force=True)
+    return {k: v for k, v in outputs(out).items() if k.endswith(".pdf")} == outputs(forced)
+
+
+def test_a_project_font_shadowing_a_packaged_one_lays_out_again(mini: Path, tmp_path: Path, layouts: list[str]) -> None:
+    """The packaged font served, then a file of the same name in the project's own
+    templates/fonts/ (which the fetcher looks in first): the layout cache must see it."""
+    (mini / "templates" / "fonts").mkdir(parents=True)  # the project's own fonts folder, empty
+    out = tmp_path / "out"
+    build(mini, out, fmt="pdf")
+    made = len(layouts)
+    shutil.copy(
+        TEMPLATES / "fonts" / "SourceSansPro-Bold.otf", mini / "templates" / "fonts" / "SourceSerifPro-Regular.otf"
+    )
+    build(mini, out, fmt="pdf")
+    assert len(layouts) > made, "a font that now wins over the packaged one must lay out again"
+    assert _same_as_forced(mini, out, tmp_path)
+
+
+def test_a_font_looked_for_in_vain_then_added_lays_out_again(mini: Path, tmp_path: Path, layouts: list[str]) -> None:
+    (mini / "templates" / "fonts").mkdir(parents=True)
+    css = (TEMPLATES / "fonts.css").read_text(encoding="utf-8").replace("SourceSerifPro-Regular.otf", "Mine.otf")
+    (mini / "templates" / "fonts.css").write_text(css, encoding="utf-8")
+    out = tmp_path / "out"
+    build(mini, out, fmt="pdf")
+    made = len(layouts)
+    shutil.copy(TEMPLATES / "fonts" / "SourceSansPro-Bold.otf", mini / "templates" / "fonts" / "Mine.otf")
+    build(mini, out, fmt="pdf")
+    assert len(layouts) > made
+    assert _same_as_forced(mini, out, tmp_path)
+
+
+def test_a_loaded_file_replaced_by_a_link_out_of_the_project_lays_out_again(
+    mini: Path, tmp_path: Path, layouts: list[str]
+) -> None:
+    """Same bytes, but outside the project now: a full layout refuses it, so must the cache."""
+    (mini / "templates").mkdir()
+    css = (TEMPLATES / "print.css").read_text(encoding="utf-8")
+    (mini / "templates" / "print.css").write_text(css + '\nhtml { background-image: url("templates/mark.png"); }\n')
+    (mini / "templates" / "mark.png").write_bytes(_png("red"))
+    out = tmp_path / "out"
+    build(mini, out, fmt="pdf")
+    made = len(layouts)
+    outside = tmp_path / "outside.png"
+    (mini / "templates" / "mark.png").rename(outside)
+    (mini / "templates" / "mark.png").symlink_to(outside)
+    build(mini, out, fmt="pdf")
+    assert len(layouts) > made, "a file now outside the roots is refused by a full layout: lay out again"
+    assert _same_as_forced(mini, out, tmp_path)

@@ -160,9 +160,10 @@ class LayoutCache:
             return None
         try:
             files, laid = marshal.loads(payload)
-            # A file the layout was served must hold the same bytes (wherever the fetcher
-            # found it); one it was refused must still be refused (not since created).
-            if any(file_state(url, None if served else roots) != state for url, served, state in files):
+            # A file the layout was served must hold the same bytes and still be one the
+            # fetcher would serve (inside the roots: not since replaced by a link out); one
+            # it was refused, or looked for in vain, must still be so.
+            if any(file_state(url, roots) != state for url, _served, state in files):
                 return None
             pdf, html, corrections, misplaced, refused, broken, pages = laid
             result: Laid = (
@@ -186,7 +187,7 @@ class LayoutCache:
             return
         files: list[tuple[str, bool, str]] = []
         for url in dict.fromkeys(loaded):
-            state = file_state(url)
+            state = file_state(url, roots)
             if state is None:
                 continue
             if state != ABSENT and _changed_since(url, started):

@@ -128,7 +128,9 @@ class ProjectFetcher(URLFetcher):
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, timeout=2)
         self.roots = [r.resolve() for r in roots]
         self.refused: list[str] = []
-        self.served: list[str] = []  # file: URLs handed to WeasyPrint (the layout cache keys on them)
+        #: file: URLs the layout consulted: those handed to WeasyPrint and the places a font
+        #: was looked for (the layout cache keys on the state of each)
+        self.served: list[str] = []
 
     def font_file(self, url: str) -> Path | None:
         """The file ``briefgen:fonts/NAME`` names: the first root that holds it, a font
@@ -137,6 +139,9 @@ class ProjectFetcher(URLFetcher):
         if not name.startswith("fonts/") or not name.lower().endswith(FONT_SUFFIXES):
             return None
         for root in self.roots:
+            # Every place looked in is an input of the layout, found or not: a font added
+            # later to an earlier root would win, so the layout cache must see it.
+            self.served.append((root / name).as_uri())
             try:
                 path = resolve(root / name)
             except OSError:  # a loop of links
@@ -152,7 +157,6 @@ class ProjectFetcher(URLFetcher):
         if parts.scheme == FONT_SCHEME:
             font = self.font_file(url)
             if font is not None:
-                self.served.append(font.as_uri())  # a font is an input of the layout too
                 return super().fetch(font.as_uri(), headers)
         if parts.scheme == "file":
             try:
