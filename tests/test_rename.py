@@ -74,6 +74,7 @@ def test_dry_run_writes_nothing(make_project: Callable[..., Path]) -> None:
         ("harbour-report", "coast", "the id 'coast' is already taken"),  # taken in another collection
         ("harbor-report", "x", "no record has the id 'harbor-report' (did you mean 'harbour-report'?)"),
         ("harbour-report", "Harbour_Report", "'Harbour_Report' is not a valid id"),
+        ("harbour-report", "a" * 101, f"'{'a' * 77}...' is not a valid id"),  # over the id limit
     ],
 )
 def test_refused_renames_exit_2_and_write_nothing(
@@ -169,3 +170,26 @@ def test_an_id_written_with_an_escape_is_refused_not_half_renamed(make_project: 
     with pytest.raises(BriefgenError) as caught:
         plan_rename(read_fact_files(Project(root)), "port-authority", "pa")
     assert caught.value.problems[0].code == "BG610"
+
+
+def test_an_id_behind_a_yaml_anchor_is_renamed_with_its_references(make_project: Callable[..., Path]) -> None:
+    actors = MINI["content/actors.yaml"].replace("- id: port-authority\n", "- id: &pa port-authority\n")
+    root = make_project({"content/actors.yaml": actors})
+    proc = run_cli("rename", "port-authority", "harbour-board", "--project", str(root))
+    assert proc.returncode == 0, proc.stderr
+    assert "- id: &pa harbour-board\n" in (root / "content" / "actors.yaml").read_text(encoding="utf-8")
+    assert "briefgen check: 0 errors" in proc.stderr
+
+
+def test_a_definition_the_rename_cannot_edit_stops_it_before_anything_is_written(
+    make_project: Callable[..., Path],
+) -> None:
+    """The record's own id written with an escape: the references elsewhere must not be
+    renamed without it (which left a project naming an id no record had)."""
+    actors = MINI["content/actors.yaml"].replace("- id: port-authority\n", '- id: "port\\x2dauthority"\n')
+    root = make_project({"content/actors.yaml": actors})
+    assert run_cli("check", "--project", str(root)).returncode == 0
+    before = {path: path.read_bytes() for path in (root / "content").rglob("*.yaml")}
+    proc = run_cli("rename", "port-authority", "harbour-board", "--project", str(root))
+    assert proc.returncode != 0 and "error[BG610]" in proc.stderr and "content/actors.yaml" in proc.stderr
+    assert {path: path.read_bytes() for path in (root / "content").rglob("*.yaml")} == before

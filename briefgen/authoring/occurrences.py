@@ -11,6 +11,7 @@ over lines) is left out rather than guessed.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator, MutableMapping, MutableSequence
 from dataclasses import dataclass
 from typing import Any
@@ -137,6 +138,10 @@ def id_spans(token: str, how: str) -> list[tuple[int, str]]:
     return spans
 
 
+#: YAML node properties that may stand before a scalar: an anchor (&a) and a tag (!!str).
+_NODE_PROPERTIES = re.compile(r"(?:[&!][^\s]*[ \t]+)+")
+
+
 def file_occurrences(collection: str, data: Any, lines: list[str], display: str) -> list[Occurrence]:
     """Every id written in one collection file (``data`` with positions, ``lines`` its text)."""
     found: list[Occurrence] = []
@@ -148,6 +153,9 @@ def file_occurrences(collection: str, data: Any, lines: list[str], display: str)
             continue
         line = lines[slot.pos.line - 1] if slot.pos.line <= len(lines) else ""
         col = slot.pos.col
+        props = _NODE_PROPERTIES.match(line, col - 1)
+        if props:
+            col = props.end() + 1  # an anchor or a tag before the value: '&hm harbour-master'
         if line[col - 1 : col] in ("'", '"'):
             col += 1  # a quoted scalar: the id starts after the quote
         if line[col - 1 : col - 1 + len(slot.value)] == slot.value:

@@ -18,6 +18,7 @@ from briefgen.authoring.occurrences import Occurrence, file_occurrences, id_span
 from briefgen.authoring.yamledit import plain_data
 from briefgen.errors import BriefgenError, Pos, Problem, UsageError
 from briefgen.facts.grammar import SLUG_RE
+from briefgen.facts.kinds import MAX_ID_LEN
 from briefgen.facts.load import display_path, parse_yaml_text
 from briefgen.facts.project import Project, refuse_content_file
 from briefgen.facts.syntax import scan_references
@@ -86,13 +87,14 @@ def refuse_rename(old: str, new: str, defined: list[str], where: str = "briefgen
                 "give the id of an existing source, claim, entity or brief",
             )
         )
-    if not SLUG_RE.match(new):
+    if not SLUG_RE.match(new) or len(new) > MAX_ID_LEN:
         raise UsageError(
             Problem(
                 Pos(where),
                 "BG609",
-                f"'{new}' is not a valid id",
-                "ids are lowercase letters and digits in words joined by '-', e.g. kia-seized-mines",
+                f"'{new if len(new) <= 80 else new[:77] + '...'}' is not a valid id",
+                f"ids are lowercase letters and digits in words joined by '-', at most {MAX_ID_LEN} "
+                "characters, e.g. kia-seized-mines",
             )
         )
     if new == old or new in defined:
@@ -166,18 +168,22 @@ def renamed_file(file: FactFile, old: str, new: str) -> tuple[str, list[Edit]]:
     be anything but the same data with the id renamed (nothing is written then)."""
     lines = file.lines
     edits = rename_edits(file_occurrences(file.collection, file.data, lines, file.display), lines, old, new)
-    if not edits:
+    expected = expected_data(file.collection, file.data, old, new)
+    # Nothing found to edit is right only if the file holds no 'old' at all: a place the
+    # finder missed must stop the rename here, not leave this file naming a record the
+    # others no longer call by that id.
+    new_text = apply_edits(file.text, edits) if edits else file.text
+    new_data, problems = parse_yaml_text(new_text, file.display) if edits else (file.data, [])
+    if not edits and plain_data(file.data) == expected:
         return file.text, []
-    new_text = apply_edits(file.text, edits)
-    new_data, problems = parse_yaml_text(new_text, file.display)
-    if problems or plain_data(new_data) != expected_data(file.collection, file.data, old, new):
+    if problems or plain_data(new_data) != expected:
         raise BriefgenError(
             Problem(
                 Pos(file.display),
                 "BG610",
                 f"'{old}' could not be renamed in this file without changing something else; nothing was written",
-                "an id written with an escape or across a line break cannot be renamed in place: "
-                "write it plainly, then rename again",
+                "an id written with an escape, across a line break or behind a YAML anchor or tag "
+                "cannot be renamed in place: write it plainly, then rename again",
             )
         )
     return new_text, edits
