@@ -305,8 +305,8 @@ def test_a_reference_docx_in_the_project_gives_the_styles(tmp_path: Path, mini: 
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"%PDF-1.7 not a docx", b"PK\x03\x04broken zip", "zip-without-document"],
-    ids=["empty", "pdf", "broken-zip", "zip-without-document"],
+    [b"", b"%PDF-1.7 not a docx", b"PK\x03\x04broken zip", "zip-without-document", "zip-bomb", "link-out", "fifo"],
+    ids=["empty", "pdf", "broken-zip", "zip-without-document", "zip-bomb", "link-out", "fifo"],
 )
 def test_a_broken_reference_docx_is_bg415_and_writes_nothing(tmp_path: Path, mini: Path, content: Any) -> None:
     out = tmp_path / "o"
@@ -317,6 +317,16 @@ def test_a_broken_reference_docx_is_bg415_and_writes_nothing(tmp_path: Path, min
     if content == "zip-without-document":
         with zipfile.ZipFile(target, "w") as z:
             z.writestr("hello.txt", "not a document")
+    elif content == "zip-bomb":  # 100 MB of zeros in a file of some 100 KB
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr("word/document.xml", b"\0" * (100 * 1024 * 1024))
+        assert target.stat().st_size < 1024 * 1024
+    elif content == "link-out":  # a .docx outside the project, linked in
+        outside = tmp_path / "elsewhere.docx"
+        outside.write_bytes((REPO / "templates" / "reference.docx").read_bytes())
+        target.symlink_to(outside)
+    elif content == "fifo":
+        os.mkfifo(target)
     else:
         target.write_bytes(content)
     proc = run_cli("build", "harbour", "--format", "docx", "--project", str(mini), "--out", str(out), cwd=mini)
@@ -571,3 +581,24 @@ def test_images_in_prose_are_pictures_with_their_alt_text(tmp_path: Path, make_p
     shapes = document.inline_shapes
     assert [s._inline.docPr.get("descr") for s in shapes] == ["A red square", "a grey dot"]
     assert shapes[0].width * 30 == shapes[0].height * 40  # its proportions kept
+
+
+def test_titles_authors_and_keywords_longer_than_word_allows_are_cut_in_the_properties(
+    tmp_path: Path, make_project: Any
+) -> None:
+    """Word's core properties hold 255 characters; a brief's own fields may be longer."""
+    brief = MINI["content/briefs/harbour.yaml"]
+    brief = brief.replace("subtitle: A test brief", "subtitle: " + "Long subtitle words " * 14)
+    brief = brief.replace(
+        "authors: [Test Author]", "authors: [" + ", ".join(f"Author Number {n}" for n in range(20)) + "]"
+    )
+    brief = brief.replace("keywords: [tin, harbour]", "keywords: [" + ", ".join(f"keyword{n}" for n in range(40)) + "]")
+    root = make_project({"content/briefs/harbour.yaml": brief})
+    proc = run_cli(
+        "build", "harbour", "--format", "docx", "--project", str(root), "--out", str(tmp_path / "o"), cwd=root
+    )
+    assert proc.returncode == 0, proc.stderr
+    props = docx.Document(str(tmp_path / "o" / "harbour.docx")).core_properties
+    for value in (props.subject, props.author, props.keywords):
+        assert len(value) <= 255 and value.endswith("…")
+    assert props.author.startswith("Author Number 0; Author Number 1")

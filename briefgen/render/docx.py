@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,7 @@ from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.facts.load import display_path
 from briefgen.facts.model import Brief
 from briefgen.facts.project import Project
+from briefgen.files import RefusedFile, read_regular, resolve
 from briefgen.render.html import note_texts
 from briefgen.render.plan import BriefPlan
 from briefgen.render.wordnotes import Footnotes, reference_run, repeat_runs
@@ -48,6 +50,11 @@ from briefgen.render.wordnotes import Footnotes, reference_run, repeat_runs
 REFERENCE = "reference.docx"
 #: A reference document is a template (code, not content), but still a zip read into memory.
 MAX_REFERENCE_BYTES = 32 * 1024 * 1024
+#: What a reference document may unpack to, and how many parts it may hold.
+MAX_REFERENCE_UNPACKED = 64 * 1024 * 1024
+MAX_REFERENCE_PARTS = 2000
+#: Word's (and python-docx's) limit on a core property's length.
+MAX_PROPERTY = 255
 
 _BLOCKS = {
     "p", "div", "section", "header", "footer", "main", "nav", "article", "aside",
@@ -94,7 +101,9 @@ def reference_path(project: Project) -> Path:
     """The reference document: the project's ``templates/reference.docx``, else the packaged one."""
     for folder in project.template_folders():
         candidate = folder / REFERENCE
-        if candidate.is_file():
+        # Whatever stands there (a file, a link, a pipe) is the reference, to be used or
+        # refused (BG415), never passed over in silence for the packaged one.
+        if os.path.lexists(candidate):
             return candidate
     return project.template_folders()[-1] / REFERENCE
 
@@ -113,13 +122,28 @@ def open_reference(path: Path) -> Document:
         )
 
     try:
-        if path.stat().st_size > MAX_REFERENCE_BYTES:
-            raise broken(f"it is larger than {MAX_REFERENCE_BYTES // (1024 * 1024)} MiB")
-        doc = docx.Document(io.BytesIO(path.read_bytes()))
+        # A templates folder is the project's own, but a link out of it is not followed
+        # (it would read any file as the reference), and only a regular file is read.
+        if not resolve(path).is_relative_to(resolve(path.parent)):
+            raise broken("it is a link to a file outside its templates folder")
+        raw = read_regular(path, MAX_REFERENCE_BYTES)
+        with zipfile.ZipFile(io.BytesIO(raw)) as package:
+            members = package.infolist()
+        # The sizes the package declares, before anything is inflated: a small file can
+        # unpack to gigabytes (a zip bomb).
+        if len(members) > MAX_REFERENCE_PARTS or sum(m.file_size for m in members) > MAX_REFERENCE_UNPACKED:
+            raise broken(
+                f"it unpacks to more than {MAX_REFERENCE_UNPACKED // (1024 * 1024)} MiB "
+                f"or {MAX_REFERENCE_PARTS:,} parts"
+            )
+        doc = docx.Document(io.BytesIO(raw))
     except BriefgenError:
         raise
+    except RefusedFile as refused:
+        raise broken(f"it {refused.reason}") from None
     except Exception as exc:  # python-docx raises many kinds on a bad package: all mean the same here
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        reason = re.sub(r"<_io\.BytesIO object at 0x[0-9a-f]+>", "the file", reason)  # no address in messages
         if isinstance(exc, zipfile.BadZipFile | KeyError) or "zip" in reason.lower():
             reason = f"not a DOCX (zip) package ({reason})"
         raise broken(reason) from None
@@ -779,13 +803,20 @@ def _paper(doc: Document, brief: Brief) -> None:
         section.page_width, section.page_height = width, height
 
 
+def _property(text: str) -> str:
+    """A core property's text: XML-safe, and cut (with an ellipsis) at Word's 255 characters;
+    the document itself holds the whole title, authors and keywords."""
+    text = xml_text(text)
+    return text if len(text) <= MAX_PROPERTY else text[: MAX_PROPERTY - 1] + "…"
+
+
 def _properties(doc: Document, brief: Brief) -> None:
     """Core properties from the brief, dated by the brief (never the clock), and its language."""
     props = doc.core_properties
-    props.title = xml_text(brief.title)
-    props.author = xml_text("; ".join(brief.authors))
-    props.subject = xml_text(brief.subtitle or "")
-    props.keywords = xml_text(", ".join(brief.keywords))
+    props.title = _property(brief.title)
+    props.author = _property("; ".join(brief.authors))
+    props.subject = _property(brief.subtitle or "")
+    props.keywords = _property(", ".join(brief.keywords))
     props.comments = ""
     props.category = ""
     props.identifier = brief.id
