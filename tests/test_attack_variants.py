@@ -341,3 +341,44 @@ def test_a_cache_entry_round_trips(tmp_path: Path) -> None:
 
 def test_run_cli_is_the_conftest_helper() -> None:
     assert run_cli("--version").returncode == 0
+
+
+# -- the preview watches every input ------------------------------------------------------------
+
+
+def test_the_watcher_takes_every_archive_format_and_font(tmp_path: Path) -> None:
+    from briefgen.preview.watcher import relevant_filter
+
+    content, templates = tmp_path / "content", tmp_path / "templates"
+    relevant = relevant_filter([content, templates])
+    for path in ("archive/page.html", "archive/page.htm", "archive/report.pdf", "archive/a.txt"):
+        assert relevant(None, str(content / path)), path
+    assert relevant(None, str(templates / "fonts" / "Mine.otf"))
+    assert not relevant(None, str(content / "archive" / ".page.html.swp"))
+
+
+def test_an_edited_web_page_archive_reaches_the_open_preview(mini: Path) -> None:
+    page = (
+        "<html><body><article><h1>The Harbour Report</h1>"
+        "<p>Ore from the northern hills is trucked to the coast every week.</p>"
+        "<p>According to the ministry, exports fell by half in 2025, the lowest in a decade.</p>"
+        "<p>The port authority said the new road would take years to build.</p></article></body></html>"
+    )
+    archive = mini / "content" / "archive" / "harbour.html"
+    archive.write_text(page, encoding="utf-8")
+    sources = mini / "content" / "sources.yaml"
+    text = sources.read_text(encoding="utf-8").replace("archive/harbour.txt", "archive/harbour.html")
+    dropped = ("archive_sha256", "archive_parts", "part:")  # a web page's own structure names its parts
+    text = "\n".join(line for line in text.splitlines() if not any(word in line for word in dropped))
+    sources.write_text(text + "\n", encoding="utf-8")
+    with _start(mini) as preview:
+        status, _, body = preview.request("/_preview/state", headers={"Host": preview.host()})
+        assert status == 200 and json.loads(body)["errors"] == 0, body  # BG214 (no fingerprint) only warns
+        archive.write_text(page.replace("exports fell by half in 2025", "exports rose in 2025"), encoding="utf-8")
+        deadline = time.monotonic() + 15
+        codes: list[str] = []
+        while time.monotonic() < deadline and "BG112" not in codes:
+            time.sleep(0.2)
+            state = json.loads(preview.request("/_preview/state", headers={"Host": preview.host()})[2])
+            codes = [p["code"] for p in state["problems"]]
+        assert "BG112" in codes, "the edited archive no longer holds the quote: the open pages must say so"

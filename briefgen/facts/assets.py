@@ -24,6 +24,9 @@ from briefgen.facts.project import ignored_reason
 from briefgen.files import RefusedFile, read_regular, resolve
 
 ASSETS = "assets"
+#: The font files a project's templates may hold in templates/fonts/ (served to the PDF
+#: stage only, by briefgen:fonts/NAME).
+FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
 #: An image larger than this is refused (it is copied into every HTML that shows it).
 MAX_IMAGE_BYTES = 4 * 1024 * 1024
 #: An image declaring more pixels than this is refused: a few KiB of PNG, GIF or JPEG can

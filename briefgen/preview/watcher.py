@@ -7,13 +7,30 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from briefgen.check.archives.read import FORMATS as ARCHIVE_FORMATS
+from briefgen.facts.assets import FONT_SUFFIXES
 from briefgen.facts.project import ignored_reason
 from briefgen.preview.rebuild import Previewer, unexpected
 
 #: how often (ms) the watch wakes with no change; its first wake-up says it is in place
 _WAKE_MS = 100
 
-_WATCHED_SUFFIXES = {".yaml", ".yml", ".json", ".txt", ".j2", ".css", ".svg", ".png", ".jpg", ".jpeg", ".gif"}
+#: What a rebuild may depend on: collections, templates and styles, images, fonts, and
+#: every archive format (an edited web page or PDF archive changes what its quotes verify).
+_WATCHED_SUFFIXES = {
+    ".yaml",
+    ".yml",
+    ".json",
+    ".j2",
+    ".css",
+    ".svg",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    *ARCHIVE_FORMATS,
+    *FONT_SUFFIXES,
+}
 
 
 def relevant_filter(roots: list[Path]) -> Callable[[Any, str], bool]:

@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from briefgen.errors import BriefgenError, Pos, Problem
-from briefgen.facts.assets import image_key
+from briefgen.facts.assets import FONT_SUFFIXES, image_key
 from briefgen.files import resolve
 
 #: The time stamped into each embedded font subset, when SOURCE_DATE_EPOCH does not name
@@ -103,7 +103,6 @@ LayoutContext._update_footnote_area = _once_per_page
 #: templates/fonts/, else the packaged one (templates/fonts.css). Browsers know no such
 #: scheme, so the HTML opened on screen fetches nothing for it.
 FONT_SCHEME = "briefgen"
-FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
 
 
 class _NoCapitalised(pyphen.Pyphen):
