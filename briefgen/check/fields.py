@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from briefgen.check.wording import accepted_term
@@ -51,8 +51,10 @@ def type_name(value: Any) -> str:
     return "text"
 
 
-@dataclass
-class PendingRef:
+class PendingRef(NamedTuple):
+    """An id in a field, resolved once every file is read (a named tuple: a large base
+    holds tens of thousands, and the records cache makes them in one C-level call)."""
+
     value: str
     targets: tuple[str, ...]
     pos: Pos
