@@ -167,44 +167,53 @@ class RecordCache:
         raise Unencodable(type(v).__name__)
 
     def _decode(self, v: Any, display: str) -> Any:
+        # The commonest shapes first, and no call where one can be saved: a large base
+        # decodes a record, a position, a date and a citation for each of its claims.
+        if type(v) is tuple:
+            tag = v[0]
+            if tag == "r":
+                return self._record(v, display)
+            if tag == "p":
+                return _pos(display, v[1], v[2])
+            if tag == "d":
+                # A frozen dataclass's __init__ sets each field through object.__setattr__.
+                date = object.__new__(PartialDate)
+                date.__dict__.update(year=v[1], month=v[2], day=v[3])
+                return date
+            if tag == "P":
+                return Pos(v[1], v[2], v[3])
+            if tag == "q":
+                return Problem(self._decode(v[1], display), v[2], v[3], v[4], v[5], tuple(v[6]))
+            if tag == "t":
+                return tuple(self._decode(x, display) for x in v[1])
+            raise ValueError(f"unknown tag {tag!r}")
         if isinstance(v, list):
             return [self._decode(x, display) for x in v]
         if isinstance(v, dict):
             return {k: self._decode(x, display) for k, x in v.items()}
-        if not isinstance(v, tuple):
-            return v
-        tag = v[0]
-        if tag == "p":
-            return _pos(display, v[1], v[2])
-        if tag == "P":
-            return Pos(v[1], v[2], v[3])
-        if tag == "d":
-            return PartialDate(v[1], v[2], v[3])
-        if tag == "r":
-            # Made without calling __init__ (these are plain dataclasses): the stored fields,
-            # and the defaults for the rest, fresh lists and records where a factory gives them.
-            cls = self.classes[v[1]]
-            plain, factories = self._defaults.get(v[1]) or self._class_defaults(v[1], cls)
-            obj = cls.__new__(cls)
-            state = obj.__dict__
-            state.update(plain)
-            stored, stored_plain = v[4], v[5]
-            for name, factory in factories:
-                if name not in stored and name not in stored_plain:
-                    state[name] = factory()
-            state.update(stored_plain)
-            for name, x in stored.items():
-                state[name] = self._decode(x, display)
-            obj.pos = self._decode(v[2], display)
-            if v[3] is not None:
-                names, lines, cols = v[3]
-                obj.field_pos = dict(zip(names, _positions(display, lines, cols), strict=True))
-            return obj
-        if tag == "q":
-            return Problem(self._decode(v[1], display), v[2], v[3], v[4], v[5], tuple(v[6]))
-        if tag == "t":
-            return tuple(self._decode(x, display) for x in v[1])
-        raise ValueError(f"unknown tag {tag!r}")
+        return v
+
+    def _record(self, v: tuple[Any, ...], display: str) -> Record:
+        """A record, made without calling __init__ (these are plain dataclasses): the stored
+        fields, and the defaults for the rest, fresh lists and records where a factory gives them."""
+        cls = self.classes[v[1]]
+        plain, factories = self._defaults.get(v[1]) or self._class_defaults(v[1], cls)
+        obj = cls.__new__(cls)
+        state = obj.__dict__
+        state.update(plain)
+        stored, stored_plain = v[4], v[5]
+        for name, factory in factories:
+            if name not in stored and name not in stored_plain:
+                state[name] = factory()
+        state.update(stored_plain)
+        for name, x in stored.items():
+            state[name] = self._decode(x, display)
+        pos = v[2]
+        obj.pos = _pos(display, pos[1], pos[2]) if pos[0] == "p" else self._decode(pos, display)
+        if v[3] is not None:
+            names, lines, cols = v[3]
+            obj.field_pos = dict(zip(names, _positions(display, lines, cols), strict=True))
+        return obj
 
 
 def record_cache() -> RecordCache | None:

@@ -399,7 +399,9 @@ def circles(links: Mapping[str, Sequence[str]]) -> list[Circle]:
     """
     order = {ident: i for i, ident in enumerate(links)}
     out: list[Circle] = []
-    for part in _strong_parts(links):
+    # A record that points nowhere lies on no circle: left out, it is an end like an
+    # unknown id (most records of a large base point nowhere).
+    for part in _strong_parts({ident: targets for ident, targets in links.items() if targets}):
         if len(part) == 1 and part[0] not in links[part[0]]:
             continue  # a record on no circle
         part.sort(key=order.__getitem__)
