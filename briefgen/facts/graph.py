@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from briefgen.errors import Pos
 from briefgen.facts.load import locate_in_file
@@ -59,9 +60,10 @@ def brief_parts(brief: Brief) -> Iterator[tuple[str, str | None, Pos]]:
         yield f"annex '{annex.heading}'", annex.body, annex.where("body")
 
 
-@dataclass(frozen=True)
-class Prose:
-    """One Markdown field of the fact base: whose it is, its text and where the text starts."""
+class Prose(NamedTuple):
+    """One Markdown field of the fact base: whose it is, its text and where the text starts.
+    (A named tuple: several passes walk every prose field, and a frozen dataclass costs a
+    call per field to make.)"""
 
     owner: str  # "claim 'id'" or "brief 'id'", for messages
     text: str | None
