@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from briefgen.check.wording import accepted_term
@@ -51,8 +51,10 @@ def type_name(value: Any) -> str:
     return "text"
 
 
-@dataclass
-class PendingRef:
+class PendingRef(NamedTuple):
+    """An id in a field, resolved once every file is read (a named tuple: a large base
+    holds tens of thousands, and the records cache makes them in one C-level call)."""
+
     value: str
     targets: tuple[str, ...]
     pos: Pos
@@ -88,19 +90,29 @@ class Checker:
             )
             return None
         fields = yaml_fields(cls)
-        keys = {k for k, _ in fields}
-        for key in raw:
-            if key not in keys:
-                self.problem(
-                    raw.key_pos[key],
-                    "BG101",
-                    f"unknown key '{key}' in {context}{did_you_mean(key, sorted(keys))}",
-                    f"allowed keys: {', '.join(sorted(keys))}",
-                )
+        keys = _KEYS.get(cls) or _KEYS.setdefault(cls, frozenset(k for k, _ in fields))
+        if not keys.issuperset(raw):
+            for key in raw:
+                if key not in keys:
+                    self.problem(
+                        raw.key_pos[key],
+                        "BG101",
+                        f"unknown key '{key}' in {context}{did_you_mean(key, sorted(keys))}",
+                        f"allowed keys: {', '.join(sorted(keys))}",
+                    )
         kwargs: dict[str, Any] = {}
+        # Each field's position is looked up once, for its reader and for field_pos (the
+        # fields that are there, in field order); this runs for every record of the base.
+        field_pos: dict[str, Pos] = {}
+        value_pos = raw.value_pos
         for key, f in fields:
             meta = f.metadata
-            if key not in raw or raw[key] is None or raw[key] == "" or raw[key] == []:
+            if key in raw:
+                where = field_pos[f.name] = value_pos.get(key, raw.pos)
+                given = raw[key]
+            else:
+                given = None
+            if given is None or given == "" or given == []:
                 if meta["required"] and key not in raw.rejected:
                     self.problem(
                         raw.where(key) if key in raw else raw.pos,
@@ -109,12 +121,12 @@ class Checker:
                         f"add '{key}: ...'" + (f" ({meta['doc']})" if meta["doc"] else ""),
                     )
                 continue
-            value = self.value(meta, raw[key], raw.where(key), f"'{key}' of {context}", raw, key)
+            value = self.value(meta, given, where, f"'{key}' of {context}", raw, key)
             if value is not None:
                 kwargs[f.name] = value
         obj = cls(**kwargs)
         obj.pos = raw.pos
-        obj.field_pos = {f.name: raw.where(k) for k, f in fields if k in raw}
+        obj.field_pos = field_pos
         return obj
 
     def value(self, meta: Any, value: Any, pos: Pos, what: str, parent: YMap, key: str) -> Any:
@@ -371,6 +383,10 @@ class Checker:
 
 
 #: The reader of each field kind (:data:`briefgen.facts.kinds.FIELD_KINDS`).
+#: The YAML keys of each record class (see yaml_fields), made once.
+_KEYS: dict[type, frozenset[str]] = {}
+
+
 def _as_text(value: Any) -> str:
     """The text a value is shown as: a number in a text field is read as text."""
     return value if isinstance(value, str) else str(value)

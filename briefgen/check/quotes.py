@@ -17,6 +17,7 @@ from pathlib import Path
 from briefgen.check.archives import Archive, read_archive
 from briefgen.check.archives.locators import canonical, span_locator
 from briefgen.check.archives.normalise import normalise
+from briefgen.check.quotecache import QuoteCache
 from briefgen.facts.graph import via_chain
 from briefgen.facts.model import Citation, FactBase
 
@@ -113,12 +114,14 @@ def verify_quotes(
     source_id: str,
     archive: Archive | Path | None = None,
     citations: list[tuple[str, Citation]] | None = None,
+    cache: QuoteCache | None = None,
 ) -> list[QuoteCheck]:
     """Every quoted citation checked against ``source_id``'s archive: citations of the
     source itself and of sources known ``via`` it that have no archive of their own.
     ``archive`` is the archive (or its path); by default the one the check loaded.
     ``citations``: that source's group of :func:`citations_by_archive`, when the caller
-    checks every archive (made once, not once per source)."""
+    checks every archive (made once, not once per source). With a ``cache`` (check/quotecache.py),
+    an archive whose quotes and locators were all checked before is not searched again."""
     if isinstance(archive, Path):
         source = base.sources.get(source_id)
         archive = read_archive(archive.read_bytes(), archive.suffix, source.custom.archive_parts if source else ())
@@ -128,13 +131,24 @@ def verify_quotes(
             return []
     if citations is None:
         citations = citations_by_archive(base).get(source_id, [])
+    quoted = [(claim_id, cite) for claim_id, cite in citations if cite.quote]
+    key = None
+    if cache is not None and archive.identity:
+        key = cache.key(archive.identity, [(cite.quote or "", cite.locator) for _, cite in quoted])
+        known = cache.get(key, len(quoted))
+        if known is not None:
+            return [
+                QuoteCheck(claim_id, cite, source_id, found, holds)
+                for (claim_id, cite), (found, holds) in zip(quoted, known, strict=True)
+            ]
     results = []
-    for claim_id, cite in citations:
-        if not cite.quote:
-            continue
-        found = tuple(locate(cite.quote, archive))
-        holds = bool(found and cite.locator and locator_holds(cite.locator, cite.quote, list(found), archive))
+    for claim_id, cite in quoted:
+        quote = cite.quote or ""
+        found = tuple(locate(quote, archive))
+        holds = bool(found and cite.locator and locator_holds(cite.locator, quote, list(found), archive))
         results.append(QuoteCheck(claim_id, cite, source_id, found, holds))
+    if cache is not None and key is not None:
+        cache.put(key, [(r.found, r.locator_matches) for r in results])
     return results
 
 

@@ -17,15 +17,17 @@ import dataclasses
 import hashlib
 import marshal
 import os
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 from briefgen import __version__
 from briefgen.cachedir import cache_dir, code_stamp, prune, read_entry, touch, usable_folder, write_entry
+from briefgen.check.fields import PendingRef
 from briefgen.errors import Pos, Problem
 from briefgen.facts.model import PartialDate, Record
 
-FORMAT = 2
+FORMAT = 3
 #: Entries kept at most; past that the least recently used quarter goes (see prune).
 MAX_ENTRIES = 4000
 
@@ -44,6 +46,11 @@ def _pos(file: str, line: int, col: int) -> Pos:
     # tuple.__new__ directly: the named tuple's own __new__ is a Python function, and a
     # large fact base decodes hundreds of thousands of positions.
     return tuple.__new__(Pos, (file, line, col))  # type: ignore[type-var]
+
+
+def _positions(file: str, lines: list[int], cols: list[int]) -> map[Pos]:
+    """Positions in ``file``, made in one C-level pass (no Python call per position)."""
+    return map(tuple.__new__, repeat(Pos), zip(repeat(file), lines, cols))
 
 
 class Unencodable(Exception):
@@ -65,15 +72,19 @@ class RecordCache:
         return hashlib.sha1(head + raw).hexdigest()
 
     def get(self, key: str, display: str) -> Any | None:
-        """(records, problems, pending rows, broken) or None. Pending rows come back as plain
-        [value, targets, line, col, what] lists: there are many, and they need no decoding."""
+        """(records, problems, pending references, broken) or None."""
         path = self.folder / f"{key}.bin"
         payload = read_entry(path)
         if payload is None:
             return None
         try:
             records, problems, pending, broken = marshal.loads(payload)
-            decoded = self._decode(records, display), self._decode(problems, display), pending, broken
+            # Pending references are stored a column each, and made back without a Python
+            # call per reference: a large base has tens of thousands.
+            values, targets, lines, cols, whats = pending
+            rows = zip(values, targets, _positions(display, lines, cols), whats, strict=True)
+            refs = list(map(tuple.__new__, repeat(PendingRef), rows))
+            decoded = self._decode(records, display), self._decode(problems, display), refs, broken
         except Exception:  # a verified entry this code cannot read: parse the file instead
             return None
         touch(path)  # recently used: kept by prune()
@@ -82,10 +93,16 @@ class RecordCache:
     def put(self, key: str, display: str, payload: Any) -> None:
         records, problems, pending, broken = payload
         try:
-            if any(pos.file != display for _, _, pos, _ in pending):
+            if any(ref.pos.file != display for ref in pending):
                 return
-            rows = [[value, list(targets), pos.line, pos.col, what] for value, targets, pos, what in pending]
-            data = marshal.dumps((self._encode(records, display), self._encode(problems, display), rows, broken))
+            columns = (
+                [ref.value for ref in pending],
+                [tuple(ref.targets) for ref in pending],
+                [ref.pos.line for ref in pending],
+                [ref.pos.col for ref in pending],
+                [ref.what for ref in pending],
+            )
+            data = marshal.dumps((self._encode(records, display), self._encode(problems, display), columns, broken))
         except (Unencodable, ValueError):
             return
         write_entry(self.folder / f"{key}.bin", data)
@@ -133,13 +150,15 @@ class RecordCache:
                     plain_values[f.name] = value
                 else:
                     values[f.name] = self._encode(value, display)
-            field_pos: list[Any] | None = None
+            field_pos: tuple[list[str], list[int], list[int]] | None = None
             if v.field_pos is not None:
-                field_pos = []
-                for name, pos in v.field_pos.items():
-                    if pos.file != display:
-                        raise Unencodable("position in another file")
-                    field_pos += [name, pos.line, pos.col]
+                if any(pos.file != display for pos in v.field_pos.values()):
+                    raise Unencodable("position in another file")
+                field_pos = (
+                    list(v.field_pos),
+                    [pos.line for pos in v.field_pos.values()],
+                    [pos.col for pos in v.field_pos.values()],
+                )
             return ("r", type(v).__name__, self._encode(v.pos, display), field_pos, values, plain_values)
         if isinstance(v, Problem):
             return ("q", self._encode(v.pos, display), v.code, v.message, v.hint, v.severity, list(v.context))
@@ -148,44 +167,53 @@ class RecordCache:
         raise Unencodable(type(v).__name__)
 
     def _decode(self, v: Any, display: str) -> Any:
+        # The commonest shapes first, and no call where one can be saved: a large base
+        # decodes a record, a position, a date and a citation for each of its claims.
+        if type(v) is tuple:
+            tag = v[0]
+            if tag == "r":
+                return self._record(v, display)
+            if tag == "p":
+                return _pos(display, v[1], v[2])
+            if tag == "d":
+                # A frozen dataclass's __init__ sets each field through object.__setattr__.
+                date = object.__new__(PartialDate)
+                date.__dict__.update(year=v[1], month=v[2], day=v[3])
+                return date
+            if tag == "P":
+                return Pos(v[1], v[2], v[3])
+            if tag == "q":
+                return Problem(self._decode(v[1], display), v[2], v[3], v[4], v[5], tuple(v[6]))
+            if tag == "t":
+                return tuple(self._decode(x, display) for x in v[1])
+            raise ValueError(f"unknown tag {tag!r}")
         if isinstance(v, list):
             return [self._decode(x, display) for x in v]
         if isinstance(v, dict):
             return {k: self._decode(x, display) for k, x in v.items()}
-        if not isinstance(v, tuple):
-            return v
-        tag = v[0]
-        if tag == "p":
-            return _pos(display, v[1], v[2])
-        if tag == "P":
-            return Pos(v[1], v[2], v[3])
-        if tag == "d":
-            return PartialDate(v[1], v[2], v[3])
-        if tag == "r":
-            # Made without calling __init__ (these are plain dataclasses): the stored fields,
-            # and the defaults for the rest, fresh lists and records where a factory gives them.
-            cls = self.classes[v[1]]
-            plain, factories = self._defaults.get(v[1]) or self._class_defaults(v[1], cls)
-            obj = cls.__new__(cls)
-            state = obj.__dict__
-            state.update(plain)
-            stored, stored_plain = v[4], v[5]
-            for name, factory in factories:
-                if name not in stored and name not in stored_plain:
-                    state[name] = factory()
-            state.update(stored_plain)
-            for name, x in stored.items():
-                state[name] = self._decode(x, display)
-            obj.pos = self._decode(v[2], display)
-            flat = v[3]
-            if flat is not None:
-                obj.field_pos = {flat[i]: _pos(display, flat[i + 1], flat[i + 2]) for i in range(0, len(flat), 3)}
-            return obj
-        if tag == "q":
-            return Problem(self._decode(v[1], display), v[2], v[3], v[4], v[5], tuple(v[6]))
-        if tag == "t":
-            return tuple(self._decode(x, display) for x in v[1])
-        raise ValueError(f"unknown tag {tag!r}")
+        return v
+
+    def _record(self, v: tuple[Any, ...], display: str) -> Record:
+        """A record, made without calling __init__ (these are plain dataclasses): the stored
+        fields, and the defaults for the rest, fresh lists and records where a factory gives them."""
+        cls = self.classes[v[1]]
+        plain, factories = self._defaults.get(v[1]) or self._class_defaults(v[1], cls)
+        obj = cls.__new__(cls)
+        state = obj.__dict__
+        state.update(plain)
+        stored, stored_plain = v[4], v[5]
+        for name, factory in factories:
+            if name not in stored and name not in stored_plain:
+                state[name] = factory()
+        state.update(stored_plain)
+        for name, x in stored.items():
+            state[name] = self._decode(x, display)
+        pos = v[2]
+        obj.pos = _pos(display, pos[1], pos[2]) if pos[0] == "p" else self._decode(pos, display)
+        if v[3] is not None:
+            names, lines, cols = v[3]
+            obj.field_pos = dict(zip(names, _positions(display, lines, cols), strict=True))
+        return obj
 
 
 def record_cache() -> RecordCache | None:

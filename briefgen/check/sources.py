@@ -12,6 +12,7 @@ from briefgen.check.archives import ArchiveError, read_archive
 from briefgen.check.archives.locators import exists, grammar
 from briefgen.check.archives.model import ArchivePartError
 from briefgen.check.fields import Checker
+from briefgen.check.quotecache import QuoteCache, quote_cache
 from briefgen.errors import Pos
 from briefgen.facts.graph import cited_sources
 from briefgen.facts.load import display_path
@@ -42,8 +43,11 @@ def check_sources(checker: Checker, base: FactBase) -> None:
     check_grades(checker, base)
     _load_archives(checker, base)
     grouped = quotes.citations_by_archive(base)
+    cache = quote_cache() if base.archives else None
     for source_id in base.archives:
-        _check_citations(checker, base, source_id, grouped.get(source_id, []))
+        _check_citations(checker, base, source_id, grouped.get(source_id, []), cache)
+    if cache is not None:
+        cache.prune()
 
 
 def _load_archives(checker: Checker, base: FactBase) -> None:
@@ -117,11 +121,17 @@ def _load_archives(checker: Checker, base: FactBase) -> None:
             checker.problem(pos, "BG130", f"archive of '{source.id}': {exc.message}", exc.hint)
 
 
-def _check_citations(checker: Checker, base: FactBase, source_id: str, citations: list[tuple[str, Citation]]) -> None:
+def _check_citations(
+    checker: Checker,
+    base: FactBase,
+    source_id: str,
+    citations: list[tuple[str, Citation]],
+    cache: QuoteCache | None = None,
+) -> None:
     """Quotes and locators of every citation checked against ``source_id``'s archive
     (``citations``: those checked against it, from quotes.citations_by_archive)."""
     archive = base.archives[source_id]
-    for result in quotes.verify_quotes(base, source_id, archive, citations):
+    for result in quotes.verify_quotes(base, source_id, archive, citations, cache):
         cite = result.cite
         if not result.verified:
             near = quotes.nearest_passage(cite.quote or "", archive.text)

@@ -15,7 +15,7 @@ from typing import Any
 from briefgen.check import standards
 from briefgen.check.circles import check_circles
 from briefgen.check.claims import check_claims
-from briefgen.check.fields import Checker, PendingRef, type_name
+from briefgen.check.fields import Checker, type_name
 from briefgen.check.fingerprints import check_fingerprints
 from briefgen.check.links import check_links
 from briefgen.check.recordcache import RecordCache, record_cache
@@ -74,11 +74,7 @@ def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactB
         if disk_hit is not None:
             records, file_problems, pending, broken = disk_hit
             checker.problems.extend(file_problems)
-            display = loaded.display
-            checker.pending.extend(
-                PendingRef(v, tuple(t), tuple.__new__(Pos, (display, ln, col)), w)  # type: ignore[type-var]
-                for v, t, ln, col, w in pending
-            )
+            checker.pending.extend(pending)
         elif memo is not None and memo[0] is loaded:
             # The file is unchanged since the last run: its records and the problems found
             # in them alone stand as they were (cross-file checks run again below).
@@ -100,8 +96,8 @@ def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactB
                 )
             if disk is not None and disk_key is not None:
                 wrote_cache = True
-                pending_rows = [(r.value, r.targets, r.pos, r.what) for r in checker.pending[first_pending:]]
-                disk.put(disk_key, loaded.display, (records, checker.problems[first_problem:], pending_rows, broken))
+                found = (records, checker.problems[first_problem:], checker.pending[first_pending:], broken)
+                disk.put(disk_key, loaded.display, found)
         if broken:
             checker.broken.add(collection)
         for rec in records:

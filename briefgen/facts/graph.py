@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from briefgen.errors import Pos
 from briefgen.facts.load import locate_in_file
@@ -59,9 +60,10 @@ def brief_parts(brief: Brief) -> Iterator[tuple[str, str | None, Pos]]:
         yield f"annex '{annex.heading}'", annex.body, annex.where("body")
 
 
-@dataclass(frozen=True)
-class Prose:
-    """One Markdown field of the fact base: whose it is, its text and where the text starts."""
+class Prose(NamedTuple):
+    """One Markdown field of the fact base: whose it is, its text and where the text starts.
+    (A named tuple: several passes walk every prose field, and a frozen dataclass costs a
+    call per field to make.)"""
 
     owner: str  # "claim 'id'" or "brief 'id'", for messages
     text: str | None
@@ -399,7 +401,9 @@ def circles(links: Mapping[str, Sequence[str]]) -> list[Circle]:
     """
     order = {ident: i for i, ident in enumerate(links)}
     out: list[Circle] = []
-    for part in _strong_parts(links):
+    # A record that points nowhere lies on no circle: left out, it is an end like an
+    # unknown id (most records of a large base point nowhere).
+    for part in _strong_parts({ident: targets for ident, targets in links.items() if targets}):
         if len(part) == 1 and part[0] not in links[part[0]]:
             continue  # a record on no circle
         part.sort(key=order.__getitem__)

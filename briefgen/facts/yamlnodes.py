@@ -36,6 +36,8 @@ class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
                 return _STR_TAG  # quoted: always text
             if value[:1] not in _SPECIAL_FIRST:
                 return _STR_TAG  # plain, and cannot be a number, boolean, null or date
+        elif not self.yaml_path_resolvers:  # the safe loader has none: the default tags
+            return _MAP_TAG if kind is yaml.MappingNode else _SEQ_TAG
         return str(super().resolve(kind, value, implicit))
 
     def construct_scalar_value(self, node: yaml.ScalarNode) -> Any:

@@ -39,6 +39,9 @@ class Archive:
     passages: list[Passage]
     #: normalised text of each element of a web page that has an ``id`` (for ``#id``)
     sections: Mapping[str, str] = field(default_factory=dict)
+    #: what the archive was read from (its kind, bytes and parts; see read_archive), or ""
+    #: when unknown: where its quotes stand is kept on disk by this (check/quotecache.py)
+    identity: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         # The passages joined by one space, and where each starts in it: a quote may run

@@ -44,6 +44,7 @@ def read_archive(raw: bytes, suffix: str, parts: Sequence[Any] = ()) -> Archive:
     if hit is None:
         try:
             hit = _read(kind, raw, specs)
+            hit.identity = f"{kind}\0{key[1]}\0{specs!r}"
         except ArchiveError as exc:
             hit = exc
         if not isinstance(hit, ArchiveError) or hit.lasting:
