@@ -319,3 +319,26 @@ async def test_a_yaml_error_while_typing_is_shown_and_the_server_keeps_answering
     assert hover is not None and "The Harbour Report" in str(hover.contents)
     replace_all(client, project, rel, text, 3)
     await diagnostics_until(client, uri(project, rel), lambda ds: ds == [])
+
+
+@over_stdio
+async def test_requests_on_a_file_that_is_not_utf8_answer_nothing_and_the_server_keeps_answering(
+    client: LanguageClient, project: Path
+) -> None:
+    """An unopened workspace file in another encoding: no answer there, no traceback sent
+    to the editor, and the next request on a good file is answered as usual."""
+    (project / "content" / "places.yaml").write_bytes("- id: caf\xe9\n  name: Caf\xe9\n".encode("latin-1"))
+    odd = lsp.TextDocumentIdentifier(uri(project, "content/places.yaml"))
+    assert await client.text_document_hover_async(lsp.HoverParams(odd, lsp.Position(0, 7))) is None
+    assert await client.text_document_completion_async(lsp.CompletionParams(odd, lsp.Position(0, 7))) is None
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(odd, lsp.Range(lsp.Position(0, 0), lsp.Position(0, 5)), lsp.CodeActionContext([]))
+    )
+    assert actions is None
+    claims = "content/claims.yaml"
+    claims_text = open_file(client, project, claims)
+    at = position_of(claims_text, "ref: harbour-report", 6)
+    hover = await client.text_document_hover_async(
+        lsp.HoverParams(lsp.TextDocumentIdentifier(uri(project, claims)), at)
+    )
+    assert hover is not None and "The Harbour Report" in str(hover.contents)

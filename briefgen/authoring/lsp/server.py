@@ -164,11 +164,16 @@ class BriefgenServer(LanguageServer):
         lines = self.lines_of(uri, occ.pos.file, snapshot)
         return lsp.Location(uri=uri, range=self.to_range(lines, occ.pos.line - 1, occ.pos.col - 1, occ.end_col - 1))
 
-    def cursor(self, uri: str, position: lsp.Position) -> tuple[str, list[str], int, int]:
-        """(display path, lines, 0-based line, column in characters) of a request's position."""
+    def cursor(self, uri: str, position: lsp.Position) -> tuple[str, list[str], int, int] | None:
+        """(display path, lines, 0-based line, column in characters) of a request's position;
+        None for a document that cannot be read (not UTF-8, gone): nothing to answer there,
+        and no traceback for the editor (check reports such a file as BG003)."""
         doc = self.workspace.get_text_document(uri)
-        lines = doc.source.splitlines()
-        at = self.workspace.position_codec.position_from_client_units(doc.lines, position)
+        try:
+            lines = doc.source.splitlines()
+            at = self.workspace.position_codec.position_from_client_units(doc.lines, position)
+        except (OSError, UnicodeDecodeError, ValueError):
+            return None
         return display_path(Path(doc.path)), lines, at.line, at.character
 
     async def occurrence(self, uri: str, position: lsp.Position) -> tuple[Snapshot, Occurrence] | None:
@@ -176,7 +181,10 @@ class BriefgenServer(LanguageServer):
         snapshot = await self.refresh()
         if snapshot is None:
             return None
-        display, _lines, line, col = self.cursor(uri, position)
+        where = self.cursor(uri, position)
+        if where is None:
+            return None
+        display, _lines, line, col = where
         occ = snapshot.index.at(display, line + 1, col + 1)
         return (snapshot, occ) if occ else None
 
@@ -236,7 +244,10 @@ def make_server(project: Project | None = None) -> BriefgenServer:
             snapshot = await ls.refresh()  # the first check is still running
         if snapshot is None:
             return None
-        display, lines, line, col = ls.cursor(params.text_document.uri, params.position)
+        where = ls.cursor(params.text_document.uri, params.position)
+        if where is None:
+            return None
+        display, lines, line, col = where
         file = snapshot.files.get(display)
         if file is None:
             return None
@@ -329,8 +340,11 @@ def make_server(project: Project | None = None) -> BriefgenServer:
         if snapshot is None:
             return None
         uri = params.text_document.uri
-        display, lines, _line, _col = ls.cursor(uri, params.range.start)
-        text = ls.workspace.get_text_document(uri).source
+        where = ls.cursor(uri, params.range.start)
+        if where is None:
+            return None
+        display, lines, _line, _col = where
+        text = ls.workspace.get_text_document(uri).source  # readable: cursor() read it
         actions = []
         for fix in fixes(snapshot, display, text, params.range.start.line, params.range.end.line):
             edit = _text_edit(ls, lines, fix.edit)
