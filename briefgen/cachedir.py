@@ -45,6 +45,20 @@ def cache_dir() -> Path | None:
     return root if usable_folder(root) else None
 
 
+def cache_folder(name: str) -> Path | None:
+    """``<cache>/<name>`` (made if need be) for one kind of entry, or None: no usable cache
+    folder, or ``BRIEFGEN_NO_CACHE`` set, which turns every cache of briefgen's off at once.
+    The one home of that rule for the records, quotes, archives, layouts, templates and
+    pictures kept here."""
+    if os.environ.get("BRIEFGEN_NO_CACHE"):
+        return None
+    root = cache_dir()
+    if root is None:
+        return None
+    folder = root / name
+    return folder if usable_folder(folder) else None
+
+
 def usable_folder(folder: Path) -> bool:
     """Make ``folder`` (and parents) if need be; whether it is a folder this user can write."""
     try:

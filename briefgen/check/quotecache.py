@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from briefgen import __version__
-from briefgen.cachedir import cache_dir, code_stamp, prune, read_entry, touch, usable_folder, write_entry
+from briefgen.cachedir import cache_folder, code_stamp, prune, read_entry, touch, write_entry
 
 FORMAT = 1
 #: Entries kept at most (one per archive); past that the least recently used quarter goes.
@@ -73,10 +72,5 @@ class QuoteCache:
 
 def quote_cache() -> QuoteCache | None:
     """The cache in the user's cache folder, or None when there is none (or BRIEFGEN_NO_CACHE)."""
-    if os.environ.get("BRIEFGEN_NO_CACHE"):
-        return None
-    root = cache_dir()
-    if root is None:
-        return None
-    folder = root / "quotes"
-    return QuoteCache(folder) if usable_folder(folder) else None
+    folder = cache_folder("quotes")
+    return QuoteCache(folder) if folder is not None else None

@@ -16,13 +16,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import marshal
-import os
 from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 from briefgen import __version__
-from briefgen.cachedir import cache_dir, code_stamp, prune, read_entry, touch, usable_folder, write_entry
+from briefgen.cachedir import cache_folder, code_stamp, prune, read_entry, touch, write_entry
 from briefgen.check.fields import PendingRef
 from briefgen.errors import Pos, Problem
 from briefgen.facts.model import PartialDate, Record
@@ -218,10 +217,5 @@ class RecordCache:
 
 def record_cache() -> RecordCache | None:
     """The cache in the user's cache folder, or None when there is none (or BRIEFGEN_NO_CACHE)."""
-    if os.environ.get("BRIEFGEN_NO_CACHE"):
-        return None
-    root = cache_dir()
-    if root is None:
-        return None
-    folder = root / "records"
-    return RecordCache(folder) if usable_folder(folder) else None
+    folder = cache_folder("records")
+    return RecordCache(folder) if folder is not None else None

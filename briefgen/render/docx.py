@@ -37,7 +37,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
-from briefgen.cachedir import cache_dir, read_entry, usable_folder, write_entry
+from briefgen.cachedir import cache_folder, read_entry, write_entry
 from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.facts.load import display_path
 from briefgen.facts.model import Brief
@@ -765,10 +765,9 @@ class _InPart:
 def _svg_to_png(svg: str) -> bytes:
     """The diagram as PNG, kept in the cache by the SVG's hash: drawing it needs cairocffi,
     whose import alone (it parses cairo's C declarations) takes over a second."""
-    root = cache_dir()
-    folder = root / "docx-png" if root is not None else None
+    folder = cache_folder("docx-png")
     key = hashlib.sha256(f"{_cairosvg_version()}\n{svg}".encode()).hexdigest()
-    if folder is not None and usable_folder(folder):
+    if folder is not None:
         cached = read_entry(folder / f"{key}.png")
         if cached is not None:
             return cached

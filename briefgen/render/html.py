@@ -20,7 +20,7 @@ import jinja2
 from markupsafe import Markup
 
 from briefgen import __version__
-from briefgen.cachedir import cache_dir, read_entry, usable_folder, write_entry
+from briefgen.cachedir import cache_folder, read_entry, write_entry
 from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.facts.assets import image_data_uri
 from briefgen.facts.grammar import TEMPLATE_SUFFIX
@@ -76,10 +76,8 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 
     Jinja checks each template's source checksum, so an edited template is compiled anew.
     """
-    root = cache_dir()
-    if root is None or not usable_folder(root / "jinja"):
-        return None
-    return VerifiedBytecodeCache(root / "jinja")
+    folder = cache_folder("jinja")
+    return VerifiedBytecodeCache(folder) if folder is not None else None
 
 
 @cache

@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from briefgen import __version__
-from briefgen.cachedir import cache_dir, code_stamp, prune, read_entry, touch, usable_folder, write_entry
+from briefgen.cachedir import cache_folder, code_stamp, prune, read_entry, touch, write_entry
 from briefgen.files import RefusedFile, read_regular, resolve
 
 FORMAT = 3
@@ -212,13 +212,8 @@ def _changed_since(url: str, started: float) -> bool:
 def layout_cache() -> LayoutCache | None:
     """The cache in the user's cache folder, or None (BRIEFGEN_NO_CACHE, no cache folder,
     or fonts that cannot be fingerprinted)."""
-    if os.environ.get("BRIEFGEN_NO_CACHE"):
-        return None
-    root = cache_dir()
-    if root is None:
-        return None
-    folder = root / "layout"
-    if not usable_folder(folder):
+    folder = cache_folder("layout")
+    if folder is None:
         return None
     fonts = font_stamp()
     return LayoutCache(folder, fonts) if fonts is not None else None

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from briefgen import __version__
-from briefgen.cachedir import cache_dir, read_entry, usable_folder, write_entry
+from briefgen.cachedir import cache_folder, read_entry, write_entry
 from briefgen.check.archives.model import ArchiveError
 
 #: the readers a child may run, by archive format (a fixed table: nothing else is imported)
@@ -106,13 +106,7 @@ def _child(kind: str) -> None:
 
 
 def _cache_folder() -> Path | None:
-    if os.environ.get("BRIEFGEN_NO_CACHE"):
-        return None
-    root = cache_dir()
-    if root is None:
-        return None
-    folder = root / "archives"
-    return folder if usable_folder(folder) else None
+    return cache_folder("archives")
 
 
 def _cache_get(key: str, valid: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
