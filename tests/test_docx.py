@@ -241,8 +241,9 @@ def test_docx_alone_writes_only_docx(tmp_path: Path, mini: Path) -> None:
     assert "wrote" in proc.stderr and "harbour.docx" in proc.stderr
 
 
-def _soffice_pdf(docx_path: Path, work: Path) -> Path:
-    """The DOCX converted by LibreOffice Writer, headless, with a profile of its own."""
+def _soffice(source: Path, work: Path, target: str, suffix: str) -> Path:
+    """``source`` converted by LibreOffice Writer (``--convert-to target``), headless, with a
+    profile of its own; the converted file in ``work``."""
     soffice = shutil.which("soffice")
     assert soffice, "LibreOffice (Debian: libreoffice-writer) is needed; .ci/system-deps installs it"
     proc = subprocess.run(
@@ -251,18 +252,23 @@ def _soffice_pdf(docx_path: Path, work: Path) -> Path:
             f"-env:UserInstallation={(work / 'profile').as_uri()}",
             "--headless",
             "--convert-to",
-            "pdf",
+            target,
             "--outdir",
             str(work),
-            str(docx_path),
+            str(source),
         ],
         capture_output=True,
         text=True,
         timeout=240,
     )
-    pdf = work / (docx_path.stem + ".pdf")
-    assert proc.returncode == 0 and pdf.exists(), proc.stdout + proc.stderr
-    return pdf
+    converted = work / (source.stem + suffix)
+    assert proc.returncode == 0 and converted.exists(), proc.stdout + proc.stderr
+    return converted
+
+
+def _soffice_pdf(docx_path: Path, work: Path) -> Path:
+    """The DOCX converted to PDF by LibreOffice Writer."""
+    return _soffice(docx_path, work, "pdf", ".pdf")
 
 
 def test_libreoffice_converts_it_and_prints_the_footnotes(built: Path, tmp_path: Path) -> None:
@@ -423,25 +429,8 @@ def test_a_reference_saved_by_libreoffice_with_notes_of_its_own(built: Path, tmp
     header and footer: the brief's notes replace its notes, and its marking its header."""
     work = tmp_path / "lo"
     work.mkdir()
-    soffice = shutil.which("soffice")
-    assert soffice, "LibreOffice (Debian: libreoffice-writer) is needed; .ci/system-deps installs it"
-    proc = subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation={(work / 'profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "docx:MS Word 2007 XML",
-            "--outdir",
-            str(work),
-            str(built / "myanmar-rare-earths-summary.docx"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    saved = work / "myanmar-rare-earths-summary.docx"
-    assert proc.returncode == 0 and saved.exists(), proc.stdout + proc.stderr
+    # Saved again by an office suite: its own footnotes part, header and footer.
+    saved = _soffice(built / "myanmar-rare-earths-summary.docx", work, "docx:MS Word 2007 XML", ".docx")
     assert len(footnotes(saved)) > 3  # LibreOffice kept the summary's notes
     (mini / "templates").mkdir(exist_ok=True)
     shutil.copyfile(saved, mini / "templates" / "reference.docx")

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +13,8 @@ from briefgen.check.quotes import verify_quotes
 from briefgen.check.validate import validate_project
 from briefgen.facts.model import FactBase
 from briefgen.facts.project import Project
-from tests.conftest import MINI, REPO
+from tests.conftest import MINI
+from tests.test_recordcache import _check  # the same check, cold, warm or uncached
 
 #: MINI's claims with a quote not in the archive (BG112), a wrong locator (BG129) and a
 #: missing one (BG215): every finding the cache keeps is exercised.
@@ -27,22 +24,6 @@ CLAIMS = (
     .replace("      locator: para. 1\n", "      locator: para. 2\n", 1)
     .replace("      locator: para. 3\n      quote: would take", "      quote: would take", 1)
 )
-
-
-def _check(project: Path, cache_home: Path, *, use_cache: bool = True) -> list[dict[str, object]]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(cache_home)}
-    env.pop("BRIEFGEN_NO_CACHE", None)
-    if not use_cache:
-        env["BRIEFGEN_NO_CACHE"] = "1"
-    proc = subprocess.run(
-        [sys.executable, "-m", "briefgen", "check", "--format", "json"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode == 1, proc.stderr
-    return json.loads(proc.stdout)  # type: ignore[no-any-return]
 
 
 def test_cached_findings_give_the_same_problems_at_the_same_places(
