@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from briefgen.check.validate import validate_project
-from briefgen.errors import BriefgenError, Pos, Problem, UsageError, errors_in, sort_problems
+from briefgen.errors import Pos, Problem, UsageError, errors_in, sort_problems
 from briefgen.facts.assets import image_data_uri, image_key
 from briefgen.facts.graph import all_prose
 from briefgen.facts.load import ParseCache, find_in_file
@@ -27,7 +27,7 @@ from briefgen.files import resolve
 from briefgen.gcpause import freeze_survivors
 from briefgen.render.templatecheck import check_templates
 from briefgen.words import counted, did_you_mean, printable
-from briefgen.write import check_targets, complete_switch, write_all_atomic
+from briefgen.write import check_targets, finish_interrupted_switch, write_all_atomic
 
 if TYPE_CHECKING:
     from briefgen.render.layoutcache import Laid, LayoutCache
@@ -65,16 +65,6 @@ FORMATS = {"html": ("html",), "pdf": ("pdf",), "docx": ("docx",), "all": ("pdf",
 def output_path(out: Path, ident: str, ext: str) -> Path:
     """Where a brief's HTML, PDF or DOCX goes."""
     return out / f"{ident}.{ext}"
-
-
-def finish_interrupted_switch(folder: Path) -> list[Path]:
-    """Complete the switch of outputs a killed build left half done in ``folder`` (see
-    briefgen/write.py); the outputs replaced. Best effort: a folder that cannot be written
-    now is reported when the build writes, and ``check`` writes nothing of its own."""
-    try:
-        return complete_switch(folder)
-    except BriefgenError:
-        return []
 
 
 def select_briefs(base: FactBase, wanted: Iterable[str]) -> list[str]:

@@ -13,7 +13,8 @@ from briefgen.words import counted
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from briefgen.build import check_project, finish_interrupted_switch
+    from briefgen.check.resultcache import CheckResults
+    from briefgen.write import finish_interrupted_switch
 
     project = project_of(args)
     _print_completed(finish_interrupted_switch(project.output))
@@ -28,7 +29,14 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"briefgen check --fix-locators: {counted(len(changed), 'locator')} written; checking again",
             file=sys.stderr,
         )
-    _base, problems = check_project(project)
+    # An unchanged project prints its last result without loading a record (resultcache).
+    results = CheckResults(project)
+    problems = results.known()
+    if problems is None:
+        from briefgen.build import check_project
+
+        _base, problems = check_project(project)
+        results.keep(problems)
     if args.format == "json":
         print_problems(problems, "json", sys.stdout)
     else:
