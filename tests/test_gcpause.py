@@ -90,7 +90,8 @@ def test_only_a_one_shot_command_process_freezes(mini: Path, collector_on: None)
         "code = cli.run()\n"
         "print(code, gc.isenabled(), gc.get_freeze_count())\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    # No cache: the first check above kept its result, which the probe would just print.
+    env = {**os.environ, "PYTHONPATH": str(REPO), "BRIEFGEN_NO_CACHE": "1"}
     proc = subprocess.run(
         [sys.executable, "-c", probe, str(mini)], capture_output=True, text=True, env=env, timeout=120
     )
