@@ -42,7 +42,7 @@ def cache_dir() -> Path | None:
             return None
         xdg = os.path.join(home, ".cache")
     root = Path(xdg) / "briefgen" / __version__
-    return root if usable_folder(root) else None
+    return root if usable_folder(root) and _ours(root.parent) else None
 
 
 def cache_folder(name: str) -> Path | None:
@@ -66,7 +66,21 @@ def usable_folder(folder: Path) -> bool:
     except OSError as exc:
         _log.debug("no cache in %s: %s", folder, exc)
         return False
-    return os.access(folder, os.W_OK | os.X_OK)
+    return _ours(folder) and os.access(folder, os.W_OK | os.X_OK)
+
+
+def _ours(folder: Path) -> bool:
+    """Whether ``folder`` is a folder of this user that no other user may write in: in a
+    shared or world-writable cache home, entries another user planted (a forged "no
+    problems") are never read. Group-writable passes (a user's private group)."""
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return False
+    if st.st_uid != os.geteuid() or st.st_mode & 0o002:
+        _log.debug("no cache in %s: another user owns it or may write in it", folder)
+        return False
+    return True
 
 
 def read_entry(path: Path) -> bytes | None:
@@ -125,6 +139,47 @@ def code_stamp() -> str:
         st = module.stat()
         parts.append(f"{module.relative_to(here).as_posix()}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha1("|".join(parts).encode()).hexdigest()
+
+
+@functools.cache
+def libraries_stamp(names: tuple[str, ...]) -> str:
+    """The installed versions and files of the libraries ``names`` (top-level module
+    names): what a result made by another version or build of them is told apart by.
+
+    Each library's distribution names (they carry versions), its package folder's time and
+    inode, and the name, size and time of each file directly in it (where compiled
+    bindings such as PyYAML's ``_yaml`` live): reinstalling, upgrading, or dropping a
+    binding changes it. A few ms; a library that is not installed counts as such.
+    """
+    import importlib.util
+
+    parts: list[str] = []
+    sites: set[str] = set()
+    for name in names:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None or spec.origin is None:
+            parts.append(f"{name}: not installed")
+            continue
+        package = os.path.dirname(spec.origin)
+        sites.add(os.path.dirname(package))
+        try:
+            st = os.stat(package)
+            parts.append(f"{name}: {package} {st.st_mtime_ns} {st.st_ino}")
+            for entry in sorted(os.scandir(package), key=lambda e: e.name):
+                if entry.is_file(follow_symlinks=False):
+                    est = entry.stat(follow_symlinks=False)
+                    parts.append(f"{entry.name}:{est.st_size}:{est.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{name}: unreadable")
+    for site in sorted(sites):
+        try:
+            parts.extend(sorted(n for n in os.listdir(site) if n.endswith((".dist-info", ".egg-info"))))
+        except OSError:
+            parts.append(f"{site}: unreadable")
+    return hashlib.sha1(f"{sys.version}\n{chr(10).join(parts)}".encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def prune(folder: Path, keep: int, suffix: str = ".bin") -> None:

@@ -265,3 +265,168 @@ def test_the_cli_sees_an_edit_after_a_kept_result(project: Path, tmp_path: Path)
     proc = run()
     assert proc.returncode == 1
     assert "content/claims.yaml:" in proc.stdout and "BG103" in proc.stdout
+
+
+# -- the second round: what an attack on the kept result found ----------------------------------
+
+
+def test_a_file_changed_and_put_back_while_the_check_runs_keeps_no_result(
+    project: Path, checks: list[Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same bytes before and after, other bytes while the check read them (an undo, a
+    `git stash` and `pop`): the result may be of the other bytes, so it is not kept."""
+    counted = briefgen.build.check_project
+    claims = project / "content/claims.yaml"
+    original = claims.read_bytes()
+
+    def swapped_meanwhile(p, cache=None):  # type: ignore[no-untyped-def]
+        claims.write_bytes(original.replace(b"ref: ministry", b"ref: ministri"))
+        result = counted(p, cache)
+        claims.write_bytes(original)
+        return result
+
+    monkeypatch.setattr(briefgen.build, "check_project", swapped_meanwhile)
+    _status, seen = check(project, capsys)
+    assert any(p["code"] == "BG103" for p in seen), "the check read the other bytes"
+    monkeypatch.setattr(briefgen.build, "check_project", counted)
+    again = check(project, capsys)
+    assert len(checks) == 2, "a result of bytes that are gone must not be kept"
+    assert again == check(project, capsys, cached=False)
+
+
+def test_folders_nested_deeper_than_any_check_reads_mean_a_full_check_not_a_crash(
+    project: Path, checks: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = project / "content" / "assets"
+    deep.mkdir()
+    for _ in range(200):  # deeper than MAX_DEPTH; made one by one (os.makedirs recurses)
+        deep = deep / "a"
+        deep.mkdir()
+    first = check(project, capsys)
+    assert first == check(project, capsys) == check(project, capsys, cached=False)
+    assert len(checks) == 3
+
+
+def test_the_bytes_of_hidden_and_editor_files_are_not_hashed_but_their_names_count(
+    project: Path, checks: list[Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No check reads them (a 20 GB `.huge` file cost minutes to hash), but a file that
+    appears or goes under such a name still misses: the listing is part of the fingerprint."""
+    hashed: list[str] = []
+    real = resultcache._file_digest
+    monkeypatch.setattr(resultcache, "_file_digest", lambda path: (hashed.append(path.name), real(path))[1])
+    big = project / "content" / ".huge"
+    with big.open("wb") as handle:
+        handle.truncate(2 * 1024**3)  # sparse: no disk used
+    (project / "content" / "claims.yaml~").write_text("old", encoding="utf-8")
+    check(project, capsys)
+    check(project, capsys)
+    assert len(checks) == 1
+    assert ".huge" not in hashed and "claims.yaml~" not in hashed and "claims.yaml" in hashed
+    big.unlink()
+    check(project, capsys)
+    assert len(checks) == 2
+
+
+def test_an_editors_lock_link_does_not_turn_the_kept_result_off(
+    project: Path, checks: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Emacs marks a file with unsaved edits with a link `.#name` to nowhere: exactly when
+    a save hook runs check."""
+    (project / "content" / ".#claims.yaml").symlink_to("user@host.1234:1700000000")
+    first = check(project, capsys)
+    assert check(project, capsys) == first
+    assert len(checks) == 1
+
+
+def test_a_project_over_the_hashing_budget_is_checked_in_full(
+    project: Path, checks: list[Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(resultcache, "MAX_HASHED_BYTES", 100)
+    check(project, capsys)
+    check(project, capsys)
+    assert len(checks) == 2
+
+
+def test_another_build_of_a_library_is_another_stamp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dropping PyYAML's compiled binding (same version) changes its messages: the stamp
+    sees the package's files, not only its version."""
+    from briefgen.cachedir import libraries_stamp
+
+    package = tmp_path / "site" / "fakelib"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "_binding.so").write_bytes(b"\0" * 10)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    libraries_stamp.cache_clear()
+    with_binding = libraries_stamp(("fakelib",))
+    (package / "_binding.so").unlink()
+    libraries_stamp.cache_clear()
+    without = libraries_stamp(("fakelib",))
+    libraries_stamp.cache_clear()
+    assert with_binding != without
+    assert libraries_stamp(("no_such_library_here",)) != libraries_stamp(("fakelib",))
+
+
+def test_a_check_with_other_libraries_never_reads_the_result(
+    project: Path, checks: list[Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check(project, capsys)
+    monkeypatch.setattr(resultcache, "libraries_stamp", lambda names: "PyYAML without its binding")
+    check(project, capsys)
+    assert len(checks) == 2
+
+
+def test_entries_in_a_folder_another_user_may_write_are_never_read(
+    project: Path,
+    checks: list[Path],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A shared cache home: an entry planted there (a forged 'no problems') is not trusted."""
+    check(project, capsys)
+    (folder,) = (tmp_path / "cache").rglob("checks")
+    folder.chmod(0o777)
+    check(project, capsys)
+    assert len(checks) == 2
+    folder.chmod(0o755)
+    check(project, capsys)
+    assert len(checks) == 2  # ours again: read
+    real_uid = os.geteuid()
+    monkeypatch.setattr(os, "geteuid", lambda: real_uid + 1)  # as if another user owned it
+    check(project, capsys)
+    assert len(checks) == 3
+
+
+def test_an_entry_of_the_wrong_shape_means_a_full_check(
+    project: Path, checks: list[Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import marshal
+
+    from briefgen.cachedir import write_entry
+
+    first = check(project, capsys)
+    (entry,) = (tmp_path / "cache").rglob("checks/*.bin")
+    digest, _rows = marshal.loads(__import__("briefgen.cachedir").cachedir.read_entry(entry))
+    for rows in (
+        [(b"content/x.yaml", 1, 1, "BG103", "m", "h", "error", ())],
+        [("content/x.yaml", "1", 1, "BG103", "m", "h", "error", ())],
+        [("content/x.yaml", 1, 1, "BG103", "m", "h", "fatal", ())],
+        [("content/x.yaml", 1, 1, "BG103", "m", "h", "error")],
+        "not rows",
+    ):
+        write_entry(entry, marshal.dumps((digest, rows)))
+        assert check(project, capsys) == first
+    assert len(checks) == 6
+
+
+def test_a_hit_marks_the_entry_recently_used(
+    project: Path, checks: list[Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    check(project, capsys)
+    (entry,) = (tmp_path / "cache").rglob("checks/*.bin")
+    os.utime(entry, (1_000_000, 1_000_000))
+    check(project, capsys)
+    assert len(checks) == 1
+    assert entry.stat().st_mtime > 1_000_000

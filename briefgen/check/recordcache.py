@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from briefgen import __version__
-from briefgen.cachedir import cache_folder, code_stamp, prune, read_entry, touch, write_entry
+from briefgen.cachedir import cache_folder, code_stamp, libraries_stamp, prune, read_entry, touch, write_entry
 from briefgen.check.fields import PendingRef
 from briefgen.errors import Pos, Problem
 from briefgen.facts.model import PartialDate, Record
@@ -63,7 +63,7 @@ class RecordCache:
         self.folder = folder
         self.classes = _record_classes()
         self._defaults: dict[str, tuple[dict[str, Any], list[tuple[str, Any]]]] = {}
-        self.code = code_stamp()
+        self.code = code_stamp() + libraries_stamp(("yaml",))  # another PyYAML may read a file otherwise
 
     def key(self, display: str, collection: str, raw: bytes) -> str:
         # surrogateescape: a file name that is not UTF-8 comes back as the bytes it was.

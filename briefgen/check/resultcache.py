@@ -10,64 +10,127 @@ pre-commit hook, an editor's save hook, ``make``) costs reading and hashing the 
 Every input file is compared by its bytes (SHA-1), never by its time stamp: a file
 rewritten with new bytes in the same clock tick, or an old file copied in with its old
 time, is seen. The whole listing of each folder is part of the fingerprint, so a file
-added, removed or renamed (hidden and editor files too) misses. A project holding
-anything this fingerprint cannot see through (a symbolic link, a FIFO or device, a file
-or folder it cannot read) is never cached: it is checked in full every time. A result is
-kept only when the inputs read after the check are the ones read before it (no file
-changed while it ran) and it holds no BG130 (an archive that could not be read may have
-only timed out on a busy machine). Entries go through cachedir (length and SHA-256
-checked on every read); ``BRIEFGEN_NO_CACHE=1`` turns this off with every other cache.
+added, removed or renamed (hidden and editor files too) misses; the bytes of hidden and
+editor files, which no check reads (``project.ignored_reason``), are not hashed. A project
+holding anything this fingerprint cannot see through (a symbolic link other than an
+editor's lock, a FIFO or device, a file or folder it cannot read, folders nested over 64
+deep, over 512 MiB to hash) is checked in full every time. A result is kept only when
+every input has, after the check, the bytes, inode and times it had before (no file
+changed while it ran, even one put back as it was) and it holds no BG130 (an archive
+that could not be read may have only timed out on a busy machine). Entries go through
+cachedir (length and SHA-256 checked on every read, only in folders of this user that
+no other user may write in); ``BRIEFGEN_NO_CACHE=1`` turns this off with every other
+cache.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import marshal
 import os
 import stat
 from pathlib import Path
+from typing import get_args
 
-from briefgen.cachedir import cache_folder, code_stamp, prune, read_entry, write_entry
-from briefgen.errors import BriefgenError, Pos, Problem
+from briefgen.cachedir import cache_folder, code_stamp, libraries_stamp, prune, read_entry, touch, write_entry
+from briefgen.check.archives.model import READER_LIBRARIES
+from briefgen.errors import BriefgenError, Pos, Problem, Severity
 from briefgen.facts.config import CONFIG_FILE
-from briefgen.facts.project import Project, packaged_templates
+from briefgen.facts.project import Project, ignored_reason, packaged_templates
 
 FORMAT = 1
 #: Entries kept at most (one per project and working folder, a few KB each).
 MAX_ENTRIES = 200
 #: Codes never kept: they can come from the machine's state rather than the project's.
 TRANSIENT_CODES = frozenset({"BG130"})
-#: Libraries whose version can change what a check finds: the YAML parser, the archive
-#: readers (PDF, web page), the template engine of a project's own templates.
-_LIBRARIES = ("yaml", "pypdf", "trafilatura", "jinja2")
+#: Libraries whose version or build can change what a check finds: the YAML parser, the
+#: archive readers (PDF, web page), the template engine of a project's own templates.
+CHECK_LIBRARIES = ("yaml", *READER_LIBRARIES["pdf"], *READER_LIBRARIES["html"], "jinja2", "markupsafe")
+_SEVERITIES = get_args(Severity)
+
+#: A project whose files add up to more than this is not fingerprinted (hashing it would
+#: cost more than a check saves); nor is a tree deeper than this (a check reads no deeper).
+MAX_HASHED_BYTES = 512 * 1024 * 1024
+MAX_DEPTH = 64
 
 
 class Unseeable(Exception):
     """Something in the project the fingerprint cannot vouch for: check in full."""
 
 
-def _hash_tree(top: Path, digest: hashlib._Hash) -> None:
-    """Feed ``digest`` every name under ``top`` (sorted, depth first) and each file's bytes."""
-    try:
-        entries = sorted(os.scandir(top), key=lambda e: e.name)
-    except OSError as exc:
-        raise Unseeable(f"{top}: {exc}") from None
-    for entry in entries:
+class _Fingerprint:
+    """Every name under the walked folders and the bytes of each file a check may read,
+    plus, apart, each file's identity and times (to tell a file that changed and changed
+    back while a check ran: see CheckResults.keep)."""
+
+    def __init__(self) -> None:
+        self.content = hashlib.sha256()
+        self.stats = hashlib.sha256()
+        self.budget = MAX_HASHED_BYTES
+
+    def tree(self, top: Path, tag: bytes, skip_ignored: bool) -> None:
+        """Walk ``top`` (no recursion: a deep tree is Unseeable, not a crash)."""
+        self.content.update(tag + b"\0")
+        stack: list[tuple[str, int]] = [("", 0)]
+        while stack:
+            rel, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                raise Unseeable(f"{top / rel} is nested too deeply")
+            folder = top / rel
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError as exc:
+                raise Unseeable(f"{folder}: {exc}") from None
+            self.content.update(b"d\0" + _name(rel) + b"\0")
+            below = []
+            for entry in entries:
+                path = f"{rel}/{entry.name}" if rel else entry.name
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError as exc:
+                    raise Unseeable(f"{entry.path}: {exc}") from None
+                # Hidden and editor files (an Emacs lock is a link) are never read by a
+                # check (project.ignored_reason): their names count, their bytes need not.
+                ignored = skip_ignored and ignored_reason(path) is not None
+                if stat.S_ISDIR(st.st_mode) and not ignored:
+                    below.append((path, depth + 1))
+                    continue
+                self.content.update(b"e\0" + _name(path) + b"\0")
+                if ignored:
+                    self.content.update(b"ignored %d\0" % stat.S_IFMT(st.st_mode))
+                elif stat.S_ISREG(st.st_mode):
+                    self.file(Path(entry.path), st)
+                else:  # a link (followed where, and checked how, is the check's affair), a FIFO...
+                    raise Unseeable(f"{entry.path} is not a plain file or folder")
+            stack.extend(reversed(below))
+
+    def file(self, path: Path, st: os.stat_result) -> None:
+        self.budget -= st.st_size
+        if self.budget < 0:
+            raise Unseeable("too many bytes to fingerprint")
+        self.content.update(_file_digest(path))
+        self.stats.update(b"%d %d %d %d %d\0" % (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+
+    def optional(self, path: Path, tag: bytes, tree: bool, skip_ignored: bool = False) -> None:
+        """A file or folder that may be missing (its absence is part of the fingerprint)."""
         try:
-            mode = entry.stat(follow_symlinks=False).st_mode
+            st = os.lstat(path)
+        except FileNotFoundError:
+            self.content.update(tag + b"\0absent\0")
+            return
         except OSError as exc:
-            raise Unseeable(f"{entry.path}: {exc}") from None
-        name = entry.name.encode("utf-8", "surrogateescape")
-        if stat.S_ISDIR(mode):
-            digest.update(b"d\0" + name + b"\0")
-            _hash_tree(Path(entry.path), digest)
-            digest.update(b"\0end\0")
-        elif stat.S_ISREG(mode):
-            digest.update(b"f\0" + name + b"\0")
-            digest.update(_file_digest(Path(entry.path)))
-        else:  # a link (followed where, and checked how, is the check's own affair), a FIFO...
-            raise Unseeable(f"{entry.path} is not a plain file or folder")
+            raise Unseeable(f"{path}: {exc}") from None
+        if tree and stat.S_ISDIR(st.st_mode):
+            self.tree(path, tag, skip_ignored)
+        elif not tree and stat.S_ISREG(st.st_mode):
+            self.content.update(tag + b"\0")
+            self.file(path, st)
+        else:
+            raise Unseeable(f"{path} is not a plain {'folder' if tree else 'file'}")
+
+
+def _name(path: str) -> bytes:
+    return path.encode("utf-8", "surrogateescape")
 
 
 def _file_digest(path: Path) -> bytes:
@@ -87,43 +150,26 @@ def _file_digest(path: Path) -> bytes:
         os.close(fd)
 
 
-def _optional(path: Path, tag: bytes, digest: hashlib._Hash, tree: bool) -> None:
-    """Hash a file or folder that may be missing (its absence is part of the fingerprint)."""
+def inputs_digest(project: Project) -> tuple[str, str] | None:
+    """The fingerprint of every project file a check reads (names and bytes), and of those
+    files' identities and times; None when the project holds something it cannot vouch
+    for (see the module's docstring)."""
+    found = _Fingerprint()
     try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        digest.update(tag + b"\0absent\0")
-        return
-    except OSError as exc:
-        raise Unseeable(f"{path}: {exc}") from None
-    digest.update(tag + b"\0")
-    if tree and stat.S_ISDIR(mode):
-        _hash_tree(path, digest)
-    elif not tree and stat.S_ISREG(mode):
-        digest.update(_file_digest(path))
-    else:
-        raise Unseeable(f"{path} is not a plain {'folder' if tree else 'file'}")
-
-
-def inputs_digest(project: Project) -> str | None:
-    """The fingerprint of every project file a check reads, or None when the project
-    holds something it cannot vouch for (see the module's docstring)."""
-    digest = hashlib.sha256()
-    try:
-        _optional(project.content, b"content", digest, tree=True)
+        found.optional(project.content, b"content", tree=True, skip_ignored=True)
         # Whether the project's templates/ is its own or the packaged one is decided by the
         # check (Project.own_templates); a packaged one is hashed too, harmlessly.
-        _optional(project.templates, b"templates", digest, tree=True)
-        _optional(project.root / CONFIG_FILE, b"config", digest, tree=False)
+        found.optional(project.templates, b"templates", tree=True)
+        found.optional(project.root / CONFIG_FILE, b"config", tree=False)
     except Unseeable:
         return None
-    return digest.hexdigest()
+    return found.content.hexdigest(), found.stats.hexdigest()
 
 
 def _code_stamp() -> str:
     """briefgen's modules, the packaged templates and the libraries' versions: a check by
     other code is never taken for this one's."""
-    parts = [code_stamp()]
+    parts = [code_stamp(), libraries_stamp(CHECK_LIBRARIES)]
     try:
         templates = packaged_templates()
         for path in sorted(templates.rglob("*")):
@@ -131,16 +177,6 @@ def _code_stamp() -> str:
             parts.append(f"{path.relative_to(templates).as_posix()}:{st.st_size}:{st.st_mtime_ns}")
     except (OSError, BriefgenError):  # no packaged templates: the check reports BG301 itself
         parts.append("no packaged templates")
-    sites = set()
-    for name in _LIBRARIES:
-        spec = importlib.util.find_spec(name)
-        if spec is not None and spec.origin is not None:
-            sites.add(Path(spec.origin).parent.parent)
-    for site in sorted(sites):
-        try:
-            parts.extend(sorted(n for n in os.listdir(site) if n.endswith((".dist-info", ".egg-info"))))
-        except OSError:
-            parts.append(f"{site} unreadable")
     return "\0".join(parts)
 
 
@@ -159,35 +195,53 @@ class CheckResults:
 
     def known(self) -> list[Problem] | None:
         """The problems of the last check when every input is as it was then, else None."""
-        if self.path is None:
+        if self.path is None or self.before is None:
             return None
         payload = read_entry(self.path)
         if payload is None:
             return None
         try:
             digest, rows = marshal.loads(payload)
-            if digest != self.before:
+            if digest != self.before[0] or not isinstance(rows, list):
                 return None
-            return [
-                Problem(Pos(file, line, col), code, message, hint, severity, tuple(context))
-                for file, line, col, code, message, hint, severity, context in rows
-            ]
+            problems = [_problem(row) for row in rows]
         except (ValueError, TypeError, EOFError):  # a payload of another shape: not ours
             return None
+        touch(self.path)  # recently used: the last to be pruned
+        return problems
 
     def keep(self, problems: list[Problem]) -> None:
         """Keep ``problems`` as this project's result, unless an input changed meanwhile."""
-        if self.path is None or any(p.code in TRANSIENT_CODES for p in problems):
+        if self.path is None or self.before is None or any(p.code in TRANSIENT_CODES for p in problems):
             return
+        # Bytes, identities and times as before the check: a file edited while it ran,
+        # even one put back as it was (a new inode or ctime), keeps nothing.
         if inputs_digest(self.project) != self.before:
-            return  # a file was edited while the check ran: the result may mix the two
+            return
         rows = [
-            (p.pos.file, p.pos.line, p.pos.col, p.code, p.message, p.hint, p.severity, list(p.context))
+            (p.pos.file, p.pos.line, p.pos.col, p.code, p.message, p.hint, p.severity, tuple(p.context))
             for p in problems
         ]
         try:
-            payload = marshal.dumps((self.before, rows))
+            payload = marshal.dumps((self.before[0], rows))
         except ValueError:
             return
         write_entry(self.path, payload)
         prune(self.path.parent, MAX_ENTRIES)
+
+
+def _problem(row: object) -> Problem:
+    """A kept row back as a Problem; TypeError for a row of any other shape."""
+    if not isinstance(row, tuple) or len(row) != 8:
+        raise TypeError("not a problem row")
+    file, line, col, code, message, hint, severity, context = row
+    texts = (file, code, message, hint, *context) if isinstance(context, tuple) else None
+    if (
+        texts is None
+        or not all(isinstance(x, str) for x in texts)
+        or type(line) is not int
+        or type(col) is not int
+        or severity not in _SEVERITIES
+    ):
+        raise TypeError("not a problem row")
+    return Problem(Pos(file, line, col), code, message, hint, severity, context)

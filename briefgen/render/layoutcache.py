@@ -22,15 +22,13 @@ from __future__ import annotations
 import ctypes
 import functools
 import hashlib
-import importlib.util
 import marshal
 import os
-import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from briefgen import __version__
-from briefgen.cachedir import cache_folder, code_stamp, prune, read_entry, touch, write_entry
+from briefgen.cachedir import cache_folder, code_stamp, libraries_stamp, prune, read_entry, touch, write_entry
 from briefgen.files import RefusedFile, read_regular, resolve
 
 FORMAT = 3
@@ -78,19 +76,24 @@ def file_state(url: str, roots: list[str] | None = None) -> str | None:
         return ABSENT
 
 
-@functools.cache
+#: WeasyPrint and the libraries it lays out with (top-level modules).
+ENGINE_LIBRARIES = (
+    "weasyprint",
+    "pydyf",
+    "fontTools",
+    "PIL",
+    "tinycss2",
+    "cssselect2",
+    "tinyhtml5",
+    "pyphen",
+    "cffi",
+)
+
+
 def engine_stamp() -> str:
-    """The installed distributions beside WeasyPrint (names carry versions), found without
-    importing it: upgrading WeasyPrint, pydyf, fontTools or Pillow lays briefs out again."""
-    spec = importlib.util.find_spec("weasyprint")
-    if spec is None or spec.origin is None:
-        return "no weasyprint"
-    site = Path(spec.origin).parent.parent
-    try:
-        names = sorted(n for n in os.listdir(site) if n.endswith((".dist-info", ".egg-info")))
-    except OSError:
-        names = []
-    return f"{sys.version}|{site}|{'|'.join(names)}"
+    """WeasyPrint's and its libraries' versions and builds (cachedir.libraries_stamp), found
+    without importing them: upgrading WeasyPrint, pydyf, fontTools or Pillow lays briefs out again."""
+    return libraries_stamp(ENGINE_LIBRARIES)
 
 
 class _FontSet(ctypes.Structure):

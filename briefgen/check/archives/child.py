@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from briefgen import __version__
-from briefgen.cachedir import cache_folder, read_entry, write_entry
-from briefgen.check.archives.model import ArchiveError
+from briefgen.cachedir import cache_folder, code_stamp, libraries_stamp, read_entry, write_entry
+from briefgen.check.archives.model import READER_LIBRARIES, ArchiveError
 
 #: the readers a child may run, by archive format (a fixed table: nothing else is imported)
 READERS = {"pdf": "briefgen.check.archives.pdf", "html": "briefgen.check.archives.web"}
@@ -39,7 +39,10 @@ def read_in_child(
     PDF"); ``version`` is bumped when the reader's result changes; ``valid`` says whether
     a cached result has the reader's shape (a damaged entry is read again, not trusted).
     Raises ArchiveError for a file that cannot be read."""
-    key = hashlib.sha256(f"{kind}\0{version}\0{__version__}\0".encode() + raw).hexdigest()
+    # The reader's code and libraries are part of the key: an upgraded pypdf or trafilatura
+    # (or an edited reader) reads every archive again.
+    stamp = f"{kind}\0{version}\0{__version__}\0{code_stamp()}\0{libraries_stamp(READER_LIBRARIES[kind])}\0"
+    key = hashlib.sha256(stamp.encode() + raw).hexdigest()
     result, lasting = _cache_get(key, valid), True
     if result is None:
         result, lasting = _run(kind, raw, timeout, what)
@@ -78,7 +81,8 @@ def _run(kind: str, raw: bytes, timeout: float, what: str) -> tuple[dict[str, An
             "error": f"{what} could not be read (the reader stopped: too large, or damaged)",
             "hint": "archive the article's text as .txt instead",
         }
-    return result, True
+    # Running out of memory depends on the machine (its limits, what else runs): not kept.
+    return result, not result.pop("transient", False)
 
 
 def _child(kind: str) -> None:
@@ -99,7 +103,11 @@ def _child(kind: str) -> None:
     except ArchiveError as exc:
         result = {"error": exc.message, "hint": exc.hint}
     except MemoryError:
-        result = {"error": "reading the file needed more than 1 GiB of memory", "hint": "archive its text as .txt"}
+        result = {
+            "error": "reading the file needed more memory than the reader may use (1 GiB)",
+            "hint": "archive its text as .txt",
+            "transient": True,
+        }
     except RecursionError:
         result = {"error": "the file is nested too deeply to read", "hint": "archive its text as .txt"}
     sys.stdout.write(json.dumps(result))

@@ -7,6 +7,13 @@ from dataclasses import dataclass, field
 
 from briefgen.check.archives.normalise import normalise
 
+#: The libraries each archive reader runs (top-level modules): a result any of them made
+#: is kept only for the same versions and builds (cachedir.libraries_stamp).
+READER_LIBRARIES = {
+    "pdf": ("pypdf",),
+    "html": ("trafilatura", "lxml", "justext", "htmldate", "courlan", "charset_normalizer"),
+}
+
 
 @dataclass(frozen=True)
 class Passage:

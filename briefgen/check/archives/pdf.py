@@ -67,6 +67,8 @@ def extract(raw: bytes) -> dict[str, Any]:
         if reader.is_encrypted:
             try:  # an owner password alone still lets anyone read
                 opened = bool(reader.decrypt(""))
+            except MemoryError:  # the machine's limit, not the file's: not kept (see child.py)
+                raise
             except Exception:
                 opened = False
             if not opened:
@@ -82,6 +84,8 @@ def extract(raw: bytes) -> dict[str, Any]:
             )
         try:
             labels = list(reader.page_labels)
+        except MemoryError:  # the machine's limit, not the file's: not kept (see child.py)
+            raise
         except Exception:  # broken /PageLabels: number the pages instead
             labels = []
         if len(labels) != count:
@@ -90,6 +94,8 @@ def extract(raw: bytes) -> dict[str, Any]:
         for index, page in enumerate(reader.pages):
             joined = join_hyphenated(page.extract_text() or "")
             pages.append([labels[index], normalise(joined), " ".join(joined.split())])
+    except MemoryError:  # the machine's limit, not the file's: not kept (see child.py)
+        raise
     except Exception as exc:
         return fail(
             f"the file is not a readable PDF ({type(exc).__name__}: {exc})",

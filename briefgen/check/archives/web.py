@@ -146,6 +146,8 @@ def extract(raw: bytes) -> dict[str, Any]:
             include_images=False,
             deduplicate=False,
         )
+    except MemoryError:  # the machine's limit, not the file's: not kept (see child.py)
+        raise
     except Exception as exc:  # a hostile page must end in a Problem, whatever the library meets
         raise ArchiveError(
             f"the web page cannot be read: {exc}", "save the page again, or archive its text as .txt"
@@ -216,6 +218,8 @@ def _sections(raw: bytes) -> tuple[str, dict[str, tuple[int, int]]]:
 
     try:
         root = lxml.html.document_fromstring(raw)
+    except MemoryError:  # the machine's limit, not the file's: not kept (see child.py)
+        raise
     except Exception:  # ids are extra: a page trafilatura read but lxml cannot has none
         return "", {}
     for element in list(root.iter(*_NOT_TEXT)):
