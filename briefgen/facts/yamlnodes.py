@@ -1,4 +1,11 @@
-"""The walk over PyYAML's node tree into positioned values (facts/load.py's parser).
+"""PyYAML's parse into positioned values (facts/load.py's parser).
+
+Two walks give the same values, positions and problems: the event walk
+(:class:`_EventBuilder`) reads the parser's events straight into values, and reads most
+documents; the node walk (:class:`_Builder`) composes PyYAML's node tree first and walks
+it, for what the event walk leaves to it (anchors and aliases, tags, merge keys, keys
+that are lists or mappings, deep nesting, syntax errors). tests/test_yaml_events.py
+compares the two.
 
 The only module of facts/ that imports PyYAML (some tens of ms): a ``check`` or build whose
 files all come from the records cache parses nothing, and so never imports it.
