@@ -251,6 +251,22 @@ def test_a_number_longer_than_its_text_field_limit_is_bg123(make_project: Callab
     assert not of_code(problems, "BG301")  # the too long name is not looked up
 
 
+def test_a_number_in_a_list_of_ids_longer_than_an_id_is_bg123(make_project: Callable[..., Path]) -> None:
+    """An item of a list is held to the limit as it reads as text: a hex number of 100
+    characters (as long as a number may be written) is 119 digits, longer than an id."""
+    number = "0x" + "f" * 98
+    claims = MINI["content/claims.yaml"].replace("about: [hills, coast,", f"about: [hills, {number},", 1)
+    assert number in claims
+    project = make_project({"content/claims.yaml": claims})
+    code, problems = check_json(project, timeout=60)
+    assert code == 1
+    [hit] = of_code(problems, "BG123")
+    assert "an item of 'about'" in hit["message"] and "119 characters long; the limit is 100" in hit["message"]
+    line, col = position_of(claims, number)
+    assert (hit["file"], hit["line"], hit["col"]) == ("content/claims.yaml", line, col)
+    assert not of_code(problems, "BG104")  # not "expected an id, found a number"
+
+
 LONG = {
     # name: (file, text to replace, the too long value, what replaces the text, limit)
     "brief title": ("content/briefs/harbour.yaml", "title: Harbour <Trade> & Tin", "T" * 301, "title: {}", 300),

@@ -89,8 +89,8 @@ class Checker:
                 "write it as 'key: value' lines",
             )
             return None
-        fields = yaml_fields(cls)
-        keys = _KEYS.get(cls) or _KEYS.setdefault(cls, frozenset(k for k, _ in fields))
+        table = _TABLES.get(cls) or _field_table(cls)
+        keys = table.keys
         if not keys.issuperset(raw):
             for key in raw:
                 if key not in keys:
@@ -105,10 +105,9 @@ class Checker:
         # fields that are there, in field order); this runs for every record of the base.
         field_pos: dict[str, Pos] = {}
         value_pos = raw.value_pos
-        for key, f in fields:
-            meta = f.metadata
+        for key, name, meta, reader, max_len in table.fields:
             if key in raw:
-                where = field_pos[f.name] = value_pos.get(key, raw.pos)
+                where = field_pos[name] = value_pos.get(key, raw.pos)
                 given = raw[key]
             else:
                 given = None
@@ -121,19 +120,19 @@ class Checker:
                         f"add '{key}: ...'" + (f" ({meta['doc']})" if meta["doc"] else ""),
                     )
                 continue
-            value = self.value(meta, given, where, f"'{key}' of {context}", raw, key)
+            what = f"'{key}' of {context}"
+            # The limit (BG123) first, then the reader of the field's kind; text is
+            # measured inline (this runs for every value of the base).
+            if max_len is not None and (len(given) > max_len if given.__class__ is str else _over_limit(meta, given)):
+                self.too_long(meta, _as_text(given), where, what)
+                continue
+            value = reader(self, meta, given, where, what, key)
             if value is not None:
-                kwargs[f.name] = value
+                kwargs[name] = value
         obj = cls(**kwargs)
         obj.pos = raw.pos
         obj.field_pos = field_pos
         return obj
-
-    def value(self, meta: Any, value: Any, pos: Pos, what: str, parent: YMap, key: str) -> Any:
-        """A field's value read by the reader of its kind (None, with a problem, if wrong)."""
-        if _over_limit(meta, value):
-            return self.too_long(meta, _as_text(value), pos, what)
-        return VALUE_READERS[meta["kind"]](self, meta, value, pos, what, key)
 
     def too_long(self, meta: Any, value: str, pos: Pos, what: str) -> None:
         """BG123: a text longer than its field's limit (a title, a name, an id...). Such
@@ -154,9 +153,12 @@ class Checker:
         return FIELD_KINDS[meta["kind"]].expected
 
     def read_text(self, meta: Any, value: Any, pos: Pos, what: str, key: str) -> Any:
-        if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
+        if value.__class__ is str:
+            text = value  # nearly always: no conversion to check
+        elif isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
             return self.wrong_type(pos, what, value, self._expected(meta))
-        text = str(value)
+        else:
+            text = str(value)
         self.hidden(pos, what, text)
         if meta["kind"] == "url" and not self.safe_url(text, pos, what):
             return None
@@ -224,11 +226,11 @@ class Checker:
 
     def read_strings(self, meta: Any, value: Any, pos: Pos, what: str, key: str) -> Any:
         """``refs`` (ids, resolved later) and ``texts`` (numbers read as text)."""
-        kind = meta["kind"]
+        kind, max_len = meta["kind"], meta["max_len"]
         items, item_pos = self.as_list(value, pos)
         out = []
         for item, ipos in zip(items, item_pos, strict=True):
-            if _over_limit(meta, item):
+            if max_len is not None and (len(item) > max_len if item.__class__ is str else _over_limit(meta, item)):
                 self.too_long(meta, _as_text(item), ipos, f"an item of {what}")
                 continue
             if not isinstance(item, str) or (kind == "texts" and item == ""):
@@ -356,8 +358,10 @@ class Checker:
             )
 
     def as_list(self, value: Any, pos: Pos) -> tuple[list[Any], list[Pos]]:
+        """The items of a list and their positions (a single value as a list of one); the
+        YList's own lists, which the readers only iterate."""
         if isinstance(value, YList):
-            return list(value), list(value.item_pos)
+            return value, value.item_pos
         return [value], [pos]
 
     def wrong_type(self, pos: Pos, what: str, value: Any, expected: str) -> None:
@@ -382,9 +386,25 @@ class Checker:
         return False
 
 
-#: The reader of each field kind (:data:`briefgen.facts.kinds.FIELD_KINDS`).
-#: The YAML keys of each record class (see yaml_fields), made once.
-_KEYS: dict[type, frozenset[str]] = {}
+class _FieldTable(NamedTuple):
+    """What pass 1 reads of a record class, worked out once per class: its YAML keys, and
+    for each field (in field order) its key, name, rules, reader and length limit."""
+
+    keys: frozenset[str]
+    fields: tuple[tuple[str, str, Any, Callable[..., Any], int | None], ...]
+
+
+_TABLES: dict[type, _FieldTable] = {}
+
+
+def _field_table(cls: type[Record]) -> _FieldTable:
+    fields = yaml_fields(cls)
+    table = _FieldTable(
+        frozenset(key for key, _ in fields),
+        tuple((key, f.name, f.metadata, VALUE_READERS[f.metadata["kind"]], f.metadata["max_len"]) for key, f in fields),
+    )
+    _TABLES[cls] = table
+    return table
 
 
 def _as_text(value: Any) -> str:
@@ -400,6 +420,7 @@ def _over_limit(meta: Any, value: Any) -> bool:
     return len(_as_text(value)) > meta["max_len"]
 
 
+#: The reader of each field kind (:data:`briefgen.facts.kinds.FIELD_KINDS`).
 VALUE_READERS: dict[str, Callable[..., Any]] = {
     "text": Checker.read_text,
     "markdown": Checker.read_text,

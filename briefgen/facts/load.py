@@ -2,8 +2,9 @@
 
 Only PyYAML's safe loaders are used (libyaml's C loader when present). PyYAML's own
 constructor would drop positions and silently keep the last of two equal keys, so the
-node tree is walked instead (facts/yamlnodes.py, imported only when a file is parsed):
-mappings become :class:`YMap`, sequences :class:`YList`, scalars plain Python values.
+parser's events (or, for what they do not cover, the node tree) are read instead
+(facts/yamlnodes.py, imported only when a file is parsed): mappings become
+:class:`YMap`, sequences :class:`YList`, scalars plain Python values.
 Nothing here knows about briefs; ``validate`` gives meaning.
 """
 

@@ -1,4 +1,11 @@
-"""The walk over PyYAML's node tree into positioned values (facts/load.py's parser).
+"""PyYAML's parse into positioned values (facts/load.py's parser).
+
+Two walks give the same values, positions and problems: the event walk
+(:class:`_EventBuilder`) reads the parser's events straight into values, and reads most
+documents; the node walk (:class:`_Builder`) composes PyYAML's node tree first and walks
+it, for what the event walk leaves to it (anchors and aliases, tags, merge keys, keys
+that are lists or mappings, deep nesting, syntax errors). tests/test_yaml_events.py
+compares the two.
 
 The only module of facts/ that imports PyYAML (some tens of ms): a ``check`` or build whose
 files all come from the records cache parses nothing, and so never imports it.
@@ -6,6 +13,7 @@ files all come from the records cache parses nothing, and so never imports it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -66,6 +74,7 @@ _NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_INT_TAG = "tag:yaml.org,2002:int"
 _ScalarNode = yaml.ScalarNode
 _new_tuple = tuple.__new__
 
@@ -120,6 +129,10 @@ class _Builder:
                 out.append(self.build(item, depth + 1))
                 out.item_pos.append(self.pos(item))
             return out
+        return self.scalar(node)
+
+    def scalar(self, node: yaml.Node) -> Any:
+        """The value of a scalar that is not plain text (a number, a date, a tag...)."""
         if node.tag not in _SCALAR_TAGS:
             return self.bad_tag(node)
         if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
@@ -187,12 +200,9 @@ class _Builder:
                 if len(self.problems) > before:
                     continue  # the key itself was refused, and said why: skip its value
             if not isinstance(key, str):
-                if isinstance(key, (int, float, bool)) or key is None:
-                    key = str(key).lower() if isinstance(key, bool) or key is None else str(key)
-                else:
-                    self.problems.append(
-                        Problem(self.pos(key_node), "BG104", "a key must be plain text", "write the key as text")
-                    )
+                key = _key_text(key)
+                if key is None:
+                    self.problems.append(_not_a_key(self.pos(key_node)))
                     continue
             if key in out:
                 first = out.key_pos[key]
@@ -212,6 +222,207 @@ class _Builder:
             out.key_pos[key] = self.pos(key_node)
             out.value_pos[key] = self.pos(value_node)
         return out
+
+
+def _key_text(key: Any) -> str | None:
+    """A number, boolean or null written as a key, as the text it is read as; None for
+    anything else (a date, a list...), which cannot be a key."""
+    if isinstance(key, (int, float, bool)) or key is None:
+        return str(key).lower() if isinstance(key, bool) or key is None else str(key)
+    return None
+
+
+def _not_a_key(pos: Pos) -> Problem:
+    return Problem(pos, "BG104", "a key must be plain text", "write the key as text")
+
+
+class _Fallback(Exception):
+    """The document uses what only the node walk handles (anchors, aliases, tags, merge
+    keys, keys that are lists or mappings, deep nesting, a syntax error...)."""
+
+
+_ScalarEvent = yaml.ScalarEvent
+_MappingStartEvent = yaml.MappingStartEvent
+_MappingEndEvent = yaml.MappingEndEvent
+_SequenceStartEvent = yaml.SequenceStartEvent
+_SequenceEndEvent = yaml.SequenceEndEvent
+_StreamEndEvent = yaml.StreamEndEvent
+_AliasEvent = yaml.AliasEvent
+
+
+#: The resolver's tag for short plain scalars already seen: keys and enum values repeat
+#: across a fact base, and the answer depends on the text alone.
+_PLAIN_TAGS: dict[str, str] = {}
+_MAX_PLAIN_TAGS, _MAX_MEMO_LEN = 4096, 40
+
+
+class _EventBuilder:
+    """Builds YMap/YList/scalars straight from the parser's events, without composing
+    yaml.Node objects and walking them again: the common documents (no anchor, alias,
+    tag or merge key) in one pass. Whatever it does not handle raises :class:`_Fallback`,
+    and the document is read again by the node walk, so every value, position and problem
+    is the node walk's own. Scalars are handled inline in the loops: this runs for every
+    key and value of the fact base.
+    """
+
+    def __init__(self, loader: Any, display: str):
+        self.next_event: Callable[[], Any] = loader.get_event
+        self.resolve = loader.resolve
+        self.display = display
+        #: non-text scalars and the problems go through the node walk's own code
+        self.nodes = _Builder(loader, display)
+        self.problems = self.nodes.problems
+
+    def plain_tag(self, value: str) -> str:
+        """The tag of an untagged plain scalar that may mean other than text."""
+        tag = _PLAIN_TAGS.get(value)
+        if tag is None:
+            tag = str(self.resolve(_ScalarNode, value, (True, False)))
+            if len(value) <= _MAX_MEMO_LEN:
+                if len(_PLAIN_TAGS) >= _MAX_PLAIN_TAGS:
+                    _PLAIN_TAGS.clear()
+                _PLAIN_TAGS[value] = tag
+        return tag
+
+    def other_scalar(self, event: Any, tag: str, depth: int) -> Any:
+        """A number, boolean, null or date (the node walk's own conversion and problems)."""
+        if depth > MAX_DEPTH or tag == _MERGE_TAG:
+            raise _Fallback
+        value = event.value
+        if tag == _INT_TAG and value.isdigit() and value.isascii() and value[0] != "0" and len(value) <= 18:
+            return int(value)  # a count or a grade: what construct_yaml_int gives, without its steps
+        return self.nodes.scalar(_ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style))
+
+    def node(self, event: Any, depth: int) -> Any:
+        cls = event.__class__
+        if event.anchor is not None or cls is _AliasEvent or event.tag is not None:
+            raise _Fallback
+        if cls is _ScalarEvent:
+            value = event.value
+            if event.implicit[0] and value[:1] in _SPECIAL_FIRST:
+                tag = self.plain_tag(value)
+                if tag != _STR_TAG:
+                    return self.other_scalar(event, tag, depth)
+            return value
+        if depth > MAX_DEPTH:
+            raise _Fallback
+        if cls is _MappingStartEvent:
+            return self.mapping(event, depth)
+        return self.sequence(event, depth)
+
+    def sequence(self, event: Any, depth: int) -> YList:
+        display, next_event, plain_tag = self.display, self.next_event, self.plain_tag
+        out = YList()
+        mark: Any = event.start_mark
+        out.pos = _new_tuple(Pos, (display, mark.line + 1, mark.column + 1))
+        item_pos: list[Pos] = []
+        out.item_pos = item_pos
+        depth += 1
+        while True:
+            item = next_event()
+            cls = item.__class__
+            if cls is _ScalarEvent and item.anchor is None and item.tag is None:
+                value = item.value
+                if item.implicit[0] and value[:1] in _SPECIAL_FIRST:
+                    tag = plain_tag(value)
+                    if tag != _STR_TAG:
+                        value = self.other_scalar(item, tag, depth)
+            elif cls is _SequenceEndEvent:
+                return out
+            else:
+                value = self.node(item, depth)
+            out.append(value)
+            mark = item.start_mark
+            item_pos.append(_new_tuple(Pos, (display, mark.line + 1, mark.column + 1)))
+
+    def mapping(self, event: Any, depth: int) -> YMap:
+        display, next_event, plain_tag, problems = self.display, self.next_event, self.plain_tag, self.problems
+        out = YMap()
+        mark: Any = event.start_mark
+        out.pos = _new_tuple(Pos, (display, mark.line + 1, mark.column + 1))
+        key_pos: dict[str, Pos] = {}
+        value_pos: dict[str, Pos] = {}
+        out.key_pos, out.value_pos = key_pos, value_pos
+        depth += 1
+        while True:
+            key_event = next_event()
+            if key_event.__class__ is not _ScalarEvent:
+                if key_event.__class__ is _MappingEndEvent:
+                    return out
+                raise _Fallback  # a list or mapping as a key, an alias
+            if key_event.anchor is not None or key_event.tag is not None:
+                raise _Fallback
+            key = key_event.value
+            mark = key_event.start_mark
+            where_key = _new_tuple(Pos, (display, mark.line + 1, mark.column + 1))
+            if key_event.implicit[0] and key[:1] in _SPECIAL_FIRST:
+                tag = plain_tag(key)
+                if tag != _STR_TAG:
+                    before = len(problems)
+                    key = self.other_scalar(key_event, tag, depth)
+                    if len(problems) > before:
+                        self.skip()  # the key itself was refused, and said why: skip its value
+                        continue
+                    if not isinstance(key, str):
+                        text = _key_text(key)
+                        if text is None:
+                            problems.append(_not_a_key(where_key))
+                            self.skip()
+                            continue
+                        key = text
+            if key in out:
+                problems.append(
+                    Problem(
+                        where_key,
+                        "BG002",
+                        f"duplicate key {key!r} (first at line {key_pos[key].line})",
+                        "YAML keeps only one of them: delete or rename one",
+                    )
+                )
+                self.skip()
+                continue
+            item = next_event()
+            if item.__class__ is _ScalarEvent and item.anchor is None and item.tag is None:
+                value = item.value
+                if item.implicit[0] and value[:1] in _SPECIAL_FIRST:
+                    tag = plain_tag(value)
+                    if tag != _STR_TAG:
+                        reported = len(problems)
+                        value = self.other_scalar(item, tag, depth)
+                        if value is None and len(problems) > reported:
+                            out.rejected |= {key}  # said already; "needs 'key'" would repeat it
+            else:
+                value = self.node(item, depth)  # a mapping or list: never None
+            out[key] = value
+            key_pos[key] = where_key
+            mark = item.start_mark
+            value_pos[key] = _new_tuple(Pos, (display, mark.line + 1, mark.column + 1))
+
+    def skip(self) -> None:
+        """Read past a value that is not built (the node walk never looks at it either)."""
+        open_collections = 0
+        while True:
+            event = self.next_event()
+            cls = event.__class__
+            if cls is _MappingEndEvent or cls is _SequenceEndEvent:
+                open_collections -= 1
+            elif event.anchor is not None or cls is _AliasEvent or event.tag is not None:
+                raise _Fallback
+            elif cls is not _ScalarEvent:
+                open_collections += 1
+            if open_collections == 0:
+                return
+
+    def document(self) -> tuple[Any, list[Problem]]:
+        next_event = self.next_event
+        next_event()  # the stream's start
+        if next_event().__class__ is _StreamEndEvent:
+            return None, []  # no document at all
+        value = self.node(next_event(), 0)
+        next_event()  # the document's end
+        if next_event().__class__ is not _StreamEndEvent:
+            raise _Fallback  # a second document
+        return value, self.problems
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -318,7 +529,29 @@ def _syntax_problem(exc: yaml.YAMLError, display: str, text: str) -> Problem:
 
 
 def parse_yaml_text(text: str, display: str) -> tuple[Any, list[Problem]]:
-    """Parse one YAML document held in ``text``; the value and the problems found."""
+    """Parse one YAML document held in ``text``; the value and the problems found.
+
+    The event walk reads most documents; the node walk reads the rest (see _EventBuilder).
+    """
+    if len(text) > MAX_EXPANDED_CHARS:
+        # Without aliases a document's scalars hold at most its own characters, so the
+        # event walk needs no expanded-size check (the node walk's) below this length.
+        return _parse_with_nodes(text, display)
+    try:
+        loader = Loader(text)
+    except yaml.YAMLError:
+        return _parse_with_nodes(text, display)
+    try:
+        return _EventBuilder(loader, display).document()
+    except (_Fallback, yaml.YAMLError):
+        pass
+    finally:
+        loader.dispose()
+    return _parse_with_nodes(text, display)
+
+
+def _parse_with_nodes(text: str, display: str) -> tuple[Any, list[Problem]]:
+    """Compose the document's node tree, then walk it (see _Builder)."""
     try:
         loader = Loader(text)
     except yaml.YAMLError as exc:  # the C reader rejects some control characters up front
