@@ -11,8 +11,8 @@ import bisect
 import difflib
 import heapq
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from briefgen.check.archives import Archive, read_archive
 from briefgen.check.archives.locators import canonical, span_locator
@@ -83,8 +83,7 @@ def locator_holds(locator: str, quote: str, found: list[str], archive: Archive) 
     return False
 
 
-@dataclass(frozen=True)
-class QuoteCheck:
+class QuoteCheck(NamedTuple):
     """What verifying one quoted citation found."""
 
     claim: str

@@ -7,7 +7,7 @@ and ids masked out, a cheap substring pre-test); ``standards`` applies the rules
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from briefgen.facts.model import CONFIDENCES, LIKELIHOODS
 from briefgen.facts.syntax import scan_references
@@ -66,8 +66,7 @@ _QUOTED_RE = re.compile(r"“[^”]*”|\"[^\"\n]*\"")
 _SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)")
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     """A likelihood term found in prose: its ICD 203 row (1 or 2), canonical form, place."""
 
     row: int

@@ -16,8 +16,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import struct
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from briefgen.facts.project import ignored_reason
@@ -41,8 +41,7 @@ IMAGE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
 }
 
 
-@dataclass(frozen=True)
-class ImageProblem:
+class ImageProblem(NamedTuple):
     """Why an image cannot be used: the code (BG121 where, BG122 what), message and hint."""
 
     code: str

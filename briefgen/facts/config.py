@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from briefgen.errors import Pos, Problem
 from briefgen.facts.load import YMap, load_yaml_file
@@ -25,8 +25,7 @@ _DURATION_RE = re.compile(r"^\s*(\d{1,4})\s*([dwmy])\s*$")
 _UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
 
 
-@dataclass(frozen=True)
-class Duration:
+class Duration(NamedTuple):
     """A length of time in days, weeks, months or years, as written (``18m``)."""
 
     amount: int
@@ -75,8 +74,7 @@ def last_day(date: PartialDate) -> dt.date:
     return dt.date(date.year, month, date.day or calendar.monthrange(date.year, month)[1])
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     """Project-wide settings and where they were written."""
 
     max_age: Duration | None = None

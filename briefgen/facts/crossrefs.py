@@ -9,6 +9,7 @@ Worked out from the brief alone (no Markdown parser), so ``check`` reports a dan
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from briefgen.facts.grammar import slugify
 from briefgen.facts.model import Brief, Section
@@ -19,8 +20,7 @@ RESERVED_ANCHORS = frozenset({"summary", "key-judgments", "contents", "notes", "
 _WORDS = {"fig": "Figure", "tbl": "Table", "sec": "Section"}
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """Something a cross-reference can point at."""
 
     label: str  # "fig-routes", as written after the @

@@ -41,8 +41,7 @@ class FileTexts:
         return self._lines[name]
 
 
-@dataclass(frozen=True)
-class Use:
+class Use(NamedTuple):
     """One place in a brief that refers to ``ref``: which brief, which part, where."""
 
     brief: str
@@ -381,8 +380,7 @@ def _path(reason: dict[str, str], start: str, target: str) -> str:
 _SHOWN_STEPS = 8
 
 
-@dataclass(frozen=True)
-class Circle:
+class Circle(NamedTuple):
     """One record on a circle of links: the id the way round leaves it by, and the way."""
 
     member: str

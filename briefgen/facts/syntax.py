@@ -16,7 +16,7 @@ import bisect
 import functools
 import html
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from briefgen.facts.grammar import SAFE_URL_SCHEMES, SLUG
@@ -40,8 +40,7 @@ _TICKS_RE = re.compile(r"`+")
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class CiteItem:
+class CiteItem(NamedTuple):
     """One cited id and its locator."""
 
     ref: str
@@ -69,8 +68,7 @@ def mention_allowed_before(text: str, index: int) -> bool:
     return not (prev.isalnum() or prev in "_@\\/.")
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):
     """An id used in prose, where, and how: 'cite', 'claim', 'mention' or 'xref' (a figure, table
     or section of the brief); ``text[offset:offset + len(token)] == token``."""
 
@@ -152,8 +150,7 @@ def scan_malformed_mentions(text: str) -> list[tuple[int, str]]:
     return out
 
 
-@dataclass(frozen=True)
-class FigureLabel:
+class FigureLabel(NamedTuple):
     """A ``{#fig-ID}`` in prose: its label (None when it is no valid id), where it stands,
     and whether it is well placed (after an image alone on its line, in a paragraph of its
     own, so that it makes a figure)."""
@@ -266,8 +263,7 @@ def link_allowed(url: str) -> bool:
     return scheme == "mailto" or bool(parts.netloc)  # a web address names its host
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     """A link or image destination in prose.
 
     ``kind`` is 'link', 'image', 'autolink' or 'definition' (a reference definition no

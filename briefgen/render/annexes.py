@@ -11,7 +11,7 @@ them off with ``standard_annexes: false``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from markdown_it.token import Token
 
@@ -35,8 +35,7 @@ CONFIDENCE_MEANINGS = {
 }
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One generated annex: its anchor, heading and kind (which macro lays it out)."""
 
     anchor: str

@@ -17,6 +17,7 @@ import collections
 import itertools
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -80,8 +81,7 @@ def printed_scale(width: float) -> float:
     return min(PX_PT, PRINT_WIDTH_PT / width) if width else PX_PT
 
 
-@dataclass(frozen=True)
-class Sizes:
+class Sizes(NamedTuple):
     """Font sizes and wrap widths (SVG units); the fonts grow together until the smallest
     text prints at MIN_PRINT_PT or more."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from markdown_it.token import Token
 
@@ -60,8 +60,7 @@ class Call:
     claim: str | None
 
 
-@dataclass(frozen=True)
-class _Request:
+class _Request(NamedTuple):
     """A wish to cite a source at a locator, on behalf of some claims."""
 
     source: str
