@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import logging
 import os
 import sys
 import tempfile
@@ -24,13 +23,20 @@ from pathlib import Path
 from briefgen import __version__
 from briefgen.files import RefusedFile, read_regular
 
-_log = logging.getLogger("briefgen.cache")
 #: Magic, then what wrote the entry; an entry another version or Python wrote is not read.
 _HEAD = f"briefgen-cache 1 {__version__} {sys.implementation.cache_tag}\n".encode()
 _DIGEST = 32
 #: The largest entry read back (a laid-out PDF is the largest thing kept); a larger file
 #: where an entry goes is passed over.
 MAX_ENTRY_BYTES = 512 * 1024 * 1024
+
+
+def _debug(message: str, *args: object) -> None:
+    """One line at debug level: logging is imported only when something is amiss (it
+    costs a command's start-up a few milliseconds otherwise)."""
+    import logging
+
+    logging.getLogger("briefgen.cache").debug(message, *args)
 
 
 def cache_dir() -> Path | None:
@@ -64,7 +70,7 @@ def usable_folder(folder: Path) -> bool:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        _log.debug("no cache in %s: %s", folder, exc)
+        _debug("no cache in %s: %s", folder, exc)
         return False
     return os.access(folder, os.W_OK | os.X_OK)
 
@@ -79,16 +85,16 @@ def read_entry(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     except (OSError, RefusedFile) as exc:
-        _log.debug("cache entry %s unreadable: %s", path, exc)
+        _debug("cache entry %s unreadable: %s", path, exc)
         return None
     start = len(_HEAD) + 8 + _DIGEST
     if not blob.startswith(_HEAD) or len(blob) < start:
-        _log.debug("cache entry %s is not of this briefgen", path)
+        _debug("cache entry %s is not of this briefgen", path)
         return None
     size = int.from_bytes(blob[len(_HEAD) : len(_HEAD) + 8], "big")
     payload = blob[start:]
     if len(payload) != size or hashlib.sha256(payload).digest() != blob[start - _DIGEST : start]:
-        _log.debug("cache entry %s is damaged", path)
+        _debug("cache entry %s is damaged", path)
         return None
     return payload
 
@@ -108,7 +114,7 @@ def write_entry(path: Path, payload: bytes) -> None:
         os.replace(tmp, path)  # no fsync: a torn entry after a crash fails its check
         tmp = None
     except OSError as exc:
-        _log.debug("cache entry %s not written: %s", path, exc)
+        _debug("cache entry %s not written: %s", path, exc)
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):

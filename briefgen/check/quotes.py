@@ -8,7 +8,6 @@ Quotes and archives are compared under the one normalisation of
 from __future__ import annotations
 
 import bisect
-import difflib
 import heapq
 from collections import Counter
 from pathlib import Path
@@ -204,6 +203,8 @@ def nearest_passage(quote: str, normalised_archive: str) -> str:
     n = max(1, len(q_words))
     count = max(1, len(words) - n + 1)
     shared_words, bounds = _window_scores(q_words, q, words, n, count)
+    import difflib  # only a quote not found needs it: a clean check does not import it
+
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(q)
     best, best_start, best_ratio = "", count, -1.0

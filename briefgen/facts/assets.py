@@ -13,7 +13,7 @@ preview (which serves ``content/assets/``), so all apply one rule; no Markdown o
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import struct
 from pathlib import Path
@@ -290,4 +290,4 @@ def image_data_uri(content: Path, url: str) -> str | None:
     data = _read_image(path, IMAGE_TYPES[path.suffix.lower()], url)
     if isinstance(data, ImageProblem):
         return None
-    return f"data:{media};base64,{base64.b64encode(data).decode('ascii')}"
+    return f"data:{media};base64,{binascii.b2a_base64(data, newline=False).decode('ascii')}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import traceback
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -109,6 +108,8 @@ def template_problem(exc: BaseException, name: str) -> Problem:
             f"template syntax error: {exc.message}",
             "fix the Jinja syntax at this line",
         )
+    import traceback  # only a failed render needs it
+
     # Jinja rewrites tracebacks so template frames carry the template file and line.
     where = Pos(name)
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
