@@ -196,9 +196,20 @@ class PartialDate:
         return str(self.year)
 
 
-@dataclass
+#: The fields each record class compares and shows, worked out once per class.
+_COMPARED: dict[type, tuple[str, ...]] = {}
+_SHOWN: dict[type, tuple[str, ...]] = {}
+
+
+@dataclass(repr=False, eq=False)
 class Record:
-    """Base of every record: where it came from."""
+    """Base of every record: where it came from.
+
+    Records are dataclasses without a generated ``__eq__`` and ``__repr__``: Record's own
+    serve every kind, and behave as the generated ones would (same class, equal fields, the
+    positions aside; unhashable). Generated, they would be compiled for each kind at every
+    start of briefgen, a few milliseconds of each command's start-up.
+    """
 
     collection: ClassVar[str] = ""
     pos: Pos = internal()
@@ -208,8 +219,25 @@ class Record:
         """Position of a field's value, or of the record when the field is absent."""
         return (self.field_pos or {}).get(name, self.pos)
 
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        names = _COMPARED.get(self.__class__)
+        if names is None:
+            names = _COMPARED[self.__class__] = tuple(f.name for f in dataclasses.fields(self) if f.compare)
+        return [getattr(self, n) for n in names] == [getattr(other, n) for n in names]
 
-@dataclass
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass with eq: unhashable
+
+    def __repr__(self) -> str:
+        names = _SHOWN.get(self.__class__)
+        if names is None:
+            names = _SHOWN[self.__class__] = tuple(f.name for f in dataclasses.fields(self) if f.repr)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in names)
+        return f"{self.__class__.__qualname__}({shown})"
+
+
+@dataclass(repr=False, eq=False)
 class Name(Record):
     """A CSL name: family and given, or one literal name (an organisation)."""
 
@@ -237,7 +265,7 @@ class Name(Record):
         return f"{family}, {given}" if given else family
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class ArchivePart(Record):
     """One block of a ``.txt`` archive that is not one of the article's paragraphs: the
     next block (blocks are separated by blank lines) whose text starts with ``starts``.
@@ -251,7 +279,7 @@ class ArchivePart(Record):
     )
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class SourceCustom(Record):
     """Project fields of a source (CSL keeps unknown keys under ``custom``)."""
 
@@ -274,7 +302,7 @@ class SourceCustom(Record):
     retracted: bool | None = spec("bool", doc="the source has been retracted: it can no longer be cited")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Source(Record):
     """A source: a CSL-JSON item."""
 
@@ -328,7 +356,7 @@ class Source(Record):
     custom: SourceCustom = spec("record", record=SourceCustom)
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Actor(Record):
     """A state, armed group, military, company, think tank or person."""
 
@@ -358,7 +386,7 @@ class Actor(Record):
     description: str | None = spec("text")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Mineral(Record):
     """A mineral or element, or a group of them."""
 
@@ -371,7 +399,7 @@ class Mineral(Record):
     description: str | None = spec("text")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Place(Record):
     """A country, region, town, mining area, border crossing, river..."""
 
@@ -390,7 +418,7 @@ class Place(Record):
     description: str | None = spec("text")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Route(Record):
     """A way minerals move (or could move) from one place to another."""
 
@@ -408,7 +436,7 @@ class Route(Record):
     description: str | None = spec("text")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Citation(Record):
     """One source of a claim: which source, where in it, the words, how credible."""
 
@@ -418,7 +446,7 @@ class Citation(Record):
     credibility: int | None = spec("enum", choices=tuple(CREDIBILITY), doc="Admiralty information credibility 1-6")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Claim(Record):
     """An assertion with its sources: the only place facts and judgments live."""
 
@@ -436,7 +464,7 @@ class Claim(Record):
     superseded_by: str | None = spec("ref", refs=("claims",))
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Section(Record):
     """A section or annex of a brief."""
 
@@ -447,7 +475,7 @@ class Section(Record):
     figure: str | None = spec("enum", choices=FIGURES, doc="a figure drawn from the fact base: routes")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Brief(Record):
     """A brief: what to say, in which order, with which template."""
 
