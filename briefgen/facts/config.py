@@ -6,7 +6,6 @@ Today it has one key, ``max_age`` (claims older than this are stale; a brief's o
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from typing import NamedTuple
@@ -50,7 +49,7 @@ class Duration(NamedTuple):
         year, month = day.year + years, month0 + 1
         if year > dt.MAXYEAR:
             return dt.date.max
-        return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+        return dt.date(year, month, min(day.day, _month_days(year, month)))
 
 
 def parse_duration(value: object) -> Duration | None:
@@ -68,10 +67,16 @@ def first_day(date: PartialDate) -> dt.date:
     return dt.date(date.year, date.month or 1, date.day or 1)
 
 
+def _month_days(year: int, month: int) -> int:
+    import calendar  # month-end arithmetic is rare: not paid by every command's start-up
+
+    return calendar.monthrange(year, month)[1]
+
+
 def last_day(date: PartialDate) -> dt.date:
     """The last day a partial date can mean (2025 -> 31 December 2025)."""
     month = date.month or 12
-    return dt.date(date.year, month, date.day or calendar.monthrange(date.year, month)[1])
+    return dt.date(date.year, month, date.day or _month_days(date.year, month))
 
 
 class Config(NamedTuple):
