@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from briefgen.errors import Pos
 from briefgen.facts.load import locate_in_file
-from briefgen.facts.model import ENTITY_COLLECTIONS, Brief, Claim, FactBase
+from briefgen.facts.model import ENTITY_COLLECTIONS, Brief, Claim, FactBase, Plain
 from briefgen.facts.syntax import mention_allowed_before, scan_references
 
 
@@ -145,8 +145,8 @@ def find_reference(lines: list[str], pos: Pos, token: str, how: str, nth: int) -
     return locate_in_file(lines, pos, token, nth, counts, how)
 
 
-@dataclass
-class Impact:
+@dataclass(repr=False, eq=False)
+class Impact(Plain):
     """Everything that depends on one record."""
 
     target: str

@@ -153,13 +153,41 @@ def internal() -> Any:
     return field(default=None, repr=False, compare=False, metadata={"internal": True})
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class PartialDate:
-    """A date known to the year, month or day."""
+    """A date known to the year, month or day.
+
+    Ordered as ``order=True`` would order it (by year, month, day; None against a number
+    is a TypeError), with the comparisons written here rather than generated and compiled
+    at every start.
+    """
 
     year: int
     month: int | None = None
     day: int | None = None
+
+    def _key(self) -> tuple[int, int | None, int | None]:
+        return (self.year, self.month, self.day)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, PartialDate):
+            return NotImplemented
+        return self._key() < other._key()  # type: ignore[operator]  # None against a number: TypeError
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, PartialDate):
+            return NotImplemented
+        return self._key() <= other._key()  # type: ignore[operator]  # None against a number: TypeError
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, PartialDate):
+            return NotImplemented
+        return self._key() > other._key()  # type: ignore[operator]  # None against a number: TypeError
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, PartialDate):
+            return NotImplemented
+        return self._key() >= other._key()  # type: ignore[operator]  # None against a number: TypeError
 
     def __str__(self) -> str:
         text = f"{self.year:04d}"
@@ -196,20 +224,40 @@ class PartialDate:
         return str(self.year)
 
 
-#: The fields each record class compares and shows, worked out once per class.
+#: The fields each class compares and shows, worked out once per class.
 _COMPARED: dict[type, tuple[str, ...]] = {}
 _SHOWN: dict[type, tuple[str, ...]] = {}
 
 
-@dataclass(repr=False, eq=False)
-class Record:
-    """Base of every record: where it came from.
+class Plain:
+    """``__eq__`` and ``__repr__`` for dataclasses made with ``eq=False, repr=False``, as
+    the generated ones behave (same class, equal fields, the fields that compare; the
+    instances unhashable). Records and the render stage's views derive from it: generated,
+    the pair would be compiled for each class at every start of briefgen, a few
+    milliseconds of each command's start-up."""
 
-    Records are dataclasses without a generated ``__eq__`` and ``__repr__``: Record's own
-    serve every kind, and behave as the generated ones would (same class, equal fields, the
-    positions aside; unhashable). Generated, they would be compiled for each kind at every
-    start of briefgen, a few milliseconds of each command's start-up.
-    """
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        names = _COMPARED.get(self.__class__)
+        if names is None:
+            fields = dataclasses.fields(self)  # type: ignore[arg-type]
+            names = _COMPARED[self.__class__] = tuple(f.name for f in fields if f.compare)
+        return [getattr(self, n) for n in names] == [getattr(other, n) for n in names]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass with eq: unhashable
+
+    def __repr__(self) -> str:
+        names = _SHOWN.get(self.__class__)
+        if names is None:
+            names = _SHOWN[self.__class__] = tuple(f.name for f in dataclasses.fields(self) if f.repr)  # type: ignore[arg-type]
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in names)
+        return f"{self.__class__.__qualname__}({shown})"
+
+
+@dataclass(repr=False, eq=False)
+class Record(Plain):
+    """Base of every record: where it came from."""
 
     collection: ClassVar[str] = ""
     pos: Pos = internal()
@@ -218,23 +266,6 @@ class Record:
     def where(self, name: str) -> Pos:
         """Position of a field's value, or of the record when the field is absent."""
         return (self.field_pos or {}).get(name, self.pos)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        names = _COMPARED.get(self.__class__)
-        if names is None:
-            names = _COMPARED[self.__class__] = tuple(f.name for f in dataclasses.fields(self) if f.compare)
-        return [getattr(self, n) for n in names] == [getattr(other, n) for n in names]
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass with eq: unhashable
-
-    def __repr__(self) -> str:
-        names = _SHOWN.get(self.__class__)
-        if names is None:
-            names = _SHOWN[self.__class__] = tuple(f.name for f in dataclasses.fields(self) if f.repr)
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in names)
-        return f"{self.__class__.__qualname__}({shown})"
 
 
 @dataclass(repr=False, eq=False)
@@ -526,8 +557,8 @@ def yaml_fields(cls: type) -> list[tuple[str, dataclasses.Field[Any]]]:
     return out
 
 
-@dataclass
-class FactBase:
+@dataclass(repr=False, eq=False)
+class FactBase(Plain):
     """Every record of a project, checked and indexed by id."""
 
     sources: dict[str, Source] = field(default_factory=dict)
