@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import cast
 
 from briefgen import __version__
@@ -20,13 +20,12 @@ from briefgen.words import printable
 
 
 class _NotRun:
-    """Stands in for the parser of a command this run does not use: its arguments are not made."""
+    """Stands in for the parser of a command this run does not use: its arguments are not
+    made. Whatever a command group calls on it (``add_argument``, ``set_defaults``, a
+    group and its arguments) does nothing and gives this stand-in back."""
 
-    def add_argument(self, *args: object, **kwargs: object) -> None:
-        pass
-
-    def set_defaults(self, **kwargs: object) -> None:
-        pass
+    def __getattr__(self, name: str) -> Callable[..., _NotRun]:
+        return lambda *args, **kwargs: self
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
