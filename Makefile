@@ -10,6 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	# Editable as a plain path entry in a .pth, no import hook (package-dir in pyproject.toml).
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	# Compiled once here: with PYTHONDONTWRITEBYTECODE set, Python would compile briefgen
 	# anew at every command's start.

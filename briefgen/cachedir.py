@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import logging
 import os
 import sys
 import tempfile
@@ -24,13 +23,20 @@ from pathlib import Path
 from briefgen import __version__
 from briefgen.files import RefusedFile, read_regular
 
-_log = logging.getLogger("briefgen.cache")
 #: Magic, then what wrote the entry; an entry another version or Python wrote is not read.
 _HEAD = f"briefgen-cache 1 {__version__} {sys.implementation.cache_tag}\n".encode()
 _DIGEST = 32
 #: The largest entry read back (a laid-out PDF is the largest thing kept); a larger file
 #: where an entry goes is passed over.
 MAX_ENTRY_BYTES = 512 * 1024 * 1024
+
+
+def _debug(message: str, *args: object) -> None:
+    """One line at debug level: logging is imported only when something is amiss (it
+    costs a command's start-up a few milliseconds otherwise)."""
+    import logging
+
+    logging.getLogger("briefgen.cache").debug(message, *args)
 
 
 def cache_dir() -> Path | None:
@@ -64,7 +70,7 @@ def usable_folder(folder: Path) -> bool:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        _log.debug("no cache in %s: %s", folder, exc)
+        _debug("no cache in %s: %s", folder, exc)
         return False
     return _ours(folder) and os.access(folder, os.W_OK | os.X_OK)
 
@@ -93,16 +99,16 @@ def read_entry(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     except (OSError, RefusedFile) as exc:
-        _log.debug("cache entry %s unreadable: %s", path, exc)
+        _debug("cache entry %s unreadable: %s", path, exc)
         return None
     start = len(_HEAD) + 8 + _DIGEST
     if not blob.startswith(_HEAD) or len(blob) < start:
-        _log.debug("cache entry %s is not of this briefgen", path)
+        _debug("cache entry %s is not of this briefgen", path)
         return None
     size = int.from_bytes(blob[len(_HEAD) : len(_HEAD) + 8], "big")
     payload = blob[start:]
     if len(payload) != size or hashlib.sha256(payload).digest() != blob[start - _DIGEST : start]:
-        _log.debug("cache entry %s is damaged", path)
+        _debug("cache entry %s is damaged", path)
         return None
     return payload
 
@@ -122,7 +128,7 @@ def write_entry(path: Path, payload: bytes) -> None:
         os.replace(tmp, path)  # no fsync: a torn entry after a crash fails its check
         tmp = None
     except OSError as exc:
-        _log.debug("cache entry %s not written: %s", path, exc)
+        _debug("cache entry %s not written: %s", path, exc)
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
@@ -132,12 +138,25 @@ def write_entry(path: Path, payload: bytes) -> None:
 @functools.cache
 def code_stamp() -> str:
     """Names, sizes and times of every module of briefgen, in every sub-package: what an
-    older or edited briefgen cached (checked records, layouts) is never read by another."""
-    here = Path(__file__).resolve().parent  # the briefgen package
-    parts = []
-    for module in sorted(here.rglob("*.py")):
-        st = module.stat()
-        parts.append(f"{module.relative_to(here).as_posix()}:{st.st_size}:{st.st_mtime_ns}")
+    older or edited briefgen cached (checked records, layouts) is never read by another.
+
+    Walked with os.scandir (a third of pathlib's rglob time, paid by every command that
+    reads a cache), the same files in the same order: folders linked to are not entered,
+    and ``__pycache__`` holds no module."""
+    found: list[tuple[tuple[str, ...], int, int]] = []
+
+    def walk(folder: str, relative: tuple[str, ...]) -> None:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.endswith(".py") and entry.is_file():
+                    st = entry.stat()
+                    found.append(((*relative, entry.name), st.st_size, st.st_mtime_ns))
+                elif entry.name != "__pycache__" and entry.is_dir() and not entry.is_symlink():
+                    walk(entry.path, (*relative, entry.name))
+
+    walk(os.path.dirname(os.path.realpath(__file__)), ())  # the briefgen package
+    found.sort()  # as Path objects sort: part by part
+    parts = [f"{'/'.join(names)}:{size}:{mtime}" for names, size, mtime in found]
     return hashlib.sha1("|".join(parts).encode()).hexdigest()
 
 

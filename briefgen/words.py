@@ -3,7 +3,6 @@ the one rule for what a terminal is shown (hidden characters as visible escapes)
 
 from __future__ import annotations
 
-import json
 import unicodedata
 
 
@@ -113,6 +112,8 @@ def printable_json(value: object) -> str:
     characters (the rule of :func:`printable`) are written as JSON ``\\u`` escapes, so
     a program reading it gets the exact text back, a lone surrogate (a file name that is not
     UTF-8) included; other text stays readable (not ASCII-escaped)."""
+    import json  # only the commands that print JSON pay its import
+
     text = json.dumps(value, indent=2, ensure_ascii=False)
     if text.isprintable() or text.replace("\n", "").isprintable():
         return text

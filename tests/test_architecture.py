@@ -137,3 +137,36 @@ def test_check_imports_neither_jinja_nor_markdown_nor_weasyprint(tmp_path: Path)
         env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
     assert "HEAVY [] 0" in proc.stdout, proc.stdout + proc.stderr
+
+
+def _modules_after(argv: list[str], tmp_path: Path, names: tuple[str, ...]) -> list[str]:
+    """Which of ``names`` a run of ``briefgen argv`` on the example imported (exit code 0)."""
+    code = (
+        "import sys\n"
+        "from briefgen.commands.main import main\n"
+        f"code = main({argv!r})\n"
+        f"print('LOADED', sorted(m for m in {names!r} if m in sys.modules), code)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("LOADED")), "")
+    assert line.endswith(" 0"), proc.stdout + proc.stderr
+    return [m.strip("'") for m in line[len("LOADED [") : -len("] 0")].split(", ") if m]
+
+
+def test_a_clean_check_or_html_build_imports_nothing_only_a_mistake_needs(tmp_path: Path) -> None:
+    # Start-up is most of a command's time: difflib (nearest passages, did-you-mean),
+    # logging (the cache's debug lines), traceback (a template's error line) and json
+    # (printed reports) are imported when they are used, not by every run.
+    assert _modules_after(["check"], tmp_path, ("difflib", "logging", "traceback", "json")) == []
+    out = tmp_path / "out"
+    built = _modules_after(
+        ["build", "myanmar-rare-earths", "--format", "html", "--out", str(out)], tmp_path, ("difflib",)
+    )
+    assert built == []

@@ -32,7 +32,7 @@ class _CountingMatcher(difflib.SequenceMatcher):  # type: ignore[type-arg]
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> type[_CountingMatcher]:
     _CountingMatcher.calls = 0
-    monkeypatch.setattr(quotes.difflib, "SequenceMatcher", _CountingMatcher)
+    monkeypatch.setattr(difflib, "SequenceMatcher", _CountingMatcher)  # quotes imports it when used
     return _CountingMatcher
 
 

@@ -142,3 +142,30 @@ def test_a_source_url_must_use_a_safe_scheme() -> None:
     source, checker = _read(Source, "id: s\ntype: webpage\nURL: javascript:alert(1)\n")
     assert source.URL is None
     assert [p[0] for p in _problems(checker)] == ["BG117"]
+
+
+def test_records_compare_and_show_as_dataclasses_do() -> None:
+    # Record's own __eq__ and __repr__ (model.py) stand in for generated ones: equal fields
+    # make equal records wherever they were read from; another kind never equals; the
+    # records stay unhashable (they are mutable).
+    from briefgen.errors import Pos
+    from briefgen.facts.model import Citation, Claim, Mineral, Name
+
+    def claim(**changes: object) -> Claim:
+        fields: dict[str, object] = {"id": "c1", "kind": "fact", "statement": "Tin.", "about": ["tin"]}
+        fields["sources"] = [Citation(ref="s1", locator="para. 2", quote="tin")]
+        return Claim(**{**fields, **changes})  # type: ignore[arg-type]
+
+    first, second = claim(), claim(pos=Pos("other.yaml", 9, 1), field_pos={"id": Pos("other.yaml", 9, 5)})
+    assert first == second
+    assert first != claim(statement="Copper.")
+    assert first != claim(sources=[Citation(ref="s1", locator="para. 3", quote="tin")])
+    assert Mineral(id="tin", name="Tin") != Mineral.__new__(Name) and Mineral(id="tin", name="Tin") != "tin"
+    assert [first].index(second) == 0
+    with pytest.raises(TypeError):
+        hash(first)
+    assert repr(Name(family="Smith")) == (
+        "Name(family='Smith', given=None, literal=None, suffix=None, "
+        "non_dropping_particle=None, dropping_particle=None)"
+    )
+    assert repr(first).startswith("Claim(id='c1', kind='fact', statement='Tin.', about=['tin'], as_of=None, ")

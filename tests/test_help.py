@@ -74,3 +74,32 @@ def test_a_stray_argument_is_reported_with_the_command_usage(command: str) -> No
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.startswith(f"usage: briefgen {command} ")
     assert f"briefgen {command}: error: " in proc.stderr
+
+
+def test_a_command_run_makes_only_its_own_parser_and_it_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every run makes the parser of the command it runs, not all thirteen (argparse's set-up
+    # of each, a gettext look-up per text, cost a tenth of an HTML build): same usage, help
+    # and defaults as in the whole parser.
+    made: list[str] = []
+    init = argparse.ArgumentParser.__init__
+
+    def counted(self: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        made.append(str(kwargs.get("prog", "briefgen")))
+        init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(argparse.ArgumentParser, "__init__", counted)
+    for command in _commands():
+        made.clear()
+        parser = build_parser(command)
+        assert made == ["briefgen", f"briefgen {command}"]
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        assert list(sub.choices) == [command]
+        assert sub.choices[command].format_help() == _commands()[command].format_help()
+        assert sub.choices[command].get_default("func") is _commands()[command].get_default("func")
+
+
+def test_an_unknown_command_is_reported_with_every_command() -> None:
+    proc = run_cli("bild")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "invalid choice: 'bild'" in proc.stderr
+    assert all(f"'{command}'" in proc.stderr for command in _commands())

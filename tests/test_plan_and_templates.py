@@ -144,6 +144,45 @@ def test_old_project_templates_without_the_prose_partial_still_build(mini: Path)
     assert html == (GOLDEN / "harbour.html").read_text(encoding="utf-8")
 
 
+def test_each_note_body_is_written_once_per_brief_however_often_it_is_called(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cite.html.j2's ``note`` runs once per note for the footnote bodies the calls carry,
+    and once for the endnote list: not once per call."""
+    import jinja2.runtime
+
+    plan = _plan(mini)
+    assert any(len(note.calls) > 1 for note in plan.notes)  # some note is called again
+    invoke = jinja2.runtime.Macro._invoke
+    written: list[int] = []
+
+    def counted(self: jinja2.runtime.Macro, arguments: list[object], autoescape: bool) -> str:
+        if self.name == "note":
+            written.append(getattr(arguments[0], "number", 0))
+        return invoke(self, arguments, autoescape)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(jinja2.runtime.Macro, "_invoke", counted)
+    project = Project(mini)
+    base, _ = check_project(project)
+    html = render_html(plan, base, project)
+    assert sorted(written) == sorted([n.number for n in plan.notes] * 2)
+    assert html == (GOLDEN / "harbour.html").read_text(encoding="utf-8")
+
+
+def test_a_project_calls_partial_that_takes_no_bodies_still_builds(mini: Path) -> None:
+    """A project's own calls.html.j2 from before the bodies argument writes each body itself."""
+    _override(mini, "calls.html.j2", "calls(list, bodies=none)", "calls(list)")
+    own = mini / "templates" / "partials" / "calls.html.j2"
+    text = own.read_text()
+    old = "bodies[call.note.number] if bodies is not none else note_text(call.note, false)"
+    assert old in text
+    own.write_text(text.replace(old, "note_text(call.note, false)"))
+    project = Project(mini)
+    base, problems = check_project(project)
+    assert not [p for p in problems if p.code.startswith("BG30")], problems
+    assert render_html(_plan(mini), base, project) == (GOLDEN / "harbour.html").read_text(encoding="utf-8")
+
+
 def test_missing_template_is_reported_at_the_brief(mini: Path) -> None:
     brief = mini / "content" / "briefs" / "harbour.yaml"
     brief.write_text(brief.read_text().replace("template: brief", "template: memo"))

@@ -85,6 +85,8 @@ def test_the_cache_keys_on_the_code_of_every_sub_package(tmp_path: Path) -> None
         after = stamp()
         assert after != before, module
         before = after
+    (tmp_path / "briefgen" / "check" / "archives" / "added.py").write_text("")  # a new module, two levels down
+    assert stamp() != before
 
 
 def test_a_check_with_every_file_cached_never_imports_pyyaml(mini: Path, tmp_path: Path) -> None:

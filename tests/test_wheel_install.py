@@ -75,3 +75,14 @@ def test_pip_install_then_init_and_build_work_from_the_wheel(tmp_path: Path) -> 
     assert schema.returncode == 0, schema.stderr
     help_text = _run([briefgen, "import-sources", "--help"], tmp_path)
     assert "example: briefgen import-sources" in help_text.stdout
+
+
+def test_the_development_install_is_a_plain_path_entry(tmp_path: Path) -> None:
+    # `make`'s editable install: briefgen found through a path in a .pth file, with no import
+    # hook of setuptools' (__editable___briefgen_*_finder) loaded at every command's start.
+    probe = "import sys, briefgen; print(briefgen.__file__); print([repr(f) for f in sys.meta_path])"
+    shown = _run([sys.executable, "-c", probe], tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    where, hooks = shown.stdout.splitlines()
+    assert Path(where) == REPO / "briefgen" / "__init__.py"
+    assert "__editable__" not in hooks

@@ -11,7 +11,7 @@ with a visited set, so a circle never hangs or crashes it, but only this module 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from briefgen.check.fields import Checker
 from briefgen.errors import Pos
@@ -20,8 +20,7 @@ from briefgen.facts.load import find_in_file
 from briefgen.facts.model import FactBase, Record
 
 
-@dataclass(frozen=True)
-class _Link:
+class _Link(NamedTuple):
     """One field that links records of a collection to records of the same collection."""
 
     collection: str

@@ -8,11 +8,10 @@ Quotes and archives are compared under the one normalisation of
 from __future__ import annotations
 
 import bisect
-import difflib
 import heapq
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from briefgen.check.archives import Archive, read_archive
 from briefgen.check.archives.locators import canonical, span_locator
@@ -83,8 +82,7 @@ def locator_holds(locator: str, quote: str, found: list[str], archive: Archive) 
     return False
 
 
-@dataclass(frozen=True)
-class QuoteCheck:
+class QuoteCheck(NamedTuple):
     """What verifying one quoted citation found."""
 
     claim: str
@@ -205,6 +203,8 @@ def nearest_passage(quote: str, normalised_archive: str) -> str:
     n = max(1, len(q_words))
     count = max(1, len(words) - n + 1)
     shared_words, bounds = _window_scores(q_words, q, words, n, count)
+    import difflib  # only a quote not found needs it: a clean check does not import it
+
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(q)
     best, best_start, best_ratio = "", count, -1.0

@@ -5,7 +5,7 @@ in the archive it is checked against, and its locator says where."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from briefgen.check import quotes
 from briefgen.check.archives import ArchiveError, read_archive
@@ -25,8 +25,7 @@ from briefgen.files import RefusedFile, read_regular, resolve
 MAX_ARCHIVE_BYTES = 8 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class LocatorFix:
+class LocatorFix(NamedTuple):
     """A locator ``check --fix-locators`` writes: at ``pos`` (the locator's value, or the
     citation's first key when it has none), ``old`` (None: missing) becomes ``new``."""
 

@@ -7,7 +7,7 @@ and ids masked out, a cheap substring pre-test); ``standards`` applies the rules
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from briefgen.facts.model import CONFIDENCES, LIKELIHOODS
 from briefgen.facts.syntax import scan_references
@@ -49,10 +49,8 @@ _TERM_RE = re.compile(
 )
 _HEDGE_RE = re.compile(rf"\b(?:{'|'.join(h for h in HEDGES if h != 'may')}|(?-i:may))\b", re.IGNORECASE)
 #: "military might" is a noun, not a hedge.
-_MIGHT_NOUN_RE = re.compile(
-    r"(?:military|economic|naval|financial|industrial|political|its|their|his|her|our|whose|full|’s|'s)\s+$",
-    re.IGNORECASE,
-)
+#: (compiled by re on first use, in re.IGNORECASE: "might" is rare in prose)
+_MIGHT_NOUN = r"(?:military|economic|naval|financial|industrial|political|its|their|his|her|our|whose|full|’s|'s)\s+$"
 CONFIDENCE_RE = re.compile(
     r"\b(?:(?:high|moderate|medium|low)(?:\s+|-))?confiden(?:ce|t|tly)\b",
     re.IGNORECASE,
@@ -66,8 +64,7 @@ _QUOTED_RE = re.compile(r"“[^”]*”|\"[^\"\n]*\"")
 _SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)")
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     """A likelihood term found in prose: its ICD 203 row (1 or 2), canonical form, place."""
 
     row: int
@@ -165,7 +162,7 @@ def estimative_words(text: str) -> list[tuple[str, int]]:
     plain = masked(text)
     found = [(t.text, t.start) for t in likelihood_terms(text, plain)]
     for m in _HEDGE_RE.finditer(plain):
-        if m.group(0).lower() == "might" and _MIGHT_NOUN_RE.search(plain[: m.start()]):
+        if m.group(0).lower() == "might" and re.search(_MIGHT_NOUN, plain[: m.start()], re.IGNORECASE):
             continue
         found.append((m.group(0), m.start()))
     return sorted(found, key=lambda f: f[1])

@@ -13,11 +13,11 @@ preview (which serves ``content/assets/``), so all apply one rule; no Markdown o
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import struct
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from briefgen.facts.project import ignored_reason
@@ -41,8 +41,7 @@ IMAGE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
 }
 
 
-@dataclass(frozen=True)
-class ImageProblem:
+class ImageProblem(NamedTuple):
     """Why an image cannot be used: the code (BG121 where, BG122 what), message and hint."""
 
     code: str
@@ -291,4 +290,4 @@ def image_data_uri(content: Path, url: str) -> str | None:
     data = _read_image(path, IMAGE_TYPES[path.suffix.lower()], url)
     if isinstance(data, ImageProblem):
         return None
-    return f"data:{media};base64,{base64.b64encode(data).decode('ascii')}"
+    return f"data:{media};base64,{binascii.b2a_base64(data, newline=False).decode('ascii')}"

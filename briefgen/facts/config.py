@@ -6,10 +6,9 @@ Today it has one key, ``max_age`` (claims older than this are stale; a brief's o
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from briefgen.errors import Pos, Problem
 from briefgen.facts.load import YMap, load_yaml_file
@@ -25,8 +24,7 @@ _DURATION_RE = re.compile(r"^\s*(\d{1,4})\s*([dwmy])\s*$")
 _UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
 
 
-@dataclass(frozen=True)
-class Duration:
+class Duration(NamedTuple):
     """A length of time in days, weeks, months or years, as written (``18m``)."""
 
     amount: int
@@ -51,7 +49,7 @@ class Duration:
         year, month = day.year + years, month0 + 1
         if year > dt.MAXYEAR:
             return dt.date.max
-        return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+        return dt.date(year, month, min(day.day, _month_days(year, month)))
 
 
 def parse_duration(value: object) -> Duration | None:
@@ -69,14 +67,19 @@ def first_day(date: PartialDate) -> dt.date:
     return dt.date(date.year, date.month or 1, date.day or 1)
 
 
+def _month_days(year: int, month: int) -> int:
+    import calendar  # month-end arithmetic is rare: not paid by every command's start-up
+
+    return calendar.monthrange(year, month)[1]
+
+
 def last_day(date: PartialDate) -> dt.date:
     """The last day a partial date can mean (2025 -> 31 December 2025)."""
     month = date.month or 12
-    return dt.date(date.year, month, date.day or calendar.monthrange(date.year, month)[1])
+    return dt.date(date.year, month, date.day or _month_days(date.year, month))
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     """Project-wide settings and where they were written."""
 
     max_age: Duration | None = None

@@ -9,9 +9,10 @@ Worked out from the brief alone (no Markdown parser), so ``check`` reports a dan
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from briefgen.facts.grammar import slugify
-from briefgen.facts.model import Brief, Section
+from briefgen.facts.model import Brief, Plain, Section
 from briefgen.facts.syntax import scan_figure_labels
 
 #: Anchors the brief's own frame uses, which a section may not take.
@@ -19,8 +20,7 @@ RESERVED_ANCHORS = frozenset({"summary", "key-judgments", "contents", "notes", "
 _WORDS = {"fig": "Figure", "tbl": "Table", "sec": "Section"}
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """Something a cross-reference can point at."""
 
     label: str  # "fig-routes", as written after the @
@@ -36,8 +36,8 @@ class Target:
         return f"{'Annex' if self.annex else _WORDS[self.kind]} {self.number}"
 
 
-@dataclass
-class BriefTargets:
+@dataclass(repr=False, eq=False)
+class BriefTargets(Plain):
     """A brief's targets by label, and each section's own (in the order of ``sections +
     annexes``): its anchor, and the labels of its generated table and figure."""
 

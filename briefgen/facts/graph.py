@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from briefgen.errors import Pos
 from briefgen.facts.load import locate_in_file
-from briefgen.facts.model import ENTITY_COLLECTIONS, Brief, Claim, FactBase
+from briefgen.facts.model import ENTITY_COLLECTIONS, Brief, Claim, FactBase, Plain
 from briefgen.facts.syntax import mention_allowed_before, scan_references
 
 
@@ -41,8 +41,7 @@ class FileTexts:
         return self._lines[name]
 
 
-@dataclass(frozen=True)
-class Use:
+class Use(NamedTuple):
     """One place in a brief that refers to ``ref``: which brief, which part, where."""
 
     brief: str
@@ -146,8 +145,8 @@ def find_reference(lines: list[str], pos: Pos, token: str, how: str, nth: int) -
     return locate_in_file(lines, pos, token, nth, counts, how)
 
 
-@dataclass
-class Impact:
+@dataclass(repr=False, eq=False)
+class Impact(Plain):
     """Everything that depends on one record."""
 
     target: str
@@ -381,8 +380,7 @@ def _path(reason: dict[str, str], start: str, target: str) -> str:
 _SHOWN_STEPS = 8
 
 
-@dataclass(frozen=True)
-class Circle:
+class Circle(NamedTuple):
     """One record on a circle of links: the id the way round leaves it by, and the way."""
 
     member: str

@@ -9,11 +9,10 @@ and ``tests/test_fields.py`` proves every table covers exactly this one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class FieldKind:
+class FieldKind(NamedTuple):
     """One kind of field value."""
 
     name: str

@@ -153,13 +153,41 @@ def internal() -> Any:
     return field(default=None, repr=False, compare=False, metadata={"internal": True})
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class PartialDate:
-    """A date known to the year, month or day."""
+    """A date known to the year, month or day.
+
+    Ordered as ``order=True`` would order it (by year, month, day; None against a number
+    is a TypeError), with the comparisons written here rather than generated and compiled
+    at every start.
+    """
 
     year: int
     month: int | None = None
     day: int | None = None
+
+    def _key(self) -> tuple[int, int | None, int | None]:
+        return (self.year, self.month, self.day)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, PartialDate):
+            return NotImplemented
+        return self._key() < other._key()  # type: ignore[operator]  # None against a number: TypeError
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, PartialDate):
+            return NotImplemented
+        return self._key() <= other._key()  # type: ignore[operator]  # None against a number: TypeError
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, PartialDate):
+            return NotImplemented
+        return self._key() > other._key()  # type: ignore[operator]  # None against a number: TypeError
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, PartialDate):
+            return NotImplemented
+        return self._key() >= other._key()  # type: ignore[operator]  # None against a number: TypeError
 
     def __str__(self) -> str:
         text = f"{self.year:04d}"
@@ -196,8 +224,39 @@ class PartialDate:
         return str(self.year)
 
 
-@dataclass
-class Record:
+#: The fields each class compares and shows, worked out once per class.
+_COMPARED: dict[type, tuple[str, ...]] = {}
+_SHOWN: dict[type, tuple[str, ...]] = {}
+
+
+class Plain:
+    """``__eq__`` and ``__repr__`` for dataclasses made with ``eq=False, repr=False``, as
+    the generated ones behave (same class, equal fields, the fields that compare; the
+    instances unhashable). Records and the render stage's views derive from it: generated,
+    the pair would be compiled for each class at every start of briefgen, a few
+    milliseconds of each command's start-up."""
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        names = _COMPARED.get(self.__class__)
+        if names is None:
+            fields = dataclasses.fields(self)  # type: ignore[arg-type]
+            names = _COMPARED[self.__class__] = tuple(f.name for f in fields if f.compare)
+        return [getattr(self, n) for n in names] == [getattr(other, n) for n in names]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass with eq: unhashable
+
+    def __repr__(self) -> str:
+        names = _SHOWN.get(self.__class__)
+        if names is None:
+            names = _SHOWN[self.__class__] = tuple(f.name for f in dataclasses.fields(self) if f.repr)  # type: ignore[arg-type]
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in names)
+        return f"{self.__class__.__qualname__}({shown})"
+
+
+@dataclass(repr=False, eq=False)
+class Record(Plain):
     """Base of every record: where it came from."""
 
     collection: ClassVar[str] = ""
@@ -209,7 +268,7 @@ class Record:
         return (self.field_pos or {}).get(name, self.pos)
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Name(Record):
     """A CSL name: family and given, or one literal name (an organisation)."""
 
@@ -237,7 +296,7 @@ class Name(Record):
         return f"{family}, {given}" if given else family
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class ArchivePart(Record):
     """One block of a ``.txt`` archive that is not one of the article's paragraphs: the
     next block (blocks are separated by blank lines) whose text starts with ``starts``.
@@ -251,7 +310,7 @@ class ArchivePart(Record):
     )
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class SourceCustom(Record):
     """Project fields of a source (CSL keeps unknown keys under ``custom``)."""
 
@@ -274,7 +333,7 @@ class SourceCustom(Record):
     retracted: bool | None = spec("bool", doc="the source has been retracted: it can no longer be cited")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Source(Record):
     """A source: a CSL-JSON item."""
 
@@ -328,7 +387,7 @@ class Source(Record):
     custom: SourceCustom = spec("record", record=SourceCustom)
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Actor(Record):
     """A state, armed group, military, company, think tank or person."""
 
@@ -358,7 +417,7 @@ class Actor(Record):
     description: str | None = spec("text")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Mineral(Record):
     """A mineral or element, or a group of them."""
 
@@ -371,7 +430,7 @@ class Mineral(Record):
     description: str | None = spec("text")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Place(Record):
     """A country, region, town, mining area, border crossing, river..."""
 
@@ -390,7 +449,7 @@ class Place(Record):
     description: str | None = spec("text")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Route(Record):
     """A way minerals move (or could move) from one place to another."""
 
@@ -408,7 +467,7 @@ class Route(Record):
     description: str | None = spec("text")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Citation(Record):
     """One source of a claim: which source, where in it, the words, how credible."""
 
@@ -418,7 +477,7 @@ class Citation(Record):
     credibility: int | None = spec("enum", choices=tuple(CREDIBILITY), doc="Admiralty information credibility 1-6")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Claim(Record):
     """An assertion with its sources: the only place facts and judgments live."""
 
@@ -436,7 +495,7 @@ class Claim(Record):
     superseded_by: str | None = spec("ref", refs=("claims",))
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Section(Record):
     """A section or annex of a brief."""
 
@@ -447,7 +506,7 @@ class Section(Record):
     figure: str | None = spec("enum", choices=FIGURES, doc="a figure drawn from the fact base: routes")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Brief(Record):
     """A brief: what to say, in which order, with which template."""
 
@@ -498,8 +557,8 @@ def yaml_fields(cls: type) -> list[tuple[str, dataclasses.Field[Any]]]:
     return out
 
 
-@dataclass
-class FactBase:
+@dataclass(repr=False, eq=False)
+class FactBase(Plain):
     """Every record of a project, checked and indexed by id."""
 
     sources: dict[str, Source] = field(default_factory=dict)

@@ -16,7 +16,7 @@ import bisect
 import functools
 import html
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from briefgen.facts.grammar import SAFE_URL_SCHEMES, SLUG
@@ -40,8 +40,7 @@ _TICKS_RE = re.compile(r"`+")
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class CiteItem:
+class CiteItem(NamedTuple):
     """One cited id and its locator."""
 
     ref: str
@@ -69,8 +68,7 @@ def mention_allowed_before(text: str, index: int) -> bool:
     return not (prev.isalnum() or prev in "_@\\/.")
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):
     """An id used in prose, where, and how: 'cite', 'claim', 'mention' or 'xref' (a figure, table
     or section of the brief); ``text[offset:offset + len(token)] == token``."""
 
@@ -152,8 +150,7 @@ def scan_malformed_mentions(text: str) -> list[tuple[int, str]]:
     return out
 
 
-@dataclass(frozen=True)
-class FigureLabel:
+class FigureLabel(NamedTuple):
     """A ``{#fig-ID}`` in prose: its label (None when it is no valid id), where it stands,
     and whether it is well placed (after an image alone on its line, in a paragraph of its
     own, so that it makes a figure)."""
@@ -237,17 +234,32 @@ def mask_code(text: str, *, spans: bool = True) -> str:
 
 # -- links and images --------------------------------------------------------------------
 
-_UNESCAPE_RE = re.compile(r"\\([!-/:-@\[-`{-~])|&(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
-_ESCAPED_RE = re.compile(r"\\[!-/:-@\[-`{-~]")
-_AUTOLINK_RE = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*)>")
-_DEST_STOP_RE = re.compile(r"[()\x00-\x20\x7f]")
-#: A reference definition, also inside list items and block quotes (any indent: reporting
-#: one in an indented code block too is the safe side).
-_DEFINITION_RE = re.compile(
-    r"^(?:[ \t]*(?:>|[-*+]|\d{1,9}[.)])[ \t]*)*[ \t]*\[([^\[\]\n]{1,999})\]:"
-    r"[ \t]*(?:\n[ \t]*)?(<[^<>\n]*>|[^\x00-\x20\x7f]+)",
-    re.MULTILINE,
-)
+
+class _LinkPatterns(NamedTuple):
+    unescape: re.Pattern[str]
+    escaped: re.Pattern[str]
+    autolink: re.Pattern[str]
+    dest_stop: re.Pattern[str]
+    #: A reference definition, also inside list items and block quotes (any indent:
+    #: reporting one in an indented code block too is the safe side).
+    definition: re.Pattern[str]
+
+
+@functools.cache
+def _links() -> _LinkPatterns:
+    """The patterns of link scanning, compiled when prose first holds a link (most runs'
+    prose holds none, and compiling them cost every start-up a millisecond)."""
+    return _LinkPatterns(
+        re.compile(r"\\([!-/:-@\[-`{-~])|&(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});"),
+        re.compile(r"\\[!-/:-@\[-`{-~]"),
+        re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*)>"),
+        re.compile(r"[()\x00-\x20\x7f]"),
+        re.compile(
+            r"^(?:[ \t]*(?:>|[-*+]|\d{1,9}[.)])[ \t]*)*[ \t]*\[([^\[\]\n]{1,999})\]:"
+            r"[ \t]*(?:\n[ \t]*)?(<[^<>\n]*>|[^\x00-\x20\x7f]+)",
+            re.MULTILINE,
+        ),
+    )
 
 
 def link_allowed(url: str) -> bool:
@@ -266,8 +278,7 @@ def link_allowed(url: str) -> bool:
     return scheme == "mailto" or bool(parts.netloc)  # a web address names its host
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     """A link or image destination in prose.
 
     ``kind`` is 'link', 'image', 'autolink' or 'definition' (a reference definition no
@@ -284,7 +295,7 @@ class Link:
 def _unescape(raw: str) -> str:
     if raw.startswith("<") and raw.endswith(">"):
         raw = raw[1:-1]
-    return _UNESCAPE_RE.sub(lambda m: m.group(1) or html.unescape(m.group(0)), raw)
+    return _links().unescape.sub(lambda m: m.group(1) or html.unescape(m.group(0)), raw)
 
 
 def _destination_start(masked: str, start: int) -> int | None:
@@ -305,7 +316,7 @@ def _bare_destination_ends(masked: str, starts: list[int]) -> dict[int, int]:
     One right-to-left pass over the parentheses and breaks, so a text of many unclosed
     ``[a](`` takes linear time rather than a scan to the end per link.
     """
-    stops = [(m.start(), m.group()) for m in _DEST_STOP_RE.finditer(masked)]
+    stops = [(m.start(), m.group()) for m in _links().dest_stop.finditer(masked)]
     balance = masked.count("(") - masked.count(")")  # '(' minus ')' before the current index
     first_at: dict[int, int] = {}  # balance -> smallest index after it where the prefix has it
     next_break = len(masked)
@@ -361,7 +372,7 @@ def scan_links(text: str) -> list[Link]:
     text = text.replace("\r\n", " \n").replace("\r", "\n").replace("\0", "\ufffd")
     masked = mask_code(text)
     # Escaped punctuation is no syntax; "__" keeps offsets and ends no destination.
-    masked = _ESCAPED_RE.sub("__", masked)
+    masked = _links().escaped.sub("__", masked)
     pairs: dict[int, int] = {}
     stack: list[int] = []
     n = len(masked)
@@ -380,7 +391,7 @@ def scan_links(text: str) -> list[Link]:
     definitions: list[tuple[str, str, str, int]] = []  # label, url, raw, offset; all of them, even repeated
     definition_spans: set[int] = set()
     # Reference definitions are block syntax: read before code spans, as CommonMark does.
-    for m in _DEFINITION_RE.finditer(_ESCAPED_RE.sub("__", mask_code(text, spans=False))):
+    for m in _links().definition.finditer(_links().escaped.sub("__", mask_code(text, spans=False))):
         raw = text[m.start(2) : m.end(2)]
         definitions.append((_label(text[m.start(1) : m.end(1)]), _unescape(raw), raw, m.start(2)))
         definition_spans.add(m.start(1) - 1)
@@ -420,7 +431,7 @@ def scan_links(text: str) -> list[Link]:
     covered = {k for k, end in spans if masked[k] == "<"}  # not autolinks as well
     for label, url, raw, offset in definitions:
         links.append(Link("image" if label in image_labels else "definition", url, raw, offset))
-    for m in _AUTOLINK_RE.finditer(masked):
+    for m in _links().autolink.finditer(masked):
         if m.start() in covered:
             continue
         raw = text[m.start(1) : m.end(1)]

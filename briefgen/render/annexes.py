@@ -11,12 +11,12 @@ them off with ``standard_annexes: false``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from markdown_it.token import Token
 
 from briefgen.facts.graph import independent_sources, via_chain
-from briefgen.facts.model import CONFIDENCES, CREDIBILITY, LIKELIHOOD_BANDS, Claim, FactBase, Source
+from briefgen.facts.model import CONFIDENCES, CREDIBILITY, LIKELIHOOD_BANDS, Claim, FactBase, Plain, Source
 from briefgen.render.markdown import parse_inline
 from briefgen.render.naming import entity_name
 from briefgen.render.plan import BriefPlan
@@ -35,8 +35,7 @@ CONFIDENCE_MEANINGS = {
 }
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One generated annex: its anchor, heading and kind (which macro lays it out)."""
 
     anchor: str
@@ -44,45 +43,45 @@ class Entry:
     kind: str  # changes, likelihood, single-source, grading
 
 
-@dataclass
-class SingleSourceFact:
+@dataclass(repr=False, eq=False)
+class SingleSourceFact(Plain):
     claim: Claim
     tokens: list[Token]
     source: Source  # the one independent source
     notes: list[int]  # numbers of the notes citing it
 
 
-@dataclass
-class GradingRow:
+@dataclass(repr=False, eq=False)
+class GradingRow(Plain):
     source: Source
     credibilities: list[int]  # credibility grades given to what the brief cites from it
     through: list[Source]  # the sources it reaches us through (via chain), empty if none
     notes: list[int]
 
 
-@dataclass
-class ChangeItem:
+@dataclass(repr=False, eq=False)
+class ChangeItem(Plain):
     claim_id: str
     tokens: list[Token]
     details: list[str] = field(default_factory=list)
     before: list[Token] = field(default_factory=list)
 
 
-@dataclass
-class ChangeGroup:
+@dataclass(repr=False, eq=False)
+class ChangeGroup(Plain):
     title: str
     items: list[ChangeItem]
 
 
-@dataclass
-class ChangesView:
+@dataclass(repr=False, eq=False)
+class ChangesView(Plain):
     changes: BriefChanges
     groups: list[ChangeGroup]
     sources: list[tuple[str, Source, str]]  # (added/removed/regraded, source, detail)
 
 
-@dataclass
-class StandardAnnexes:
+@dataclass(repr=False, eq=False)
+class StandardAnnexes(Plain):
     """What a template needs for the generated annexes of one brief."""
 
     entries: list[Entry] = field(default_factory=list)

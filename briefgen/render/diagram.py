@@ -17,11 +17,12 @@ import collections
 import itertools
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
 from briefgen.errors import BriefgenError, Pos, Problem
-from briefgen.facts.model import FactBase, Route
+from briefgen.facts.model import FactBase, Plain, Route
 
 #: The most a readable figure holds: beyond this one diagram on a page is a tangle (and its
 #: layout grows with places times layers), so a brief splits its routes instead (BG408).
@@ -80,8 +81,7 @@ def printed_scale(width: float) -> float:
     return min(PX_PT, PRINT_WIDTH_PT / width) if width else PX_PT
 
 
-@dataclass(frozen=True)
-class Sizes:
+class Sizes(NamedTuple):
     """Font sizes and wrap widths (SVG units); the fonts grow together until the smallest
     text prints at MIN_PRINT_PT or more."""
 
@@ -142,8 +142,8 @@ def and_list(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-@dataclass
-class Node:
+@dataclass(repr=False, eq=False)
+class Node(Plain):
     """A place in the diagram (or, when ``dummy``, a bend of a long arrow)."""
 
     key: str
@@ -157,8 +157,8 @@ class Node:
     h: float = 0.0
 
 
-@dataclass
-class Arrow:
+@dataclass(repr=False, eq=False)
+class Arrow(Plain):
     """One route drawn: its path, arrowhead, labels and style."""
 
     route: Route
@@ -174,8 +174,8 @@ class Arrow:
     named: int = 0  # how many lines of ``label`` are the route's name
 
 
-@dataclass
-class _Chain:
+@dataclass(repr=False, eq=False)
+class _Chain(Plain):
     """One segment of a route as node keys (bends included), its place among parallels."""
 
     keys: list[str]
@@ -185,8 +185,8 @@ class _Chain:
     last: bool
 
 
-@dataclass
-class RouteDiagram:
+@dataclass(repr=False, eq=False)
+class RouteDiagram(Plain):
     """A laid-out route diagram and its words."""
 
     ident: str

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import traceback
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -109,6 +108,8 @@ def template_problem(exc: BaseException, name: str) -> Problem:
             f"template syntax error: {exc.message}",
             "fix the Jinja syntax at this line",
         )
+    import traceback  # only a failed render needs it
+
     # Jinja rewrites tracebacks so template frames carry the template file and line.
     where = Pos(name)
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
@@ -137,6 +138,10 @@ class _Renderer:
             packaged = environment((packaged_templates(),)).get_template("partials/prose.html.j2").module
         self.xref_macro: Any = getattr(self.prose_macros, "xref", None) or packaged.xref
         self.figure_macro: Any = getattr(self.prose_macros, "figure", None) or packaged.figure
+        # Each note's footnote body, written once per brief and handed to the calls macro
+        # (a note is called again and again); a project's own calls.html.j2 that takes no
+        # ``bodies`` writes them itself, as before.
+        self.bodies: dict[int, Markup] | None = {} if "bodies" in getattr(self.calls_macro, "arguments", ()) else None
         self.draft = draft
         #: facts resting on one independent source, flagged in drafts (not in final builds)
         self.single_source: set[str] = set()
@@ -150,7 +155,13 @@ class _Renderer:
         }
 
     def calls(self, calls: list[Call]) -> str:
-        return str(self.calls_macro(calls))
+        bodies = self.bodies
+        if bodies is None:
+            return str(self.calls_macro(calls))
+        for call in calls:
+            if call.note.number not in bodies:
+                bodies[call.note.number] = Markup(self.note_macro(call.note, False))
+        return str(self.calls_macro(calls, bodies))
 
     def image(self, src: str, alt: str, title: str) -> str:
         """An image from content/assets/ as a data: URI (the HTML stays one file and the PDF

@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from markdown_it.token import Token
 
 from briefgen.facts.crossrefs import Target, brief_targets
 from briefgen.facts.graph import via_chain
-from briefgen.facts.model import Brief, Claim, FactBase, PartialDate, Record, Route, Section, Source
+from briefgen.facts.model import Brief, Claim, FactBase, PartialDate, Plain, Record, Route, Section, Source
 from briefgen.render.diagram import RouteDiagram, route_diagram
 from briefgen.render.markdown import parse, parse_inline, walk_inline
 from briefgen.render.naming import capitalised, entity_name
 
 
-@dataclass
-class Note:
+@dataclass(repr=False, eq=False)
+class Note(Plain):
     """One footnote: a source at a locator, with its grade and the claims it backs.
 
     Every claim a note stands for gives the source at that locator the note's credibility,
@@ -50,8 +50,8 @@ class Note:
         return f"{self.source.custom.reliability or ''}{self.credibility or ''}"
 
 
-@dataclass
-class Call:
+@dataclass(repr=False, eq=False)
+class Call(Plain):
     """One place in the text that calls a note."""
 
     note: Note
@@ -60,8 +60,7 @@ class Call:
     claim: str | None
 
 
-@dataclass(frozen=True)
-class _Request:
+class _Request(NamedTuple):
     """A wish to cite a source at a locator, on behalf of some claims."""
 
     source: str
@@ -70,15 +69,15 @@ class _Request:
     claims: tuple[str, ...]
 
 
-@dataclass
-class KeyJudgment:
+@dataclass(repr=False, eq=False)
+class KeyJudgment(Plain):
     claim: Claim
     tokens: list[Token]
     calls: list[Call]
 
 
-@dataclass
-class PlannedSection:
+@dataclass(repr=False, eq=False)
+class PlannedSection(Plain):
     section: Section
     anchor: str
     tokens: list[Token]
@@ -90,8 +89,8 @@ class PlannedSection:
     figure_target: Target | None = None  # the generated figure's
 
 
-@dataclass
-class BriefPlan:
+@dataclass(repr=False, eq=False)
+class BriefPlan(Plain):
     """Everything a template needs, computed; templates only lay it out."""
 
     brief: Brief

@@ -18,8 +18,8 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from briefgen.errors import Pos, Problem
 from briefgen.facts.grammar import TEMPLATE_SUFFIX
@@ -44,8 +44,7 @@ def _find(folders: list[Path], name: str) -> Path | None:
     return None
 
 
-@dataclass(frozen=True)
-class _Scan:
+class _Scan(NamedTuple):
     """What one template file holds: a problem that stops compiling it, else the names it
     includes, extends or imports, with their lines, and the name it extends (if any)."""
 

@@ -29,8 +29,12 @@ _INLINE = frozenset({"a", "abbr", "b", "bdi", "cite", "em", "i", "mark", "q", "s
 _VERBATIM = frozenset({"code", "kbd", "pre", "samp", "script", "style", "textarea", "var"})
 #: Attributes people read (tooltips, alternative text, the PDF's metadata from <meta>).
 _READ_ATTRS = ("alt", "title", "aria-label", "content")
+_READ_ATTR_KEYS = tuple(f"{a}=" for a in _READ_ATTRS)
 
-_TOKEN_RE = re.compile(r"<!--.*?-->|<![^>]*>|<(/?)([a-zA-Z][\w:.-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>", re.S)
+#: A comment, a declaration, or a tag (closing slash, name, attributes). Possessive: an
+#: attribute list never needs giving back (its items start apart from ">"), and taking
+#: plain characters in runs is faster than one by one.
+_TOKEN_RE = re.compile(r"<!--.*?-->|<![^>]*>|<(/?)([a-zA-Z][\w:.-]*)((?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>", re.S)
 _ATTR_RE = re.compile(r"""(\s(?:alt|title|aria-label|content)=)(?:"([^"]*)"|'([^']*)')""")
 _QUOTE_ENTITY_RE = re.compile(r"&(?:#34|#x22|quot|#39|#x27|apos);", re.I)
 _URL_RE = re.compile(r"\s*(?:[a-z][a-z0-9+.-]*://|mailto:|www\.)\S*\s*", re.I)
@@ -85,51 +89,74 @@ def smarten_html(document: str) -> str:
     out: list[str] = []
     run: list[str | None] = []  # text parts of the current run, None for an inline tag
     tags: list[str] = []  # the inline tags of the run, in order, written back between parts
+    # The run as it stands in the document: what is written back when no text of the run
+    # holds a quote (most runs), since decoding and encoding such a text changes nothing.
+    pieces: list[str] = []
+    quoted = False
     verbatim: str | None = None
 
     def flush() -> None:
-        if not run:
-            return
-        quoted = any(("'" in p or '"' in p) for p in run if p is not None)
-        parts = _smarten_run(run) if quoted else run
-        inline = iter(tags)
-        for part in parts:
-            out.append(_encode(part) if part is not None else next(inline))
+        if quoted:
+            inline = iter(tags)
+            for part in _smarten_run(run):
+                out.append(_encode(part) if part is not None else next(inline))
+        else:
+            out.extend(pieces)
         run.clear()
         tags.clear()
+        pieces.clear()
 
     pos = 0
     for m in _TOKEN_RE.finditer(document):
         text = document[pos : m.start()]
         pos = m.end()
+        closing, raw_name, attrs = m.groups()
         if verbatim is not None:
             out.append(text)
             out.append(m.group(0))
-            if m.group(1) and (m.group(2) or "").lower() == verbatim:
+            if closing and (raw_name or "").lower() == verbatim:
                 verbatim = None
             continue
         if text:
-            if _URL_RE.fullmatch(html_lib.unescape(text)):
+            pieces.append(text)
+            # The pre-tests only skip calls that would change nothing: without "&" there is
+            # no entity to unescape, and a web address holds a ":" or a ".".
+            shown = html_lib.unescape(text) if "&" in text else text
+            if ("." in shown or ":" in shown) and _URL_RE.fullmatch(shown):
                 run.append(None)
                 tags.append(text)  # written back as it is
             else:
-                run.append(_decode(text))
-        name = (m.group(2) or "").lower()
-        tag = m.group(0) if m.group(2) is None else f"<{m.group(1)}{m.group(2)}{_attrs(m.group(3))}>"
+                part = _decode(text) if "&" in text else text
+                run.append(part)
+                quoted = quoted or "'" in part or '"' in part
+        if raw_name is None:  # a comment or a declaration
+            name, tag = "", m.group(0)
+        else:
+            name = raw_name.lower()
+            # Only a readable attribute can change (see _ATTR_RE); any other tag stays as is.
+            readable = "=" in attrs and any(a in attrs for a in _READ_ATTR_KEYS)
+            tag = f"<{closing}{raw_name}{_attrs(attrs)}>" if readable else m.group(0)
         if name in _INLINE:
             run.append(None)
             tags.append(tag)
+            pieces.append(tag)
             continue
-        flush()
+        if run:
+            flush()
+            quoted = False
         out.append(tag)
-        if name in _VERBATIM and not m.group(1) and not m.group(3).rstrip().endswith("/"):
+        if name in _VERBATIM and not closing and not attrs.rstrip().endswith("/"):
             verbatim = name
     tail = document[pos:]
     if tail and verbatim is None:
-        run.append(_decode(tail))
+        part = _decode(tail)
+        run.append(part)
+        pieces.append(tail)
+        quoted = quoted or "'" in part or '"' in part
         flush()
     else:
-        flush()
+        if run:
+            flush()
         out.append(tail)
     return "".join(out)
 

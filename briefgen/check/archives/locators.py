@@ -12,23 +12,30 @@ a range's dash may be a hyphen or an en dash; named parts ignore case.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
 from briefgen.check.archives.model import Archive, Passage
 
-_PARAS = re.compile(r"paras?\.?\s*(\d+)(?:\s*[-\u2013]\s*(\d+))?", re.IGNORECASE)
-_PAGES = re.compile(r"(pp?)(?:\.\s*|\s+)(\S.*)", re.IGNORECASE)
+_PARAS = r"paras?\.?\s*(\d+)(?:\s*[-\u2013]\s*(\d+))?"
+_PAGES = r"(pp?)(?:\.\s*|\s+)(\S.*)"
+
+
+@functools.cache
+def _pattern(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled once, when a locator is first read (not at every start-up)."""
+    return re.compile(pattern, re.IGNORECASE)
 
 
 def canonical(locator: str) -> str:
     """The locator in the form briefgen writes it (``paras. 3-4``, ``p. 12``, ``#intro``)."""
     text = " ".join(locator.split())
-    match = _PARAS.fullmatch(text)
+    match = _pattern(_PARAS).fullmatch(text)
     if match:
         first, last = match[1], match[2]
         return f"paras. {first}-{last}" if last and last != first else f"para. {first}"
-    match = _PAGES.fullmatch(text)
+    match = _pattern(_PAGES).fullmatch(text)
     if match:
         word, rest = match[1].lower(), match[2]
         if word == "p":

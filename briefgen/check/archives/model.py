@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from briefgen.check.archives.normalise import normalise
 
@@ -15,8 +16,7 @@ READER_LIBRARIES = {
 }
 
 
-@dataclass(frozen=True)
-class Passage:
+class Passage(NamedTuple):
     """One located part of an archive: a paragraph, a named part or a page."""
 
     #: ``para``, ``part`` (a named part: ``title``, ``standfirst``...) or ``page``
