@@ -84,7 +84,7 @@ def _ours(folder: Path) -> bool:
     except OSError:
         return False
     if st.st_uid != os.geteuid() or st.st_mode & 0o002:
-        _log.debug("no cache in %s: another user owns it or may write in it", folder)
+        _debug("no cache in %s: another user owns it or may write in it", folder)
         return False
     return True
 
