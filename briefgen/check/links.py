@@ -9,7 +9,7 @@ from briefgen.facts.assets import ASSETS, ImageProblem, assets_folder_problem, r
 from briefgen.facts.graph import all_prose
 from briefgen.facts.load import display_path, find_in_file
 from briefgen.facts.model import FactBase
-from briefgen.facts.syntax import link_allowed, scan_links
+from briefgen.facts.syntax import link_allowed, occurrences_before, scan_links
 
 
 def check_links(checker: Checker, base: FactBase) -> None:
@@ -39,7 +39,7 @@ def check_links(checker: Checker, base: FactBase) -> None:
                 shown = link.url if len(link.url) <= 80 else link.url[:77] + "..."
                 code, message = "BG120", f"{owner}: link to '{shown}' is not allowed"
                 hint = "links go to http:// or https:// addresses, mailto: or #anchors in the brief"
-            nth = _occurrences_before(text, link.raw, link.offset)
+            nth = occurrences_before(text, link.raw, link.offset)
             where = find_in_file(loaded.lines if loaded else [], pos, link.raw, nth)
             checker.problem(where, code, message, hint)
 
@@ -47,13 +47,3 @@ def check_links(checker: Checker, base: FactBase) -> None:
         scan(prose.text, prose.pos, prose.owner)
     if folder is not None and not through_folder:
         checker.problem(Pos(display_path(content / ASSETS)), folder.code, folder.message, folder.hint)
-
-
-def _occurrences_before(text: str, token: str, offset: int) -> int:
-    """How many times ``token`` starts before ``offset`` (overlapping, as find_in_file counts)."""
-    count = 0
-    found = text.find(token)
-    while 0 <= found < offset:
-        count += 1
-        found = text.find(token, found + 1)
-    return count

@@ -9,7 +9,7 @@ from briefgen.facts.crossrefs import brief_targets
 from briefgen.facts.graph import all_prose, brief_parts
 from briefgen.facts.load import find_in_file
 from briefgen.facts.model import ENTITY_COLLECTIONS, FactBase
-from briefgen.facts.syntax import scan_figure_labels, scan_malformed_mentions, scan_references
+from briefgen.facts.syntax import occurrences_before, scan_figure_labels, scan_malformed_mentions, scan_references
 from briefgen.words import did_you_mean
 
 
@@ -54,14 +54,11 @@ def check_prose_references(checker: Checker, base: FactBase, id_home: dict[str, 
         if not text:
             return
         loaded = checker.files.get(pos.file)
-        counts: dict[str, int] = {}
         for ref in scan_references(text):
-            nth = counts.get(ref.token, 0)
-            counts[ref.token] = nth + 1
             if ref.how == "xref":
                 if claim_statement:
                     checker.problem(
-                        find_in_file(loaded.lines if loaded else [], pos, ref.token, nth),
+                        _place(loaded.lines if loaded else [], pos, text, ref.token, ref.offset),
                         "BG131",
                         f"{owner}: a claim statement cannot cross-reference ('{ref.token}')",
                         "a claim is shared by briefs, each numbered its own way: refer to figures, tables "
@@ -72,7 +69,7 @@ def check_prose_references(checker: Checker, base: FactBase, id_home: dict[str, 
             allowed = {"cite": ("sources", "claims"), "claim": ("claims",), "mention": ENTITY_COLLECTIONS}[ref.how]
             if home is not None and home[0] in allowed and not (claim_statement and ref.how != "mention"):
                 continue  # the common case: nothing to report, so no position to work out
-            where = find_in_file(loaded.lines if loaded else [], pos, ref.token, nth)
+            where = _place(loaded.lines if loaded else [], pos, text, ref.token, ref.offset)
             if claim_statement and ref.how != "mention":
                 checker.problem(
                     where,
@@ -107,11 +104,10 @@ def check_prose_references(checker: Checker, base: FactBase, id_home: dict[str, 
 
     for prose in all_prose(base):
         scan(prose.text, prose.pos, prose.owner, prose.statement)
-        counts: dict[str, int] = {}
         loaded = checker.files.get(prose.pos.file)
-        for _offset, token in scan_malformed_mentions(prose.text or ""):
+        for offset, token in scan_malformed_mentions(prose.text or ""):
             checker.problem(
-                _nth_place(loaded.lines if loaded else [], prose.pos, token, counts),
+                _place(loaded.lines if loaded else [], prose.pos, prose.text or "", token, offset),
                 "BG133",
                 f"{prose.owner}: '{token}' makes no mention in words of one's own",
                 "write [words]{@id}: an existing id in lowercase, a closing }, no brackets inside the words",
@@ -129,11 +125,10 @@ def check_cross_references(checker: Checker, base: FactBase) -> None:
                 continue
             loaded = checker.files.get(pos.file)
             lines = loaded.lines if loaded else []
-            counts: dict[str, int] = {}
             for ref in scan_references(text):
-                at = _nth_place(lines, pos, ref.token, counts)
                 if ref.how != "xref" or ref.ref in targets.by_label:
                     continue
+                at = _place(lines, pos, text, ref.token, ref.offset)
                 kind = {"fig": "figure", "tbl": "table", "sec": "section"}[ref.ref[:3]]
                 pool = [label for label in targets.by_label if label.startswith(ref.ref[:4])]
                 checker.problem(
@@ -144,7 +139,7 @@ def check_cross_references(checker: Checker, base: FactBase) -> None:
                     f"the brief's {kind}s: {', '.join(pool)}" if pool else f"this brief has no {kind} to refer to",
                 )
             for fig in scan_figure_labels(text):
-                at = _nth_place(lines, pos, fig.token, counts)
+                at = _place(lines, pos, text, fig.token, fig.offset)
                 if fig.label is None:
                     message = f"'{fig.token}' is not a figure label"
                     hint = "write {#fig-ID} with a lowercase id, e.g. {#fig-mining-belt}"
@@ -160,12 +155,11 @@ def check_cross_references(checker: Checker, base: FactBase) -> None:
                 checker.problem(at, "BG132", f"brief '{brief.id}', {part}: {message}", hint)
 
 
-def _nth_place(lines: list[str], pos: Pos, token: str, counts: dict[str, int]) -> Pos:
-    """Where the next occurrence of ``token`` in a prose field stands (``counts`` remembers
-    how many were seen)."""
-    nth = counts.get(token, 0)
-    counts[token] = nth + 1
-    return find_in_file(lines, pos, token, nth)
+def _place(lines: list[str], pos: Pos, text: str, token: str, offset: int) -> Pos:
+    """Where ``token``, at ``offset`` of the prose ``text`` starting at ``pos``, stands in
+    the file: counted among every time it is written there, code included (which the
+    scans pass over but the file search cannot tell)."""
+    return find_in_file(lines, pos, token, occurrences_before(text, token, offset))
 
 
 def check_usage(checker: Checker, base: FactBase) -> None:

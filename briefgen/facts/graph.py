@@ -21,7 +21,7 @@ from typing import NamedTuple
 from briefgen.errors import Pos
 from briefgen.facts.load import locate_in_file
 from briefgen.facts.model import ENTITY_COLLECTIONS, Brief, Claim, FactBase
-from briefgen.facts.syntax import mention_allowed_before, scan_references
+from briefgen.facts.syntax import mention_allowed_before, occurrences_before, scan_references
 
 
 class FileTexts:
@@ -104,37 +104,44 @@ def _prose_uses(brief: str, part: str, text: str | None, pos: Pos, texts: FileTe
     if not text:
         return
     lines = texts[pos.file]
-    for token, how, nth, refs in reference_tokens(text):
-        at = find_reference(lines, pos, token, how, nth) or pos
+    for token, _how, nth, refs in reference_tokens(text):
+        at = find_prose_reference(lines, pos, token, nth) or pos
         for ref in refs:
             yield Use(brief, part, ref, at)
 
 
 def reference_tokens(text: str) -> list[tuple[str, str, int, list[str]]]:
     """(token, how, nth, ids) for each prose reference in ``text``, in order: ``nth`` counts
-    the earlier references written the same way, and a citation of several ids
+    the times the token's text stands in the prose before it, code and longer ids included
+    (as :func:`find_prose_reference` counts it in the file), and a citation of several ids
     (``[@a; @b]``) is one token with all of them."""
     by_offset: dict[int, tuple[str, str, list[str]]] = {}
     for ref in scan_references(text):
         by_offset.setdefault(ref.offset, (ref.token, ref.how, []))[2].append(ref.ref)
-    counts: dict[str, int] = {}
-    out = []
-    for token, how, refs in by_offset.values():
-        nth = counts.get(token, 0)
-        counts[token] = nth + 1
-        out.append((token, how, nth, refs))
-    return out
+    return [
+        (token, how, occurrences_before(text, token, offset), refs) for offset, (token, how, refs) in by_offset.items()
+    ]
+
+
+def find_prose_reference(lines: list[str], pos: Pos, token: str, nth: int) -> Pos | None:
+    """Where a prose reference stands in a file's ``lines``: the ``nth`` time its token is
+    written from ``pos`` (where the prose value starts), ``nth`` counted in the prose itself
+    (:func:`reference_tokens`), so what the scan passes over (code, ``@kia`` inside
+    ``@kia-hq``) is counted alike on both sides. None when it is not written as itself (a
+    YAML escape, a line break inside it). Resumes after the previous occurrence
+    (facts.load.locate_in_file): linear in the prose."""
+    return locate_in_file(lines, pos, token, nth)
 
 
 _SLUG_GOES_ON = re.compile(r"[a-z0-9]|-[a-z0-9]")
 
 
 def find_reference(lines: list[str], pos: Pos, token: str, how: str, nth: int) -> Pos | None:
-    """Where the ``nth`` prose reference written as ``token`` stands in a file's ``lines``,
-    searching from ``pos`` (where the prose value starts), as prose is scanned: ``@kia`` is
-    not the start of ``@kia-hq``, nor of ``x@kia``, nor in a code span on its line. None
-    when it is not written as itself (a YAML escape, a line break inside it). Resumes
-    after the previous occurrence (facts.load.locate_in_file): linear in the prose."""
+    """Where the ``nth`` id written as ``token`` stands in a field's ``lines`` (a list of
+    ids such as ``key_judgments``), searching from ``pos``, as a mention is read: ``@kia``
+    is not the start of ``@kia-hq``, nor of ``x@kia``, nor in a code span on its line.
+    None when it is not written as itself. Resumes after the previous occurrence
+    (facts.load.locate_in_file). Prose has :func:`find_prose_reference`."""
 
     def counts(line: str, col: int) -> bool:
         if line.count("`", 0, col) % 2:
