@@ -22,6 +22,7 @@ from briefgen.authoring.lsp.actions import Splice, fixes
 from briefgen.authoring.lsp.completion import candidates, context_at, detail
 from briefgen.authoring.lsp.diagnostics import problem_span
 from briefgen.authoring.lsp.navigate import definition, hover_text, references
+from briefgen.authoring.lsp.protocol import AnsweringProtocol
 from briefgen.authoring.lsp.state import FactWorkspace, Snapshot
 from briefgen.authoring.occurrences import Occurrence
 from briefgen.authoring.rename import plan_rename
@@ -56,7 +57,12 @@ class BriefgenServer(LanguageServer):
     """The server's state: the project, its last check, what was published."""
 
     def __init__(self, project: Project | None = None):
-        super().__init__("briefgen", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "briefgen",
+            __version__,
+            text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+            protocol_cls=AnsweringProtocol,
+        )
         self.facts: FactWorkspace | None = FactWorkspace(project) if project else None
         #: what each file's diagnostics were last published from, to send only changes
         self.published: dict[str, tuple[tuple[Problem, ...], str]] = {}
