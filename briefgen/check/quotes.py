@@ -12,6 +12,7 @@ import difflib
 import heapq
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from briefgen.check.archives import Archive, read_archive
@@ -20,6 +21,7 @@ from briefgen.check.archives.normalise import normalise
 from briefgen.check.quotecache import QuoteCache
 from briefgen.facts.graph import via_chain
 from briefgen.facts.model import Citation, FactBase
+from briefgen.facts.reuse import Reuse
 
 __all__ = [
     "QuoteCheck",
@@ -115,13 +117,16 @@ def verify_quotes(
     archive: Archive | Path | None = None,
     citations: list[tuple[str, Citation]] | None = None,
     cache: QuoteCache | None = None,
+    reuse: Reuse | None = None,
 ) -> list[QuoteCheck]:
     """Every quoted citation checked against ``source_id``'s archive: citations of the
     source itself and of sources known ``via`` it that have no archive of their own.
     ``archive`` is the archive (or its path); by default the one the check loaded.
     ``citations``: that source's group of :func:`citations_by_archive`, when the caller
     checks every archive (made once, not once per source). With a ``cache`` (check/quotecache.py),
-    an archive whose quotes and locators were all checked before is not searched again."""
+    an archive whose quotes and locators were all checked before is not searched again;
+    with ``reuse`` (a check kept in memory), each quote found before in the same archive
+    (by its identity), with the same locator, is not searched again."""
     if isinstance(archive, Path):
         source = base.sources.get(source_id)
         archive = read_archive(archive.read_bytes(), archive.suffix, source.custom.archive_parts if source else ())
@@ -132,6 +137,16 @@ def verify_quotes(
     if citations is None:
         citations = citations_by_archive(base).get(source_id, [])
     quoted = [(claim_id, cite) for claim_id, cite in citations if cite.quote]
+    if reuse is not None and archive.identity:
+        found_in: Archive = archive
+        out = []
+        for claim_id, cite in quoted:
+            quote, locator = cite.quote or "", cite.locator
+            found, holds = reuse.value(
+                "quotes.found", (archive.identity, quote, locator), partial(_finding, quote, locator, found_in)
+            )
+            out.append(QuoteCheck(claim_id, cite, source_id, found, holds))
+        return out
     key = None
     if cache is not None and archive.identity:
         key = cache.key(archive.identity, [(cite.quote or "", cite.locator) for _, cite in quoted])
@@ -143,13 +158,17 @@ def verify_quotes(
             ]
     results = []
     for claim_id, cite in quoted:
-        quote = cite.quote or ""
-        found = tuple(locate(quote, archive))
-        holds = bool(found and cite.locator and locator_holds(cite.locator, quote, list(found), archive))
+        found, holds = _finding(cite.quote or "", cite.locator, archive)
         results.append(QuoteCheck(claim_id, cite, source_id, found, holds))
     if cache is not None and key is not None:
         cache.put(key, [(r.found, r.locator_matches) for r in results])
     return results
+
+
+def _finding(quote: str, locator: str | None, archive: Archive) -> tuple[tuple[str, ...], bool]:
+    """Every place ``quote`` stands in ``archive``, and whether ``locator`` says one of them."""
+    found = tuple(locate(quote, archive))
+    return found, bool(found and locator and locator_holds(locator, quote, list(found), archive))
 
 
 def citations_by_archive(base: FactBase) -> dict[str, list[tuple[str, Citation]]]:

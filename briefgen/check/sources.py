@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import partial
 
 from briefgen.check import quotes
 from briefgen.check.archives import ArchiveError, read_archive
@@ -18,6 +19,7 @@ from briefgen.facts.graph import cited_sources
 from briefgen.facts.load import display_path
 from briefgen.facts.model import Citation, FactBase
 from briefgen.facts.project import ignored_reason
+from briefgen.facts.reuse import Reuse
 from briefgen.files import RefusedFile, read_regular, resolve
 
 #: An archived text larger than this is refused unread (as a YAML file over 8 MiB is):
@@ -37,15 +39,17 @@ class LocatorFix:
     cite: Citation
 
 
-def check_sources(checker: Checker, base: FactBase) -> None:
+def check_sources(checker: Checker, base: FactBase, reuse: Reuse | None = None) -> None:
     """Cited sources are graded, archives exist inside content/archive/ and read, quotes
-    stand verbatim at their locators."""
-    check_grades(checker, base)
+    stand verbatim at their locators. With ``reuse``, where a quote stands in an archive
+    (and the nearest passage to a quote that is not there) is kept in memory by the quote,
+    its locator and the archive's identity, instead of in the quote cache on disk."""
+    check_grades(checker, base, reuse)
     _load_archives(checker, base)
     grouped = quotes.citations_by_archive(base)
-    cache = quote_cache() if base.archives else None
+    cache = quote_cache() if base.archives and reuse is None else None
     for source_id in base.archives:
-        _check_citations(checker, base, source_id, grouped.get(source_id, []), cache)
+        _check_citations(checker, base, source_id, grouped.get(source_id, []), cache, reuse)
     if cache is not None:
         cache.prune()
 
@@ -127,14 +131,20 @@ def _check_citations(
     source_id: str,
     citations: list[tuple[str, Citation]],
     cache: QuoteCache | None = None,
+    reuse: Reuse | None = None,
 ) -> None:
     """Quotes and locators of every citation checked against ``source_id``'s archive
     (``citations``: those checked against it, from quotes.citations_by_archive)."""
     archive = base.archives[source_id]
-    for result in quotes.verify_quotes(base, source_id, archive, citations, cache):
+    for result in quotes.verify_quotes(base, source_id, archive, citations, cache, reuse):
         cite = result.cite
         if not result.verified:
-            near = quotes.nearest_passage(cite.quote or "", archive.text)
+            quote = cite.quote or ""
+            if reuse is not None and archive.identity:
+                key = (archive.identity, quote)
+                near = reuse.value("quotes.nearest", key, partial(quotes.nearest_passage, quote, archive.text))
+            else:
+                near = quotes.nearest_passage(quote, archive.text)
             checker.problem(
                 cite.where("quote"),
                 "BG112",
@@ -187,12 +197,12 @@ def locator_fixes(base: FactBase) -> list[LocatorFix]:
     return fixes
 
 
-def check_grades(checker: Checker, base: FactBase) -> None:
+def check_grades(checker: Checker, base: FactBase, reuse: Reuse | None = None) -> None:
     """BG125: every source a brief could cite, or relay a citation through, has its
     Admiralty reliability: a note's grade is printed from it, and a missing letter would
     read as a grade never given (F says "cannot be judged")."""
     rejected = {p.pos for p in checker.problems if p.code == "BG105"}
-    for source_id, relayed in cited_sources(base).items():
+    for source_id, relayed in cited_sources(base, reuse).items():
         source = base.sources[source_id]
         if "custom" in (source.field_pos or {}) and source.custom.field_pos is None:
             continue  # 'custom' is there but not a mapping (BG008 already says so)

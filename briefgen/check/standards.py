@@ -41,6 +41,7 @@ from briefgen.facts.graph import (
 from briefgen.facts.load import find_in_file
 from briefgen.facts.model import Brief, Claim, FactBase
 from briefgen.facts.project import Project
+from briefgen.facts.reuse import Reuse, no_reuse
 
 
 def _pos_in(text: str, start: int, value_pos: Pos, texts: FileTexts) -> Pos:
@@ -86,14 +87,25 @@ def strong_independent_sources(base: FactBase, claim: Claim) -> list[str]:
 # -- the checks ------------------------------------------------------------------------------
 
 
-def check_standards(project: Project, base: FactBase, texts: Mapping[str, list[str]]) -> list[Problem]:
-    """Every analytic-standards problem of a fact base (``texts``: YAML files' lines by path)."""
+def check_standards(
+    project: Project, base: FactBase, texts: Mapping[str, list[str]], reuse: Reuse | None = None
+) -> list[Problem]:
+    """Every analytic-standards problem of a fact base (``texts``: YAML files' lines by
+    path). With ``reuse``, what depends on one claim or brief alone is taken from the last
+    check where the record is the same object."""
     files = FileTexts(texts)
     config, problems = load_config(project)
-    problems.extend(_check_facts(base, files))
-    problems.extend(_check_judgments(base, files))
+    facts = reuse.job("standards.facts") if reuse else no_reuse
+    judgments = reuse.job("standards.judgments") if reuse else no_reuse
+    for claim in base.claims.values():
+        if claim.kind == "fact":
+            problems.extend(facts(claim, lambda c: list(_check_fact(c, files))))
+    for claim in base.claims.values():
+        if claim.kind == "judgment":
+            problems.extend(judgments(claim, lambda c: list(_check_judgment(c, files))))
     problems.extend(_check_confidence(base))
-    uses = {brief.id: brief_uses(brief, files) for brief in base.briefs.values()}
+    used_by = reuse.job("standards.brief_uses") if reuse else no_reuse
+    uses = {brief.id: used_by(brief, lambda b: brief_uses(b, files)) for brief in base.briefs.values()}
     used = {brief.id: claims_used_by(base, brief) for brief in base.briefs.values()}
     for brief in base.briefs.values():
         problems.extend(_check_key_judgments(base, brief, files))
@@ -104,11 +116,9 @@ def check_standards(project: Project, base: FactBase, texts: Mapping[str, list[s
     return problems
 
 
-def _check_facts(base: FactBase, files: FileTexts) -> Iterator[Problem]:
+def _check_fact(claim: Claim, files: FileTexts) -> Iterator[Problem]:
     """BG203: a fact states what is, without estimating."""
-    for claim in base.claims.values():
-        if claim.kind != "fact" or not claim.statement:
-            continue
+    if claim.kind == "fact" and claim.statement:
         where = claim.where("statement")
         for word, start in estimative_words(claim.statement):
             yield Problem(
@@ -121,11 +131,9 @@ def _check_facts(base: FactBase, files: FileTexts) -> Iterator[Problem]:
             )
 
 
-def _check_judgments(base: FactBase, files: FileTexts) -> Iterator[Problem]:
+def _check_judgment(claim: Claim, files: FileTexts) -> Iterator[Problem]:
     """BG204, BG205: a judgment says exactly its likelihood, and no confidence beside it."""
-    for claim in base.claims.values():
-        if claim.kind != "judgment" or not claim.statement or not claim.likelihood:
-            continue
+    if claim.kind == "judgment" and claim.statement and claim.likelihood:
         where = claim.where("statement")
         plain = masked(claim.statement)
         terms = likelihood_terms(claim.statement, plain)

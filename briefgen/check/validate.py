@@ -15,7 +15,7 @@ from typing import Any
 from briefgen.check import standards
 from briefgen.check.circles import check_circles
 from briefgen.check.claims import check_claims
-from briefgen.check.fields import Checker, type_name
+from briefgen.check.fields import Checker, PendingRef, type_name
 from briefgen.check.fingerprints import check_fingerprints
 from briefgen.check.links import check_links
 from briefgen.check.recordcache import RecordCache, record_cache
@@ -35,13 +35,17 @@ from briefgen.facts.load import (
 )
 from briefgen.facts.model import COLLECTIONS, FactBase, Record
 from briefgen.facts.project import Project, refuse_content_file
+from briefgen.facts.reuse import reuse_for
 from briefgen.gcpause import cycle_collection_paused
 
 
 def validate_project(project: Project, cache: ParseCache | None = None) -> tuple[FactBase, list[Problem]]:
     """Load and check everything under ``project.content``; the base and every problem.
 
-    With a ``cache`` (the live preview keeps one), unchanged files are not parsed again.
+    With a ``cache`` (the live preview and the language server keep one), unchanged files
+    are not parsed again, and what the passes work out from one record alone is reused for
+    the record objects of those files (facts/reuse.py): a check after a one-file edit
+    works that out for the edited file's records and runs only the joins across files.
     The cycle collector is paused meanwhile (see gcpause): it would find nothing to free.
     """
     with cycle_collection_paused():
@@ -52,6 +56,10 @@ def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactB
     checker = Checker(project)
     base = FactBase()
     disk = record_cache() if cache is None else None  # the preview's memory cache is faster still
+    reuse = reuse_for(cache) if cache is not None else None
+    if reuse is not None:
+        reuse.start()
+    parts: list[list[PendingRef]] = []  # each file's pending references (for reuse)
     wrote_cache = False
     files, problems = project.collection_files()
     checker.problems.extend(problems)
@@ -81,19 +89,16 @@ def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactB
             _, records, file_problems, pending, broken = memo
             checker.problems.extend(file_problems)
             checker.pending.extend(pending)
+            parts.append(pending)
         else:
             first_problem, first_pending = len(checker.problems), len(checker.pending)
             broken = any(p.severity == "error" for p in loaded.problems)
             checker.problems.extend(loaded.problems)
             records = _file_records(checker, collection, loaded)
+            file_pending = checker.pending[first_pending:]
+            parts.append(file_pending)
             if cache is not None:
-                cache.records[path] = (
-                    loaded,
-                    records,
-                    checker.problems[first_problem:],
-                    checker.pending[first_pending:],
-                    broken,
-                )
+                cache.records[path] = (loaded, records, checker.problems[first_problem:], file_pending, broken)
             if disk is not None and disk_key is not None:
                 wrote_cache = True
                 found = (records, checker.problems[first_problem:], checker.pending[first_pending:], broken)
@@ -115,16 +120,19 @@ def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactB
             base.collection(collection)[rid] = rec
     if disk is not None and wrote_cache:
         disk.prune()
-    check_references(checker, base, id_home)
-    check_claims(checker, base)
+    check_references(checker, base, id_home, reuse, parts if reuse is not None else None)
+    check_claims(checker, base, reuse)
     check_circles(checker, base)
-    check_prose_references(checker, base, id_home)
-    check_cross_references(checker, base)
-    check_links(checker, base)
-    check_sources(checker, base)
+    check_prose_references(checker, base, id_home, reuse)
+    check_cross_references(checker, base, reuse)
+    check_links(checker, base, reuse)
+    check_sources(checker, base, reuse)
     check_fingerprints(checker, base)
-    check_usage(checker, base)
-    checker.problems.extend(standards.check_standards(project, base, {k: f.lines for k, f in checker.files.items()}))
+    check_usage(checker, base, reuse)
+    texts = {k: f.lines for k, f in checker.files.items()}
+    checker.problems.extend(standards.check_standards(project, base, texts, reuse))
+    if reuse is not None:
+        reuse.finish()
     return base, checker.problems
 
 

@@ -21,6 +21,7 @@ from typing import NamedTuple
 from briefgen.errors import Pos
 from briefgen.facts.load import locate_in_file
 from briefgen.facts.model import ENTITY_COLLECTIONS, Brief, Claim, FactBase
+from briefgen.facts.reuse import Reuse, no_reuse
 from briefgen.facts.syntax import mention_allowed_before, occurrences_before, scan_references
 
 
@@ -73,11 +74,21 @@ class Prose(NamedTuple):
 
 def all_prose(base: FactBase) -> Iterator[Prose]:
     """Every prose field: claim statements, then each brief's parts in reading order."""
-    for claim in base.claims.values():
-        yield Prose(f"claim '{claim.id}'", claim.statement, claim.where("statement"), True)
-    for brief in base.briefs.values():
-        for _part, text, pos in brief_parts(brief):
-            yield Prose(f"brief '{brief.id}'", text, pos, False)
+    for record in prose_records(base):
+        yield from prose_of(record)
+
+
+def prose_records(base: FactBase) -> Iterator[Claim | Brief]:
+    """The records that hold prose, in the order of :func:`all_prose`: claims, then briefs."""
+    yield from base.claims.values()
+    yield from base.briefs.values()
+
+
+def prose_of(record: Claim | Brief) -> list[Prose]:
+    """One record's prose fields: a claim's statement, or a brief's parts in reading order."""
+    if isinstance(record, Claim):
+        return [Prose(f"claim '{record.id}'", record.statement, record.where("statement"), True)]
+    return [Prose(f"brief '{record.id}'", text, pos, False) for _part, text, pos in brief_parts(record)]
 
 
 def brief_uses(brief: Brief, texts: FileTexts) -> list[Use]:
@@ -208,23 +219,35 @@ def via_loops(base: FactBase, source_id: str) -> bool:
     return bool(last and last.custom.via and last.custom.via in chain)
 
 
-def cited_sources(base: FactBase) -> dict[str, str | None]:
+def cited_sources(base: FactBase, reuse: Reuse | None = None) -> dict[str, str | None]:
     """Every source something cites, and every source one is known ``via``: each mapped to
-    None when a claim or prose cites it, else to the cited source it relays."""
+    None when a claim or prose cites it, else to the cited source it relays. With
+    ``reuse``, the ids each record cites are taken from the last check for a record object
+    seen there."""
     direct: dict[str, None] = {}
+    cites = reuse.job("graph.cites") if reuse else no_reuse
     for claim in base.claims.values():
-        for cite in claim.sources:
-            if cite.ref in base.sources:
-                direct[cite.ref] = None
-    for prose in all_prose(base):
-        for ref in scan_references(prose.text or ""):
-            if ref.how == "cite" and ref.ref in base.sources:
-                direct[ref.ref] = None
+        for ref in cites(claim, _cited_ids):
+            if ref in base.sources:
+                direct[ref] = None
+    prose_cites = reuse.job("graph.prose_cites") if reuse else no_reuse
+    for record in prose_records(base):
+        for ref in prose_cites(record, _prose_cited_ids):
+            if ref in base.sources:
+                direct[ref] = None
     out: dict[str, str | None] = dict(direct)
     for source_id in direct:
         for relay in via_chain(base, source_id)[1:]:
             out.setdefault(relay, source_id)
     return out
+
+
+def _cited_ids(claim: Claim) -> list[str]:
+    return [cite.ref for cite in claim.sources]
+
+
+def _prose_cited_ids(record: Claim | Brief) -> list[str]:
+    return [ref.ref for prose in prose_of(record) for ref in scan_references(prose.text or "") if ref.how == "cite"]
 
 
 def publication(base: FactBase, source_id: str) -> str:

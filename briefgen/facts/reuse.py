@@ -1,0 +1,110 @@
+"""What a check may take from the previous check over the same ParseCache (the language
+server's, the live preview's): results that depend on one record alone, kept by the
+record object.
+
+The validator hands back the very record objects of a file whose text is unchanged (see
+check/validate.py), and nothing changes a record once it is made; so a result worked out
+from a record (and the lines of its own file, which come with it) holds for as long as
+the same object comes back. A result that also depends on the rest of the base says so
+with ``depends``: it is kept only while that part of the base compares equal. A check
+after a one-file edit then works out again only the edited file's records and the joins
+across files; ``computed`` counts the work done, for tests.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import Counter
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: A job's memo: id(record) -> (the record, kept alive so its id is not reused; the result).
+_Memo = dict[int, tuple[object, Any]]
+
+
+class Job:
+    """One kind of per-record result, memoised by record object for one check run."""
+
+    def __init__(self, reuse: Reuse, name: str, old: _Memo, fresh: _Memo):
+        self.reuse, self.name, self.old, self.fresh = reuse, name, old, fresh
+
+    def __call__(self, record: R, compute: Callable[[R], T]) -> T:
+        key = id(record)
+        hit = self.old.get(key)
+        if hit is not None and hit[0] is record:
+            value: T = hit[1]
+        else:
+            value = compute(record)
+            self.reuse.computed[self.name] += 1
+        self.fresh[key] = (record, value)
+        return value
+
+
+def no_reuse(record: R, compute: Callable[[R], T]) -> T:
+    """A Job's stand-in for a check that keeps nothing (``briefgen check``)."""
+    return compute(record)
+
+
+class Reuse:
+    """Per-record results of the last check, for the next one over the same files."""
+
+    def __init__(self) -> None:
+        self._old: dict[str, _Memo] = {}
+        self._fresh: dict[str, _Memo] = {}
+        self._depends: dict[str, object] = {}
+        self._old_values: dict[str, dict[Hashable, Any]] = {}
+        self._fresh_values: dict[str, dict[Hashable, Any]] = {}
+        #: results worked out (not reused) per job since the last ``start``: for tests
+        self.computed: Counter[str] = Counter()
+
+    def start(self) -> None:
+        """A new check begins: what the last one kept is what may be reused."""
+        self._fresh, self._fresh_values = {}, {}
+        self.computed = Counter()
+
+    def finish(self) -> None:
+        """The check ended: what it used is kept, the rest (records gone) dropped."""
+        self._old, self._fresh = self._fresh, {}
+        self._old_values, self._fresh_values = self._fresh_values, {}
+
+    def job(self, name: str, depends: object = None) -> Job:
+        """The memo of ``name``: results computed while ``depends`` (what else they read,
+        compared with ``==``) was equal to this run's are reused."""
+        old = self._old.get(name, {})
+        if self._depends.get(name) != depends:
+            old = {}
+        self._depends[name] = depends
+        fresh = self._fresh.setdefault(name, {})
+        return Job(self, name, old, fresh)
+
+    def value(self, name: str, key: Hashable, compute: Callable[[], T]) -> T:
+        """A result keyed by value rather than by record (a quote in an archive's text,
+        by the archive's identity): reused while some check keeps asking for it."""
+        fresh = self._fresh_values.setdefault(name, {})
+        if key in fresh:
+            found: T = fresh[key]
+            return found
+        old = self._old_values.get(name, {})
+        if key in old:
+            fresh[key] = old[key]
+        else:
+            fresh[key] = compute()
+            self.computed[name] += 1
+        return fresh[key]  # type: ignore[no-any-return]
+
+
+_BY_CACHE: weakref.WeakKeyDictionary[object, Reuse] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def reuse_for(owner: object) -> Reuse:
+    """The Reuse kept with ``owner`` (a ParseCache), made on first use, gone with it."""
+    with _LOCK:
+        found = _BY_CACHE.get(owner)
+        if found is None:
+            found = _BY_CACHE[owner] = Reuse()
+        return found
