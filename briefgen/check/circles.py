@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from briefgen.check.fields import Checker
 from briefgen.errors import Pos
 from briefgen.facts.graph import Circle, circles
 from briefgen.facts.load import find_in_file
 from briefgen.facts.model import FactBase, Record
+from briefgen.facts.reuse import Reuse
 
 
 @dataclass(frozen=True)
@@ -80,14 +82,24 @@ _LINKS = (
 )
 
 
-def check_circles(checker: Checker, base: FactBase) -> None:
-    """BG118, BG119, BG124: each circle once at each member, with the way round."""
+def check_circles(checker: Checker, base: FactBase, reuse: Reuse | None = None) -> None:
+    """BG118, BG119, BG124: each circle once at each member, with the way round. With
+    ``reuse``, each file's part of a graph is kept by the file's list of records."""
     for link in _LINKS:
         records = base.collection(link.collection)
-        graph = {ident: link.targets(rec) for ident, rec in records.items()}
+        if reuse is None:
+            graph = {ident: link.targets(rec) for ident, rec in records.items()}
+        else:
+            graph = {}
+            for part in reuse.per_file(f"circles.{link.field}", link.collection, partial(_graph, link)):
+                graph.update(part)
         for circle in circles(graph):
             rec = records[circle.member]
             checker.problem(_at(checker, link.where(rec), circle), link.code, _message(link, circle), link.hint)
+
+
+def _graph(link: _Link, records: list[Record]) -> dict[str, Sequence[str]]:
+    return {rec.id: link.targets(rec) for rec in records}  # type: ignore[attr-defined]
 
 
 def _at(checker: Checker, where: Pos, circle: Circle) -> Pos:

@@ -6,14 +6,13 @@ from __future__ import annotations
 from briefgen.check.fields import Checker
 from briefgen.errors import Pos, Problem
 from briefgen.facts.model import Claim, FactBase
-from briefgen.facts.reuse import Reuse, no_reuse
+from briefgen.facts.reuse import Reuse, each
 
 
 def check_claims(checker: Checker, base: FactBase, reuse: Reuse | None = None) -> None:
     """Each claim on its own (with ``reuse``, a claim object checked before is not again)."""
-    job = reuse.job("claims") if reuse else no_reuse
-    for claim in base.claims.values():
-        checker.problems.extend(job(claim, _claim_problems))
+    for problems in each(reuse, base, "claims", ("claims",), _claim_problems):
+        checker.problems.extend(problems)
 
 
 def _claim_problems(claim: Claim) -> list[Problem]:

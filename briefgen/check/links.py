@@ -6,10 +6,10 @@ from __future__ import annotations
 from briefgen.check.fields import Checker
 from briefgen.errors import Pos
 from briefgen.facts.assets import ASSETS, ImageProblem, assets_folder_problem, resolve_image
-from briefgen.facts.graph import Prose, prose_of, prose_records
+from briefgen.facts.graph import Prose, prose_of
 from briefgen.facts.load import display_path, find_in_file
 from briefgen.facts.model import Brief, Claim, FactBase
-from briefgen.facts.reuse import Reuse, no_reuse
+from briefgen.facts.reuse import Reuse, each
 from briefgen.facts.syntax import link_allowed, occurrences_before, scan_links
 
 
@@ -46,9 +46,8 @@ def check_links(checker: Checker, base: FactBase, reuse: Reuse | None = None) ->
             where = find_in_file(loaded.lines if loaded else [], pos, link.raw, nth)
             checker.problem(where, code, message, hint)
 
-    job = reuse.job("links.prose") if reuse else no_reuse
-    for record in prose_records(base):
-        for prose in job(record, _linking_prose):
+    for linking in each(reuse, base, "links.prose", ("claims", "briefs"), _linking_prose):
+        for prose in linking:
             scan(prose.text, prose.pos, prose.owner)
     if folder is not None and not through_folder:
         checker.problem(Pos(display_path(content / ASSETS)), folder.code, folder.message, folder.hint)

@@ -12,7 +12,6 @@ import difflib
 import heapq
 from collections import Counter
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from briefgen.check.archives import Archive, read_archive
@@ -139,13 +138,18 @@ def verify_quotes(
     quoted = [(claim_id, cite) for claim_id, cite in citations if cite.quote]
     if reuse is not None and archive.identity:
         found_in: Archive = archive
+        old, fresh = reuse.values("quotes.found")
+        identity = archive.identity
         out = []
         for claim_id, cite in quoted:
             quote, locator = cite.quote or "", cite.locator
-            found, holds = reuse.value(
-                "quotes.found", (archive.identity, quote, locator), partial(_finding, quote, locator, found_in)
-            )
-            out.append(QuoteCheck(claim_id, cite, source_id, found, holds))
+            memo_key = (identity, quote, locator)
+            finding = fresh.get(memo_key) or old.get(memo_key)  # never empty: a (places, holds) pair
+            if finding is None:
+                finding = _finding(quote, locator, found_in)
+                reuse.computed["quotes.found"] += 1
+            fresh[memo_key] = finding
+            out.append(QuoteCheck(claim_id, cite, source_id, finding[0], finding[1]))
         return out
     key = None
     if cache is not None and archive.identity:

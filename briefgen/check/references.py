@@ -11,7 +11,7 @@ from briefgen.facts.crossrefs import brief_targets
 from briefgen.facts.graph import Prose, brief_parts, prose_of, prose_records
 from briefgen.facts.load import find_in_file
 from briefgen.facts.model import ENTITY_COLLECTIONS, Brief, Claim, FactBase
-from briefgen.facts.reuse import Reuse, no_reuse
+from briefgen.facts.reuse import Reuse, each, no_reuse
 from briefgen.facts.syntax import occurrences_before, scan_figure_labels, scan_malformed_mentions, scan_references
 from briefgen.words import did_you_mean
 
@@ -161,9 +161,11 @@ def check_prose_references(
         for rec in prose_records(base):
             record(rec)
         return
-    job = reuse.job("references.prose", ids_and_gaps(checker, id_home))
-    for rec in prose_records(base):
-        checker.problems.extend(job(rec, lambda r: _collected(checker, lambda: record(r))))
+    depends = ids_and_gaps(checker, id_home)
+    for found in reuse.results(
+        "references.prose", ("claims", "briefs"), lambda r: _collected(checker, lambda: record(r)), depends
+    ):
+        checker.problems.extend(found)
 
 
 def check_cross_references(checker: Checker, base: FactBase, reuse: Reuse | None = None) -> None:
@@ -213,6 +215,10 @@ def _cross_references(checker: Checker, brief: Brief) -> None:
             checker.problem(at, "BG132", f"brief '{brief.id}', {part}: {message}", hint)
 
 
+def _field_ids(refs: list[PendingRef]) -> set[str]:
+    return {ref.value for ref in refs}
+
+
 def _prose_ids(record: Claim | Brief) -> list[str]:
     return [r.ref for prose in prose_of(record) for r in scan_references(prose.text or "")]
 
@@ -224,16 +230,22 @@ def _place(lines: list[str], pos: Pos, text: str, token: str, offset: int) -> Po
     return find_in_file(lines, pos, token, occurrences_before(text, token, offset))
 
 
-def check_usage(checker: Checker, base: FactBase, reuse: Reuse | None = None) -> None:
-    """Warn about sources and entities nothing refers to."""
+def check_usage(
+    checker: Checker, base: FactBase, reuse: Reuse | None = None, parts: list[list[PendingRef]] | None = None
+) -> None:
+    """Warn about sources and entities nothing refers to (with ``reuse`` and ``parts``,
+    the ids each file's fields name are kept by the file's list of references)."""
     if checker.broken:
         return  # a file that could not be read may hold the references: say nothing false
     used: set[str] = set()
-    for ref in checker.pending:
-        used.add(ref.value)
-    job = reuse.job("references.prose_ids") if reuse else no_reuse
-    for rec in prose_records(base):
-        used.update(job(rec, _prose_ids))
+    if reuse is None or parts is None:
+        used.update(ref.value for ref in checker.pending)
+    else:
+        job = reuse.job("references.field_ids")
+        for part in parts:
+            used.update(job(part, _field_ids))
+    for ids in each(reuse, base, "references.prose_ids", ("claims", "briefs"), _prose_ids):
+        used.update(ids)
     for source in base.sources.values():
         if source.id not in used:
             checker.problem(

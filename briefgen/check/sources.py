@@ -14,7 +14,7 @@ from briefgen.check.archives.locators import exists, grammar
 from briefgen.check.archives.model import ArchivePartError
 from briefgen.check.fields import Checker
 from briefgen.check.quotecache import QuoteCache, quote_cache
-from briefgen.errors import Pos
+from briefgen.errors import Pos, Problem
 from briefgen.facts.graph import cited_sources
 from briefgen.facts.load import display_path
 from briefgen.facts.model import Citation, FactBase
@@ -43,15 +43,39 @@ def check_sources(checker: Checker, base: FactBase, reuse: Reuse | None = None) 
     """Cited sources are graded, archives exist inside content/archive/ and read, quotes
     stand verbatim at their locators. With ``reuse``, where a quote stands in an archive
     (and the nearest passage to a quote that is not there) is kept in memory by the quote,
-    its locator and the archive's identity, instead of in the quote cache on disk."""
+    its locator and the archive's identity, instead of in the quote cache on disk; and an
+    archive checked against the very same citation objects of the same claims gives the
+    problems it gave."""
     check_grades(checker, base, reuse)
     _load_archives(checker, base)
     grouped = quotes.citations_by_archive(base)
     cache = quote_cache() if base.archives and reuse is None else None
     for source_id in base.archives:
-        _check_citations(checker, base, source_id, grouped.get(source_id, []), cache, reuse)
+        citations = grouped.get(source_id, [])
+        identity = base.archives[source_id].identity
+        if reuse is None or not identity:
+            _check_citations(checker, base, source_id, citations, cache, reuse)
+            continue
+        # Citation objects by id: the result holds them, so no other object takes an id
+        # while the result is kept.
+        key = (source_id, identity, tuple(id(cite) for _, cite in citations), tuple(c for c, _ in citations))
+        found, _held = reuse.value(
+            "sources.citations", key, partial(_citation_problems, checker, base, source_id, citations, reuse)
+        )
+        checker.problems.extend(found)
     if cache is not None:
         cache.prune()
+
+
+def _citation_problems(
+    checker: Checker, base: FactBase, source_id: str, citations: list[tuple[str, Citation]], reuse: Reuse
+) -> tuple[list[Problem], list[tuple[str, Citation]]]:
+    """:func:`_check_citations`'s problems, taken off the checker, with the citations."""
+    start = len(checker.problems)
+    _check_citations(checker, base, source_id, citations, None, reuse)
+    found = checker.problems[start:]
+    del checker.problems[start:]
+    return found, citations
 
 
 def _load_archives(checker: Checker, base: FactBase) -> None:

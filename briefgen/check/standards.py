@@ -41,7 +41,7 @@ from briefgen.facts.graph import (
 from briefgen.facts.load import find_in_file
 from briefgen.facts.model import Brief, Claim, FactBase
 from briefgen.facts.project import Project
-from briefgen.facts.reuse import Reuse, no_reuse
+from briefgen.facts.reuse import Reuse, each, no_reuse
 
 
 def _pos_in(text: str, start: int, value_pos: Pos, texts: FileTexts) -> Pos:
@@ -95,14 +95,10 @@ def check_standards(
     check where the record is the same object."""
     files = FileTexts(texts)
     config, problems = load_config(project)
-    facts = reuse.job("standards.facts") if reuse else no_reuse
-    judgments = reuse.job("standards.judgments") if reuse else no_reuse
-    for claim in base.claims.values():
-        if claim.kind == "fact":
-            problems.extend(facts(claim, lambda c: list(_check_fact(c, files))))
-    for claim in base.claims.values():
-        if claim.kind == "judgment":
-            problems.extend(judgments(claim, lambda c: list(_check_judgment(c, files))))
+    for found in each(reuse, base, "standards.facts", ("claims",), lambda c: list(_check_fact(c, files))):
+        problems.extend(found)
+    for found in each(reuse, base, "standards.judgments", ("claims",), lambda c: list(_check_judgment(c, files))):
+        problems.extend(found)
     problems.extend(_check_confidence(base))
     used_by = reuse.job("standards.brief_uses") if reuse else no_reuse
     uses = {brief.id: used_by(brief, lambda b: brief_uses(b, files)) for brief in base.briefs.values()}

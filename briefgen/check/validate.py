@@ -60,6 +60,9 @@ def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactB
     if reuse is not None:
         reuse.start()
     parts: list[list[PendingRef]] = []  # each file's pending references (for reuse)
+    in_base: list[tuple[str, list[Record]]] = []  # each file's records in the base (for reuse)
+    if reuse is not None:
+        reuse.files = in_base
     wrote_cache = False
     files, problems = project.collection_files()
     checker.problems.extend(problems)
@@ -105,6 +108,7 @@ def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactB
                 disk.put(disk_key, loaded.display, found)
         if broken:
             checker.broken.add(collection)
+        whole = True
         for rec in records:
             rid = rec.id  # type: ignore[attr-defined]
             if rid in id_home:
@@ -115,20 +119,25 @@ def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactB
                     f"id '{rid}' is already used by a {other_collection[:-1]} at {other}",
                     "ids are unique across the whole fact base: rename one",
                 )
+                whole = False
                 continue
             id_home[rid] = (collection, rec.where("id"))
             base.collection(collection)[rid] = rec
+        # The file's own list while all its records are in the base (the same object
+        # while the file is unchanged: results kept by it are reused), else a new one.
+        held = base.collection(collection)
+        in_base.append((collection, records if whole else [r for r in records if held.get(r.id) is r]))  # type: ignore[attr-defined,misc]
     if disk is not None and wrote_cache:
         disk.prune()
     check_references(checker, base, id_home, reuse, parts if reuse is not None else None)
     check_claims(checker, base, reuse)
-    check_circles(checker, base)
+    check_circles(checker, base, reuse)
     check_prose_references(checker, base, id_home, reuse)
     check_cross_references(checker, base, reuse)
     check_links(checker, base, reuse)
     check_sources(checker, base, reuse)
     check_fingerprints(checker, base)
-    check_usage(checker, base, reuse)
+    check_usage(checker, base, reuse, parts if reuse is not None else None)
     texts = {k: f.lines for k, f in checker.files.items()}
     checker.problems.extend(standards.check_standards(project, base, texts, reuse))
     if reuse is not None:

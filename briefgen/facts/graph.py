@@ -21,7 +21,7 @@ from typing import NamedTuple
 from briefgen.errors import Pos
 from briefgen.facts.load import locate_in_file
 from briefgen.facts.model import ENTITY_COLLECTIONS, Brief, Claim, FactBase
-from briefgen.facts.reuse import Reuse, no_reuse
+from briefgen.facts.reuse import Reuse, each
 from briefgen.facts.syntax import mention_allowed_before, occurrences_before, scan_references
 
 
@@ -225,14 +225,12 @@ def cited_sources(base: FactBase, reuse: Reuse | None = None) -> dict[str, str |
     ``reuse``, the ids each record cites are taken from the last check for a record object
     seen there."""
     direct: dict[str, None] = {}
-    cites = reuse.job("graph.cites") if reuse else no_reuse
-    for claim in base.claims.values():
-        for ref in cites(claim, _cited_ids):
+    for refs in each(reuse, base, "graph.cites", ("claims",), _cited_ids):
+        for ref in refs:
             if ref in base.sources:
                 direct[ref] = None
-    prose_cites = reuse.job("graph.prose_cites") if reuse else no_reuse
-    for record in prose_records(base):
-        for ref in prose_cites(record, _prose_cited_ids):
+    for refs in each(reuse, base, "graph.prose_cites", ("claims", "briefs"), _prose_cited_ids):
+        for ref in refs:
             if ref in base.sources:
                 direct[ref] = None
     out: dict[str, str | None] = dict(direct)

@@ -16,8 +16,11 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import Counter
-from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from briefgen.facts.model import FactBase
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -49,6 +52,21 @@ def no_reuse(record: R, compute: Callable[[R], T]) -> T:
     return compute(record)
 
 
+def each(
+    reuse: Reuse | None,
+    base: FactBase,
+    name: str,
+    collections: Iterable[str],
+    compute: Callable[[Any], T],
+    depends: object = None,
+) -> Iterable[T]:
+    """``compute(record)`` for every record of ``collections`` in the base's order; kept
+    file by file with ``reuse`` (:meth:`Reuse.results`)."""
+    if reuse is None:
+        return (compute(record) for collection in collections for record in base.collection(collection).values())
+    return reuse.results(name, collections, compute, depends)
+
+
 class Reuse:
     """Per-record results of the last check, for the next one over the same files."""
 
@@ -60,6 +78,8 @@ class Reuse:
         self._fresh_values: dict[str, dict[Hashable, Any]] = {}
         #: results worked out (not reused) per job since the last ``start``: for tests
         self.computed: Counter[str] = Counter()
+        #: this check's files: (collection, the list of its records in the base)
+        self.files: list[tuple[str, list[Any]]] = []
 
     def start(self) -> None:
         """A new check begins: what the last one kept is what may be reused."""
@@ -80,6 +100,41 @@ class Reuse:
         self._depends[name] = depends
         fresh = self._fresh.setdefault(name, {})
         return Job(self, name, old, fresh)
+
+    def results(
+        self, name: str, collections: Iterable[str], compute: Callable[[Any], T], depends: object = None
+    ) -> Iterator[T]:
+        """``compute(record)`` for every record of ``collections``, in the base's order,
+        kept file by file: an unchanged file's records come back as the same list (see
+        ``files``), so a check after a one-file edit looks up each other file once."""
+        job = self.job(name + " (files)", depends)
+
+        def per_file(records: list[Any]) -> list[T]:
+            self.computed[name] += len(records)
+            return [compute(record) for record in records]
+
+        for collection in collections:
+            for held, records in self.files:
+                if held == collection:
+                    yield from job(records, per_file)
+
+    def per_file(self, name: str, collection: str, compute: Callable[[list[Any]], T]) -> Iterator[T]:
+        """``compute(records)`` for each file of ``collection`` (its records in the base),
+        in the base's order, kept by the file's list of records."""
+        job = self.job(name + " (files)")
+
+        def counted(records: list[Any]) -> T:
+            self.computed[name] += len(records)
+            return compute(records)
+
+        for held, records in self.files:
+            if held == collection:
+                yield job(records, counted)
+
+    def values(self, name: str) -> tuple[dict[Hashable, Any], dict[Hashable, Any]]:
+        """The last check's and this check's results keyed by value, for a loop that looks
+        up many (see :meth:`value`): read ``fresh``, then ``old``; write ``fresh``."""
+        return self._old_values.get(name, {}), self._fresh_values.setdefault(name, {})
 
     def value(self, name: str, key: Hashable, compute: Callable[[], T]) -> T:
         """A result keyed by value rather than by record (a quote in an archive's text,

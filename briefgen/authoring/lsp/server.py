@@ -112,6 +112,9 @@ class BriefgenServer(LanguageServer):
                     )
                     return self.facts.snapshot
                 self.publish(snapshot.problems, snapshot)
+                # Where each id is written (hover, definition, rename), worked out once the
+                # diagnostics are out, off the event loop.
+                await asyncio.to_thread(lambda: snapshot.index)
         return self.facts.snapshot
 
     def publish(self, problems: list[Problem], snapshot: Snapshot | None) -> None:
