@@ -93,7 +93,8 @@ def check_circles(checker: Checker, base: FactBase, reuse: Reuse | None = None) 
             graph = {}
             for part in reuse.per_file(f"circles.{link.field}", link.collection, partial(_graph, link)):
                 graph.update(part)
-        for circle in circles(graph):
+        found = circles(graph) if reuse is None else reuse.same(f"circles.{link.field}", graph, circles)
+        for circle in found:
             rec = records[circle.member]
             checker.problem(_at(checker, link.where(rec), circle), link.code, _message(link, circle), link.hint)
 

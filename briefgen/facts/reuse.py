@@ -131,6 +131,18 @@ class Reuse:
             if held == collection:
                 yield job(records, counted)
 
+    def same(self, name: str, given: Any, compute: Callable[[Any], T]) -> T:
+        """``compute(given)``, or the last check's result when its ``given`` compared
+        equal (a pure function of a whole graph, say, that seldom changes)."""
+        last = self._old_values.get(name, {}).get("same")
+        if last is not None and last[0] == given:
+            result: T = last[1]
+        else:
+            result = compute(given)
+            self.computed[name] += 1
+        self._fresh_values.setdefault(name, {})["same"] = (given, result)
+        return result
+
     def values(self, name: str) -> tuple[dict[Hashable, Any], dict[Hashable, Any]]:
         """The last check's and this check's results keyed by value, for a loop that looks
         up many (see :meth:`value`): read ``fresh``, then ``old``; write ``fresh``."""
