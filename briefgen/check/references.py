@@ -22,14 +22,16 @@ def check_references(
     id_home: dict[str, tuple[str, Pos]],
     reuse: Reuse | None = None,
     parts: list[list[PendingRef]] | None = None,
+    known: object = None,
 ) -> None:
     """Every id in a field resolves to a record of a collection the field takes. With
     ``reuse`` and ``parts`` (the pending references file by file), a file's list seen by
-    the last check, with the same ids in the same collections, is not resolved again."""
+    the last check, with the same ids in the same collections (``known``: ids_and_gaps),
+    is not resolved again."""
     if reuse is None or parts is None:
         _resolve(checker, checker.pending, id_home)
         return
-    job = reuse.job("references.fields", ids_and_gaps(checker, id_home))
+    job = reuse.job("references.fields", known if known is not None else ids_and_gaps(checker, id_home))
     for part in parts:
         checker.problems.extend(job(part, lambda refs: _collected(checker, lambda: _resolve(checker, refs, id_home))))
 
@@ -84,7 +86,11 @@ def _with_article(noun: str) -> str:
 
 
 def check_prose_references(
-    checker: Checker, base: FactBase, id_home: dict[str, tuple[str, Pos]], reuse: Reuse | None = None
+    checker: Checker,
+    base: FactBase,
+    id_home: dict[str, tuple[str, Pos]],
+    reuse: Reuse | None = None,
+    known: object = None,
 ) -> None:
     """Every id used in Markdown resolves; the position is the line inside the YAML block.
     With ``reuse``, a record seen by the last check, with the same ids in the same
@@ -161,7 +167,7 @@ def check_prose_references(
         for rec in prose_records(base):
             record(rec)
         return
-    depends = ids_and_gaps(checker, id_home)
+    depends = known if known is not None else ids_and_gaps(checker, id_home)
     for found in reuse.results(
         "references.prose", ("claims", "briefs"), lambda r: _collected(checker, lambda: record(r)), depends
     ):

@@ -5,6 +5,7 @@ in the archive it is checked against, and its locator says where."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 
@@ -48,7 +49,7 @@ def check_sources(checker: Checker, base: FactBase, reuse: Reuse | None = None) 
     problems it gave."""
     check_grades(checker, base, reuse)
     _load_archives(checker, base)
-    grouped = quotes.citations_by_archive(base)
+    grouped = quotes.citations_by_archive(base, reuse)
     cache = quote_cache() if base.archives and reuse is None else None
     for source_id in base.archives:
         citations = grouped.get(source_id, [])
@@ -160,7 +161,11 @@ def _check_citations(
     """Quotes and locators of every citation checked against ``source_id``'s archive
     (``citations``: those checked against it, from quotes.citations_by_archive)."""
     archive = base.archives[source_id]
-    for result in quotes.verify_quotes(base, source_id, archive, citations, cache, reuse):
+    if reuse is not None and archive.identity:
+        checks: Iterable[quotes.QuoteCheck] = quotes.unsettled(source_id, archive, citations, reuse)
+    else:
+        checks = quotes.verify_quotes(base, source_id, archive, citations, cache)
+    for result in checks:
         cite = result.cite
         if not result.verified:
             quote = cite.quote or ""

@@ -99,7 +99,7 @@ def check_standards(
         problems.extend(found)
     for found in each(reuse, base, "standards.judgments", ("claims",), lambda c: list(_check_judgment(c, files))):
         problems.extend(found)
-    problems.extend(_check_confidence(base))
+    problems.extend(_check_confidence(base, reuse))
     used_by = reuse.job("standards.brief_uses") if reuse else no_reuse
     uses = {brief.id: used_by(brief, lambda b: brief_uses(b, files)) for brief in base.briefs.values()}
     used = {brief.id: claims_used_by(base, brief) for brief in base.briefs.values()}
@@ -108,7 +108,7 @@ def check_standards(
         problems.extend(_check_rows(base, brief, used[brief.id], files))
         problems.extend(_check_dates(base, brief, used[brief.id]))
         problems.extend(_check_staleness(base, brief, used[brief.id], config, files))
-    problems.extend(_check_withdrawn(base, files, [u for b in uses.values() for u in b]))
+    problems.extend(_check_withdrawn(base, files, [u for b in uses.values() for u in b], reuse))
     return problems
 
 
@@ -168,11 +168,13 @@ def _check_judgment(claim: Claim, files: FileTexts) -> Iterator[Problem]:
                 )
 
 
-def _check_confidence(base: FactBase) -> Iterator[Problem]:
+def _check_confidence(base: FactBase, reuse: Reuse | None = None) -> Iterator[Problem]:
     """BG207: high confidence needs two independent sources graded A/B with credibility 1/2."""
-    for claim in base.claims.values():
-        if claim.kind != "judgment" or claim.confidence != "high":
-            continue
+    if reuse is None:
+        held = [_held_high(list(base.claims.values()))]
+    else:
+        held = list(reuse.per_file("standards.high", "claims", _held_high))
+    for claim in (claim for part in held for claim in part):
         strong = strong_independent_sources(base, claim)
         if len(strong) >= 2:
             continue
@@ -186,6 +188,15 @@ def _check_confidence(base: FactBase) -> Iterator[Problem]:
             "publication count as one)",
             "warning",
         )
+
+
+def _held_high(claims: list[Claim]) -> list[Claim]:
+    """The judgments held with high confidence."""
+    return [claim for claim in claims if claim.kind == "judgment" and claim.confidence == "high"]
+
+
+def _withdrawn_ids(claims: list[Claim]) -> list[str]:
+    return [claim.id for claim in claims if _withdrawn_claim(claim)]
 
 
 def _check_rows(base: FactBase, brief: Brief, used: list[str], files: FileTexts) -> Iterator[Problem]:
@@ -376,11 +387,18 @@ def _claim_state(claim: Claim) -> str:
     return "deprecated" if claim.status == "deprecated" else "superseded"
 
 
-def _check_withdrawn(base: FactBase, files: FileTexts, uses: list[Use]) -> Iterator[Problem]:
+def _check_withdrawn(
+    base: FactBase, files: FileTexts, uses: list[Use], reuse: Reuse | None = None
+) -> Iterator[Problem]:
     """BG210, BG211: nothing current may rest on a retracted source or a withdrawn claim;
     every brief and section still depending on one is listed."""
     retracted = [s.id for s in base.sources.values() if s.custom.retracted]
-    withdrawn = [c.id for c in base.claims.values() if _withdrawn_claim(c)]
+    if reuse is None:
+        withdrawn = _withdrawn_ids(list(base.claims.values()))
+    else:
+        withdrawn = [
+            ident for part in reuse.per_file("standards.withdrawn", "claims", _withdrawn_ids) for ident in part
+        ]
     if not retracted and not withdrawn:
         return
     backers = supporters(base)  # once: each impact below walks it

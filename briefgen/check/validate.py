@@ -19,7 +19,13 @@ from briefgen.check.fields import Checker, PendingRef, type_name
 from briefgen.check.fingerprints import check_fingerprints
 from briefgen.check.links import check_links
 from briefgen.check.recordcache import RecordCache, record_cache
-from briefgen.check.references import check_cross_references, check_prose_references, check_references, check_usage
+from briefgen.check.references import (
+    check_cross_references,
+    check_prose_references,
+    check_references,
+    check_usage,
+    ids_and_gaps,
+)
 from briefgen.check.sources import check_sources
 from briefgen.errors import Pos, Problem
 from briefgen.facts.kinds import MAX_ID_LEN
@@ -35,7 +41,7 @@ from briefgen.facts.load import (
 )
 from briefgen.facts.model import COLLECTIONS, FactBase, Record
 from briefgen.facts.project import Project, refuse_content_file
-from briefgen.facts.reuse import reuse_for
+from briefgen.facts.reuse import no_reuse, reuse_for
 from briefgen.gcpause import cycle_collection_paused
 
 
@@ -63,6 +69,7 @@ def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactB
     in_base: list[tuple[str, list[Record]]] = []  # each file's records in the base (for reuse)
     if reuse is not None:
         reuse.files = in_base
+    ids = reuse.job("validate.ids") if reuse is not None else no_reuse
     wrote_cache = False
     files, problems = project.collection_files()
     checker.problems.extend(problems)
@@ -109,30 +116,30 @@ def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactB
         if broken:
             checker.broken.add(collection)
         whole = True
-        for rec in records:
-            rid = rec.id  # type: ignore[attr-defined]
+        held = base.collection(collection)
+        for rec, (rid, where) in zip(records, ids(records, _ids), strict=True):
             if rid in id_home:
                 other_collection, other = id_home[rid]
                 checker.problem(
-                    rec.where("id"),
+                    where,
                     "BG107",
                     f"id '{rid}' is already used by a {other_collection[:-1]} at {other}",
                     "ids are unique across the whole fact base: rename one",
                 )
                 whole = False
                 continue
-            id_home[rid] = (collection, rec.where("id"))
-            base.collection(collection)[rid] = rec
+            id_home[rid] = (collection, where)
+            held[rid] = rec
         # The file's own list while all its records are in the base (the same object
         # while the file is unchanged: results kept by it are reused), else a new one.
-        held = base.collection(collection)
         in_base.append((collection, records if whole else [r for r in records if held.get(r.id) is r]))  # type: ignore[attr-defined,misc]
     if disk is not None and wrote_cache:
         disk.prune()
-    check_references(checker, base, id_home, reuse, parts if reuse is not None else None)
+    known = ids_and_gaps(checker, id_home) if reuse is not None else None
+    check_references(checker, base, id_home, reuse, parts if reuse is not None else None, known)
     check_claims(checker, base, reuse)
     check_circles(checker, base, reuse)
-    check_prose_references(checker, base, id_home, reuse)
+    check_prose_references(checker, base, id_home, reuse, known)
     check_cross_references(checker, base, reuse)
     check_links(checker, base, reuse)
     check_sources(checker, base, reuse)
@@ -159,6 +166,11 @@ def _load_with_disk(disk: RecordCache, path: Path, collection: str) -> tuple[Loa
     if hit is not None:
         return LoadedFile(path, display, None, [], raw.decode("utf-8-sig", errors="replace")), hit, key
     return parse_bytes(path, display, raw), None, key
+
+
+def _ids(records: list[Record]) -> list[tuple[str, Pos]]:
+    """Each record's id and where it is written."""
+    return [(rec.id, rec.where("id")) for rec in records]  # type: ignore[attr-defined]
 
 
 def _file_records(checker: Checker, collection: str, loaded: LoadedFile) -> list[Record]:
