@@ -136,9 +136,9 @@ def _load_archives(checker: Checker, base: FactBase) -> None:
                 "put the source's plain text there, or fix the path (relative to content/)",
             )
             continue
-        base.archive_hashes[source.id] = hashlib.sha256(raw).hexdigest()  # for check/fingerprints.py
+        digest = base.archive_hashes[source.id] = hashlib.sha256(raw).hexdigest()  # for check/fingerprints.py
         try:
-            base.archives[source.id] = read_archive(raw, path.suffix, source.custom.archive_parts)
+            base.archives[source.id] = read_archive(raw, path.suffix, source.custom.archive_parts, digest)
         except ArchivePartError as exc:
             parts = source.custom.archive_parts
             pos = parts[exc.index].pos if exc.index < len(parts) else source.custom.where("archive_parts")
