@@ -121,10 +121,13 @@ class BriefgenServer(LanguageServer):
                 finally:
                     asyncio.get_running_loop().call_later(COLLECTOR_BACK, self.resume_collector)
                 self.publish(snapshot.problems, snapshot)
-                # Where each id is written (hover, definition, rename), worked out once the
-                # diagnostics are out, off the event loop.
-                await asyncio.to_thread(lambda: snapshot.index)
-        return self.facts.snapshot
+            else:
+                return self.facts.snapshot
+        # Where each id is written (hover, definition, rename), worked out once the
+        # diagnostics are out, off the event loop, and with the next edit's check free to
+        # start meanwhile.
+        await asyncio.to_thread(lambda: snapshot.index)
+        return snapshot
 
     def pause_collector(self) -> None:
         """Keep Python's cycle collector off from a check until the next pause in typing.
