@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import heapq
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -171,15 +172,22 @@ def citations_by_archive(base: FactBase, reuse: Reuse | None = None) -> dict[str
         parts: Iterable[list[tuple[str, Citation]]] = [_citations(list(base.claims.values()))]
     else:
         parts = reuse.per_file("quotes.citations", "claims", _citations)
-    for claim_id, cite in (pair for part in parts for pair in part):
-        if cite.ref not in base.sources:
-            continue
-        if cite.ref not in home:
-            home[cite.ref] = archive_source(base, cite.ref)
-        target = home[cite.ref]
+    for pair in itertools.chain.from_iterable(parts):
+        ref = pair[1].ref
+        target = home.get(ref, _UNSEEN)
+        if target is _UNSEEN:
+            target = home[ref] = archive_source(base, ref) if ref in base.sources else None
         if target is not None:
-            grouped.setdefault(target, []).append((claim_id, cite))
+            held = grouped.get(target)
+            if held is None:
+                grouped[target] = [pair]
+            else:
+                held.append(pair)
     return grouped
+
+
+#: A source not looked up yet (None means: looked up, no archive to check against).
+_UNSEEN = ""
 
 
 def _citations(claims: list[Claim]) -> list[tuple[str, Citation]]:

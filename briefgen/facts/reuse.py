@@ -13,6 +13,7 @@ across files; ``computed`` counts the work done, for tests.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import weakref
 from collections import Counter
@@ -113,10 +114,10 @@ class Reuse:
             self.computed[name] += len(records)
             return [compute(record) for record in records]
 
-        for collection in collections:
-            for held, records in self.files:
-                if held == collection:
-                    yield from job(records, per_file)
+        # Chained at C speed: a large base has tens of thousands of records.
+        return itertools.chain.from_iterable(
+            job(records, per_file) for collection in collections for held, records in self.files if held == collection
+        )
 
     def per_file(self, name: str, collection: str, compute: Callable[[list[Any]], T]) -> Iterator[T]:
         """``compute(records)`` for each file of ``collection`` (its records in the base),
