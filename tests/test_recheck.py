@@ -112,3 +112,29 @@ def test_a_recheck_works_out_only_the_edited_files_records(make_project: Callabl
     # Nothing edited: nothing worked out again, the quotes included.
     workspace.check()
     assert sum(reuse.computed.values()) == 0
+
+
+def test_a_result_is_reused_only_with_what_it_was_worked_out_from() -> None:
+    from briefgen.facts.reuse import Reuse
+
+    reuse, record = Reuse(), object()
+    calls: list[str] = []
+
+    def run(depends: str, finish: bool = True) -> None:
+        reuse.start()
+        reuse.job("j", depends)(record, lambda r: calls.append(depends))
+        if finish:
+            reuse.finish()
+
+    run("ids 1")
+    run("ids 1")
+    assert calls == ["ids 1"]  # same record, same ids: kept
+    run("ids 2", finish=False)  # a check that ended half way keeps nothing
+    run("ids 2")
+    assert calls == ["ids 1", "ids 2", "ids 2"]
+    run("ids 2")
+    assert calls == ["ids 1", "ids 2", "ids 2"]
+    run("ids 2")  # and a new object is never taken for the old one
+    reuse.start()
+    reuse.job("j", "ids 2")(object(), lambda r: calls.append("new"))
+    assert calls[-1] == "new"

@@ -74,7 +74,9 @@ class Reuse:
     def __init__(self) -> None:
         self._old: dict[str, _Memo] = {}
         self._fresh: dict[str, _Memo] = {}
-        self._depends: dict[str, object] = {}
+        #: what each job's results read beyond their record: the kept ones', this check's
+        self._old_depends: dict[str, object] = {}
+        self._fresh_depends: dict[str, object] = {}
         self._old_values: dict[str, dict[Hashable, Any]] = {}
         self._fresh_values: dict[str, dict[Hashable, Any]] = {}
         #: results worked out (not reused) per job since the last ``start``: for tests
@@ -84,21 +86,22 @@ class Reuse:
 
     def start(self) -> None:
         """A new check begins: what the last one kept is what may be reused."""
-        self._fresh, self._fresh_values = {}, {}
+        self._fresh, self._fresh_values, self._fresh_depends = {}, {}, {}
         self.computed = Counter()
 
     def finish(self) -> None:
         """The check ended: what it used is kept, the rest (records gone) dropped."""
         self._old, self._fresh = self._fresh, {}
         self._old_values, self._fresh_values = self._fresh_values, {}
+        self._old_depends, self._fresh_depends = self._fresh_depends, {}
 
     def job(self, name: str, depends: object = None) -> Job:
         """The memo of ``name``: results computed while ``depends`` (what else they read,
         compared with ``==``) was equal to this run's are reused."""
         old = self._old.get(name, {})
-        if self._depends.get(name) != depends:
-            old = {}
-        self._depends[name] = depends
+        if self._old_depends.get(name) != depends:
+            old = {}  # (a check that ended half way kept nothing: its depends are not these)
+        self._fresh_depends[name] = depends
         fresh = self._fresh.setdefault(name, {})
         return Job(self, name, old, fresh)
 
