@@ -9,7 +9,9 @@ pytest-asyncio could not start another.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import subprocess
 import sys
 import threading
 from collections.abc import Awaitable, Callable
@@ -342,3 +344,119 @@ async def test_requests_on_a_file_that_is_not_utf8_answer_nothing_and_the_server
         lsp.HoverParams(lsp.TextDocumentIdentifier(uri(project, claims)), at)
     )
     assert hover is not None and "The Harbour Report" in str(hover.contents)
+
+
+class RawPipe:
+    """`briefgen lsp` driven with raw JSON-RPC messages (no client library to tidy them)."""
+
+    def __init__(self, project: Path):
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "briefgen", "lsp"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        self.next_id = 0
+
+    def send(self, method: str, params: object, request: bool = True) -> int | None:
+        message: dict[str, object] = {"jsonrpc": "2.0", "method": method, "params": params}
+        if request:
+            self.next_id += 1
+            message["id"] = self.next_id
+        body = json.dumps(message).encode("utf-8")
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+        return self.next_id if request else None
+
+    def response(self, ident: int) -> dict[str, object]:
+        """The response to request ``ident`` (notifications on the way are passed over)."""
+        assert self.proc.stdout is not None
+        while True:
+            length = 0
+            while (header := self.proc.stdout.readline()) not in (b"\r\n", b""):
+                if header.lower().startswith(b"content-length:"):
+                    length = int(header.split(b":")[1])
+            assert length, "the server closed its output"
+            message = json.loads(self.proc.stdout.read(length))
+            if message.get("id") == ident and "method" not in message:
+                return message
+
+
+#: Positions no document has: negative, past what an unsigned integer holds, not a number.
+BAD_POSITIONS: list[dict[str, object]] = [
+    {"line": -1, "character": 0},
+    {"line": 0, "character": -3},
+    {"line": 2**40, "character": 0},
+    {"line": "x", "character": 0},
+]
+#: Positions past the end of the file or of the line: well formed, so answered with no result.
+FAR_POSITIONS: list[dict[str, object]] = [{"line": 99_999, "character": 0}, {"line": 2, "character": 9_999}]
+
+
+def _params(method: str, file_uri: str, position: dict[str, object]) -> dict[str, object]:
+    doc = {"uri": file_uri}
+    if method == "textDocument/codeAction":
+        return {"textDocument": doc, "range": {"start": position, "end": position}, "context": {"diagnostics": []}}
+    params: dict[str, object] = {"textDocument": doc, "position": position}
+    if method == "textDocument/references":
+        params["context"] = {"includeDeclaration": True}
+    if method == "textDocument/rename":
+        params["newName"] = "harbour-news"
+    return params
+
+
+def test_every_request_is_answered_even_with_a_position_no_document_has(project: Path) -> None:
+    """A request whose position does not decode gets an InvalidParams error response (it was
+    only logged, and the editor waited forever); one past the end gets an empty result; the
+    server answers as usual afterwards."""
+    pipe = RawPipe(project)
+    methods = [
+        "textDocument/hover",
+        "textDocument/completion",
+        "textDocument/definition",
+        "textDocument/references",
+        "textDocument/prepareRename",
+        "textDocument/rename",
+        "textDocument/codeAction",
+    ]
+    answers: dict[tuple[str, str], dict[str, object]] = {}
+
+    def play() -> None:
+        init = pipe.send("initialize", {"capabilities": {}, "rootUri": project.as_uri(), "processId": None})
+        assert init is not None and "result" in pipe.response(init)
+        pipe.send("initialized", {}, request=False)
+        claims = project / "content" / "claims.yaml"
+        item = {"uri": claims.as_uri(), "languageId": "yaml", "version": 1, "text": claims.read_text("utf-8")}
+        pipe.send("textDocument/didOpen", {"textDocument": item}, request=False)
+        for method in methods:
+            for position in BAD_POSITIONS + FAR_POSITIONS:
+                ident = pipe.send(method, _params(method, claims.as_uri(), position))
+                assert ident is not None
+                answers[(method, json.dumps(position))] = pipe.response(ident)
+        ident = pipe.send(
+            "textDocument/hover", _params("textDocument/hover", claims.as_uri(), {"line": 6, "character": 13})
+        )
+        assert ident is not None
+        answers[("after", "")] = pipe.response(ident)
+
+    thread = threading.Thread(target=play, daemon=True)
+    try:
+        thread.start()
+        thread.join(timeout=60)
+        assert not thread.is_alive(), f"a request got no answer; answered: {sorted(answers)}"
+    finally:
+        pipe.proc.kill()
+        pipe.proc.wait()
+    for method in methods:
+        for position in BAD_POSITIONS:
+            error = answers[(method, json.dumps(position))].get("error")
+            assert isinstance(error, dict) and error["code"] == -32602, (method, position, error)
+            assert "$.params.position" in error["message"] or "$.params.range" in error["message"]
+        for position in FAR_POSITIONS:
+            answer = answers[(method, json.dumps(position))]
+            assert "error" not in answer and answer["result"] in (None, []), (method, position, answer)
+    after = answers[("after", "")]["result"]
+    assert isinstance(after, dict) and "The Harbour Report" in json.dumps(after), after

@@ -193,3 +193,49 @@ def test_a_definition_the_rename_cannot_edit_stops_it_before_anything_is_written
     proc = run_cli("rename", "port-authority", "harbour-board", "--project", str(root))
     assert proc.returncode != 0 and "error[BG610]" in proc.stderr and "content/actors.yaml" in proc.stderr
     assert {path: path.read_bytes() for path in (root / "content").rglob("*.yaml")} == before
+
+
+#: Prose where the id stands in code (which the renderer prints as it is written) before
+#: and beside the reference to it: each variant is renamed outside the code only.
+CODE_VARIANTS = {
+    "fenced then indented": "```\n@port-authority in code\n```\n\n    @port-authority indented code\n\n",
+    "fenced": "```\n@port-authority in code\n```\n\n",
+    "tilde fence": "~~~\n@port-authority in code\n~~~\n",
+    "indented": "Text.\n\n    @port-authority indented code\n\n",
+    "inline, over two lines": "Code `a\n@port-authority` here.\n\n",
+    "fence in a list item": "- item\n\n  ```\n  @port-authority\n  ```\n- more\n\n",
+    "fence in a nested list": "- a\n  - b\n\n    ```\n    @port-authority\n    ```\n\n",
+    "code in a list item": "- item\n\n      @port-authority code in item\n\n",
+    "fence in a block quote": "> ```\n> @port-authority\n> ```\n\n",
+    "code in a block quote": ">     @port-authority\n\n",
+}
+
+
+def _with_body(brief: str, body: str) -> str:
+    indented = "".join(f"      {line}" if line.strip() else line for line in body.splitlines(keepends=True))
+    return brief.replace("    body: Who is who.\n", "    body: |\n" + indented)
+
+
+@pytest.mark.parametrize("code", CODE_VARIANTS.values(), ids=CODE_VARIANTS.keys())
+def test_rename_leaves_code_blocks_and_spans_alone(make_project: Callable[..., Path], code: str) -> None:
+    brief = MINI["content/briefs/harbour.yaml"]
+    before = _with_body(brief, code + "The @port-authority said so; `@port-authority` is code.\n")
+    root = make_project({"content/briefs/harbour.yaml": before})
+    proc = run_cli("rename", "port-authority", "harbour-authority", "--project", str(root))
+    assert proc.returncode == 0, proc.stderr
+    assert "content/briefs/harbour.yaml: changed 3 places" in proc.stderr  # summary, Trade, the new line
+    renamed = brief.replace("@port-authority", "@harbour-authority")
+    expected = _with_body(renamed, code + "The @harbour-authority said so; `@port-authority` is code.\n")
+    assert (root / "content/briefs/harbour.yaml").read_text(encoding="utf-8") == expected
+
+
+def test_a_problem_after_the_same_token_in_code_is_placed_at_itself(make_project: Callable[..., Path]) -> None:
+    # The check's positions count occurrences as rename does: code before it is counted too.
+    body = "```\n@nobody in code\n```\n\nThe @nobody said so.\n"
+    root = make_project({"content/briefs/harbour.yaml": _with_body(MINI["content/briefs/harbour.yaml"], body)})
+    _, problems = check_project(Project(root))
+    found = [p for p in problems if p.code == "BG115"]
+    text = (root / "content/briefs/harbour.yaml").read_text(encoding="utf-8").splitlines()
+    assert len(found) == 1, found
+    line = text[found[0].pos.line - 1]
+    assert line.strip() == "The @nobody said so." and line[found[0].pos.col - 1 :].startswith("@nobody")

@@ -155,8 +155,11 @@ def test_a_mention_starts_only_after_a_non_word_character(text: str, index: int,
         ("````\na\n```\n````\nb", "    \n \n   \n    \nb"),
         # a closing fence takes no info string
         ("```\na\n``` not closed\n```\nb", "   \n \n              \n   \nb"),
-        # four spaces make an indented code line, not a fence
-        ("    ```\nx\n```\ny", "    ```\nx\n   \n "),
+        # four spaces make an indented code line (code too), not a fence
+        ("    ```\nx\n```\ny", "       \nx\n   \n "),
+        ("Text.\n\n    @a code\n\n@b", "Text.\n\n           \n\n@b"),
+        # a code span ends with its paragraph
+        ("a `b\n\nc `d", "a `b\n\nc `d"),
         # a backtick fence's info string holds no backticks: then it is a code span
         ("``` a`b\nc `d` e", "``` a  \n   d` e"),
     ],
@@ -164,6 +167,58 @@ def test_a_mention_starts_only_after_a_non_word_character(text: str, index: int,
 def test_mask_code_blanks_code_and_keeps_offsets_and_newlines(text: str, masked: str) -> None:
     assert mask_code(text) == masked
     assert len(mask_code(text)) == len(text)
+
+
+#: Prose where code (fenced, indented, spans) stands beside references, in block quotes
+#: and list items; markdown-it-py (the renderer) is the judge of what is code.
+CODE_CASES = {
+    "fenced": "```\n@a in code\n```\n\nThe @b said.\n",
+    "tilde fence": "~~~\n@a\n~~~\nThe @b said.\n",
+    "indented": "Text.\n\n    @a indented code\n\nThe @b said.\n",
+    "fenced then indented": "```\n@a\n```\n\n    @a indented\n\nThe @b said.\n",
+    "indented line continuing a paragraph": "Para\n    @a continues the paragraph\n",
+    "indented by a tab": "Text.\n\n\t@a tab code\n\nThe @b.\n",
+    "blank lines inside indented code": "x\n\n    @a\n\n    @c\n\n@b\n",
+    "after a heading": "# Title\n    @a code\n",
+    "after a rule": "---\n    @a\n",
+    "list item fenced": "- item\n\n  ```\n  @a\n  ```\n- The @b said.\n",
+    "ordered item fenced": "1. item\n\n    ```\n    @a\n    ```\n\n2. The @b said.\n",
+    "list item indented code": "- item\n\n      @a code in item\n\n- The @b.\n",
+    "list item opening with code": "-     @a code\n",
+    "nested list fenced": "- a\n  - b\n\n    ```\n    @a\n    ```\n- The @b.\n",
+    "list item text at four columns": "- item\n\n    @a\n",
+    "list after a paren": "1) item\n\n       @a code\n",
+    "unclosed fence ends with its item": "- ```\n  @a\n- The @b.\n",
+    "quote fenced": "> ```\n> @a\n> ```\n\nThe @b said.\n",
+    "quote indented code": ">     @a code\n\nThe @b.\n",
+    "unclosed fence ends with its quote": "> ```\n> @a\n\nThe @b.\n",
+    "quote in a list item": "- > ```\n  > @a\n  > ```\n- The @b.\n",
+    "quote in a quote": "> > ```\n> > @a\n> > ```\n> @b\n",
+    "lazy quote line": "> The @b\ncontinues @c\n",
+    "code span over lines": "Code `a\n@a` and the @b.\n",
+    "code span never crosses paragraphs": "A `tick\n\nThe @b and `x` @c.\n",
+    "citation in a code span": "See `[@a]` and [@b].\n",
+    "claim in a fence": "```\n[[a]]\n```\n[[b]]\n",
+}
+
+
+def _rendered_ids(text: str) -> list[str]:
+    from briefgen.render.markdown import parse, walk_inline
+
+    out: list[str] = []
+    for tok in walk_inline(parse(text)):
+        if tok.type == "bg_cite":
+            out.extend(item.ref for item in tok.meta["items"])
+        elif tok.type in ("bg_claim", "bg_mention", "bg_mention_open"):
+            out.append(tok.meta["id"])
+        elif tok.type == "bg_xref":
+            out.append(tok.meta["label"])
+    return out
+
+
+@pytest.mark.parametrize("text", CODE_CASES.values(), ids=CODE_CASES.keys())
+def test_scan_references_reads_code_as_the_renderer_does(text: str) -> None:
+    assert [r.ref for r in scan_references(text)] == _rendered_ids(text)
 
 
 def test_mask_code_can_keep_code_spans() -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from briefgen.errors import Pos
-from briefgen.facts.graph import find_reference, reference_tokens
+from briefgen.facts.graph import find_prose_reference, reference_tokens
 from briefgen.facts.load import YList, YMap
 from briefgen.facts.model import COLLECTIONS, Record, yaml_fields
 from briefgen.facts.syntax import CITE_ITEM_RE, CLAIM_RE, MENTION_RE
@@ -165,7 +165,7 @@ def file_occurrences(collection: str, data: Any, lines: list[str], display: str)
 
 def _prose_occurrences(text: str, pos: Pos, lines: list[str], display: str) -> Iterator[Occurrence]:
     for token, how, nth, _refs in reference_tokens(text):
-        at = find_reference(lines, pos, token, how, nth)
+        at = find_prose_reference(lines, pos, token, nth)
         if at is None:
             continue  # not written as itself: the rename's final comparison refuses then
         for offset, ident in id_spans(token, how):

@@ -11,6 +11,7 @@ with a visited set, so a circle never hangs or crashes it, but only this module 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import NamedTuple
 
 from briefgen.check.fields import Checker
@@ -18,6 +19,7 @@ from briefgen.errors import Pos
 from briefgen.facts.graph import Circle, circles
 from briefgen.facts.load import find_in_file
 from briefgen.facts.model import FactBase, Record
+from briefgen.facts.reuse import Reuse
 
 
 class _Link(NamedTuple):
@@ -79,14 +81,25 @@ _LINKS = (
 )
 
 
-def check_circles(checker: Checker, base: FactBase) -> None:
-    """BG118, BG119, BG124: each circle once at each member, with the way round."""
+def check_circles(checker: Checker, base: FactBase, reuse: Reuse | None = None) -> None:
+    """BG118, BG119, BG124: each circle once at each member, with the way round. With
+    ``reuse``, each file's part of a graph is kept by the file's list of records."""
     for link in _LINKS:
         records = base.collection(link.collection)
-        graph = {ident: link.targets(rec) for ident, rec in records.items()}
-        for circle in circles(graph):
+        if reuse is None:
+            graph = {ident: link.targets(rec) for ident, rec in records.items()}
+        else:
+            graph = {}
+            for part in reuse.per_file(f"circles.{link.field}", link.collection, partial(_graph, link)):
+                graph.update(part)
+        found = circles(graph) if reuse is None else reuse.same(f"circles.{link.field}", graph, circles)
+        for circle in found:
             rec = records[circle.member]
             checker.problem(_at(checker, link.where(rec), circle), link.code, _message(link, circle), link.hint)
+
+
+def _graph(link: _Link, records: list[Record]) -> dict[str, Sequence[str]]:
+    return {rec.id: link.targets(rec) for rec in records}  # type: ignore[attr-defined]
 
 
 def _at(checker: Checker, where: Pos, circle: Circle) -> Pos:

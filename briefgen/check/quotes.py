@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -18,7 +20,8 @@ from briefgen.check.archives.locators import canonical, span_locator
 from briefgen.check.archives.normalise import normalise
 from briefgen.check.quotecache import QuoteCache
 from briefgen.facts.graph import via_chain
-from briefgen.facts.model import Citation, FactBase
+from briefgen.facts.model import Citation, Claim, FactBase
+from briefgen.facts.reuse import Reuse
 
 __all__ = [
     "QuoteCheck",
@@ -119,7 +122,8 @@ def verify_quotes(
     ``archive`` is the archive (or its path); by default the one the check loaded.
     ``citations``: that source's group of :func:`citations_by_archive`, when the caller
     checks every archive (made once, not once per source). With a ``cache`` (check/quotecache.py),
-    an archive whose quotes and locators were all checked before is not searched again."""
+    an archive whose quotes and locators were all checked before is not searched again
+    (a check kept in memory uses :func:`unsettled` instead)."""
     if isinstance(archive, Path):
         source = base.sources.get(source_id)
         archive = read_archive(archive.read_bytes(), archive.suffix, source.custom.archive_parts if source else ())
@@ -141,32 +145,74 @@ def verify_quotes(
             ]
     results = []
     for claim_id, cite in quoted:
-        quote = cite.quote or ""
-        found = tuple(locate(quote, archive))
-        holds = bool(found and cite.locator and locator_holds(cite.locator, quote, list(found), archive))
+        found, holds = _finding(cite.quote or "", cite.locator, archive)
         results.append(QuoteCheck(claim_id, cite, source_id, found, holds))
     if cache is not None and key is not None:
         cache.put(key, [(r.found, r.locator_matches) for r in results])
     return results
 
 
-def citations_by_archive(base: FactBase) -> dict[str, list[tuple[str, Citation]]]:
+def _finding(quote: str, locator: str | None, archive: Archive) -> tuple[tuple[str, ...], bool]:
+    """Every place ``quote`` stands in ``archive``, and whether ``locator`` says one of them."""
+    found = tuple(locate(quote, archive))
+    return found, bool(found and locator and locator_holds(locator, quote, list(found), archive))
+
+
+def citations_by_archive(base: FactBase, reuse: Reuse | None = None) -> dict[str, list[tuple[str, Citation]]]:
     """Every citation of a known source, as (claim id, citation) in claim order, grouped by
     the source whose archive it is checked against (:func:`archive_source`). One walk over
     the claims, each cited source's ``via`` chain followed once: checking each archive
-    against every claim would cost sources x citations."""
+    against every claim would cost sources x citations. With ``reuse``, each file's
+    citations are listed once and kept by the file's list of claims."""
     home: dict[str, str | None] = {}
     grouped: dict[str, list[tuple[str, Citation]]] = {}
-    for claim in base.claims.values():
-        for cite in claim.sources:
-            if cite.ref not in base.sources:
-                continue
-            if cite.ref not in home:
-                home[cite.ref] = archive_source(base, cite.ref)
-            target = home[cite.ref]
-            if target is not None:
-                grouped.setdefault(target, []).append((claim.id, cite))
+    if reuse is None:
+        parts: Iterable[list[tuple[str, Citation]]] = [_citations(list(base.claims.values()))]
+    else:
+        parts = reuse.per_file("quotes.citations", "claims", _citations)
+    for pair in itertools.chain.from_iterable(parts):
+        ref = pair[1].ref
+        target = home.get(ref, _UNSEEN)
+        if target is _UNSEEN:
+            target = home[ref] = archive_source(base, ref) if ref in base.sources else None
+        if target is not None:
+            held = grouped.get(target)
+            if held is None:
+                grouped[target] = [pair]
+            else:
+                held.append(pair)
     return grouped
+
+
+#: A source not looked up yet (None means: looked up, no archive to check against).
+_UNSEEN = ""
+
+
+def _citations(claims: list[Claim]) -> list[tuple[str, Citation]]:
+    return [(claim.id, cite) for claim in claims for cite in claim.sources]
+
+
+def unsettled(
+    source_id: str, archive: Archive, citations: list[tuple[str, Citation]], reuse: Reuse
+) -> Iterator[QuoteCheck]:
+    """What :func:`verify_quotes` finds for ``citations``, but only the quotes with
+    something to say: not found, or found with a locator missing or wrong (what check
+    reports). Each quote's finding is kept in ``reuse`` by the archive's identity, the
+    quote and the locator."""
+    old, fresh = reuse.values("quotes.found")
+    identity = archive.identity
+    for claim_id, cite in citations:
+        quote, locator = cite.quote, cite.locator
+        if not quote:
+            continue
+        memo_key = (identity, quote, locator)
+        finding = fresh.get(memo_key) or old.get(memo_key)  # never empty: a (places, holds) pair
+        if finding is None:
+            finding = _finding(quote, locator, archive)
+            reuse.computed["quotes.found"] += 1
+        fresh[memo_key] = finding
+        if not (finding[0] and locator and finding[1]):
+            yield QuoteCheck(claim_id, cite, source_id, finding[0], finding[1])
 
 
 def archive_source(base: FactBase, source_id: str) -> str | None:

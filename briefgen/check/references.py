@@ -3,18 +3,56 @@ and in prose, and every source and entity is referred to somewhere."""
 
 from __future__ import annotations
 
-from briefgen.check.fields import Checker
-from briefgen.errors import Pos
+from collections.abc import Callable
+
+from briefgen.check.fields import Checker, PendingRef
+from briefgen.errors import Pos, Problem
 from briefgen.facts.crossrefs import brief_targets
-from briefgen.facts.graph import all_prose, brief_parts
+from briefgen.facts.graph import Prose, brief_parts, prose_of, prose_records
 from briefgen.facts.load import find_in_file
-from briefgen.facts.model import ENTITY_COLLECTIONS, FactBase
-from briefgen.facts.syntax import scan_figure_labels, scan_malformed_mentions, scan_references
+from briefgen.facts.model import ENTITY_COLLECTIONS, Brief, Claim, FactBase
+from briefgen.facts.reuse import Reuse, each, no_reuse
+from briefgen.facts.syntax import occurrences_before, scan_figure_labels, scan_malformed_mentions, scan_references
 from briefgen.words import did_you_mean
 
 
-def check_references(checker: Checker, base: FactBase, id_home: dict[str, tuple[str, Pos]]) -> None:
-    for ref in checker.pending:
+def check_references(
+    checker: Checker,
+    base: FactBase,
+    id_home: dict[str, tuple[str, Pos]],
+    reuse: Reuse | None = None,
+    parts: list[list[PendingRef]] | None = None,
+    known: object = None,
+) -> None:
+    """Every id in a field resolves to a record of a collection the field takes. With
+    ``reuse`` and ``parts`` (the pending references file by file), a file's list seen by
+    the last check, with the same ids in the same collections (``known``: ids_and_gaps),
+    is not resolved again."""
+    if reuse is None or parts is None:
+        _resolve(checker, checker.pending, id_home)
+        return
+    job = reuse.job("references.fields", known if known is not None else ids_and_gaps(checker, id_home))
+    for part in parts:
+        checker.problems.extend(job(part, lambda refs: _collected(checker, lambda: _resolve(checker, refs, id_home))))
+
+
+def ids_and_gaps(checker: Checker, id_home: dict[str, tuple[str, Pos]]) -> object:
+    """What resolving an id reads of the whole base: each id's collection, and the
+    collections with a file that could not be read (``Reuse.job``'s ``depends``)."""
+    return ({ident: home[0] for ident, home in id_home.items()}, frozenset(checker.broken))
+
+
+def _collected(checker: Checker, run: Callable[[], None]) -> list[Problem]:
+    """The problems ``run`` adds to the checker, taken off it (to be kept per record)."""
+    start = len(checker.problems)
+    run()
+    found = checker.problems[start:]
+    del checker.problems[start:]
+    return found
+
+
+def _resolve(checker: Checker, refs: list[PendingRef], id_home: dict[str, tuple[str, Pos]]) -> None:
+    for ref in refs:
         home = id_home.get(ref.value)
         if home is None and checker.unknowable(ref.targets):
             continue
@@ -47,21 +85,26 @@ def _with_article(noun: str) -> str:
     return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
-def check_prose_references(checker: Checker, base: FactBase, id_home: dict[str, tuple[str, Pos]]) -> None:
-    """Every id used in Markdown resolves; the position is the line inside the YAML block."""
+def check_prose_references(
+    checker: Checker,
+    base: FactBase,
+    id_home: dict[str, tuple[str, Pos]],
+    reuse: Reuse | None = None,
+    known: object = None,
+) -> None:
+    """Every id used in Markdown resolves; the position is the line inside the YAML block.
+    With ``reuse``, a record seen by the last check, with the same ids in the same
+    collections, is not scanned again."""
 
     def scan(text: str | None, pos: Pos, owner: str, claim_statement: bool) -> None:
         if not text:
             return
         loaded = checker.files.get(pos.file)
-        counts: dict[str, int] = {}
         for ref in scan_references(text):
-            nth = counts.get(ref.token, 0)
-            counts[ref.token] = nth + 1
             if ref.how == "xref":
                 if claim_statement:
                     checker.problem(
-                        find_in_file(loaded.lines if loaded else [], pos, ref.token, nth),
+                        _place(loaded.lines if loaded else [], pos, text, ref.token, ref.offset),
                         "BG131",
                         f"{owner}: a claim statement cannot cross-reference ('{ref.token}')",
                         "a claim is shared by briefs, each numbered its own way: refer to figures, tables "
@@ -72,7 +115,7 @@ def check_prose_references(checker: Checker, base: FactBase, id_home: dict[str, 
             allowed = {"cite": ("sources", "claims"), "claim": ("claims",), "mention": ENTITY_COLLECTIONS}[ref.how]
             if home is not None and home[0] in allowed and not (claim_statement and ref.how != "mention"):
                 continue  # the common case: nothing to report, so no position to work out
-            where = find_in_file(loaded.lines if loaded else [], pos, ref.token, nth)
+            where = _place(loaded.lines if loaded else [], pos, text, ref.token, ref.offset)
             if claim_statement and ref.how != "mention":
                 checker.problem(
                     where,
@@ -105,78 +148,110 @@ def check_prose_references(checker: Checker, base: FactBase, id_home: dict[str, 
                     }[ref.how],
                 )
 
-    for prose in all_prose(base):
+    def record(rec: Claim | Brief) -> None:
+        for prose in prose_of(rec):
+            one(prose)
+
+    def one(prose: Prose) -> None:
         scan(prose.text, prose.pos, prose.owner, prose.statement)
-        counts: dict[str, int] = {}
         loaded = checker.files.get(prose.pos.file)
-        for _offset, token in scan_malformed_mentions(prose.text or ""):
+        for offset, token in scan_malformed_mentions(prose.text or ""):
             checker.problem(
-                _nth_place(loaded.lines if loaded else [], prose.pos, token, counts),
+                _place(loaded.lines if loaded else [], prose.pos, prose.text or "", token, offset),
                 "BG133",
                 f"{prose.owner}: '{token}' makes no mention in words of one's own",
                 "write [words]{@id}: an existing id in lowercase, a closing }, no brackets inside the words",
             )
 
+    if reuse is None:
+        for rec in prose_records(base):
+            record(rec)
+        return
+    depends = known if known is not None else ids_and_gaps(checker, id_home)
+    for found in reuse.results(
+        "references.prose", ("claims", "briefs"), lambda r: _collected(checker, lambda: record(r)), depends
+    ):
+        checker.problems.extend(found)
 
-def check_cross_references(checker: Checker, base: FactBase) -> None:
+
+def check_cross_references(checker: Checker, base: FactBase, reuse: Reuse | None = None) -> None:
     """Every ``@fig-``, ``@tbl-`` and ``@sec-`` in a brief names one of its targets, and
-    every ``{#fig-ID}`` stands where it makes a figure, once per brief."""
+    every ``{#fig-ID}`` stands where it makes a figure, once per brief (a brief object
+    seen by the last check, with ``reuse``, is not scanned again)."""
+    job = reuse.job("references.cross") if reuse else no_reuse
     for brief in base.briefs.values():
-        targets = brief_targets(brief)
-        seen: set[str] = set()
-        for part, text, pos in brief_parts(brief):
-            if not text:
+        checker.problems.extend(job(brief, lambda b: _collected(checker, lambda: _cross_references(checker, b))))
+
+
+def _cross_references(checker: Checker, brief: Brief) -> None:
+    targets = brief_targets(brief)
+    seen: set[str] = set()
+    for part, text, pos in brief_parts(brief):
+        if not text:
+            continue
+        loaded = checker.files.get(pos.file)
+        lines = loaded.lines if loaded else []
+        for ref in scan_references(text):
+            if ref.how != "xref" or ref.ref in targets.by_label:
                 continue
-            loaded = checker.files.get(pos.file)
-            lines = loaded.lines if loaded else []
-            counts: dict[str, int] = {}
-            for ref in scan_references(text):
-                at = _nth_place(lines, pos, ref.token, counts)
-                if ref.how != "xref" or ref.ref in targets.by_label:
-                    continue
-                kind = {"fig": "figure", "tbl": "table", "sec": "section"}[ref.ref[:3]]
-                pool = [label for label in targets.by_label if label.startswith(ref.ref[:4])]
-                checker.problem(
-                    at,
-                    "BG131",
-                    f"brief '{brief.id}', {part}: no {kind} '{ref.ref[4:]}' to refer to in "
-                    f"'{ref.token}'{did_you_mean(ref.ref, pool)}",
-                    f"the brief's {kind}s: {', '.join(pool)}" if pool else f"this brief has no {kind} to refer to",
-                )
-            for fig in scan_figure_labels(text):
-                at = _nth_place(lines, pos, fig.token, counts)
-                if fig.label is None:
-                    message = f"'{fig.token}' is not a figure label"
-                    hint = "write {#fig-ID} with a lowercase id, e.g. {#fig-mining-belt}"
-                elif not fig.placed:
-                    message = f"'{fig.token}' makes no figure here"
-                    hint = "put the image and its {#fig-ID} alone on a line, with a blank line before and after"
-                elif fig.label in seen or targets.by_label[fig.label].generated:
-                    message = f"figure label '{fig.label}' is used twice in brief '{brief.id}'"
-                    hint = "give each figure a label of its own (generated ones are fig-routes, tbl-actors...)"
-                else:
-                    seen.add(fig.label)
-                    continue
-                checker.problem(at, "BG132", f"brief '{brief.id}', {part}: {message}", hint)
+            at = _place(lines, pos, text, ref.token, ref.offset)
+            kind = {"fig": "figure", "tbl": "table", "sec": "section"}[ref.ref[:3]]
+            pool = [label for label in targets.by_label if label.startswith(ref.ref[:4])]
+            checker.problem(
+                at,
+                "BG131",
+                f"brief '{brief.id}', {part}: no {kind} '{ref.ref[4:]}' to refer to in "
+                f"'{ref.token}'{did_you_mean(ref.ref, pool)}",
+                f"the brief's {kind}s: {', '.join(pool)}" if pool else f"this brief has no {kind} to refer to",
+            )
+        for fig in scan_figure_labels(text):
+            at = _place(lines, pos, text, fig.token, fig.offset)
+            if fig.label is None:
+                message = f"'{fig.token}' is not a figure label"
+                hint = "write {#fig-ID} with a lowercase id, e.g. {#fig-mining-belt}"
+            elif not fig.placed:
+                message = f"'{fig.token}' makes no figure here"
+                hint = "put the image and its {#fig-ID} alone on a line, with a blank line before and after"
+            elif fig.label in seen or targets.by_label[fig.label].generated:
+                message = f"figure label '{fig.label}' is used twice in brief '{brief.id}'"
+                hint = "give each figure a label of its own (generated ones are fig-routes, tbl-actors...)"
+            else:
+                seen.add(fig.label)
+                continue
+            checker.problem(at, "BG132", f"brief '{brief.id}', {part}: {message}", hint)
 
 
-def _nth_place(lines: list[str], pos: Pos, token: str, counts: dict[str, int]) -> Pos:
-    """Where the next occurrence of ``token`` in a prose field stands (``counts`` remembers
-    how many were seen)."""
-    nth = counts.get(token, 0)
-    counts[token] = nth + 1
-    return find_in_file(lines, pos, token, nth)
+def _field_ids(refs: list[PendingRef]) -> set[str]:
+    return {ref.value for ref in refs}
 
 
-def check_usage(checker: Checker, base: FactBase) -> None:
-    """Warn about sources and entities nothing refers to."""
+def _prose_ids(record: Claim | Brief) -> list[str]:
+    return [r.ref for prose in prose_of(record) for r in scan_references(prose.text or "")]
+
+
+def _place(lines: list[str], pos: Pos, text: str, token: str, offset: int) -> Pos:
+    """Where ``token``, at ``offset`` of the prose ``text`` starting at ``pos``, stands in
+    the file: counted among every time it is written there, code included (which the
+    scans pass over but the file search cannot tell)."""
+    return find_in_file(lines, pos, token, occurrences_before(text, token, offset))
+
+
+def check_usage(
+    checker: Checker, base: FactBase, reuse: Reuse | None = None, parts: list[list[PendingRef]] | None = None
+) -> None:
+    """Warn about sources and entities nothing refers to (with ``reuse`` and ``parts``,
+    the ids each file's fields name are kept by the file's list of references)."""
     if checker.broken:
         return  # a file that could not be read may hold the references: say nothing false
     used: set[str] = set()
-    for ref in checker.pending:
-        used.add(ref.value)
-    for prose in all_prose(base):
-        used.update(r.ref for r in scan_references(prose.text or ""))
+    if reuse is None or parts is None:
+        used.update(ref.value for ref in checker.pending)
+    else:
+        job = reuse.job("references.field_ids")
+        for part in parts:
+            used.update(job(part, _field_ids))
+    for ids in each(reuse, base, "references.prose_ids", ("claims", "briefs"), _prose_ids):
+        used.update(ids)
     for source in base.sources.values():
         if source.id not in used:
             checker.problem(

@@ -5,6 +5,8 @@ in the archive it is checked against, and its locator says where."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
+from functools import partial
 from typing import NamedTuple
 
 from briefgen.check import quotes
@@ -13,11 +15,12 @@ from briefgen.check.archives.locators import exists, grammar
 from briefgen.check.archives.model import ArchivePartError
 from briefgen.check.fields import Checker
 from briefgen.check.quotecache import QuoteCache, quote_cache
-from briefgen.errors import Pos
+from briefgen.errors import Pos, Problem
 from briefgen.facts.graph import cited_sources
 from briefgen.facts.load import display_path
 from briefgen.facts.model import Citation, FactBase
 from briefgen.facts.project import ignored_reason
+from briefgen.facts.reuse import Reuse
 from briefgen.files import RefusedFile, read_regular, resolve
 
 #: An archived text larger than this is refused unread (as a YAML file over 8 MiB is):
@@ -36,17 +39,43 @@ class LocatorFix(NamedTuple):
     cite: Citation
 
 
-def check_sources(checker: Checker, base: FactBase) -> None:
+def check_sources(checker: Checker, base: FactBase, reuse: Reuse | None = None) -> None:
     """Cited sources are graded, archives exist inside content/archive/ and read, quotes
-    stand verbatim at their locators."""
-    check_grades(checker, base)
+    stand verbatim at their locators. With ``reuse``, where a quote stands in an archive
+    (and the nearest passage to a quote that is not there) is kept in memory by the quote,
+    its locator and the archive's identity, instead of in the quote cache on disk; and an
+    archive checked against the very same citation objects of the same claims gives the
+    problems it gave."""
+    check_grades(checker, base, reuse)
     _load_archives(checker, base)
-    grouped = quotes.citations_by_archive(base)
-    cache = quote_cache() if base.archives else None
+    grouped = quotes.citations_by_archive(base, reuse)
+    cache = quote_cache() if base.archives and reuse is None else None
     for source_id in base.archives:
-        _check_citations(checker, base, source_id, grouped.get(source_id, []), cache)
+        citations = grouped.get(source_id, [])
+        identity = base.archives[source_id].identity
+        if reuse is None or not identity:
+            _check_citations(checker, base, source_id, citations, cache, reuse)
+            continue
+        # Citation objects by id: the result holds them, so no other object takes an id
+        # while the result is kept.
+        key = (source_id, identity, tuple(id(cite) for _, cite in citations), tuple(c for c, _ in citations))
+        found, _held = reuse.value(
+            "sources.citations", key, partial(_citation_problems, checker, base, source_id, citations, reuse)
+        )
+        checker.problems.extend(found)
     if cache is not None:
         cache.prune()
+
+
+def _citation_problems(
+    checker: Checker, base: FactBase, source_id: str, citations: list[tuple[str, Citation]], reuse: Reuse
+) -> tuple[list[Problem], list[tuple[str, Citation]]]:
+    """:func:`_check_citations`'s problems, taken off the checker, with the citations."""
+    start = len(checker.problems)
+    _check_citations(checker, base, source_id, citations, None, reuse)
+    found = checker.problems[start:]
+    del checker.problems[start:]
+    return found, citations
 
 
 def _load_archives(checker: Checker, base: FactBase) -> None:
@@ -106,9 +135,9 @@ def _load_archives(checker: Checker, base: FactBase) -> None:
                 "put the source's plain text there, or fix the path (relative to content/)",
             )
             continue
-        base.archive_hashes[source.id] = hashlib.sha256(raw).hexdigest()  # for check/fingerprints.py
+        digest = base.archive_hashes[source.id] = hashlib.sha256(raw).hexdigest()  # for check/fingerprints.py
         try:
-            base.archives[source.id] = read_archive(raw, path.suffix, source.custom.archive_parts)
+            base.archives[source.id] = read_archive(raw, path.suffix, source.custom.archive_parts, digest)
         except ArchivePartError as exc:
             parts = source.custom.archive_parts
             pos = parts[exc.index].pos if exc.index < len(parts) else source.custom.where("archive_parts")
@@ -126,14 +155,24 @@ def _check_citations(
     source_id: str,
     citations: list[tuple[str, Citation]],
     cache: QuoteCache | None = None,
+    reuse: Reuse | None = None,
 ) -> None:
     """Quotes and locators of every citation checked against ``source_id``'s archive
     (``citations``: those checked against it, from quotes.citations_by_archive)."""
     archive = base.archives[source_id]
-    for result in quotes.verify_quotes(base, source_id, archive, citations, cache):
+    if reuse is not None and archive.identity:
+        checks: Iterable[quotes.QuoteCheck] = quotes.unsettled(source_id, archive, citations, reuse)
+    else:
+        checks = quotes.verify_quotes(base, source_id, archive, citations, cache)
+    for result in checks:
         cite = result.cite
         if not result.verified:
-            near = quotes.nearest_passage(cite.quote or "", archive.text)
+            quote = cite.quote or ""
+            if reuse is not None and archive.identity:
+                key = (archive.identity, quote)
+                near = reuse.value("quotes.nearest", key, partial(quotes.nearest_passage, quote, archive.text))
+            else:
+                near = quotes.nearest_passage(quote, archive.text)
             checker.problem(
                 cite.where("quote"),
                 "BG112",
@@ -186,12 +225,12 @@ def locator_fixes(base: FactBase) -> list[LocatorFix]:
     return fixes
 
 
-def check_grades(checker: Checker, base: FactBase) -> None:
+def check_grades(checker: Checker, base: FactBase, reuse: Reuse | None = None) -> None:
     """BG125: every source a brief could cite, or relay a citation through, has its
     Admiralty reliability: a note's grade is printed from it, and a missing letter would
     read as a grade never given (F says "cannot be judged")."""
     rejected = {p.pos for p in checker.problems if p.code == "BG105"}
-    for source_id, relayed in cited_sources(base).items():
+    for source_id, relayed in cited_sources(base, reuse).items():
         source = base.sources[source_id]
         if "custom" in (source.field_pos or {}) and source.custom.field_pos is None:
             continue  # 'custom' is there but not a mapping (BG008 already says so)

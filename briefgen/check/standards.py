@@ -41,6 +41,7 @@ from briefgen.facts.graph import (
 from briefgen.facts.load import find_in_file
 from briefgen.facts.model import Brief, Claim, FactBase
 from briefgen.facts.project import Project
+from briefgen.facts.reuse import Reuse, each, no_reuse
 
 
 def _pos_in(text: str, start: int, value_pos: Pos, texts: FileTexts) -> Pos:
@@ -86,29 +87,34 @@ def strong_independent_sources(base: FactBase, claim: Claim) -> list[str]:
 # -- the checks ------------------------------------------------------------------------------
 
 
-def check_standards(project: Project, base: FactBase, texts: Mapping[str, list[str]]) -> list[Problem]:
-    """Every analytic-standards problem of a fact base (``texts``: YAML files' lines by path)."""
+def check_standards(
+    project: Project, base: FactBase, texts: Mapping[str, list[str]], reuse: Reuse | None = None
+) -> list[Problem]:
+    """Every analytic-standards problem of a fact base (``texts``: YAML files' lines by
+    path). With ``reuse``, what depends on one claim or brief alone is taken from the last
+    check where the record is the same object."""
     files = FileTexts(texts)
     config, problems = load_config(project)
-    problems.extend(_check_facts(base, files))
-    problems.extend(_check_judgments(base, files))
-    problems.extend(_check_confidence(base))
-    uses = {brief.id: brief_uses(brief, files) for brief in base.briefs.values()}
+    for found in each(reuse, base, "standards.facts", ("claims",), lambda c: list(_check_fact(c, files))):
+        problems.extend(found)
+    for found in each(reuse, base, "standards.judgments", ("claims",), lambda c: list(_check_judgment(c, files))):
+        problems.extend(found)
+    problems.extend(_check_confidence(base, reuse))
+    used_by = reuse.job("standards.brief_uses") if reuse else no_reuse
+    uses = {brief.id: used_by(brief, lambda b: brief_uses(b, files)) for brief in base.briefs.values()}
     used = {brief.id: claims_used_by(base, brief) for brief in base.briefs.values()}
     for brief in base.briefs.values():
         problems.extend(_check_key_judgments(base, brief, files))
         problems.extend(_check_rows(base, brief, used[brief.id], files))
         problems.extend(_check_dates(base, brief, used[brief.id]))
         problems.extend(_check_staleness(base, brief, used[brief.id], config, files))
-    problems.extend(_check_withdrawn(base, files, [u for b in uses.values() for u in b]))
+    problems.extend(_check_withdrawn(base, files, [u for b in uses.values() for u in b], reuse))
     return problems
 
 
-def _check_facts(base: FactBase, files: FileTexts) -> Iterator[Problem]:
+def _check_fact(claim: Claim, files: FileTexts) -> Iterator[Problem]:
     """BG203: a fact states what is, without estimating."""
-    for claim in base.claims.values():
-        if claim.kind != "fact" or not claim.statement:
-            continue
+    if claim.kind == "fact" and claim.statement:
         where = claim.where("statement")
         for word, start in estimative_words(claim.statement):
             yield Problem(
@@ -121,11 +127,9 @@ def _check_facts(base: FactBase, files: FileTexts) -> Iterator[Problem]:
             )
 
 
-def _check_judgments(base: FactBase, files: FileTexts) -> Iterator[Problem]:
+def _check_judgment(claim: Claim, files: FileTexts) -> Iterator[Problem]:
     """BG204, BG205: a judgment says exactly its likelihood, and no confidence beside it."""
-    for claim in base.claims.values():
-        if claim.kind != "judgment" or not claim.statement or not claim.likelihood:
-            continue
+    if claim.kind == "judgment" and claim.statement and claim.likelihood:
         where = claim.where("statement")
         plain = masked(claim.statement)
         terms = likelihood_terms(claim.statement, plain)
@@ -164,11 +168,13 @@ def _check_judgments(base: FactBase, files: FileTexts) -> Iterator[Problem]:
                 )
 
 
-def _check_confidence(base: FactBase) -> Iterator[Problem]:
+def _check_confidence(base: FactBase, reuse: Reuse | None = None) -> Iterator[Problem]:
     """BG207: high confidence needs two independent sources graded A/B with credibility 1/2."""
-    for claim in base.claims.values():
-        if claim.kind != "judgment" or claim.confidence != "high":
-            continue
+    if reuse is None:
+        held = [_held_high(list(base.claims.values()))]
+    else:
+        held = list(reuse.per_file("standards.high", "claims", _held_high))
+    for claim in (claim for part in held for claim in part):
         strong = strong_independent_sources(base, claim)
         if len(strong) >= 2:
             continue
@@ -182,6 +188,15 @@ def _check_confidence(base: FactBase) -> Iterator[Problem]:
             "publication count as one)",
             "warning",
         )
+
+
+def _held_high(claims: list[Claim]) -> list[Claim]:
+    """The judgments held with high confidence."""
+    return [claim for claim in claims if claim.kind == "judgment" and claim.confidence == "high"]
+
+
+def _withdrawn_ids(claims: list[Claim]) -> list[str]:
+    return [claim.id for claim in claims if _withdrawn_claim(claim)]
 
 
 def _check_rows(base: FactBase, brief: Brief, used: list[str], files: FileTexts) -> Iterator[Problem]:
@@ -372,11 +387,18 @@ def _claim_state(claim: Claim) -> str:
     return "deprecated" if claim.status == "deprecated" else "superseded"
 
 
-def _check_withdrawn(base: FactBase, files: FileTexts, uses: list[Use]) -> Iterator[Problem]:
+def _check_withdrawn(
+    base: FactBase, files: FileTexts, uses: list[Use], reuse: Reuse | None = None
+) -> Iterator[Problem]:
     """BG210, BG211: nothing current may rest on a retracted source or a withdrawn claim;
     every brief and section still depending on one is listed."""
     retracted = [s.id for s in base.sources.values() if s.custom.retracted]
-    withdrawn = [c.id for c in base.claims.values() if _withdrawn_claim(c)]
+    if reuse is None:
+        withdrawn = _withdrawn_ids(list(base.claims.values()))
+    else:
+        withdrawn = [
+            ident for part in reuse.per_file("standards.withdrawn", "claims", _withdrawn_ids) for ident in part
+        ]
     if not retracted and not withdrawn:
         return
     backers = supporters(base)  # once: each impact below walks it

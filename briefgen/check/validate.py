@@ -15,11 +15,17 @@ from typing import Any
 from briefgen.check import standards
 from briefgen.check.circles import check_circles
 from briefgen.check.claims import check_claims
-from briefgen.check.fields import Checker, type_name
+from briefgen.check.fields import Checker, PendingRef, type_name
 from briefgen.check.fingerprints import check_fingerprints
 from briefgen.check.links import check_links
 from briefgen.check.recordcache import RecordCache, record_cache
-from briefgen.check.references import check_cross_references, check_prose_references, check_references, check_usage
+from briefgen.check.references import (
+    check_cross_references,
+    check_prose_references,
+    check_references,
+    check_usage,
+    ids_and_gaps,
+)
 from briefgen.check.sources import check_sources
 from briefgen.errors import Pos, Problem
 from briefgen.facts.kinds import MAX_ID_LEN
@@ -35,13 +41,17 @@ from briefgen.facts.load import (
 )
 from briefgen.facts.model import COLLECTIONS, FactBase, Record
 from briefgen.facts.project import Project, refuse_content_file
+from briefgen.facts.reuse import no_reuse, reuse_for
 from briefgen.gcpause import cycle_collection_paused
 
 
 def validate_project(project: Project, cache: ParseCache | None = None) -> tuple[FactBase, list[Problem]]:
     """Load and check everything under ``project.content``; the base and every problem.
 
-    With a ``cache`` (the live preview keeps one), unchanged files are not parsed again.
+    With a ``cache`` (the live preview and the language server keep one), unchanged files
+    are not parsed again, and what the passes work out from one record alone is reused for
+    the record objects of those files (facts/reuse.py): a check after a one-file edit
+    works that out for the edited file's records and runs only the joins across files.
     The cycle collector is paused meanwhile (see gcpause): it would find nothing to free.
     """
     with cycle_collection_paused():
@@ -52,6 +62,14 @@ def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactB
     checker = Checker(project)
     base = FactBase()
     disk = record_cache() if cache is None else None  # the preview's memory cache is faster still
+    reuse = reuse_for(cache) if cache is not None else None
+    if reuse is not None:
+        reuse.start()
+    parts: list[list[PendingRef]] = []  # each file's pending references (for reuse)
+    in_base: list[tuple[str, list[Record]]] = []  # each file's records in the base (for reuse)
+    if reuse is not None:
+        reuse.files = in_base
+    ids = reuse.job("validate.ids") if reuse is not None else no_reuse
     wrote_cache = False
     files, problems = project.collection_files()
     checker.problems.extend(problems)
@@ -81,50 +99,56 @@ def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactB
             _, records, file_problems, pending, broken = memo
             checker.problems.extend(file_problems)
             checker.pending.extend(pending)
+            parts.append(pending)
         else:
             first_problem, first_pending = len(checker.problems), len(checker.pending)
             broken = any(p.severity == "error" for p in loaded.problems)
             checker.problems.extend(loaded.problems)
             records = _file_records(checker, collection, loaded)
+            file_pending = checker.pending[first_pending:]
+            parts.append(file_pending)
             if cache is not None:
-                cache.records[path] = (
-                    loaded,
-                    records,
-                    checker.problems[first_problem:],
-                    checker.pending[first_pending:],
-                    broken,
-                )
+                cache.records[path] = (loaded, records, checker.problems[first_problem:], file_pending, broken)
             if disk is not None and disk_key is not None:
                 wrote_cache = True
                 found = (records, checker.problems[first_problem:], checker.pending[first_pending:], broken)
                 disk.put(disk_key, loaded.display, found)
         if broken:
             checker.broken.add(collection)
-        for rec in records:
-            rid = rec.id  # type: ignore[attr-defined]
+        whole = True
+        held = base.collection(collection)
+        for rec, (rid, where) in zip(records, ids(records, _ids), strict=True):
             if rid in id_home:
                 other_collection, other = id_home[rid]
                 checker.problem(
-                    rec.where("id"),
+                    where,
                     "BG107",
                     f"id '{rid}' is already used by a {other_collection[:-1]} at {other}",
                     "ids are unique across the whole fact base: rename one",
                 )
+                whole = False
                 continue
-            id_home[rid] = (collection, rec.where("id"))
-            base.collection(collection)[rid] = rec
+            id_home[rid] = (collection, where)
+            held[rid] = rec
+        # The file's own list while all its records are in the base (the same object
+        # while the file is unchanged: results kept by it are reused), else a new one.
+        in_base.append((collection, records if whole else [r for r in records if held.get(r.id) is r]))  # type: ignore[attr-defined,misc]
     if disk is not None and wrote_cache:
         disk.prune()
-    check_references(checker, base, id_home)
-    check_claims(checker, base)
-    check_circles(checker, base)
-    check_prose_references(checker, base, id_home)
-    check_cross_references(checker, base)
-    check_links(checker, base)
-    check_sources(checker, base)
+    known = ids_and_gaps(checker, id_home) if reuse is not None else None
+    check_references(checker, base, id_home, reuse, parts if reuse is not None else None, known)
+    check_claims(checker, base, reuse)
+    check_circles(checker, base, reuse)
+    check_prose_references(checker, base, id_home, reuse, known)
+    check_cross_references(checker, base, reuse)
+    check_links(checker, base, reuse)
+    check_sources(checker, base, reuse)
     check_fingerprints(checker, base)
-    check_usage(checker, base)
-    checker.problems.extend(standards.check_standards(project, base, {k: f.lines for k, f in checker.files.items()}))
+    check_usage(checker, base, reuse, parts if reuse is not None else None)
+    texts = {k: f.lines for k, f in checker.files.items()}
+    checker.problems.extend(standards.check_standards(project, base, texts, reuse))
+    if reuse is not None:
+        reuse.finish()
     return base, checker.problems
 
 
@@ -142,6 +166,11 @@ def _load_with_disk(disk: RecordCache, path: Path, collection: str) -> tuple[Loa
     if hit is not None:
         return LoadedFile(path, display, None, [], raw.decode("utf-8-sig", errors="replace")), hit, key
     return parse_bytes(path, display, raw), None, key
+
+
+def _ids(records: list[Record]) -> list[tuple[str, Pos]]:
+    """Each record's id and where it is written."""
+    return [(rec.id, rec.where("id")) for rec in records]  # type: ignore[attr-defined]
 
 
 def _file_records(checker: Checker, collection: str, loaded: LoadedFile) -> list[Record]:

@@ -6,6 +6,7 @@ and ids masked out, a cheap substring pre-test); ``standards`` applies the rules
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -140,16 +141,26 @@ def _may_hold_term(folded: str) -> bool:
 def likelihood_terms(text: str, plain: str | None = None) -> list[Term]:
     """Every ICD 203 likelihood term in ``text`` (outside quotations and ids).
 
-    ``plain`` is ``masked(text)`` when the caller has it already.
+    ``plain`` is ``masked(text)`` when the caller has it already. Remembered per text:
+    each brief reads the terms of every claim it uses, and briefs share claims.
     """
-    if not _may_hold_term(_folded(text)) or not _TERM_RE.search(text):  # most prose has none
-        return []
+    return list(_likelihood_terms(text, plain))
+
+
+def _may_hold(text: str) -> bool:
+    return _may_hold_term(_folded(text)) and bool(_TERM_RE.search(text))  # most prose has none
+
+
+@functools.lru_cache(maxsize=65536)
+def _likelihood_terms(text: str, plain: str | None) -> tuple[Term, ...]:
+    if not _may_hold(text):
+        return ()
     found = []
     for m in _TERM_RE.finditer(masked(text) if plain is None else plain):
         row_term = canonical(m.group(0))
         if row_term:
             found.append(Term(row_term[0], row_term[1], text[m.start() : m.end()], m.start()))
-    return found
+    return tuple(found)
 
 
 def estimative_words(text: str) -> list[tuple[str, int]]:

@@ -21,7 +21,8 @@ from typing import NamedTuple
 from briefgen.errors import Pos
 from briefgen.facts.load import locate_in_file
 from briefgen.facts.model import ENTITY_COLLECTIONS, Brief, Claim, FactBase, Plain
-from briefgen.facts.syntax import mention_allowed_before, scan_references
+from briefgen.facts.reuse import Reuse, each
+from briefgen.facts.syntax import mention_allowed_before, occurrences_before, scan_references
 
 
 class FileTexts:
@@ -72,11 +73,21 @@ class Prose(NamedTuple):
 
 def all_prose(base: FactBase) -> Iterator[Prose]:
     """Every prose field: claim statements, then each brief's parts in reading order."""
-    for claim in base.claims.values():
-        yield Prose(f"claim '{claim.id}'", claim.statement, claim.where("statement"), True)
-    for brief in base.briefs.values():
-        for _part, text, pos in brief_parts(brief):
-            yield Prose(f"brief '{brief.id}'", text, pos, False)
+    for record in prose_records(base):
+        yield from prose_of(record)
+
+
+def prose_records(base: FactBase) -> Iterator[Claim | Brief]:
+    """The records that hold prose, in the order of :func:`all_prose`: claims, then briefs."""
+    yield from base.claims.values()
+    yield from base.briefs.values()
+
+
+def prose_of(record: Claim | Brief) -> list[Prose]:
+    """One record's prose fields: a claim's statement, or a brief's parts in reading order."""
+    if isinstance(record, Claim):
+        return [Prose(f"claim '{record.id}'", record.statement, record.where("statement"), True)]
+    return [Prose(f"brief '{record.id}'", text, pos, False) for _part, text, pos in brief_parts(record)]
 
 
 def brief_uses(brief: Brief, texts: FileTexts) -> list[Use]:
@@ -103,37 +114,44 @@ def _prose_uses(brief: str, part: str, text: str | None, pos: Pos, texts: FileTe
     if not text:
         return
     lines = texts[pos.file]
-    for token, how, nth, refs in reference_tokens(text):
-        at = find_reference(lines, pos, token, how, nth) or pos
+    for token, _how, nth, refs in reference_tokens(text):
+        at = find_prose_reference(lines, pos, token, nth) or pos
         for ref in refs:
             yield Use(brief, part, ref, at)
 
 
 def reference_tokens(text: str) -> list[tuple[str, str, int, list[str]]]:
     """(token, how, nth, ids) for each prose reference in ``text``, in order: ``nth`` counts
-    the earlier references written the same way, and a citation of several ids
+    the times the token's text stands in the prose before it, code and longer ids included
+    (as :func:`find_prose_reference` counts it in the file), and a citation of several ids
     (``[@a; @b]``) is one token with all of them."""
     by_offset: dict[int, tuple[str, str, list[str]]] = {}
     for ref in scan_references(text):
         by_offset.setdefault(ref.offset, (ref.token, ref.how, []))[2].append(ref.ref)
-    counts: dict[str, int] = {}
-    out = []
-    for token, how, refs in by_offset.values():
-        nth = counts.get(token, 0)
-        counts[token] = nth + 1
-        out.append((token, how, nth, refs))
-    return out
+    return [
+        (token, how, occurrences_before(text, token, offset), refs) for offset, (token, how, refs) in by_offset.items()
+    ]
+
+
+def find_prose_reference(lines: list[str], pos: Pos, token: str, nth: int) -> Pos | None:
+    """Where a prose reference stands in a file's ``lines``: the ``nth`` time its token is
+    written from ``pos`` (where the prose value starts), ``nth`` counted in the prose itself
+    (:func:`reference_tokens`), so what the scan passes over (code, ``@kia`` inside
+    ``@kia-hq``) is counted alike on both sides. None when it is not written as itself (a
+    YAML escape, a line break inside it). Resumes after the previous occurrence
+    (facts.load.locate_in_file): linear in the prose."""
+    return locate_in_file(lines, pos, token, nth)
 
 
 _SLUG_GOES_ON = re.compile(r"[a-z0-9]|-[a-z0-9]")
 
 
 def find_reference(lines: list[str], pos: Pos, token: str, how: str, nth: int) -> Pos | None:
-    """Where the ``nth`` prose reference written as ``token`` stands in a file's ``lines``,
-    searching from ``pos`` (where the prose value starts), as prose is scanned: ``@kia`` is
-    not the start of ``@kia-hq``, nor of ``x@kia``, nor in a code span on its line. None
-    when it is not written as itself (a YAML escape, a line break inside it). Resumes
-    after the previous occurrence (facts.load.locate_in_file): linear in the prose."""
+    """Where the ``nth`` id written as ``token`` stands in a field's ``lines`` (a list of
+    ids such as ``key_judgments``), searching from ``pos``, as a mention is read: ``@kia``
+    is not the start of ``@kia-hq``, nor of ``x@kia``, nor in a code span on its line.
+    None when it is not written as itself. Resumes after the previous occurrence
+    (facts.load.locate_in_file). Prose has :func:`find_prose_reference`."""
 
     def counts(line: str, col: int) -> bool:
         if line.count("`", 0, col) % 2:
@@ -200,23 +218,33 @@ def via_loops(base: FactBase, source_id: str) -> bool:
     return bool(last and last.custom.via and last.custom.via in chain)
 
 
-def cited_sources(base: FactBase) -> dict[str, str | None]:
+def cited_sources(base: FactBase, reuse: Reuse | None = None) -> dict[str, str | None]:
     """Every source something cites, and every source one is known ``via``: each mapped to
-    None when a claim or prose cites it, else to the cited source it relays."""
+    None when a claim or prose cites it, else to the cited source it relays. With
+    ``reuse``, the ids each record cites are taken from the last check for a record object
+    seen there."""
     direct: dict[str, None] = {}
-    for claim in base.claims.values():
-        for cite in claim.sources:
-            if cite.ref in base.sources:
-                direct[cite.ref] = None
-    for prose in all_prose(base):
-        for ref in scan_references(prose.text or ""):
-            if ref.how == "cite" and ref.ref in base.sources:
-                direct[ref.ref] = None
+    for refs in each(reuse, base, "graph.cites", ("claims",), _cited_ids):
+        for ref in refs:
+            if ref in base.sources:
+                direct[ref] = None
+    for refs in each(reuse, base, "graph.prose_cites", ("claims", "briefs"), _prose_cited_ids):
+        for ref in refs:
+            if ref in base.sources:
+                direct[ref] = None
     out: dict[str, str | None] = dict(direct)
     for source_id in direct:
         for relay in via_chain(base, source_id)[1:]:
             out.setdefault(relay, source_id)
     return out
+
+
+def _cited_ids(claim: Claim) -> list[str]:
+    return [cite.ref for cite in claim.sources]
+
+
+def _prose_cited_ids(record: Claim | Brief) -> list[str]:
+    return [ref.ref for prose in prose_of(record) for ref in scan_references(prose.text or "") if ref.how == "cite"]
 
 
 def publication(base: FactBase, source_id: str) -> str:

@@ -19,6 +19,7 @@ import re
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from briefgen.facts.codeblocks import blocks
 from briefgen.facts.grammar import SAFE_URL_SCHEMES, SLUG
 
 #: One cited item inside brackets: ``@id`` and an optional locator after a comma.
@@ -37,7 +38,6 @@ FIGURE_LABEL_RE = re.compile(rf"\{{#(fig-{SLUG})\}}")
 #: An image, then its label, alone on a line: the only place a figure's label may stand.
 _FIGURE_LINE_RE = re.compile(rf"^[ \t]*!\[[^\]\n]*\]\([^()\n]*\)\{{#fig-{SLUG}\}}[ \t]*$")
 _TICKS_RE = re.compile(r"`+")
-_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
 
 
 class CiteItem(NamedTuple):
@@ -98,7 +98,7 @@ def _scan_references(text: str) -> list[Reference]:
     if "@" not in text and "[[" not in text:
         return []  # no syntax at all: most prose sentences between the references
     # Code and escapes can only hide syntax where there is any: skip the work otherwise.
-    masked = mask_code(text) if ("`" in text or "~~~" in text) else text
+    masked = mask_code(text)
     if "\\" in masked:
         masked = masked.replace("\\@", "  ").replace("\\[", "  ")
     refs: list[Reference] = []
@@ -183,13 +183,17 @@ def scan_figure_labels(text: str) -> list[FigureLabel]:
 
 
 def mask_code(text: str, *, spans: bool = True) -> str:
-    """``text`` with fenced code blocks and code spans blanked out (same length, newlines
-    kept), so nothing inside code is taken for syntax. ``spans=False`` keeps code spans
-    (block-level syntax such as reference definitions comes before them).
+    """``text`` with code blocks (fenced and indented, in block quotes and list items too)
+    and code spans blanked out (same length, newlines kept), so nothing inside code is
+    taken for syntax: what is code is CommonMark's reading (facts/codeblocks.py), the one
+    the renderer makes. ``spans=False`` keeps code spans (block-level syntax such as
+    reference definitions comes before them).
 
     Linear time on purpose: prose is untrusted, and the backtracking regex this replaces
     took seconds on a few thousand backticks and grew cubically.
     """
+    if not might_hold_code(text):
+        return text
     chars = list(text)
 
     def blank(start: int, end: int) -> None:
@@ -197,39 +201,48 @@ def mask_code(text: str, *, spans: bool = True) -> str:
             if chars[i] != "\n":
                 chars[i] = " "
 
-    fence = ""
-    fence_start = offset = 0
-    for line in text.split("\n"):
-        m = _FENCE_RE.match(line)
-        if not fence:
-            # A backtick fence's info string may not hold backticks (then it is a code span).
-            if m and not (m.group(1)[0] == "`" and "`" in line[m.end() :]):
-                fence, fence_start = m.group(1), offset
-        elif m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line[m.end() :].strip():
-            blank(fence_start, offset + len(line))
-            fence = ""
-        offset += len(line) + 1
-    if fence:
-        blank(fence_start, len(text))
-    if not spans:
+    found = blocks(text)
+    for start, end in found.code:
+        blank(start, end)
+    if not spans or "`" not in text:
         return "".join(chars)
-    # Code spans: a run of N backticks up to the next run of exactly N.
-    runs = [(m.start(), m.end()) for m in _TICKS_RE.finditer("".join(chars))]
-    by_length: dict[int, list[int]] = {}
-    for index, (start, end) in enumerate(runs):
-        by_length.setdefault(end - start, []).append(index)
-    index = 0
-    while index < len(runs):
-        start, end = runs[index]
-        same = by_length[end - start]
-        after = bisect.bisect_right(same, index)
-        if after < len(same):
-            closer = same[after]
-            blank(start, runs[closer][1])
-            index = closer + 1
-        else:
-            index += 1
+    # Code spans, within one paragraph or heading: a run of N backticks up to the next run
+    # of exactly N.
+    for first, last in found.inline:
+        runs = [(m.start(), m.end()) for m in _TICKS_RE.finditer(text, first, last)]
+        by_length: dict[int, list[int]] = {}
+        for index, (start, end) in enumerate(runs):
+            by_length.setdefault(end - start, []).append(index)
+        index = 0
+        while index < len(runs):
+            start, end = runs[index]
+            same = by_length[end - start]
+            after = bisect.bisect_right(same, index)
+            if after < len(same):
+                closer = same[after]
+                blank(start, runs[closer][1])
+                index = closer + 1
+            else:
+                index += 1
     return "".join(chars)
+
+
+def occurrences_before(text: str, token: str, offset: int) -> int:
+    """How many times ``token`` starts before ``offset`` in ``text`` (overlapping, as
+    facts.load.find_in_file counts): which of the token's occurrences in the file text
+    is the one at ``offset``, whatever the scan passed over (code, longer ids)."""
+    count = 0
+    found = text.find(token)
+    while 0 <= found < offset:
+        count += 1
+        found = text.find(token, found + 1)
+    return count
+
+
+def might_hold_code(text: str) -> bool:
+    """False when ``text`` can hold no code at all (no backtick, fence or four-column
+    indent): most prose, which is then scanned as it is."""
+    return "`" in text or "~~~" in text or "    " in text or "\t" in text
 
 
 # -- links and images --------------------------------------------------------------------

@@ -8,7 +8,9 @@ data and checked records between runs, so a check after one edit parses one file
 
 from __future__ import annotations
 
+import functools
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +51,14 @@ class Snapshot:
     base: FactBase
     problems: list[Problem]
     files: dict[str, FactFile]  # by display path
-    index: OccurrenceIndex
+    #: makes the index of every id's occurrences, when first asked for (see ``index``)
+    occurrences: Callable[[], OccurrenceIndex]
+
+    @functools.cached_property
+    def index(self) -> OccurrenceIndex:
+        """Where each id is written, worked out at the first request that needs it (a
+        hover, a rename), not while the diagnostics of an edit wait for the check."""
+        return self.occurrences()
 
 
 class FactWorkspace:
@@ -60,6 +69,7 @@ class FactWorkspace:
         self.cache = BufferCache()
         self._occurrences: dict[str, tuple[LoadedFile, list[Occurrence]]] = {}
         self._lock = threading.Lock()  # one check at a time: the caches are not shared safely
+        self._index_lock = threading.Lock()  # the occurrences kept per file, for the index
         self.snapshot: Snapshot | None = None
 
     def set_buffer(self, path: Path, text: str | None) -> None:
@@ -75,7 +85,7 @@ class FactWorkspace:
         with self._lock:
             base, problems = check_project(self.project, self.cache)
             files: dict[str, FactFile] = {}
-            per_file: dict[str, list[Occurrence]] = {}
+            read: list[tuple[str, LoadedFile]] = []
             listed, _ = self.project.collection_files()
             for collection, path in listed:
                 loaded = self.cache.load(path)  # what the check just read: no parse again
@@ -83,10 +93,18 @@ class FactWorkspace:
                     continue
                 broken = any(p.severity == "error" for p in loaded.problems)
                 files[loaded.display] = FactFile(collection, path, loaded.display, loaded.text, loaded.data, broken)
+                read.append((collection, loaded))
+            self.snapshot = Snapshot(base, problems, files, functools.partial(self._index, read))
+            return self.snapshot
+
+    def _index(self, read: list[tuple[str, LoadedFile]]) -> OccurrenceIndex:
+        """The occurrences of every id in ``read``'s files (a file's kept while unchanged)."""
+        with self._index_lock:
+            per_file: dict[str, list[Occurrence]] = {}
+            for collection, loaded in read:
                 known = self._occurrences.get(loaded.display)
                 if known is None or known[0] is not loaded:
                     known = (loaded, file_occurrences(collection, loaded.data, loaded.lines, loaded.display))
                     self._occurrences[loaded.display] = known
                 per_file[loaded.display] = known[1]
-            self.snapshot = Snapshot(base, problems, files, OccurrenceIndex(per_file))
-            return self.snapshot
+            return OccurrenceIndex(per_file)

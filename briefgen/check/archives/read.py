@@ -18,12 +18,13 @@ PartSpec = tuple[str, str]
 _CACHE: dict[tuple[str, str, tuple[PartSpec, ...]], Archive | ArchiveError] = {}
 
 
-def read_archive(raw: bytes, suffix: str, parts: Sequence[Any] = ()) -> Archive:
+def read_archive(raw: bytes, suffix: str, parts: Sequence[Any] = (), digest: str | None = None) -> Archive:
     """The passages of an archive file's bytes, read by its ending (``suffix``: ``.txt``,
     ``.html``, ``.pdf``); ``parts`` (records with ``part`` and ``starts``, a source's
     ``archive_parts``) name the blocks of a ``.txt`` archive that are not paragraphs.
     Raises ArchiveError. Kept by the bytes, so an unchanged archive is read once per
-    process (and a PDF once per machine: its reader keeps pages in the cache folder)."""
+    process (and a PDF once per machine: its reader keeps pages in the cache folder).
+    ``digest``: the bytes' SHA-256 (hex), when the caller has it already."""
     kind = FORMATS.get(suffix.lower())
     if kind is None:
         raise ArchiveError(
@@ -39,7 +40,7 @@ def read_archive(raw: bytes, suffix: str, parts: Sequence[Any] = ()) -> Archive:
             f"archive_parts name blocks of a .txt archive; this archive is {kind}",
             "remove archive_parts: a web page's and a PDF's own structure says what is what",
         )
-    key = (kind, hashlib.sha256(raw).hexdigest(), specs)
+    key = (kind, digest or hashlib.sha256(raw).hexdigest(), specs)
     hit = _CACHE.get(key)
     if hit is None:
         try:
