@@ -460,3 +460,37 @@ def test_every_request_is_answered_even_with_a_position_no_document_has(project:
             assert "error" not in answer and answer["result"] in (None, []), (method, position, answer)
     after = answers[("after", "")]["result"]
     assert isinstance(after, dict) and "The Harbour Report" in json.dumps(after), after
+
+
+@over_stdio
+async def test_diagnostics_after_every_edit_are_what_check_gives_on_the_texts_saved(
+    client: LanguageClient, project: Path
+) -> None:
+    """Edits of claims, sources, briefs and entities (ids, quotes and supports broken and
+    restored; see test_recheck.EDITS), unsaved: after each, every file's diagnostics are
+    the problems `check` finds in a copy with the same texts saved, same order and places."""
+    from briefgen.build import check_project
+    from briefgen.facts.project import Project
+    from tests.conftest import MINI
+    from tests.test_recheck import EDITS
+
+    texts = {rel: open_file(client, project, rel) for rel in {rel for rel, _, _ in EDITS}}
+    probe = lsp.HoverParams(lsp.TextDocumentIdentifier(uri(project, EDITS[0][0])), lsp.Position(0, 0))
+    for step, (rel, old, new) in enumerate(EDITS):
+        texts[rel] = texts[rel].replace(old, new, 1)
+        replace_all(client, project, rel, texts[rel], step + 2)
+        # A hover waits for the check of the latest text: its diagnostics were sent first.
+        await client.text_document_hover_async(probe)
+        saved = write_project(project.parent / f"saved-{step}", {**MINI, **texts})
+        expected: dict[str, list[tuple[int, str, str]]] = {}
+        for p in check_project(Project(saved))[1]:
+            live = uri(project, str(Path(p.pos.file).resolve().relative_to(saved.resolve())))
+            message = p.message + (f"\nhint: {p.hint}" if p.hint else "")
+            message = message.replace(str(saved), str(project))  # BG107 says where the other id is
+            expected.setdefault(live, []).append((max(p.pos.line - 1, 0), p.code, message))
+        shown = {
+            file_uri: [(d.range.start.line, str(d.code), d.message) for d in found]
+            for file_uri, found in client.diagnostics.items()
+            if found
+        }
+        assert shown == expected, f"step {step}: {rel}: {old!r} -> {new!r}"
