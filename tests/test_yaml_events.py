@@ -24,6 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bench.synth import generate
+from briefgen.authoring.yamledit import plain_data
 from briefgen.facts import yamlnodes
 from briefgen.facts.load import YList, YMap
 from briefgen.facts.yvalues import MAX_DEPTH
@@ -148,15 +149,6 @@ def _check(text: str) -> None:
     _same(value, ref_value, text)
 
 
-def _plain(value: Any) -> Any:
-    """A YMap/YList tree as plain dicts and lists, for comparing with yaml.safe_load."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 @given(_trees(), st.sampled_from(["", "", "\n", "---\n", "%YAML 1.1\n---\n", "--- # c\n"]), st.data())
 @FUZZ
 def test_generated_documents_read_as_by_the_node_walk(tree: Any, head: str, data: st.DataObject) -> None:
@@ -186,7 +178,7 @@ def test_every_scalar_form_in_every_place(value: str, form: str) -> None:
     except (yaml.YAMLError, ValueError):
         return  # not YAML, or an impossible date: the problems say so (compared above)
     if not problems and not _has_special(expected):
-        assert _plain(read) == expected or _has_nan(expected)
+        assert plain_data(read) == expected or _has_nan(expected)
 
 
 def _has_special(value: Any) -> bool:

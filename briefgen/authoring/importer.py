@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from briefgen.authoring.yamledit import append_records
+from briefgen.authoring.yamledit import append_records, plain_data
 from briefgen.check.fields import Checker
 from briefgen.errors import Pos, Problem, UsageError, errors_in
 from briefgen.facts.grammar import SLUG_RE, parse_date, slugify
@@ -107,15 +107,6 @@ def _convert_date(value: Any) -> tuple[Any, str]:
             return (str(date) if date else value["raw"]), lost
         return None, lost or "a date with no date-parts"
     return value, ""
-
-
-def _plain(value: Any) -> Any:
-    """YMap/YList to plain dicts and lists (for dumping)."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _copy_map(src: YMap, keys: list[str], values: dict[str, Any]) -> YMap:
@@ -267,7 +258,7 @@ def import_sources(project: Project, export: Path, to: Path | None = None, dry_r
         converted, original = importer.convert(item)
         if original:
             label += f" ('{original}')"
-        prints = fingerprints(_plain(converted))
+        prints = fingerprints(plain_data(converted))
         same = next(((fp[0], seen[fp]) for fp in prints if fp in seen), None)
         if same is None and not prints and base is not None and original in base.sources:
             # Nothing else to compare by: the same id is taken to be the same source.
@@ -313,7 +304,7 @@ def import_sources(project: Project, export: Path, to: Path | None = None, dry_r
         for fp in prints:
             seen.setdefault(fp, f"{label} of this file")
         importer.keep_drops()
-        accepted.append(_plain(converted))
+        accepted.append(plain_data(converted))
         result.added.append(ident)
         if not isinstance(rec, Source) or not rec.custom.reliability:
             result.ungraded.append(ident)
