@@ -5,6 +5,7 @@ the records of the edited file (counted, not timed)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -138,3 +139,91 @@ def test_a_result_is_reused_only_with_what_it_was_worked_out_from() -> None:
     reuse.start()
     reuse.job("j", "ids 2")(object(), lambda r: calls.append("new"))
     assert calls[-1] == "new"
+
+
+# -- a second attack round: rechecks that once differed from a fresh check ---------------------
+
+
+def _fresh(root: Path) -> list[object]:
+    """A check with nothing carried over from an earlier one."""
+    return check_project(Project(root))[1]
+
+
+def test_a_circle_told_again_when_its_members_change_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Equal graphs in another order tell a circle from another member (facts/reuse.same)."""
+    from briefgen.facts.load import ParseCache
+
+    monkeypatch.setenv("BRIEFGEN_NO_CACHE", "1")
+    root = write_project(tmp_path / "p", MINI)
+    judgment = "- id: j{0}\n  kind: judgment\n  statement: It is likely.\n  likelihood: likely\n"
+    judgment += "  confidence: low\n  supports: [{1}]\n"
+    a, b, c = judgment.format("a", "jb, jc"), judgment.format("b", "jc"), judgment.format("c", "ja, jb")
+    claims = root / CLAIMS
+    cache = ParseCache()
+    claims.write_text(MINI[CLAIMS] + a + b + c, encoding="utf-8")
+    check_project(Project(root), cache)
+    claims.write_text(MINI[CLAIMS] + b + c + a, encoding="utf-8")  # the same claims, ja last
+    live = check_project(Project(root), cache)[1]
+    assert [p for p in live if p.code == "BG119"], "the example must hold the circle"
+    assert live == _fresh(root)
+
+
+def test_a_file_renamed_over_another_with_the_same_size_and_time_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ParseCache's stamp holds the inode and change time, which no copy or rename keeps."""
+    from briefgen.facts.load import ParseCache
+
+    monkeypatch.setenv("BRIEFGEN_NO_CACHE", "1")
+    root = write_project(tmp_path / "p", MINI)
+    (root / "content/places.yaml").unlink()
+    (root / "content/places").mkdir()
+    a, b = root / "content/places/a.yaml", root / "content/places/b.yaml"
+    a.write_text(MINI["content/places.yaml"], encoding="utf-8")
+    b.write_text(MINI["content/places.yaml"].replace("id: coast", "id: coaxt"), encoding="utf-8")
+    for path in (a, b):
+        os.utime(path, ns=(10**18, 10**18))
+    cache = ParseCache()
+    check_project(Project(root), cache)
+    os.replace(a, b)
+    assert check_project(Project(root), cache)[1] == _fresh(root)
+
+
+def test_an_open_buffer_over_the_file_limit_is_refused_as_the_file_would_be(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", MINI)
+    workspace = FactWorkspace(Project(root))
+    workspace.check()
+    places = root / "content/places.yaml"
+    text = places.read_text(encoding="utf-8") + ("# " + "x" * 1000 + "\n") * 9000
+    workspace.set_buffer(places, text)
+    live = workspace.check().problems
+    places.write_text(text, encoding="utf-8")
+    assert [p.code for p in live] == ["BG004"]
+    assert live == _fresh(root)
+
+
+def test_buffers_are_used_when_content_is_a_link(tmp_path: Path) -> None:
+    real, root = tmp_path / "real", tmp_path / "linked"
+    write_project(real, MINI)
+    root.mkdir()
+    (root / "content").symlink_to(real / "content")
+    workspace = FactWorkspace(Project(root))
+    workspace.check()
+    claims = root / CLAIMS
+    text = claims.read_text(encoding="utf-8").replace("@hills", "@hils")
+    workspace.set_buffer(claims, text)
+    live = workspace.check().problems
+    claims.write_text(text, encoding="utf-8")
+    assert [p.code for p in live] == ["BG115"]
+    assert live == _fresh(root)
+
+
+def test_an_unsaved_briefgen_yaml_counts(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {**MINI, "briefgen.yaml": "max_age: 30y\n"})
+    workspace = FactWorkspace(Project(root))
+    assert workspace.check().problems == []
+    workspace.set_buffer(root / "briefgen.yaml", "max_age: 1d\n")
+    live = workspace.check().problems
+    (root / "briefgen.yaml").write_text("max_age: 1d\n", encoding="utf-8")
+    assert "BG208" in {p.code for p in live}
+    assert live == _fresh(root)

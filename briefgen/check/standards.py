@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
 from briefgen.check.wording import (
     CONFIDENCE_RE,
@@ -38,7 +39,7 @@ from briefgen.facts.graph import (
     supporters,
     via_chain,
 )
-from briefgen.facts.load import find_in_file
+from briefgen.facts.load import LoadedFile, find_in_file, load_yaml_file
 from briefgen.facts.model import Brief, Claim, FactBase
 from briefgen.facts.project import Project
 from briefgen.facts.reuse import Reuse, each, no_reuse
@@ -88,13 +89,17 @@ def strong_independent_sources(base: FactBase, claim: Claim) -> list[str]:
 
 
 def check_standards(
-    project: Project, base: FactBase, texts: Mapping[str, list[str]], reuse: Reuse | None = None
+    project: Project,
+    base: FactBase,
+    texts: Mapping[str, list[str]],
+    reuse: Reuse | None = None,
+    load: Callable[[Path], LoadedFile] = load_yaml_file,
 ) -> list[Problem]:
     """Every analytic-standards problem of a fact base (``texts``: YAML files' lines by
     path). With ``reuse``, what depends on one claim or brief alone is taken from the last
     check where the record is the same object."""
     files = FileTexts(texts)
-    config, problems = load_config(project)
+    config, problems = load_config(project, load)
     for found in each(reuse, base, "standards.facts", ("claims",), lambda c: list(_check_fact(c, files))):
         problems.extend(found)
     for found in each(reuse, base, "standards.judgments", ("claims",), lambda c: list(_check_judgment(c, files))):

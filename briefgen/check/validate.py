@@ -146,7 +146,9 @@ def _validate_project(project: Project, cache: ParseCache | None) -> tuple[FactB
     check_fingerprints(checker, base)
     check_usage(checker, base, reuse, parts if reuse is not None else None)
     texts = {k: f.lines for k, f in checker.files.items()}
-    checker.problems.extend(standards.check_standards(project, base, texts, reuse))
+    checker.problems.extend(
+        standards.check_standards(project, base, texts, reuse, cache.load if cache is not None else load_yaml_file)
+    )
     if reuse is not None:
         reuse.finish()
     return base, checker.problems

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import NamedTuple
 
 from briefgen.errors import Pos, Problem
-from briefgen.facts.load import YMap, load_yaml_file
+from briefgen.facts.load import LoadedFile, YMap, load_yaml_file
 from briefgen.facts.model import PartialDate
 from briefgen.facts.project import Project
 from briefgen.words import counted
@@ -95,12 +97,13 @@ def duration_problem(pos: Pos, what: str, value: object) -> Problem:
     )
 
 
-def load_config(project: Project) -> tuple[Config, list[Problem]]:
-    """The project's settings (defaults when there is no briefgen.yaml) and any problems."""
+def load_config(project: Project, load: Callable[[Path], LoadedFile] = load_yaml_file) -> tuple[Config, list[Problem]]:
+    """The project's settings (defaults when there is no briefgen.yaml) and any problems.
+    ``load`` reads the file (a ParseCache's: the language server's buffer of it)."""
     path = project.root / CONFIG_FILE
     if not path.is_file():
         return Config(), []
-    loaded = load_yaml_file(path)
+    loaded = load(path)
     problems = list(loaded.problems)
     data = loaded.data
     if data is None:

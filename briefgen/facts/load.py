@@ -97,23 +97,31 @@ def load_yaml_file(path: Path) -> LoadedFile:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return LoadedFile(
-                path,
-                display,
-                None,
-                [
-                    Problem(
-                        Pos(display),
-                        "BG004",
-                        f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
-                        "split the collection into several files in its folder",
-                    )
-                ],
-            )
+            return _too_large(path, display, size)
         raw = path.read_bytes()
     except OSError as exc:
         return LoadedFile(path, display, None, [_unreadable(path, display, exc)])
     return parse_bytes(path, display, raw)
+
+
+def load_yaml_bytes(path: Path, raw: bytes) -> LoadedFile:
+    """Parse ``raw`` as the text of ``path`` (an editor's buffer), held to the same size
+    limit as a file on disk: the text saved would read the same."""
+    display = display_path(path)
+    if len(raw) > MAX_FILE_BYTES:
+        return _too_large(path, display, len(raw))
+    return parse_bytes(path, display, raw)
+
+
+def _too_large(path: Path, display: str, size: int) -> LoadedFile:
+    """BG004: a file over the limit is not parsed (a fact base splits into files)."""
+    problem = Problem(
+        Pos(display),
+        "BG004",
+        f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
+        "split the collection into several files in its folder",
+    )
+    return LoadedFile(path, display, None, [problem])
 
 
 def _unreadable(path: Path, display: str, exc: OSError) -> Problem:
@@ -160,12 +168,14 @@ def parse_bytes(path: Path, display: str, raw: bytes) -> LoadedFile:
 class ParseCache:
     """Parsed files kept between builds (the live preview), reused while a file is unchanged.
 
-    A file whose modification time and size are as before is not read again; one that was
-    touched but holds the same bytes is not parsed again.
+    A file whose inode, size, modification and change times are as before is not read
+    again (the change time cannot be set back: a file renamed over another, or copied in
+    with its old time, is read); one that was touched but holds the same bytes is not
+    parsed again.
     """
 
     def __init__(self) -> None:
-        self._entries: dict[Path, tuple[tuple[int, int], str, LoadedFile]] = {}
+        self._entries: dict[Path, tuple[tuple[int, ...], str, LoadedFile]] = {}
         #: the validator's records of each file, kept with the LoadedFile they came from
         self.records: dict[Path, tuple[Any, ...]] = {}
         self.parsed = 0  # files parsed since the cache was made (for tests and benchmarks)
@@ -175,7 +185,7 @@ class ParseCache:
             st = path.stat()
         except OSError:
             return load_yaml_file(path)
-        stamp = (st.st_mtime_ns, st.st_size)
+        stamp = (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         hit = self._entries.get(path)
         if hit is not None and hit[0] == stamp:
             return hit[2]

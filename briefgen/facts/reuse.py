@@ -139,7 +139,9 @@ class Reuse:
         """``compute(given)``, or the last check's result when its ``given`` compared
         equal (a pure function of a whole graph, say, that seldom changes)."""
         last = self._old_values.get(name, {}).get("same")
-        if last is not None and last[0] == given:
+        # In order: dicts compare equal whatever their order, and a result may depend on it
+        # (which member of a circle is met first decides how the circle is told).
+        if last is not None and last[0] == given and _in_order(last[0]) == _in_order(given):
             result: T = last[1]
         else:
             result = compute(given)
@@ -179,3 +181,12 @@ def reuse_for(owner: object) -> Reuse:
         if found is None:
             found = _BY_CACHE[owner] = Reuse()
         return found
+
+
+def _in_order(value: Any) -> Any:
+    """``value`` with every dict as its list of items, so that comparing tells order too."""
+    if isinstance(value, dict):
+        return [(key, _in_order(item)) for key, item in value.items()]
+    if isinstance(value, (list, tuple)):
+        return [_in_order(item) for item in value]
+    return value

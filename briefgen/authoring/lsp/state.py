@@ -18,9 +18,10 @@ from briefgen.authoring.occurrences import Occurrence, OccurrenceIndex, file_occ
 from briefgen.authoring.rename import FactFile
 from briefgen.build import check_project
 from briefgen.errors import Problem
-from briefgen.facts.load import LoadedFile, ParseCache, display_path, parse_bytes
+from briefgen.facts.load import LoadedFile, ParseCache, load_yaml_bytes
 from briefgen.facts.model import FactBase
 from briefgen.facts.project import Project
+from briefgen.files import resolve
 
 
 class BufferCache(ParseCache):
@@ -32,13 +33,18 @@ class BufferCache(ParseCache):
         self._parsed: dict[Path, tuple[str, LoadedFile]] = {}
 
     def load(self, path: Path) -> LoadedFile:
-        text = self.buffers.get(path)
+        # Buffers are kept by the resolved path (set_buffer): a content/ reached through a
+        # link still finds the editor's text.
+        try:
+            text = self.buffers.get(resolve(path))
+        except OSError:
+            text = None
         if text is None:
             return super().load(path)
         hit = self._parsed.get(path)
         if hit is not None and hit[0] == text:
             return hit[1]  # the same object: the validator reuses its checked records
-        loaded = parse_bytes(path, display_path(path), text.encode("utf-8", "surrogatepass"))
+        loaded = load_yaml_bytes(path, text.encode("utf-8", "surrogatepass"))
         self.parsed += 1
         self._parsed[path] = (text, loaded)
         return loaded
@@ -74,7 +80,10 @@ class FactWorkspace:
 
     def set_buffer(self, path: Path, text: str | None) -> None:
         """The editor's text of ``path`` (None: closed, read from disk again)."""
-        key = path.resolve()
+        try:
+            key = resolve(path)
+        except OSError:  # a link loop: no buffer can be found under it either
+            return
         if text is None:
             self.cache.buffers.pop(key, None)
         else:
