@@ -120,6 +120,19 @@ def position_of(text: str, needle: str, offset: int = 0) -> lsp.Position:
     return lsp.Position(line=line, character=index - (text.rfind("\n", 0, index) + 1))
 
 
+async def complete_after(
+    client: LanguageClient, project: Path, rel: str, edited: str, version: int, marker: str
+) -> lsp.CompletionList:
+    """Make the buffer ``edited`` and ask for completion right after the first ``marker``."""
+    replace_all(client, project, rel, edited, version)
+    at = position_of(edited, marker, len(marker))
+    result = await client.text_document_completion_async(
+        lsp.CompletionParams(text_document=lsp.TextDocumentIdentifier(uri=uri(project, rel)), position=at)
+    )
+    assert isinstance(result, lsp.CompletionList)
+    return result
+
+
 @over_stdio
 async def test_diagnostics_after_a_broken_edit_and_cleared_after_the_fix(client: LanguageClient, project: Path) -> None:
     rel = "content/claims.yaml"
@@ -157,12 +170,8 @@ async def test_completion_after_cite_in_a_brief(client: LanguageClient, project:
     rel = "content/briefs/harbour.yaml"
     text = open_file(client, project, rel)
     edited = text.replace("Who is who.", "Who is who [@harb")
-    replace_all(client, project, rel, edited, 2)
+    result = await complete_after(client, project, rel, edited, 2, "[@harb")
     at = position_of(edited, "[@harb", len("[@harb"))
-    result = await client.text_document_completion_async(
-        lsp.CompletionParams(text_document=lsp.TextDocumentIdentifier(uri=uri(project, rel)), position=at)
-    )
-    assert isinstance(result, lsp.CompletionList)
     labels = [item.label for item in result.items]
     assert labels[0] == "harbour-report"
     item = result.items[0]
@@ -173,12 +182,7 @@ async def test_completion_after_cite_in_a_brief(client: LanguageClient, project:
 
     # Right after '[@' every source and claim may go; after '@' in prose, entities only.
     edited = text.replace("Who is who.", "Who is who [@")
-    replace_all(client, project, rel, edited, 3)
-    at = position_of(edited, "who [@", len("who [@"))
-    result = await client.text_document_completion_async(
-        lsp.CompletionParams(text_document=lsp.TextDocumentIdentifier(uri=uri(project, rel)), position=at)
-    )
-    assert isinstance(result, lsp.CompletionList)
+    result = await complete_after(client, project, rel, edited, 3, "who [@")
     labels = [item.label for item in result.items]
     assert {"harbour-report", "ministry", "ore-trucked", "j-road-late"} <= set(labels)
     assert "port-authority" not in labels
@@ -191,12 +195,7 @@ async def test_completion_in_id_fields(client: LanguageClient, project: Path) ->
     rel = "content/claims.yaml"
     text = open_file(client, project, rel)
     edited = text.replace("  about: [port-authority]\n", "  about: [port-authority, tr]\n")
-    replace_all(client, project, rel, edited, 2)
-    at = position_of(edited, "port-authority, tr", len("port-authority, tr"))
-    result = await client.text_document_completion_async(
-        lsp.CompletionParams(text_document=lsp.TextDocumentIdentifier(uri=uri(project, rel)), position=at)
-    )
-    assert isinstance(result, lsp.CompletionList)
+    result = await complete_after(client, project, rel, edited, 2, "port-authority, tr")
     assert [i.label for i in result.items] == ["trade-ministry"]
     assert result.items[0].detail == "actor · government: Ministry of Trade"
 
