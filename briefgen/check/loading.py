@@ -1,0 +1,176 @@
+"""Pass 1 of the check: every file of the fact base read into typed records.
+
+Each file comes from the records cache when its bytes were checked before (check/recordcache.py), from the
+caller's ParseCache (the live preview, the language server), or is parsed and checked
+against its field rules (``fields``). Ids are made unique across the base here. What
+checks one record alone ends here: the passes across records are ``validate``'s.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from briefgen.check.fields import Checker, PendingRef, type_name
+from briefgen.check.recordcache import RecordCache, record_cache
+from briefgen.errors import Pos
+from briefgen.facts.kinds import MAX_ID_LEN
+from briefgen.facts.load import (
+    MAX_FILE_BYTES,
+    LoadedFile,
+    ParseCache,
+    YList,
+    YMap,
+    display_path,
+    load_yaml_file,
+    parse_bytes,
+)
+from briefgen.facts.model import COLLECTIONS, FactBase, Record
+from briefgen.facts.project import Project, refuse_content_file
+from briefgen.facts.reuse import Reuse, no_reuse
+
+
+class Loaded(NamedTuple):
+    """The fact base as read, and what the passes across records need of the reading."""
+
+    base: FactBase
+    #: each id, with the collection and place it was first written
+    id_home: dict[str, tuple[str, Pos]]
+    #: each file's references still to resolve (kept for reuse)
+    parts: list[list[PendingRef]]
+    #: each file's records in the base (kept for reuse)
+    in_base: list[tuple[str, list[Record]]]
+
+
+def load_records(project: Project, checker: Checker, cache: ParseCache | None, reuse: Reuse | None) -> Loaded:
+    """Every collection file of ``project`` read into records, each checked on its own;
+    problems go to ``checker``."""
+    base = FactBase()
+    disk = record_cache() if cache is None else None  # the preview's memory cache is faster still
+    parts: list[list[PendingRef]] = []  # each file's pending references (for reuse)
+    in_base: list[tuple[str, list[Record]]] = []  # each file's records in the base (for reuse)
+    if reuse is not None:
+        reuse.files = in_base
+    ids = reuse.job("validate.ids") if reuse is not None else no_reuse
+    wrote_cache = False
+    files, problems = project.collection_files()
+    checker.problems.extend(problems)
+    id_home: dict[str, tuple[str, Pos]] = {}
+    for collection, path in files:
+        refused = refuse_content_file(project, path)
+        if refused is not None:
+            checker.problems.append(refused)
+            checker.broken.add(collection)
+            continue
+        disk_hit, disk_key = None, None
+        if cache is not None:
+            loaded = cache.load(path)
+        elif disk is not None:
+            loaded, disk_hit, disk_key = _load_with_disk(disk, path, collection)
+        else:
+            loaded = load_yaml_file(path)
+        checker.files[loaded.display] = loaded
+        memo = cache.records.get(path) if cache is not None else None
+        if disk_hit is not None:
+            records, file_problems, pending, broken = disk_hit
+            checker.problems.extend(file_problems)
+            checker.pending.extend(pending)
+        elif memo is not None and memo[0] is loaded:
+            # The file is unchanged since the last run: its records and the problems found
+            # in them alone stand as they were (cross-file checks run again below).
+            _, records, file_problems, pending, broken = memo
+            checker.problems.extend(file_problems)
+            checker.pending.extend(pending)
+            parts.append(pending)
+        else:
+            first_problem, first_pending = len(checker.problems), len(checker.pending)
+            broken = any(p.severity == "error" for p in loaded.problems)
+            checker.problems.extend(loaded.problems)
+            records = _file_records(checker, collection, loaded)
+            file_pending = checker.pending[first_pending:]
+            parts.append(file_pending)
+            if cache is not None:
+                cache.records[path] = (loaded, records, checker.problems[first_problem:], file_pending, broken)
+            if disk is not None and disk_key is not None:
+                wrote_cache = True
+                found = (records, checker.problems[first_problem:], checker.pending[first_pending:], broken)
+                disk.put(disk_key, loaded.display, found)
+        if broken:
+            checker.broken.add(collection)
+        whole = True
+        held = base.collection(collection)
+        for rec, (rid, where) in zip(records, ids(records, _ids), strict=True):
+            if rid in id_home:
+                other_collection, other = id_home[rid]
+                checker.problem(
+                    where,
+                    "BG107",
+                    f"id '{rid}' is already used by a {other_collection[:-1]} at {other}",
+                    "ids are unique across the whole fact base: rename one",
+                )
+                whole = False
+                continue
+            id_home[rid] = (collection, where)
+            held[rid] = rec
+        # The file's own list while all its records are in the base (the same object
+        # while the file is unchanged: results kept by it are reused), else a new one.
+        in_base.append((collection, records if whole else [r for r in records if held.get(r.id) is r]))  # type: ignore[attr-defined,misc]
+    if disk is not None and wrote_cache:
+        disk.prune()
+    return Loaded(base, id_home, parts, in_base)
+
+
+def _load_with_disk(disk: RecordCache, path: Path, collection: str) -> tuple[LoadedFile, Any, str | None]:
+    """The file, and its checked records from the disk cache when its bytes are known there."""
+    display = display_path(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return load_yaml_file(path), None, None
+        raw = path.read_bytes()
+    except OSError:
+        return load_yaml_file(path), None, None
+    key = disk.key(display, collection, raw)
+    hit = disk.get(key, display)
+    if hit is not None:
+        return LoadedFile(path, display, None, [], raw.decode("utf-8-sig", errors="replace")), hit, key
+    return parse_bytes(path, display, raw), None, key
+
+
+def _ids(records: list[Record]) -> list[tuple[str, Pos]]:
+    """Each record's id and where it is written."""
+    return [(rec.id, rec.where("id")) for rec in records]  # type: ignore[attr-defined]
+
+
+def _file_records(checker: Checker, collection: str, loaded: LoadedFile) -> list[Record]:
+    """The records of one file, checked against their field rules (pass 1)."""
+    data = loaded.data
+    if data is None:
+        if not loaded.problems:
+            checker.problem(
+                Pos(loaded.display), "BG007", "file is empty", "add records or delete the file", severity="warning"
+            )
+        return []
+    if isinstance(data, YMap):
+        items, positions = [data], [data.pos]
+    elif isinstance(data, YList):
+        items, positions = list(data), list(data.item_pos)
+    else:
+        checker.problem(
+            Pos(loaded.display, 1, 1),
+            "BG008",
+            f"a {collection} file holds a list of records or one record, found {type_name(data)}",
+            "start each record with '- id: ...'",
+        )
+        return []
+    cls = COLLECTIONS[collection]
+    singular = collection[:-1]
+    records = []
+    for item, pos in zip(items, positions, strict=True):
+        ident = item.get("id") if isinstance(item, YMap) else None
+        if isinstance(ident, str) and len(ident) > MAX_ID_LEN:
+            ident = ident[:40] + "..."  # too long an id (BG123) is not repeated whole in every message
+        label = f"{singular} '{ident}'" if isinstance(ident, str) else f"a {singular}"
+        rec = checker.record(cls, item, pos, label)
+        if rec is not None and getattr(rec, "id", None):
+            records.append(rec)
+    return records
