@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from briefgen.check.validate import validate_project
 from briefgen.errors import Pos, Problem, UsageError, errors_in, sort_problems
 from briefgen.facts.assets import image_data_uri, image_key
 from briefgen.facts.graph import all_prose
@@ -25,7 +24,6 @@ from briefgen.facts.project import Project
 from briefgen.facts.syntax import scan_links
 from briefgen.files import resolve
 from briefgen.gcpause import freeze_survivors
-from briefgen.render.templatecheck import check_templates
 from briefgen.words import counted, did_you_mean, printable
 from briefgen.write import check_targets, finish_interrupted_switch, write_all_atomic
 
@@ -39,9 +37,33 @@ def check_project(project: Project, cache: ParseCache | None = None) -> tuple[Fa
 
     Renders nothing: no Markdown, and Jinja only for a project with templates of its own.
     """
+    # The passes and the template check: imported here, for recall_or_check's hit needs neither.
+    from briefgen.check.validate import validate_project
+    from briefgen.render.templatecheck import check_templates
+
     base, problems = validate_project(project, cache)
     problems.extend(check_templates(project, base))
     return base, sort_problems(problems)
+
+
+def recall_or_check(project: Project) -> tuple[FactBase, list[Problem]]:
+    """:func:`check_project` for a one-shot command. When nothing the check reads changed
+    since the last check (check/resultcache.py keeps its result), that result stands and
+    only the records are read (through the records cache), no pass across them run; else
+    the project is checked in full and the result kept for the next command."""
+    from briefgen.check.resultcache import CheckResults
+
+    results = CheckResults(project)
+    problems = results.known()
+    if problems is not None and not errors_in(problems):
+        from briefgen.check.loading import read_base
+
+        base = read_base(project)
+        if results.unchanged():  # the records read are those of the bytes once checked
+            return base, problems
+    base, problems = check_project(project)
+    results.keep(problems)
+    return base, problems
 
 
 @dataclass
@@ -269,7 +291,7 @@ def build_project(
     result = BuildResult()
     out = out or project.output
     result.completed = finish_interrupted_switch(out)
-    base, problems = check_project(project)
+    base, problems = recall_or_check(project)
     result.problems = problems
     if errors_in(problems) or (strict and problems):
         result.failed = True

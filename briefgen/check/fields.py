@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from briefgen.check.wording import accepted_term
 from briefgen.errors import Pos, Problem
 from briefgen.facts.grammar import (
     DATE_FORMS,
@@ -255,6 +254,8 @@ class Checker:
         shown = ", ".join(str(c) for c in choices)
         # A likelihood or confidence in other words (ICD 203's second row, say) is offered
         # the accepted term of the same meaning, not one that merely looks alike.
+        from briefgen.check.wording import accepted_term  # only a wrong value needs it (its patterns)
+
         twin = accepted_term(value, choices) if isinstance(value, str) else None
         near = f" (did you mean '{twin}'?)" if twin else did_you_mean(str(value), tuple(str(c) for c in choices))
         self.problem(

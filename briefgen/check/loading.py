@@ -28,6 +28,7 @@ from briefgen.facts.load import (
 from briefgen.facts.model import COLLECTIONS, FactBase, Record
 from briefgen.facts.project import Project, refuse_content_file
 from briefgen.facts.reuse import Reuse, no_reuse
+from briefgen.gcpause import cycle_collection_paused
 
 
 class Loaded(NamedTuple):
@@ -40,6 +41,13 @@ class Loaded(NamedTuple):
     parts: list[list[PendingRef]]
     #: each file's records in the base (kept for reuse)
     in_base: list[tuple[str, list[Record]]]
+
+
+def read_base(project: Project) -> FactBase:
+    """The fact base as pass 1 reads it, with no pass across records run: for a project
+    whose check result is known (check/resultcache.py), so its problems are known too."""
+    with cycle_collection_paused():
+        return load_records(project, Checker(project), None, None).base
 
 
 def load_records(project: Project, checker: Checker, cache: ParseCache | None, reuse: Reuse | None) -> Loaded:

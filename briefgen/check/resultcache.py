@@ -210,13 +210,19 @@ class CheckResults:
         touch(self.path)  # recently used: the last to be pruned
         return problems
 
+    def unchanged(self) -> bool:
+        """Whether every input still has the bytes, identity and times it had when this
+        object was made (a build reads the records after :meth:`known`: were they the ones
+        checked?)."""
+        return self.before is not None and inputs_digest(self.project) == self.before
+
     def keep(self, problems: list[Problem]) -> None:
         """Keep ``problems`` as this project's result, unless an input changed meanwhile."""
         if self.path is None or self.before is None or any(p.code in TRANSIENT_CODES for p in problems):
             return
         # Bytes, identities and times as before the check: a file edited while it ran,
         # even one put back as it was (a new inode or ctime), keeps nothing.
-        if inputs_digest(self.project) != self.before:
+        if not self.unchanged():
             return
         rows = [
             (p.pos.file, p.pos.line, p.pos.col, p.code, p.message, p.hint, p.severity, tuple(p.context))
