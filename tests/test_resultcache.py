@@ -430,3 +430,93 @@ def test_a_hit_marks_the_entry_recently_used(
     check(project, capsys)
     assert len(checks) == 1
     assert entry.stat().st_mtime > 1_000_000
+
+
+# -- `build` after `check`: the kept result stands, the records are read, no pass runs -------
+
+
+def build(project: Path, out: Path, capsys: pytest.CaptureFixture[str], *, cached: bool = True) -> tuple[int, str]:
+    """`briefgen build --format html` in this process: exit status and what it printed."""
+    before = os.environ.get("BRIEFGEN_NO_CACHE")
+    if not cached:
+        os.environ["BRIEFGEN_NO_CACHE"] = "1"
+    try:
+        status = main(["build", "--format", "html", "--project", str(project), "--out", str(out)])
+    finally:
+        if before is None:
+            os.environ.pop("BRIEFGEN_NO_CACHE", None)
+    captured = capsys.readouterr()
+    return status, captured.out + captured.err
+
+
+def test_a_build_after_a_check_runs_no_pass_and_writes_what_a_full_build_writes(
+    project: Path, checks: list[Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    check(project, capsys)
+    assert build(project, tmp_path / "kept", capsys)[0] == 0
+    assert len(checks) == 1, "the build should have taken the check's kept result"
+    assert build(project, tmp_path / "full", capsys, cached=False)[0] == 0
+    kept, full = sorted((tmp_path / "kept").iterdir()), sorted((tmp_path / "full").iterdir())
+    assert [p.name for p in kept] == [p.name for p in full] and kept
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(kept, full, strict=True))
+
+
+def test_a_build_keeps_its_result_for_the_next_check(
+    project: Path, checks: list[Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    build(project, tmp_path / "out", capsys)
+    check(project, capsys)
+    assert len(checks) == 1
+
+
+def test_a_build_after_an_edit_checks_and_renders_the_edit(
+    project: Path, checks: list[Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    check(project, capsys)
+    claims = project / "content/claims.yaml"
+    text = claims.read_text(encoding="utf-8")
+    statement = next(line.split("statement:", 1)[1].strip() for line in text.splitlines() if "statement:" in line)
+    claims.write_text(text.replace(statement, statement.replace(" ", " plainly ", 1), 1), encoding="utf-8")
+    assert build(project, tmp_path / "out", capsys)[0] == 0
+    assert len(checks) == 2, "an edited project must be checked in full"
+    page = next((tmp_path / "out").glob("*.html")).read_text(encoding="utf-8")
+    assert "plainly" in page
+
+
+def test_a_file_edited_while_the_build_reads_the_records_means_a_full_check(
+    project: Path,
+    checks: list[Path],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Between the kept result's fingerprint and the reading of the records, a file is
+    edited: the records read are not those checked, so the project is checked in full
+    (here the edit breaks a reference, and the build fails as a full build would)."""
+    from briefgen.check import loading
+
+    check(project, capsys)
+    real = loading.read_base
+
+    def edited_meanwhile(p):  # type: ignore[no-untyped-def]
+        _edit_claim_bytes(project)
+        return real(p)
+
+    monkeypatch.setattr(loading, "read_base", edited_meanwhile)
+    status, printed = build(project, tmp_path / "out", capsys)
+    assert len(checks) == 2
+    assert status == 1 and "BG103" in printed
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_build_fails_on_kept_errors_as_a_full_build_does(
+    project: Path, checks: list[Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _edit_brief(project)  # a citation of a claim that does not exist: an error
+    kept_check = check(project, capsys)
+    kept = build(project, tmp_path / "a", capsys)
+    assert len(checks) == 2, "a kept result with errors: the build checks in full (it fails either way)"
+    full = build(project, tmp_path / "b", capsys, cached=False)
+    assert kept_check[0] == 1 and kept[0] == full[0] == 1
+    assert kept[1].replace(str(tmp_path / "a"), "OUT") == full[1].replace(str(tmp_path / "b"), "OUT")
+    assert "error[BG115]" in kept[1]
