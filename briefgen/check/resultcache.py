@@ -63,10 +63,13 @@ class _Fingerprint:
     plus, apart, each file's identity and times (to tell a file that changed and changed
     back while a check ran: see CheckResults.keep)."""
 
-    def __init__(self) -> None:
+    def __init__(self, read_bytes: bool = True) -> None:
         self.content = hashlib.sha256()
         self.stats = hashlib.sha256()
         self.budget = MAX_HASHED_BYTES
+        #: False: names, identities and times only (has anything changed since a walk that
+        #: read the bytes? A write changes the change time, so the bytes need not be read again)
+        self.read_bytes = read_bytes
 
     def tree(self, top: Path, tag: bytes, skip_ignored: bool) -> None:
         """Walk ``top`` (no recursion: a deep tree is Unseeable, not a crash)."""
@@ -108,7 +111,9 @@ class _Fingerprint:
         self.budget -= st.st_size
         if self.budget < 0:
             raise Unseeable("too many bytes to fingerprint")
-        self.content.update(_file_digest(path))
+        if self.read_bytes:
+            self.content.update(_file_digest(path))
+        self.stats.update(_name(str(path)) + b"\0")  # a file renamed keeps its inode and times
         self.stats.update(b"%d %d %d %d %d\0" % (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
 
     def optional(self, path: Path, tag: bytes, tree: bool, skip_ignored: bool = False) -> None:
@@ -150,11 +155,11 @@ def _file_digest(path: Path) -> bytes:
         os.close(fd)
 
 
-def inputs_digest(project: Project) -> tuple[str, str] | None:
+def inputs_digest(project: Project, read_bytes: bool = True) -> tuple[str, str] | None:
     """The fingerprint of every project file a check reads (names and bytes), and of those
-    files' identities and times; None when the project holds something it cannot vouch
-    for (see the module's docstring)."""
-    found = _Fingerprint()
+    files' names, identities and times; None when the project holds something it cannot
+    vouch for (see the module's docstring). ``read_bytes=False``: the second part only."""
+    found = _Fingerprint(read_bytes)
     try:
         found.optional(project.content, b"content", tree=True, skip_ignored=True)
         # Whether the project's templates/ is its own or the packaged one is decided by the
@@ -211,10 +216,13 @@ class CheckResults:
         return problems
 
     def unchanged(self) -> bool:
-        """Whether every input still has the bytes, identity and times it had when this
+        """Whether every input file still has the name, identity and times it had when this
         object was made (a build reads the records after :meth:`known`: were they the ones
-        checked?)."""
-        return self.before is not None and inputs_digest(self.project) == self.before
+        checked?). The bytes are not read again: any write changes a file's change time."""
+        if self.before is None:
+            return False
+        now = inputs_digest(self.project, read_bytes=False)
+        return now is not None and now[1] == self.before[1]
 
     def keep(self, problems: list[Problem]) -> None:
         """Keep ``problems`` as this project's result, unless an input changed meanwhile."""
@@ -222,7 +230,7 @@ class CheckResults:
             return
         # Bytes, identities and times as before the check: a file edited while it ran,
         # even one put back as it was (a new inode or ctime), keeps nothing.
-        if not self.unchanged():
+        if inputs_digest(self.project) != self.before:
             return
         rows = [
             (p.pos.file, p.pos.line, p.pos.col, p.code, p.message, p.hint, p.severity, tuple(p.context))
