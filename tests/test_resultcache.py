@@ -520,3 +520,30 @@ def test_a_build_fails_on_kept_errors_as_a_full_build_does(
     assert kept_check[0] == 1 and kept[0] == full[0] == 1
     assert kept[1].replace(str(tmp_path / "a"), "OUT") == full[1].replace(str(tmp_path / "b"), "OUT")
     assert "error[BG115]" in kept[1]
+
+
+def test_only_the_templates_bytes_are_read_under_templates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checks: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A check parses a project's *.j2 files and reads only the names of its stylesheets,
+    fonts and images: those bytes are not hashed (the example's fonts are 1.3 MB), but a
+    template's are, and a stylesheet added or renamed still counts."""
+    root = write_project(tmp_path / "p", MINI)
+    shutil.copytree(REPO / "templates", root / "templates")
+    read: list[str] = []
+    real = resultcache._file_digest
+
+    def recorded(path: Path) -> bytes:
+        read.append(path.relative_to(root).as_posix())
+        return real(path)
+
+    monkeypatch.setattr(resultcache, "_file_digest", recorded)
+    check(root, capsys)
+    under = [p for p in read if p.startswith("templates/")]
+    assert under and all(p.endswith(".j2") for p in under), under
+    assert "templates/brief.html.j2" in under
+    check(root, capsys)
+    assert len(checks) == 1
+    (root / "templates/extra.css").write_text("p { color: red }\n", encoding="utf-8")
+    check(root, capsys)
+    assert len(checks) == 2, "a file added under templates/ counts by its name"

@@ -36,6 +36,7 @@ from briefgen.cachedir import cache_folder, code_stamp, libraries_stamp, prune, 
 from briefgen.check.archives.model import READER_LIBRARIES
 from briefgen.errors import BriefgenError, Pos, Problem, Severity
 from briefgen.facts.config import CONFIG_FILE
+from briefgen.facts.grammar import TEMPLATE_FILE_ENDING
 from briefgen.facts.project import Project, ignored_reason, packaged_templates
 
 FORMAT = 1
@@ -71,8 +72,10 @@ class _Fingerprint:
         #: read the bytes? A write changes the change time, so the bytes need not be read again)
         self.read_bytes = read_bytes
 
-    def tree(self, top: Path, tag: bytes, skip_ignored: bool) -> None:
-        """Walk ``top`` (no recursion: a deep tree is Unseeable, not a crash)."""
+    def tree(self, top: Path, tag: bytes, skip_ignored: bool, read_only: str = "") -> None:
+        """Walk ``top`` (no recursion: a deep tree is Unseeable, not a crash). With
+        ``read_only`` (a file ending), only such files' bytes are read by a check: the
+        others count by name, identity and times."""
         self.content.update(tag + b"\0")
         stack: list[tuple[str, int]] = [("", 0)]
         while stack:
@@ -102,21 +105,21 @@ class _Fingerprint:
                 if ignored:
                     self.content.update(b"ignored %d\0" % stat.S_IFMT(st.st_mode))
                 elif stat.S_ISREG(st.st_mode):
-                    self.file(Path(entry.path), st)
+                    self.file(Path(entry.path), st, entry.name.endswith(read_only))
                 else:  # a link (followed where, and checked how, is the check's affair), a FIFO...
                     raise Unseeable(f"{entry.path} is not a plain file or folder")
             stack.extend(reversed(below))
 
-    def file(self, path: Path, st: os.stat_result) -> None:
-        self.budget -= st.st_size
-        if self.budget < 0:
-            raise Unseeable("too many bytes to fingerprint")
-        if self.read_bytes:
+    def file(self, path: Path, st: os.stat_result, read: bool = True) -> None:
+        if self.read_bytes and read:
+            self.budget -= st.st_size
+            if self.budget < 0:
+                raise Unseeable("too many bytes to fingerprint")
             self.content.update(_file_digest(path))
         self.stats.update(_name(str(path)) + b"\0")  # a file renamed keeps its inode and times
         self.stats.update(b"%d %d %d %d %d\0" % (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
 
-    def optional(self, path: Path, tag: bytes, tree: bool, skip_ignored: bool = False) -> None:
+    def optional(self, path: Path, tag: bytes, tree: bool, skip_ignored: bool = False, read_only: str = "") -> None:
         """A file or folder that may be missing (its absence is part of the fingerprint)."""
         try:
             st = os.lstat(path)
@@ -126,7 +129,7 @@ class _Fingerprint:
         except OSError as exc:
             raise Unseeable(f"{path}: {exc}") from None
         if tree and stat.S_ISDIR(st.st_mode):
-            self.tree(path, tag, skip_ignored)
+            self.tree(path, tag, skip_ignored, read_only)
         elif not tree and stat.S_ISREG(st.st_mode):
             self.content.update(tag + b"\0")
             self.file(path, st)
@@ -163,8 +166,10 @@ def inputs_digest(project: Project, read_bytes: bool = True) -> tuple[str, str] 
     try:
         found.optional(project.content, b"content", tree=True, skip_ignored=True)
         # Whether the project's templates/ is its own or the packaged one is decided by the
-        # check (Project.own_templates); a packaged one is hashed too, harmlessly.
-        found.optional(project.templates, b"templates", tree=True)
+        # check (Project.own_templates); a packaged one is walked too, harmlessly. The check
+        # reads the templates (render/templatecheck.py) and only the names of the
+        # rest (stylesheets, fonts, images a template includes or links).
+        found.optional(project.templates, b"templates", tree=True, read_only=TEMPLATE_FILE_ENDING)
         found.optional(project.root / CONFIG_FILE, b"config", tree=False)
     except Unseeable:
         return None

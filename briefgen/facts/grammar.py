@@ -108,6 +108,8 @@ TEMPLATE_NAME = r"[a-z0-9][a-z0-9_-]{0,99}"
 TEMPLATE_NAME_RE = re.compile(rf"^{TEMPLATE_NAME}$")
 #: What a brief template's file name adds to its name.
 TEMPLATE_SUFFIX = ".html.j2"
+#: The ending of every file a check parses as a template (templates, partials, macros).
+TEMPLATE_FILE_ENDING = ".j2"
 
 
 # -- links -------------------------------------------------------------------------------

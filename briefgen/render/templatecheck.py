@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from briefgen.errors import Pos, Problem
-from briefgen.facts.grammar import TEMPLATE_SUFFIX
+from briefgen.facts.grammar import TEMPLATE_FILE_ENDING, TEMPLATE_SUFFIX
 from briefgen.facts.load import display_path
 from briefgen.facts.model import FactBase
 from briefgen.facts.project import Project
@@ -99,7 +99,8 @@ def check_templates(project: Project, base: FactBase) -> list[Problem]:
 
 
 def _own_scans(own: Path, folders: list[Path]) -> dict[Path, _Scan]:
-    return {path: _scan(own, path, folders) for path in sorted(p for p in own.rglob("*.j2") if p.is_file())}
+    files = sorted(p for p in own.rglob(f"*{TEMPLATE_FILE_ENDING}") if p.is_file())
+    return {path: _scan(own, path, folders) for path in files}
 
 
 def _frames_and_pieces(own: Path, scans: dict[Path, _Scan]) -> set[str]:
