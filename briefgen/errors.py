@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal, NamedTuple
 
+from briefgen.lazyinit import lazy_dataclass
 from briefgen.words import printable
 
 Severity = Literal["error", "warning"]
@@ -30,7 +31,7 @@ class Pos(NamedTuple):
         return file
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Problem:
     """One thing wrong with the content, templates or environment, with how to fix it."""
 

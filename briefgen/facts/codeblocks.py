@@ -13,7 +13,8 @@ reading of each case. Linear in the text: prose is untrusted.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from briefgen.lazyinit import lazy_dataclass
 
 _FENCE_OPEN_RE = re.compile(r"(`{3,}|~{3,})")
 _LIST_MARKER_RE = re.compile(r"([-+*]|[0-9]{1,9}[.)])(?=[ \t]|$)")
@@ -22,14 +23,14 @@ _SETEXT_RE = re.compile(r"(?:=+|-+)[ \t]*$")
 _HEADING_RE = re.compile(r"#{1,6}(?:[ \t]|$)")
 
 
-@dataclass
+@lazy_dataclass()
 class _Container:
     quote: bool  # a block quote; else a list item
     col: int = 0  # a list item's content column
     empty: bool = False  # a list item with nothing yet on its first line
 
 
-@dataclass
+@lazy_dataclass()
 class Blocks:
     """Character ranges of a text: ``code`` is in code blocks (blank it), and each of
     ``inline`` is one paragraph or heading (code spans never cross one)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -23,6 +23,7 @@ from briefgen.facts.load import locate_in_file
 from briefgen.facts.model import ENTITY_COLLECTIONS, Brief, Claim, FactBase, Plain
 from briefgen.facts.reuse import Reuse, each
 from briefgen.facts.syntax import mention_allowed_before, occurrences_before, scan_references
+from briefgen.lazyinit import lazy_dataclass
 
 
 class FileTexts:
@@ -163,7 +164,7 @@ def find_reference(lines: list[str], pos: Pos, token: str, how: str, nth: int) -
     return locate_in_file(lines, pos, token, nth, counts, how)
 
 
-@dataclass(repr=False, eq=False)
+@lazy_dataclass(repr=False, eq=False)
 class Impact(Plain):
     """Everything that depends on one record."""
 

@@ -8,11 +8,12 @@ Schema, so the rules are written once, here.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, ClassVar
 
 from briefgen.errors import Pos
 from briefgen.facts.kinds import FIELD_KINDS
+from briefgen.lazyinit import lazy_dataclass
 
 LIKELIHOODS = (
     "almost no chance",
@@ -153,7 +154,7 @@ def internal() -> Any:
     return field(default=None, repr=False, compare=False, metadata={"internal": True})
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class PartialDate:
     """A date known to the year, month or day.
 
@@ -255,7 +256,7 @@ class Plain:
         return f"{self.__class__.__qualname__}({shown})"
 
 
-@dataclass(repr=False, eq=False)
+@lazy_dataclass(repr=False, eq=False)
 class Record(Plain):
     """Base of every record: where it came from."""
 
@@ -268,7 +269,7 @@ class Record(Plain):
         return (self.field_pos or {}).get(name, self.pos)
 
 
-@dataclass(repr=False, eq=False)
+@lazy_dataclass(repr=False, eq=False)
 class Name(Record):
     """A CSL name: family and given, or one literal name (an organisation)."""
 
@@ -296,7 +297,7 @@ class Name(Record):
         return f"{family}, {given}" if given else family
 
 
-@dataclass(repr=False, eq=False)
+@lazy_dataclass(repr=False, eq=False)
 class ArchivePart(Record):
     """One block of a ``.txt`` archive that is not one of the article's paragraphs: the
     next block (blocks are separated by blank lines) whose text starts with ``starts``.
@@ -310,7 +311,7 @@ class ArchivePart(Record):
     )
 
 
-@dataclass(repr=False, eq=False)
+@lazy_dataclass(repr=False, eq=False)
 class SourceCustom(Record):
     """Project fields of a source (CSL keeps unknown keys under ``custom``)."""
 
@@ -333,7 +334,7 @@ class SourceCustom(Record):
     retracted: bool | None = spec("bool", doc="the source has been retracted: it can no longer be cited")
 
 
-@dataclass(repr=False, eq=False)
+@lazy_dataclass(repr=False, eq=False)
 class Source(Record):
     """A source: a CSL-JSON item."""
 
@@ -387,7 +388,7 @@ class Source(Record):
     custom: SourceCustom = spec("record", record=SourceCustom)
 
 
-@dataclass(repr=False, eq=False)
+@lazy_dataclass(repr=False, eq=False)
 class Actor(Record):
     """A state, armed group, military, company, think tank or person."""
 
@@ -417,7 +418,7 @@ class Actor(Record):
     description: str | None = spec("text")
 
 
-@dataclass(repr=False, eq=False)
+@lazy_dataclass(repr=False, eq=False)
 class Mineral(Record):
     """A mineral or element, or a group of them."""
 
@@ -430,7 +431,7 @@ class Mineral(Record):
     description: str | None = spec("text")
 
 
-@dataclass(repr=False, eq=False)
+@lazy_dataclass(repr=False, eq=False)
 class Place(Record):
     """A country, region, town, mining area, border crossing, river..."""
 
@@ -449,7 +450,7 @@ class Place(Record):
     description: str | None = spec("text")
 
 
-@dataclass(repr=False, eq=False)
+@lazy_dataclass(repr=False, eq=False)
 class Route(Record):
     """A way minerals move (or could move) from one place to another."""
 
@@ -467,7 +468,7 @@ class Route(Record):
     description: str | None = spec("text")
 
 
-@dataclass(repr=False, eq=False)
+@lazy_dataclass(repr=False, eq=False)
 class Citation(Record):
     """One source of a claim: which source, where in it, the words, how credible."""
 
@@ -477,7 +478,7 @@ class Citation(Record):
     credibility: int | None = spec("enum", choices=tuple(CREDIBILITY), doc="Admiralty information credibility 1-6")
 
 
-@dataclass(repr=False, eq=False)
+@lazy_dataclass(repr=False, eq=False)
 class Claim(Record):
     """An assertion with its sources: the only place facts and judgments live."""
 
@@ -495,7 +496,7 @@ class Claim(Record):
     superseded_by: str | None = spec("ref", refs=("claims",))
 
 
-@dataclass(repr=False, eq=False)
+@lazy_dataclass(repr=False, eq=False)
 class Section(Record):
     """A section or annex of a brief."""
 
@@ -506,7 +507,7 @@ class Section(Record):
     figure: str | None = spec("enum", choices=FIGURES, doc="a figure drawn from the fact base: routes")
 
 
-@dataclass(repr=False, eq=False)
+@lazy_dataclass(repr=False, eq=False)
 class Brief(Record):
     """A brief: what to say, in which order, with which template."""
 
@@ -557,7 +558,7 @@ def yaml_fields(cls: type) -> list[tuple[str, dataclasses.Field[Any]]]:
     return out
 
 
-@dataclass(repr=False, eq=False)
+@lazy_dataclass(repr=False, eq=False)
 class FactBase(Plain):
     """Every record of a project, checked and indexed by id."""
 

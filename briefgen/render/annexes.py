@@ -17,6 +17,7 @@ from markdown_it.token import Token
 
 from briefgen.facts.graph import independent_sources, via_chain
 from briefgen.facts.model import CONFIDENCES, CREDIBILITY, LIKELIHOOD_BANDS, Claim, FactBase, Plain, Source
+from briefgen.lazyinit import lazy_dataclass
 from briefgen.render.markdown import parse_inline
 from briefgen.render.naming import entity_name
 from briefgen.render.plan import BriefPlan
@@ -59,7 +60,7 @@ class GradingRow(Plain):
     notes: list[int]
 
 
-@dataclass(repr=False, eq=False)
+@lazy_dataclass(repr=False, eq=False)
 class ChangeItem(Plain):
     claim_id: str
     tokens: list[Token]
@@ -67,13 +68,13 @@ class ChangeItem(Plain):
     before: list[Token] = field(default_factory=list)
 
 
-@dataclass(repr=False, eq=False)
+@lazy_dataclass(repr=False, eq=False)
 class ChangeGroup(Plain):
     title: str
     items: list[ChangeItem]
 
 
-@dataclass(repr=False, eq=False)
+@lazy_dataclass(repr=False, eq=False)
 class ChangesView(Plain):
     changes: BriefChanges
     groups: list[ChangeGroup]

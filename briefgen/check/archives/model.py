@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import NamedTuple
 
 from briefgen.check.archives.normalise import normalise
+from briefgen.lazyinit import lazy_dataclass
 
 #: The libraries each archive reader runs (top-level modules): a result any of them made
 #: is kept only for the same versions and builds (cachedir.libraries_stamp).
@@ -38,7 +39,7 @@ class Passage(NamedTuple):
         return self.name
 
 
-@dataclass
+@lazy_dataclass()
 class Archive:
     """An archive's passages in reading order, and (web pages) the text of each id'ed part."""
 
