@@ -68,6 +68,8 @@ def recall_or_check(project: Project) -> tuple[FactBase, list[Problem]]:
 
 @dataclass
 class BuildResult:
+    """What a build found, wrote, laid out and reused."""
+
     problems: list[Problem] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     failed: bool = False

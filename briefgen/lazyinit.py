@@ -24,6 +24,8 @@ def lazy_dataclass(*, repr: bool = True, eq: bool = True, frozen: bool = False) 
     """``@dataclass(repr=..., eq=..., frozen=...)`` with the ``__init__`` made on first call."""
 
     def wrap(cls: T) -> T:
+        if not cls.__doc__:  # dataclass would write one from a signature the placeholder hides
+            raise TypeError(f"{cls.__qualname__}: a lazy_dataclass needs a docstring")
         cls = dataclasses.dataclass(cls, init=False, repr=repr, eq=eq, frozen=frozen)  # type: ignore[assignment]
         type.__setattr__(cls, "__init__", _first_init(cls, frozen))
         return cls
@@ -45,7 +47,8 @@ def _written_init(cls: type, frozen: bool) -> Callable[..., None]:
     """The ``__init__`` dataclass writes for ``cls``'s fields: written for a stand-in class
     with the same fields in the same order (defaults, factories, ``init=False`` fields),
     the same frozen-ness and the same ``__post_init__``, so it is dataclass's own code."""
-    namespace: dict[str, Any] = {"__module__": cls.__module__, "__annotations__": {}}
+    # A docstring, or dataclass would write one from inspect.signature (slow at start-up).
+    namespace: dict[str, Any] = {"__module__": cls.__module__, "__doc__": cls.__doc__, "__annotations__": {}}
     for f in dataclasses.fields(cls):
         namespace["__annotations__"][f.name] = f.type
         namespace[f.name] = dataclasses.field(

@@ -21,6 +21,8 @@ def _fresh_pair(frozen: bool = False) -> tuple[type, type]:
     def body(decorate):  # type: ignore[no-untyped-def]
         @decorate
         class Thing:
+            """A thing."""
+
             name: str
             count: int = 0
             tags: list[str] = dataclasses.field(default_factory=list)
@@ -101,3 +103,28 @@ def test_version_writes_no_record_init() -> None:
         [sys.executable, "-c", probe, "--version"], capture_output=True, text=True, cwd=REPO, check=True
     ).stdout.split()
     assert out[-1] == "0"
+
+
+def test_every_dataclass_of_briefgen_has_a_docstring() -> None:
+    """Without one, dataclass writes a docstring from inspect.signature when the class is
+    defined (milliseconds at every start); a lazy_dataclass refuses to be defined."""
+    import ast
+
+    missing = []
+    for path in sorted((REPO / "briefgen").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.ClassDef)
+                and ast.get_docstring(node) is None
+                and any("dataclass" in ast.unparse(d) for d in node.decorator_list)
+            ):
+                missing.append(f"{path.relative_to(REPO)}:{node.lineno} {node.name}")
+    assert not missing
+
+
+def test_a_lazy_dataclass_without_a_docstring_is_refused() -> None:
+    with pytest.raises(TypeError, match="docstring"):
+
+        @lazy_dataclass()
+        class Bare:
+            x: int

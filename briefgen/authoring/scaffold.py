@@ -137,6 +137,8 @@ def _header(project: Project, collection: str, path: Path) -> str:
 
 @dataclass
 class NewRecord:
+    """Where `new` wrote a record, and whether it created that file."""
+
     path: Path
     created: bool
 

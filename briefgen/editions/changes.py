@@ -36,6 +36,8 @@ class ClaimChange:
 
 @dataclass
 class SourceChange:
+    """A source whose reliability changed since the revision, and how."""
+
     source: Source
     details: list[str]
 

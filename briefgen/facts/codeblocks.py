@@ -25,6 +25,8 @@ _HEADING_RE = re.compile(r"#{1,6}(?:[ \t]|$)")
 
 @lazy_dataclass()
 class _Container:
+    """A block quote or list item the scanner is inside."""
+
     quote: bool  # a block quote; else a list item
     col: int = 0  # a list item's content column
     empty: bool = False  # a list item with nothing yet on its first line

@@ -46,6 +46,8 @@ class Entry(NamedTuple):
 
 @dataclass(repr=False, eq=False)
 class SingleSourceFact(Plain):
+    """A fact of the brief that rests on one independent source."""
+
     claim: Claim
     tokens: list[Token]
     source: Source  # the one independent source
@@ -54,6 +56,8 @@ class SingleSourceFact(Plain):
 
 @dataclass(repr=False, eq=False)
 class GradingRow(Plain):
+    """One cited source in the grading annex, with the grades given to what is cited from it."""
+
     source: Source
     credibilities: list[int]  # credibility grades given to what the brief cites from it
     through: list[Source]  # the sources it reaches us through (via chain), empty if none
@@ -62,6 +66,8 @@ class GradingRow(Plain):
 
 @lazy_dataclass(repr=False, eq=False)
 class ChangeItem(Plain):
+    """One claim changed since the last edition."""
+
     claim_id: str
     tokens: list[Token]
     details: list[str] = field(default_factory=list)
@@ -70,12 +76,16 @@ class ChangeItem(Plain):
 
 @lazy_dataclass(repr=False, eq=False)
 class ChangeGroup(Plain):
+    """Changed claims under one heading ("New in this edition", "No longer used"...)."""
+
     title: str
     items: list[ChangeItem]
 
 
 @lazy_dataclass(repr=False, eq=False)
 class ChangesView(Plain):
+    """The annex "What changed since the last edition", ready for the template."""
+
     changes: BriefChanges
     groups: list[ChangeGroup]
     sources: list[tuple[str, Source, str]]  # (added/removed/regraded, source, detail)

@@ -168,17 +168,23 @@ class _Fmt:
 
 @dataclass
 class _Text:
+    """A run of text and its formatting."""
+
     text: str
     fmt: _Fmt
 
 
 @dataclass
 class _Call:
+    """A note call."""
+
     number: int
 
 
 @dataclass
 class _Picture:
+    """An image or drawing in a paragraph."""
+
     data: bytes
     alt: str
     width_px: float | None = None

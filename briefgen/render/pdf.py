@@ -215,6 +215,8 @@ def font_config(own_fonts: bool = False) -> FontConfiguration:
 
 @dataclass
 class PdfResult:
+    """A laid-out PDF and what its layout found."""
+
     pdf: bytes
     html: str  # the HTML as finally laid out (with any page-break corrections)
     corrections: int = 0

@@ -71,6 +71,8 @@ class _Request(NamedTuple):
 
 @dataclass(repr=False, eq=False)
 class KeyJudgment(Plain):
+    """A key judgment of the brief: its claim, inline tokens and note calls."""
+
     claim: Claim
     tokens: list[Token]
     calls: list[Call]
@@ -78,6 +80,8 @@ class KeyJudgment(Plain):
 
 @dataclass(repr=False, eq=False)
 class PlannedSection(Plain):
+    """A section or annex as planned: anchor, tokens, table rows and figure."""
+
     section: Section
     anchor: str
     tokens: list[Token]

@@ -32,6 +32,8 @@ class Splice:
 
 @dataclass(frozen=True)
 class Fix:
+    """A quick fix offered for a problem: its title and the one edit it makes."""
+
     title: str
     edit: Splice
     problem: Problem | None
