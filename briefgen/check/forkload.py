@@ -56,6 +56,7 @@ class Split:
         self._frames: dict[int, bytes] = {}
         self._last = -1  # the highest index the child has sent
         self._done = False  # the end frame came, or the stream failed: nothing more will
+        self._ended = False  # the end frame came
 
     def drain(self) -> None:
         """Take what the child has written so far, without waiting."""
@@ -79,8 +80,9 @@ class Split:
     def close(self) -> None:
         """End the child if it still runs, and reap it."""
         os.close(self.fd)
-        with contextlib.suppress(OSError):  # already gone
-            os.kill(self.pid, signal.SIGKILL)
+        if not self._ended:  # after its end frame the child is exiting on its own
+            with contextlib.suppress(OSError):  # already gone
+                os.kill(self.pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
 
@@ -102,7 +104,7 @@ class Split:
         while len(buffer) - at >= _FRAME.size:
             index, length = _FRAME.unpack_from(buffer, at)
             if index == _END:
-                self._done = True
+                self._done = self._ended = True
                 break
             end = at + _FRAME.size + length
             if len(buffer) < end:
