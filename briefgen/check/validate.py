@@ -5,6 +5,8 @@ fact base (``loading``, through the records cache) and runs the passes in order:
 record against its field rules (``fields``); (2) ids unique across the base and every reference
 resolving, prose included (``references``, ``links``); (3) the rules of the trade
 (``claims``, ``circles``, ``sources`` and ``quotes``, ``fingerprints``, ``standards``).
+On a large base, a one-shot check runs the sources and standards passes in a forked child
+(``forkload``) while it runs the others, and puts their problems where they belong.
 """
 
 from __future__ import annotations
