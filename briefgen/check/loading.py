@@ -179,7 +179,7 @@ class _Plan(NamedTuple):
 
 #: The share of the bytes to parse the child takes: the parent also decodes the child's
 #: results and makes the ids unique, so it keeps a little less than half to parse.
-CHILD_SHARE = 0.45
+CHILD_SHARE = 0.40
 
 
 def _plan(project: Project, files: list[tuple[str, Path]], disk: RecordCache | None) -> _Plan | None:
