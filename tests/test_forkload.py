@@ -21,6 +21,8 @@ from briefgen.check.validate import validate_project
 from briefgen.facts.project import Project
 from tests.conftest import REPO
 
+real_cpu_idle = forkload.cpu_idle
+
 
 def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
@@ -79,6 +81,12 @@ def _result(root: Path) -> tuple[object, list[object], list[object], list[str]]:
 @pytest.fixture
 def no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BRIEFGEN_NO_CACHE", "1")
+
+
+@pytest.fixture(autouse=True)
+def idle_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As on an idle machine: whether the test machine is busy does not decide the forks."""
+    monkeypatch.setattr(forkload, "cpu_idle", lambda cpus: True)
 
 
 @pytest.fixture
@@ -190,6 +198,23 @@ def test_no_fork_while_another_thread_runs(large: Path, no_cache: None, forks: l
     assert forkload.can_fork() == (len(os.sched_getaffinity(0)) >= 2)
 
 
+def test_no_fork_while_every_cpu_is_busy(
+    large: Path, no_cache: None, forks: list[int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A second process would only take turns with the first: no fork."""
+    monkeypatch.setattr(forkload, "cpu_idle", real_cpu_idle)
+    loadavg = tmp_path / "loadavg"
+    loadavg.write_text("1.52 1.47 1.40 2/118 6064\n")  # this process and one other running
+    assert not forkload.cpu_idle(2, str(loadavg)) and forkload.cpu_idle(3, str(loadavg))
+    loadavg.write_text("0.02 0.10 0.30 1/118 6064\n")
+    assert forkload.cpu_idle(2, str(loadavg))
+    loadavg.write_text("unreadable\n")
+    assert forkload.cpu_idle(2, str(loadavg))  # unknown: as without the check
+    monkeypatch.setattr(forkload, "cpu_idle", lambda cpus: False)
+    _result(large)
+    assert forks == []
+
+
 def test_no_fork_on_one_cpu(large: Path, no_cache: None, forks: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
     _result(large)
@@ -207,8 +232,12 @@ def test_cli_check_of_a_large_base_forks_twice_and_reports_as_one_process(
     """The command as a process, under the audit hook: two forks, the same problems in the
     same order as the check in one process."""
     log = tmp_path / "audit.json"
+    idle = (
+        "import runpy, sys; from briefgen.check import forkload; forkload.cpu_idle = lambda cpus: True; "
+        f"sys.argv = sys.argv[1:]; runpy.run_path({str(REPO / 'tests' / 'audited.py')!r}, run_name='__main__')"
+    )
     proc = subprocess.run(
-        [sys.executable, str(REPO / "tests" / "audited.py"), str(log), "--", "check", "--format", "json"],
+        [sys.executable, "-c", idle, "audited.py", str(log), "--", "check", "--format", "json"],
         cwd=large_with_errors,
         env=_cli_env(BRIEFGEN_NO_CACHE="1"),
         capture_output=True,
@@ -227,6 +256,13 @@ def test_cli_check_of_a_large_base_forks_twice_and_reports_as_one_process(
     _, problems = check_project(Project(large_with_errors.resolve()))
     reported = [(p["file"], p["line"], p["col"], p["code"], p["message"]) for p in json.loads(proc.stdout)]
     assert reported == [(p.pos.file, p.pos.line, p.pos.col, p.code, p.message) for p in problems]
+
+
+#: ``python -m briefgen`` as on an idle machine (see the idle_cpu fixture).
+_IDLE_CLI = (
+    "import sys; from briefgen.check import forkload; forkload.cpu_idle = lambda cpus: True; "
+    "from briefgen.commands.main import run; raise SystemExit(run())"
+)
 
 
 def _session_pids(sid: int) -> list[int]:
@@ -249,7 +285,7 @@ def test_ctrl_c_during_the_forked_load(large: Path, tmp_path: Path) -> None:
     out.mkdir()
     (out / "brief-000.html").write_text("earlier")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "briefgen", "build", "--format", "html", "--out", str(out)],
+        [sys.executable, "-c", _IDLE_CLI, "build", "--format", "html", "--out", str(out)],
         cwd=large,
         env=_cli_env(BRIEFGEN_NO_CACHE="1"),
         stdout=subprocess.PIPE,
