@@ -59,7 +59,7 @@ def load_records(project: Project, checker: Checker, cache: ParseCache | None, r
     checker.problems.extend(problems)
     id_home: dict[str, tuple[str, Pos]] = {}
     plan = _plan(project, files, disk) if cache is None else None
-    split = _fork(project, files, plan, disk) if plan is not None else None
+    split = _fork(project, files, plan, disk) if plan is not None and plan.start < len(files) else None
     try:
         for index, (collection, path) in enumerate(files):
             if split is not None:
@@ -184,8 +184,8 @@ CHILD_SHARE = 0.40
 
 
 def _plan(project: Project, files: list[tuple[str, Path]], disk: RecordCache | None) -> _Plan | None:
-    """The files read and split between parent and child, or None: stay in one process
-    (few bytes to parse, or no forking here)."""
+    """The files read and split between parent and child (none for the child when little
+    is left to parse), or None: few bytes in all, or no forking here."""
     sizes = 0
     for _, path in files:
         with contextlib.suppress(OSError):  # the loop reports it
@@ -209,8 +209,8 @@ def _plan(project: Project, files: list[tuple[str, Path]], disk: RecordCache | N
         if key is None or not disk.has(key):  # type: ignore[union-attr]
             to_parse[index] = len(raw)
     total = sum(to_parse.values())
-    if total < FORK_MIN_BYTES:
-        return None
+    if total < FORK_MIN_BYTES:  # mostly in the records cache: no child, the bytes read serve
+        return _Plan(refusals, prepared, set(), len(files))
     start, taken = len(files), 0
     for index in sorted(to_parse, reverse=True):
         if taken >= CHILD_SHARE * total:
