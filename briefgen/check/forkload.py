@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import struct
 import sys
 import threading
@@ -96,6 +95,8 @@ class Split:
 
     def close(self) -> None:
         """End the child if it still runs, and reap it."""
+        import signal  # here: most commands never fork, and start-up counts
+
         os.close(self.fd)
         if not self._ended:  # after its end frame the child is exiting on its own
             with contextlib.suppress(OSError):  # already gone
@@ -154,6 +155,8 @@ def fork_split(start: int, stop: int, work: Callable[[int], bytes]) -> Split | N
 
 
 def _child(read_fd: int, write_fd: int, start: int, stop: int, work: Callable[[int], bytes]) -> None:
+    import signal
+
     code = 1
     try:
         # Ctrl-C reaches the whole process group: the child just ends, and the parent

@@ -11,8 +11,6 @@ On a large base, a one-shot check runs the sources and standards passes in a for
 
 from __future__ import annotations
 
-import pickle
-
 from briefgen.check import standards
 from briefgen.check.circles import check_circles
 from briefgen.check.claims import check_claims
@@ -21,6 +19,7 @@ from briefgen.check.fingerprints import check_fingerprints
 from briefgen.check.forkload import Split, can_fork, fork_split
 from briefgen.check.links import check_links
 from briefgen.check.loading import load_records
+from briefgen.check.recordcache import RecordCodec
 from briefgen.check.references import (
     check_cross_references,
     check_prose_references,
@@ -109,7 +108,13 @@ def _fork_side_passes(checker: Checker, base: FactBase, texts: dict[str, list[st
     if len(base.claims) < SIDE_MIN_CLAIMS or not can_fork():
         return None
     at = len(checker.problems)
-    return fork_split(0, 1, lambda _: pickle.dumps(_side_passes(checker, base, texts, at), pickle.HIGHEST_PROTOCOL))
+
+    def work(_: int) -> bytes:
+        sources, standards = _side_passes(checker, base, texts, at)
+        codec = RecordCodec()
+        return b"%d\0" % len(sources) + codec.encode_problems(sources + standards)
+
+    return fork_split(0, 1, work)
 
 
 def _side_passes(
@@ -127,7 +132,9 @@ def _side_results(side: Split) -> tuple[list[Problem], list[Problem]] | None:
     if payload is None:
         return None
     try:
-        found = pickle.loads(payload)
+        count, rest = payload.split(b"\0", 1)
+        problems = RecordCodec().decode_problems(rest)
+        cut = int(count)
     except Exception:  # a damaged result: the passes run here instead
         return None
-    return found  # type: ignore[no-any-return]
+    return problems[:cut], problems[cut:]
