@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bench.synth import generate
-from briefgen.check import forkload, loading, validate
+from briefgen.check import forkload, loading
 from briefgen.check.validate import validate_project
 from briefgen.facts.project import Project
 from tests.conftest import REPO
@@ -68,7 +68,6 @@ def large_with_errors(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _serial(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(loading, "can_fork", lambda: False)
-    monkeypatch.setattr(validate, "can_fork", lambda: False)
 
 
 def _result(root: Path) -> tuple[object, list[object], list[object], list[str]]:
@@ -102,7 +101,6 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
         return split
 
     monkeypatch.setattr(loading, "fork_split", counted)
-    monkeypatch.setattr(validate, "fork_split", counted)
     yield started
 
 
@@ -112,10 +110,10 @@ def test_forked_load_gives_the_serial_result(
 ) -> None:
     root = request.getfixturevalue(which)
     forked = _result(root)
-    assert len(forks) == 2  # pass 1's, then the sources and standards passes'
+    assert len(forks) == 1
     _serial(monkeypatch)
     serial = _result(root)
-    assert len(forks) == 2
+    assert len(forks) == 1
     assert forked == serial
     codes = set(forked[3])  # type: ignore[call-overload]
     if which == "large_with_errors":
@@ -131,10 +129,10 @@ def test_forked_load_with_the_records_cache_on(
     monkeypatch.delenv("BRIEFGEN_NO_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     cold = _result(large_with_errors)
-    assert len(forks) == 2
+    assert len(forks) == 1
     assert len(list((tmp_path / "cache").rglob("records/*.bin"))) >= 20
     warm = _result(large_with_errors)
-    assert len(forks) == 3  # nothing left to parse: only the sources and standards child
+    assert len(forks) == 1  # nothing left to parse: no child
     monkeypatch.setenv("BRIEFGEN_NO_CACHE", "1")
     _serial(monkeypatch)
     assert cold == warm == _result(large_with_errors)
@@ -144,20 +142,20 @@ def test_forked_load_with_the_records_cache_on(
 def test_a_failing_child_leaves_the_work_to_the_parent(
     failure: str, large_with_errors: Path, no_cache: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Pass 1's child fails after three files, the side passes' child at once."""
+    """The child fails after three files."""
     real_fork, real_write = forkload.fork_split, forkload._write_all
     frames = {"n": 0}
 
-    def short_write(fd: int, data: bytes) -> None:  # in a child: the fourth frame (pass 1), the first (side)
+    def short_write(fd: int, data: bytes) -> None:  # in the child: the fourth frame cut short
         frames["n"] += 1
-        if frames["n"] == 4 or forkload._FRAME.unpack_from(data)[0] == 0:
+        if frames["n"] == 4:
             real_write(fd, data[: len(data) // 2])
             os._exit(0)
         real_write(fd, data)
 
     def failing(start: int, stop: int, work: Callable[[int], bytes]) -> forkload.Split | None:
         def broken_work(index: int) -> bytes:
-            if (stop > 1 and index < start + 3) or failure == "short":
+            if index < start + 3 or failure == "short":
                 return work(index)
             if failure == "raises":
                 raise RuntimeError("boom")
@@ -172,7 +170,6 @@ def test_a_failing_child_leaves_the_work_to_the_parent(
     if failure == "short":
         monkeypatch.setattr(forkload, "_write_all", short_write)
     monkeypatch.setattr(loading, "fork_split", failing)
-    monkeypatch.setattr(validate, "fork_split", failing)
     forked = _result(large_with_errors)
     _serial(monkeypatch)
     assert forked == _result(large_with_errors)
@@ -226,10 +223,10 @@ def _cli_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def test_cli_check_of_a_large_base_forks_twice_and_reports_as_one_process(
+def test_cli_check_of_a_large_base_forks_once_and_reports_as_one_process(
     large_with_errors: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The command as a process, under the audit hook: two forks, the same problems in the
+    """The command as a process, under the audit hook: one fork, the same problems in the
     same order as the check in one process."""
     log = tmp_path / "audit.json"
     idle = (
@@ -247,7 +244,7 @@ def test_cli_check_of_a_large_base_forks_twice_and_reports_as_one_process(
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     events = [event for event, _ in json.loads(log.read_text())]
-    assert events.count("os.fork") == 2
+    assert events.count("os.fork") == 1
     monkeypatch.chdir(large_with_errors)
     monkeypatch.setenv("BRIEFGEN_NO_CACHE", "1")
     _serial(monkeypatch)

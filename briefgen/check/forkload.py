@@ -1,4 +1,4 @@
-"""Work of a large one-shot check on two cores: a forked child, its results through a pipe.
+"""A large cold pass 1 on two cores: a forked child does the last files, through a pipe.
 
 Parsing YAML with positions and checking each record against its field rules is most of
 a cold check (nothing in the records cache), and each file's result depends on that file
@@ -6,9 +6,9 @@ alone. So when there is a lot to parse, ``check/loading.py`` forks once: the chi
 through the files from ``start`` on and writes each one's result down a pipe as bytes
 (the records cache's own encoding); the parent works through the files before ``start``
 meanwhile, then takes the child's results in order. Between its own files the parent
-drains the pipe without waiting, so the child never stalls on a full pipe. Once the
-records are in, ``check/validate.py`` forks a second child the same way (one "file", the
-problems of the sources and standards passes) and runs the other passes meanwhile.
+drains the pipe without waiting, so the child never stalls on a full pipe. (A second
+child running the sources and standards passes beside the others was tried and dropped:
+no faster, bench/README.md.)
 
 Anything wrong on the child's side (it was killed, raised, wrote a short or damaged
 stream, or left a file to the parent) only means the parent does that work itself: the

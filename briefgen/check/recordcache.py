@@ -97,17 +97,6 @@ class RecordCodec:
         except (Unencodable, ValueError):
             return None
 
-    def encode_problems(self, problems: list[Problem]) -> bytes:
-        """Problems (in any files) as bytes."""
-        return marshal.dumps(self._encode(problems, ""))
-
-    def decode_problems(self, payload: bytes) -> list[Problem]:
-        """What ``encode_problems`` made; raises on bytes it cannot read."""
-        found = self._decode(marshal.loads(payload), "")
-        if not isinstance(found, list):
-            raise ValueError("not a list of problems")
-        return found
-
     # -- encoding: plain values pass through; tuples are tagged objects ----------------------
     def _class_defaults(self, name: str, cls: type) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
         plain: dict[str, Any] = {}

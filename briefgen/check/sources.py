@@ -47,7 +47,7 @@ def check_sources(checker: Checker, base: FactBase, reuse: Reuse | None = None) 
     archive checked against the very same citation objects of the same claims gives the
     problems it gave."""
     check_grades(checker, base, reuse)
-    load_archives(checker, base)
+    _load_archives(checker, base)
     grouped = quotes.citations_by_archive(base, reuse)
     cache = quote_cache() if base.archives and reuse is None else None
     for source_id in base.archives:
@@ -78,9 +78,7 @@ def _citation_problems(
     return found, citations
 
 
-def load_archives(checker: Checker, base: FactBase) -> None:
-    """Each archived source read into ``base.archives`` (its hash into ``base.archive_hashes``);
-    what cannot be read is a problem."""
+def _load_archives(checker: Checker, base: FactBase) -> None:
     content = checker.project.content.resolve()
     archive_root = content / "archive"
     for source in base.sources.values():
