@@ -60,6 +60,7 @@ def load_records(project: Project, checker: Checker, cache: ParseCache | None, r
     id_home: dict[str, tuple[str, Pos]] = {}
     plan = _plan(project, files, disk) if cache is None else None
     split = _fork(project, files, plan, disk) if plan is not None and plan.start < len(files) else None
+    codec = disk if disk is not None else RecordCodec()  # one for all the child's files: it keeps class tables
     try:
         for index, (collection, path) in enumerate(files):
             if split is not None:
@@ -72,7 +73,7 @@ def load_records(project: Project, checker: Checker, cache: ParseCache | None, r
             disk_hit, disk_key, encoded = None, None, None
             prepared = plan.prepared.get(index) if plan is not None else None
             from_child = (
-                _from_child(split, index, path, prepared, disk) if split is not None and prepared is not None else None
+                _from_child(split, index, path, prepared, codec) if split is not None and prepared is not None else None
             )
             if from_child is not None:
                 loaded, disk_hit, encoded = from_child
@@ -240,7 +241,7 @@ def _fork(project: Project, files: list[tuple[str, Path]], plan: _Plan, disk: Re
 
 
 def _from_child(
-    split: Split, index: int, path: Path, prepared: tuple[bytes, str | None], codec: RecordCodec | None
+    split: Split, index: int, path: Path, prepared: tuple[bytes, str | None], codec: RecordCodec
 ) -> tuple[LoadedFile, Any, bytes] | None:
     """The file as the child read and checked it (as a records-cache hit is: no parsed
     data), with the bytes it came in; None when the parent is to do it."""
@@ -249,7 +250,7 @@ def _from_child(
         return None
     display = display_path(path)
     try:
-        found = (codec or RecordCodec()).decode_payload(payload, display)
+        found = codec.decode_payload(payload, display)
     except Exception:  # a damaged result: parse the file here instead
         return None
     raw = prepared[0]
