@@ -13,8 +13,9 @@ no faster, bench/README.md.)
 Anything wrong on the child's side (it was killed, raised, wrote a short or damaged
 stream, or left a file to the parent) only means the parent does that work itself: the
 result is the one process's, only later. Only where forking is safe and pays: Linux, two
-or more CPUs usable, and no other thread running (a fork copies only the calling thread;
-the preview and the language server check in threads, on a ParseCache, and never get here).
+or more CPUs usable, one of them idle now (``/proc/loadavg``), and no other thread
+running (a fork copies only the calling thread; the preview and the language server
+check in threads, on a ParseCache, and never get here).
 """
 
 from __future__ import annotations
