@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import marshal
 from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -52,48 +53,39 @@ def _positions(file: str, lines: list[int], cols: list[int]) -> map[Pos]:
     return map(tuple.__new__, repeat(Pos), zip(repeat(file), lines, cols))
 
 
+_FILE, _LINE, _COL = itemgetter(0), itemgetter(1), itemgetter(2)  # of a Pos
+
+
 class Unencodable(Exception):
     """A value the cache format does not know: the file is simply not cached."""
 
 
-class RecordCache:
-    """Checked records of files, by a key made of the file's bytes and how it is read."""
+class RecordCodec:
+    """One file's checked records in marshal form and back (an entry's payload; a forked
+    pass 1 sends its results in it too: check/forkload.py)."""
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    def __init__(self) -> None:
         self.classes = _record_classes()
         self._defaults: dict[str, tuple[dict[str, Any], list[tuple[str, Any]]]] = {}
-        self.code = code_stamp() + libraries_stamp(("yaml",))  # another PyYAML may read a file otherwise
+        self._names: dict[type, tuple[str, ...]] = {}
 
-    def key(self, display: str, collection: str, raw: bytes) -> str:
-        # surrogateescape: a file name that is not UTF-8 comes back as the bytes it was.
-        head = f"{FORMAT}\0{__version__}\0{self.code}\0{display}\0{collection}\0".encode("utf-8", "surrogateescape")
-        return hashlib.sha1(head + raw).hexdigest()
+    def decode_payload(self, payload: bytes, display: str) -> Any:
+        """(records, problems, pending references, broken); raises on a payload it cannot read."""
+        records, problems, pending, broken = marshal.loads(payload)
+        # Pending references are stored a column each, and made back without a Python
+        # call per reference: a large base has tens of thousands.
+        values, targets, lines, cols, whats = pending
+        rows = zip(values, targets, _positions(display, lines, cols), whats, strict=True)
+        refs = list(map(tuple.__new__, repeat(PendingRef), rows))
+        return self._decode(records, display), self._decode(problems, display), refs, broken
 
-    def get(self, key: str, display: str) -> Any | None:
-        """(records, problems, pending references, broken) or None."""
-        path = self.folder / f"{key}.bin"
-        payload = read_entry(path)
-        if payload is None:
-            return None
-        try:
-            records, problems, pending, broken = marshal.loads(payload)
-            # Pending references are stored a column each, and made back without a Python
-            # call per reference: a large base has tens of thousands.
-            values, targets, lines, cols, whats = pending
-            rows = zip(values, targets, _positions(display, lines, cols), whats, strict=True)
-            refs = list(map(tuple.__new__, repeat(PendingRef), rows))
-            decoded = self._decode(records, display), self._decode(problems, display), refs, broken
-        except Exception:  # a verified entry this code cannot read: parse the file instead
-            return None
-        touch(path)  # recently used: kept by prune()
-        return decoded
-
-    def put(self, key: str, display: str, payload: Any) -> None:
-        records, problems, pending, broken = payload
+    def encode_payload(self, found: Any, display: str) -> bytes | None:
+        """``found`` (records, problems, pending references, broken) as bytes, or None
+        when it holds what the format cannot keep."""
+        records, problems, pending, broken = found
         try:
             if any(ref.pos.file != display for ref in pending):
-                return
+                return None
             columns = (
                 [ref.value for ref in pending],
                 [tuple(ref.targets) for ref in pending],
@@ -101,14 +93,9 @@ class RecordCache:
                 [ref.pos.col for ref in pending],
                 [ref.what for ref in pending],
             )
-            data = marshal.dumps((self._encode(records, display), self._encode(problems, display), columns, broken))
+            return marshal.dumps((self._encode(records, display), self._encode(problems, display), columns, broken))
         except (Unencodable, ValueError):
-            return
-        write_entry(self.folder / f"{key}.bin", data)
-
-    def prune(self, keep: int = MAX_ENTRIES) -> None:
-        """Drop the least recently used entries once there are more than ``keep``."""
-        prune(self.folder, keep)
+            return None
 
     # -- encoding: plain values pass through; tuples are tagged objects ----------------------
     def _class_defaults(self, name: str, cls: type) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
@@ -134,36 +121,55 @@ class RecordCache:
         if isinstance(v, PartialDate):
             return ("d", v.year, v.month, v.day)
         if isinstance(v, Record):
-            # Only fields that differ from "unset" are kept: most of a CSL item's are empty.
-            # Text, numbers and lists of text need no decoding: kept apart, they are put
-            # back in one dict update.
-            plain_values: dict[str, Any] = {}
-            values: dict[str, Any] = {}
-            for f in dataclasses.fields(v):
-                value = getattr(v, f.name)
-                if f.name in ("pos", "field_pos") or value is None or value == []:
-                    continue
-                if isinstance(value, str | int | float) or (
-                    isinstance(value, list) and all(type(x) is str for x in value)
-                ):
-                    plain_values[f.name] = value
-                else:
-                    values[f.name] = self._encode(value, display)
-            field_pos: tuple[list[str], list[int], list[int]] | None = None
-            if v.field_pos is not None:
-                if any(pos.file != display for pos in v.field_pos.values()):
-                    raise Unencodable("position in another file")
-                field_pos = (
-                    list(v.field_pos),
-                    [pos.line for pos in v.field_pos.values()],
-                    [pos.col for pos in v.field_pos.values()],
-                )
-            return ("r", type(v).__name__, self._encode(v.pos, display), field_pos, values, plain_values)
+            return self._encode_record(v, display)
         if isinstance(v, Problem):
             return ("q", self._encode(v.pos, display), v.code, v.message, v.hint, v.severity, list(v.context))
         if isinstance(v, tuple):
             return ("t", [self._encode(x, display) for x in v])
         raise Unencodable(type(v).__name__)
+
+    def _encode_record(self, v: Record, display: str) -> tuple[Any, ...]:
+        # Only fields that differ from "unset" are kept: most of a CSL item's are empty.
+        # Text, numbers and lists of text need no decoding: kept apart, they are put back
+        # in one dict update. Every record of a file passes here (a cold check with the
+        # cache on, a forked pass 1): the field names come from a table per class, the
+        # values from the instance's dict, the positions out in C (no call per field).
+        cls = type(v)
+        names = self._names.get(cls)
+        if names is None:
+            names = self._names[cls] = tuple(
+                f.name for f in dataclasses.fields(cls) if f.name not in ("pos", "field_pos")
+            )
+        plain_values: dict[str, Any] = {}
+        values: dict[str, Any] = {}
+        state = v.__dict__
+        for name in names:
+            value = state[name] if name in state else getattr(v, name)
+            if value is None:
+                continue
+            kind = type(value)
+            if kind is str or kind is int or kind is float or kind is bool:
+                plain_values[name] = value
+            elif kind is list:
+                if not value:
+                    continue
+                if all(type(x) is str for x in value):
+                    plain_values[name] = value
+                else:
+                    values[name] = self._encode(value, display)
+            elif value == []:
+                continue
+            elif isinstance(value, str | int | float):
+                plain_values[name] = value
+            else:
+                values[name] = self._encode(value, display)
+        field_pos: tuple[list[str], list[int], list[int]] | None = None
+        if v.field_pos is not None:
+            where = list(v.field_pos.values())
+            if where and set(map(_FILE, where)) != {display}:
+                raise Unencodable("position in another file")
+            field_pos = (list(v.field_pos), list(map(_LINE, where)), list(map(_COL, where)))
+        return ("r", cls.__name__, self._encode(v.pos, display), field_pos, values, plain_values)
 
     def _decode(self, v: Any, display: str) -> Any:
         # The commonest shapes first, and no call where one can be saved: a large base
@@ -213,6 +219,50 @@ class RecordCache:
             names, lines, cols = v[3]
             obj.field_pos = dict(zip(names, _positions(display, lines, cols), strict=True))
         return obj
+
+
+class RecordCache(RecordCodec):
+    """Checked records of files, by a key made of the file's bytes and how it is read."""
+
+    def __init__(self, folder: Path):
+        super().__init__()
+        self.folder = folder
+        self.code = code_stamp() + libraries_stamp(("yaml",))  # another PyYAML may read a file otherwise
+
+    def key(self, display: str, collection: str, raw: bytes) -> str:
+        # surrogateescape: a file name that is not UTF-8 comes back as the bytes it was.
+        head = f"{FORMAT}\0{__version__}\0{self.code}\0{display}\0{collection}\0".encode("utf-8", "surrogateescape")
+        return hashlib.sha1(head + raw).hexdigest()
+
+    def get(self, key: str, display: str) -> Any | None:
+        """(records, problems, pending references, broken) or None."""
+        path = self.folder / f"{key}.bin"
+        payload = read_entry(path)
+        if payload is None:
+            return None
+        try:
+            decoded = self.decode_payload(payload, display)
+        except Exception:  # a verified entry this code cannot read: parse the file instead
+            return None
+        touch(path)  # recently used: kept by prune()
+        return decoded
+
+    def has(self, key: str) -> bool:
+        """An entry is stored under ``key`` (whether it reads is known at ``get``)."""
+        return (self.folder / f"{key}.bin").is_file()
+
+    def put(self, key: str, display: str, payload: Any) -> None:
+        data = self.encode_payload(payload, display)
+        if data is not None:
+            self.put_encoded(key, data)
+
+    def put_encoded(self, key: str, data: bytes) -> None:
+        """Store what ``encode_payload`` made."""
+        write_entry(self.folder / f"{key}.bin", data)
+
+    def prune(self, keep: int = MAX_ENTRIES) -> None:
+        """Drop the least recently used entries once there are more than ``keep``."""
+        prune(self.folder, keep)
 
 
 def record_cache() -> RecordCache | None:
