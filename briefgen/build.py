@@ -58,8 +58,8 @@ def recall_or_check(project: Project) -> tuple[FactBase, list[Problem]]:
     if problems is not None and not errors_in(problems):
         from briefgen.check.loading import read_base
 
-        base = read_base(project)
-        if results.unchanged():  # the records read are those of the bytes once checked
+        base, read = read_base(project)
+        if results.read_as_checked(read):  # the records come from the very bytes checked
             return base, problems
     base, problems = check_project(project)
     results.keep(problems)

@@ -509,6 +509,32 @@ def test_a_file_edited_while_the_build_reads_the_records_means_a_full_check(
     assert not (tmp_path / "out").exists()
 
 
+def test_records_read_from_other_bytes_than_checked_mean_a_full_check_even_with_same_times(
+    project: Path,
+    checks: list[Path],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """File times have a coarse clock: a file rewritten in place, same size, in the tick
+    of its last write keeps its times. The records a build reads are held to the bytes the
+    kept result was checked on, not only to names and times."""
+    from briefgen.check import loading
+
+    check(project, capsys)
+    monkeypatch.setattr(resultcache.CheckResults, "unchanged", lambda self: True)  # times told nothing
+    real = loading.read_base
+
+    def edited_meanwhile(p):  # type: ignore[no-untyped-def]
+        _edit_claim_bytes(project)
+        return real(p)
+
+    monkeypatch.setattr(loading, "read_base", edited_meanwhile)
+    status, printed = build(project, tmp_path / "out", capsys)
+    assert len(checks) == 2
+    assert status == 1 and "BG103" in printed
+
+
 def test_a_build_fails_on_kept_errors_as_a_full_build_does(
     project: Path, checks: list[Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

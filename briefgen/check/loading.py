@@ -9,6 +9,7 @@ checks one record alone ends here: the passes across records are ``validate``'s.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -45,16 +46,26 @@ class Loaded(NamedTuple):
     in_base: list[tuple[str, list[Record]]]
 
 
-def read_base(project: Project) -> FactBase:
+def read_base(project: Project) -> tuple[FactBase, dict[Path, bytes | None]]:
     """The fact base as pass 1 reads it, with no pass across records run: for a project
-    whose check result is known (check/resultcache.py), so its problems are known too."""
+    whose check result is known (check/resultcache.py), so its problems are known too.
+    With it, each file's bytes as read (SHA-1; None where the bytes were not seen), so the
+    caller can tell they are the bytes that were checked."""
+    read: dict[Path, bytes | None] = {}
     with cycle_collection_paused():
-        return load_records(project, Checker(project), None, None).base
+        return load_records(project, Checker(project), None, None, read).base, read
 
 
-def load_records(project: Project, checker: Checker, cache: ParseCache | None, reuse: Reuse | None) -> Loaded:
+def load_records(
+    project: Project,
+    checker: Checker,
+    cache: ParseCache | None,
+    reuse: Reuse | None,
+    read: dict[Path, bytes | None] | None = None,
+) -> Loaded:
     """Every collection file of ``project`` read into records, each checked on its own;
-    problems go to ``checker``."""
+    problems go to ``checker``. ``read``, when given, gets each file's bytes as read
+    (SHA-1), None for a file read without its bytes being seen here."""
     base = FactBase()
     disk = record_cache() if cache is None else None  # the preview's memory cache is faster still
     parts: list[list[PendingRef]] = []  # each file's pending references (for reuse)
@@ -83,17 +94,20 @@ def load_records(project: Project, checker: Checker, cache: ParseCache | None, r
             from_child = (
                 _from_child(split, index, path, prepared, codec) if split is not None and prepared is not None else None
             )
+            raw: bytes | None = prepared[0] if prepared is not None else None
             if from_child is not None:
                 loaded, disk_hit, encoded = from_child
                 disk_key = prepared[1] if prepared is not None else None
             elif cache is not None:
                 loaded = cache.load(path)
             elif disk is not None:
-                loaded, disk_hit, disk_key = _load_with_disk(disk, path, collection, prepared)
+                loaded, disk_hit, disk_key, raw = _load_with_disk(disk, path, collection, prepared)
             elif prepared is not None:
                 loaded = parse_bytes(path, display_path(path), prepared[0])
             else:
                 loaded = load_yaml_file(path)
+            if read is not None:
+                read[path] = hashlib.sha1(raw).digest() if raw is not None and cache is None else None
             checker.files[loaded.display] = loaded
             memo = cache.records.get(path) if cache is not None else None
             if disk_hit is not None:
@@ -153,24 +167,24 @@ def load_records(project: Project, checker: Checker, cache: ParseCache | None, r
 
 def _load_with_disk(
     disk: RecordCache, path: Path, collection: str, prepared: tuple[bytes, str | None] | None = None
-) -> tuple[LoadedFile, Any, str | None]:
-    """The file, and its checked records from the disk cache when its bytes are known there
-    (``prepared``: the file's bytes and key, already read)."""
+) -> tuple[LoadedFile, Any, str | None, bytes | None]:
+    """The file, its checked records from the disk cache when its bytes are known there,
+    their key, and the bytes read (``prepared``: the file's bytes and key, already read)."""
     display = display_path(path)
     if prepared is not None and prepared[1] is not None:
         raw, key = prepared[0], prepared[1]
     else:
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
-                return load_yaml_file(path), None, None
+                return load_yaml_file(path), None, None, None
             raw = path.read_bytes()
         except OSError:
-            return load_yaml_file(path), None, None
+            return load_yaml_file(path), None, None, None
         key = disk.key(display, collection, raw)
     hit = disk.get(key, display)
     if hit is not None:
-        return LoadedFile(path, display, None, [], raw.decode("utf-8-sig", errors="replace")), hit, key
-    return parse_bytes(path, display, raw), None, key
+        return LoadedFile(path, display, None, [], raw.decode("utf-8-sig", errors="replace")), hit, key, raw
+    return parse_bytes(path, display, raw), None, key, raw
 
 
 class _Plan(NamedTuple):

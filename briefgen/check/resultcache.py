@@ -30,7 +30,7 @@ import marshal
 import os
 import stat
 from pathlib import Path
-from typing import get_args
+from typing import NamedTuple, get_args
 
 from briefgen.cachedir import cache_folder, code_stamp, libraries_stamp, prune, read_entry, touch, write_entry
 from briefgen.check.archives.model import READER_LIBRARIES
@@ -71,6 +71,8 @@ class _Fingerprint:
         #: False: names, identities and times only (has anything changed since a walk that
         #: read the bytes? A write changes the change time, so the bytes need not be read again)
         self.read_bytes = read_bytes
+        #: each file's bytes (SHA-1) by path, as hashed
+        self.files: dict[str, bytes] = {}
 
     def tree(self, top: Path, tag: bytes, skip_ignored: bool, read_only: str = "") -> None:
         """Walk ``top`` (no recursion: a deep tree is Unseeable, not a crash). With
@@ -115,7 +117,8 @@ class _Fingerprint:
             self.budget -= st.st_size
             if self.budget < 0:
                 raise Unseeable("too many bytes to fingerprint")
-            self.content.update(_file_digest(path))
+            digest = self.files[str(path)] = _file_digest(path)
+            self.content.update(digest)
         self.stats.update(_name(str(path)) + b"\0")  # a file renamed keeps its inode and times
         self.stats.update(b"%d %d %d %d %d\0" % (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
 
@@ -158,7 +161,18 @@ def _file_digest(path: Path) -> bytes:
         os.close(fd)
 
 
-def inputs_digest(project: Project, read_bytes: bool = True) -> tuple[str, str] | None:
+class Inputs(NamedTuple):
+    """What a check reads, fingerprinted (see :func:`inputs_digest`)."""
+
+    #: every name and every read file's bytes (hex SHA-256 over them)
+    content: str
+    #: every read file's name, identity and times (hex SHA-256 over them)
+    stats: str
+    #: each hashed file's bytes (SHA-1) by path
+    files: dict[str, bytes]
+
+
+def inputs_digest(project: Project, read_bytes: bool = True) -> Inputs | None:
     """The fingerprint of every project file a check reads (names and bytes), and of those
     files' names, identities and times; None when the project holds something it cannot
     vouch for (see the module's docstring). ``read_bytes=False``: the second part only."""
@@ -173,7 +187,7 @@ def inputs_digest(project: Project, read_bytes: bool = True) -> tuple[str, str] 
         found.optional(project.root / CONFIG_FILE, b"config", tree=False)
     except Unseeable:
         return None
-    return found.content.hexdigest(), found.stats.hexdigest()
+    return Inputs(found.content.hexdigest(), found.stats.hexdigest(), found.files)
 
 
 def _code_stamp() -> str:
@@ -212,7 +226,7 @@ class CheckResults:
             return None
         try:
             digest, rows = marshal.loads(payload)
-            if digest != self.before[0] or not isinstance(rows, list):
+            if digest != self.before.content or not isinstance(rows, list):
                 return None
             problems = [_problem(row) for row in rows]
         except (ValueError, TypeError, EOFError):  # a payload of another shape: not ours
@@ -227,7 +241,16 @@ class CheckResults:
         if self.before is None:
             return False
         now = inputs_digest(self.project, read_bytes=False)
-        return now is not None and now[1] == self.before[1]
+        return now is not None and now.stats == self.before.stats
+
+    def read_as_checked(self, read: dict[Path, bytes | None]) -> bool:
+        """Whether records read from ``read`` (each file's bytes as read, SHA-1; None when
+        they were not seen) come from the very bytes this result's check read, and nothing
+        was added, removed or written since (:meth:`unchanged`)."""
+        if self.before is None:
+            return False
+        checked = self.before.files
+        return all(d is not None and checked.get(str(p)) == d for p, d in read.items()) and self.unchanged()
 
     def keep(self, problems: list[Problem]) -> None:
         """Keep ``problems`` as this project's result, unless an input changed meanwhile."""
@@ -242,7 +265,7 @@ class CheckResults:
             for p in problems
         ]
         try:
-            payload = marshal.dumps((self.before[0], rows))
+            payload = marshal.dumps((self.before.content, rows))
         except ValueError:
             return
         write_entry(self.path, payload)
