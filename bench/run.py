@@ -44,7 +44,16 @@ class Figure:
 
 
 def run_process(args: list[str], cwd: Path = REPO, extra_env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Wall seconds and peak resident MiB of one child process.
+    """Wall seconds and peak resident MiB of one child process."""
+    wall, _cpu, rss = run_measured(args, cwd, extra_env)
+    return wall, rss
+
+
+def run_measured(
+    args: list[str], cwd: Path = REPO, extra_env: dict[str, str] | None = None
+) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system, the child and its children) and peak
+    resident MiB of one child process.
 
     Python commands run under bench/peak.py, which reads the child's own VmHWM: the
     kernel's ru_maxrss would count this (parent) process's size at fork time.
@@ -54,13 +63,16 @@ def run_process(args: list[str], cwd: Path = REPO, extra_env: dict[str, str] | N
     if args[0] == PY and args[1] == "-m":
         args = [PY, str(REPO / "bench" / "peak.py"), str(peak_file), *args[2:]]
     started = time.perf_counter()
-    proc = subprocess.run(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
+        stderr = proc.stderr.read() if proc.stderr else b""
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
     if proc.returncode != 0:
-        raise SystemExit(f"benchmark command failed: {' '.join(args)}\n{proc.stderr.decode()}")
+        raise SystemExit(f"benchmark command failed: {' '.join(args)}\n{stderr.decode()}")
     text = peak_file.read_text().strip()
     peak_file.unlink()
-    return wall, (int(text) / 1024 if text else float("nan"))
+    return wall, usage.ru_utime + usage.ru_stime, (int(text) / 1024 if text else float("nan"))
 
 
 def median_process(
@@ -152,19 +164,21 @@ def bench_html(runs: int) -> list[Figure]:
     out = Path(tempfile.mkdtemp())
     ours_args = briefgen("build", "myanmar-rare-earths", "--format", "html", "--out", str(out))
     pandoc = shutil.which("pandoc")
-    theirs: list[float] = []
-    ours: list[tuple[float, float]] = []
+    theirs: list[tuple[float, float, float]] = []
+    ours: list[tuple[float, float, float]] = []
     if pandoc:
         from bench.pandoc_compare import pandoc_args
 
         pandoc_cmd, cwd = pandoc_args(Path(tempfile.mkdtemp()))
         run_process(pandoc_cmd, cwd)  # warm the page cache for both
     run_process(ours_args)
-    for _ in range(max(runs, 5)):
-        ours.append(run_process(ours_args))
+    # 15 pairs at least: each run is a fraction of a second, and on a shared machine five
+    # medians moved the ratio by 0.15 from one run of `make bench` to the next.
+    for _ in range(max(runs, 15)):
+        ours.append(run_measured(ours_args))
         if pandoc:
-            theirs.append(run_process(pandoc_cmd, cwd)[0])
-    wall, rss = statistics.median(w for w, _ in ours), max(r for _, r in ours)
+            theirs.append(run_measured(pandoc_cmd, cwd))
+    wall, rss = statistics.median(w for w, _, _ in ours), max(r for _, _, r in ours)
     root = project("s1k", 1_000, 10)
     gen_wall, _ = median_process(
         briefgen("build", "brief-000", "--format", "html", "--project", str(root), "--out", str(out)), runs
@@ -174,7 +188,8 @@ def bench_html(runs: int) -> list[Figure]:
             Figure("build --format html, example brief", wall, "s", "<= pandoc", None, "pandoc not installed"),
             Figure("build --format html, generated brief (1k base)", gen_wall, "s", "", None),
         ]
-    pandoc_wall = statistics.median(theirs)
+    pandoc_wall = statistics.median(w for w, _, _ in theirs)
+    cpu, pandoc_cpu = statistics.median(c for _, c, _ in ours), statistics.median(c for _, c, _ in theirs)
     return [
         Figure(
             "build --format html, example brief",
@@ -186,6 +201,14 @@ def bench_html(runs: int) -> list[Figure]:
         ),
         Figure("pandoc --citeproc, equivalent brief (HTML)", pandoc_wall, "s", "(comparison)", None, "same run"),
         Figure("build --format html / pandoc", wall / pandoc_wall, "x", "<= 1.00x", wall <= pandoc_wall),
+        Figure(
+            "build --format html / pandoc, CPU time",
+            cpu / pandoc_cpu,
+            "x",
+            "(same runs)",
+            None,
+            f"{cpu:.3f} s / {pandoc_cpu:.3f} s, user + system",
+        ),
         Figure("build --format html, generated brief (1k base)", gen_wall, "s", "", None),
     ]
 
