@@ -263,3 +263,18 @@ def tiny_image(kind: str) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4), "red").save(buffer, kind)
     return buffer.getvalue()
+
+
+def session_pids(sid: int) -> list[int]:
+    """Live processes of a session (the build and any workers it started)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found

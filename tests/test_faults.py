@@ -22,7 +22,7 @@ import pytest
 
 from bench.synth import dense_brief
 from tests import htmlread
-from tests.conftest import MINI, REPO, run_cli
+from tests.conftest import MINI, REPO, run_cli, session_pids
 
 MINI_OUTPUTS = ("harbour.html", "harbour.pdf", "harbour-summary.html", "harbour-summary.pdf")
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -73,21 +73,6 @@ def start_build(*args: str, cwd: Path, code: str | None = None) -> subprocess.Po
     return subprocess.Popen(
         command, cwd=cwd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
-
-
-def session_pids(sid: int) -> list[int]:
-    """Live processes of a session (the build and any workers it started)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[3]) == sid and fields[0] != "Z":
-            found.append(int(entry.name))
-    return found
 
 
 def wait_until_laying_out(proc: subprocess.Popen[str], timeout: float = 180) -> None:

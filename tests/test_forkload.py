@@ -19,7 +19,7 @@ from bench.synth import generate
 from briefgen.check import forkload, loading
 from briefgen.check.validate import validate_project
 from briefgen.facts.project import Project
-from tests.conftest import REPO
+from tests.conftest import REPO, session_pids
 
 real_cpu_idle = forkload.cpu_idle
 
@@ -262,19 +262,6 @@ _IDLE_CLI = (
 )
 
 
-def _session_pids(sid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[3]) == sid and fields[0] != "Z":
-                found.append(int(entry.name))
-    return found
-
-
 def test_ctrl_c_during_the_forked_load(large: Path, tmp_path: Path) -> None:
     """Ctrl-C reaches both processes: exit 130, no traceback from either, none left running,
     and a build's earlier outputs stay as they were."""
@@ -291,7 +278,7 @@ def test_ctrl_c_during_the_forked_load(large: Path, tmp_path: Path) -> None:
         start_new_session=True,
     )
     deadline = time.monotonic() + 60
-    while len(_session_pids(proc.pid)) < 2:  # the child is working
+    while len(session_pids(proc.pid)) < 2:  # the child is working
         assert proc.poll() is None and time.monotonic() < deadline, "no child was forked"
         time.sleep(0.005)
     os.killpg(proc.pid, signal.SIGINT)
@@ -301,6 +288,6 @@ def test_ctrl_c_during_the_forked_load(large: Path, tmp_path: Path) -> None:
     assert [p.name for p in out.iterdir()] == ["brief-000.html"]
     assert (out / "brief-000.html").read_text() == "earlier"
     deadline = time.monotonic() + 10
-    while _session_pids(proc.pid) and time.monotonic() < deadline:
+    while session_pids(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _session_pids(proc.pid) == []
+    assert session_pids(proc.pid) == []
