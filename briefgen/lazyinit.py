@@ -6,8 +6,12 @@ fields, paid by every command at start-up for every class it imports. Most comma
 never call most of them: a build whose records come from the records cache makes them
 without ``__init__`` (check/recordcache.py), and ``--version`` makes none. A class
 decorated with :func:`lazy_dataclass` is a dataclass in every other respect (fields,
-``dataclasses.fields``, ``replace``, frozen-ness, ``__post_init__``), and its
-``__init__`` is the very one ``dataclass`` would have written, made on first use.
+``dataclasses.fields``, ``replace``, frozen-ness, ``__post_init__``, the field-order
+error at definition), and its ``__init__`` is the very one ``dataclass`` would have
+written, made on first use. Until then ``inspect.signature`` of the class reads
+``(*args, **kwargs)``. What it cannot write the same way is refused when the class is
+defined: an ``__init__`` of the class's own, ``InitVar`` fields, a class without a
+docstring (``dataclass`` would write one from the signature).
 """
 
 from __future__ import annotations
@@ -26,27 +30,51 @@ def lazy_dataclass(*, repr: bool = True, eq: bool = True, frozen: bool = False) 
     def wrap(cls: T) -> T:
         if not cls.__doc__:  # dataclass would write one from a signature the placeholder hides
             raise TypeError(f"{cls.__qualname__}: a lazy_dataclass needs a docstring")
+        if "__init__" in cls.__dict__:
+            raise TypeError(f"{cls.__qualname__}: a lazy_dataclass writes its own __init__")
         cls = dataclasses.dataclass(cls, init=False, repr=repr, eq=eq, frozen=frozen)  # type: ignore[assignment]
-        type.__setattr__(cls, "__init__", _first_init(cls, frozen))
+        _refuse_what_differs(cls)
+        type.__setattr__(cls, "__init__", _first_init(cls, frozen, hasattr(cls, "__post_init__")))
         return cls
 
     return wrap
 
 
-def _first_init(cls: type, frozen: bool) -> Callable[..., None]:
+def _refuse_what_differs(cls: type) -> None:
+    """At definition, what ``dataclass`` would say there: an ``InitVar`` (left out of
+    ``fields``, so the written ``__init__`` would lack it) or a field without a default
+    after one with a default."""
+    fields = dataclasses.fields(cls)
+    names = {f.name for f in fields}
+    for name, f in cls.__dataclass_fields__.items():  # type: ignore[attr-defined]
+        if name not in names and (isinstance(f.type, dataclasses.InitVar) or "InitVar" in str(f.type)):
+            raise TypeError(f"{cls.__qualname__}: a lazy_dataclass takes no InitVar ({name})")
+    defaulted = False
+    for f in fields:
+        if not f.init or f.kw_only:
+            continue
+        has_default = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+        if defaulted and not has_default:
+            raise TypeError(f"non-default argument {f.name!r} follows default argument")
+        defaulted = defaulted or has_default
+
+
+def _first_init(cls: type, frozen: bool, post_init: bool) -> Callable[..., None]:
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        real = _written_init(cls, frozen)
+        real = _written_init(cls, frozen, post_init)
         type.__setattr__(cls, "__init__", real)
         real(self, *args, **kwargs)
 
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    __init__.__module__ = cls.__module__
     return __init__
 
 
-def _written_init(cls: type, frozen: bool) -> Callable[..., None]:
+def _written_init(cls: type, frozen: bool, post_init: bool) -> Callable[..., None]:
     """The ``__init__`` dataclass writes for ``cls``'s fields: written for a stand-in class
     with the same fields in the same order (defaults, factories, ``init=False`` fields),
-    the same frozen-ness and the same ``__post_init__``, so it is dataclass's own code."""
+    the same frozen-ness and a ``__post_init__`` when the class had one at definition, so
+    it is dataclass's own code."""
     # A docstring, or dataclass would write one from inspect.signature (slow at start-up).
     namespace: dict[str, Any] = {"__module__": cls.__module__, "__doc__": cls.__doc__, "__annotations__": {}}
     for f in dataclasses.fields(cls):
@@ -59,9 +87,14 @@ def _written_init(cls: type, frozen: bool) -> Callable[..., None]:
             compare=False,
             kw_only=f.kw_only,
         )
-    if hasattr(cls, "__post_init__"):
-        namespace["__post_init__"] = cls.__post_init__
+    if post_init:  # as the class was defined (dataclass decides it then)
+        namespace["__post_init__"] = _post_init_called_by_name
     stand_in: type = dataclasses.dataclass(type(cls.__name__, (), namespace), repr=False, eq=False, frozen=frozen)
     init: Callable[..., None] = stand_in.__init__  # type: ignore[misc]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     return init
+
+
+def _post_init_called_by_name(self: Any) -> None:
+    """Marks the stand-in as having a ``__post_init__``: the ``__init__`` written calls
+    ``self.__post_init__()``, the instance's own."""

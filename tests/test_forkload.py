@@ -291,3 +291,34 @@ def test_ctrl_c_during_the_forked_load(large: Path, tmp_path: Path) -> None:
     while session_pids(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert session_pids(proc.pid) == []
+
+
+def test_a_killed_check_leaves_no_child_parsing_on(tmp_path: Path) -> None:
+    """SIGTERM (or SIGKILL) to the check alone: the kernel ends its child at once
+    (PR_SET_PDEATHSIG), rather than letting it parse on until its next write fails. The
+    child's share here is one 7 MB file: seconds of parsing with no write between."""
+    root = tmp_path / "p"
+    (root / "content" / "claims").mkdir(parents=True)
+    record = "- id: c-{n}\n  kind: gap\n  statement: A gap that stays open for a long while.\n\n"
+    big = "".join(record.format(n=n) for n in range(95_000))
+    (root / "content" / "claims" / "zz-big.yaml").write_text(big, encoding="utf-8")
+    small = "".join(record.format(n=f"s{n}") for n in range(14_000))
+    (root / "content" / "claims" / "aa-small.yaml").write_text(small, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _IDLE_CLI, "check"],
+        cwd=root,
+        env=_cli_env(BRIEFGEN_NO_CACHE="1"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while len(session_pids(proc.pid)) < 2:  # the child is working
+        assert proc.poll() is None and time.monotonic() < deadline, "no child was forked"
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 0.3  # a child left to itself parses on for about a second
+    while session_pids(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert session_pids(proc.pid) == []

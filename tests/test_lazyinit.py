@@ -128,3 +128,58 @@ def test_a_lazy_dataclass_without_a_docstring_is_refused() -> None:
         @lazy_dataclass()
         class Bare:
             x: int
+
+
+def test_what_it_cannot_write_as_dataclass_does_is_refused_at_definition() -> None:
+    """An __init__ of the class's own (dataclass keeps it: this would replace it), an
+    InitVar (left out of fields()), and a field without a default after one with a
+    default (dataclass says so at definition, not at the first call)."""
+    with pytest.raises(TypeError, match="its own __init__"):
+
+        @lazy_dataclass()
+        class OwnInit:
+            """Has its own __init__."""
+
+            x: int = 0
+
+            def __init__(self, v: int) -> None:
+                self.x = v
+
+    with pytest.raises(TypeError, match="InitVar"):
+
+        @lazy_dataclass()
+        class WithInitVar:
+            """Has an InitVar."""
+
+            x: int
+            y: dataclasses.InitVar[int] = 0
+
+    with pytest.raises(TypeError, match="non-default argument 'y' follows default argument"):
+
+        @lazy_dataclass()
+        class BadOrder:
+            """Fields in an order dataclass refuses."""
+
+            x: int = 1
+            y: int
+
+
+def test_post_init_is_decided_at_definition_as_dataclass_does() -> None:
+    @lazy_dataclass()
+    class Late:
+        """__post_init__ added after definition."""
+
+        x: int = 0
+
+    @dataclasses.dataclass
+    class LatePlain:
+        """The same, made by dataclass."""
+
+        x: int = 0
+
+    def late(self):  # type: ignore[no-untyped-def]
+        self.x = 42
+
+    Late.__post_init__ = late  # type: ignore[attr-defined]
+    LatePlain.__post_init__ = late  # type: ignore[attr-defined]
+    assert Late().x == LatePlain().x == 0

@@ -149,10 +149,24 @@ def fork_split(start: int, stop: int, work: Callable[[int], bytes]) -> Split | N
         os.close(write_fd)
         return None
     if pid == 0:  # the child: never returns
+        _end_with_parent(os.getppid())
         _child(read_fd, write_fd, start, stop, work)
     os.close(write_fd)
     os.set_blocking(read_fd, False)
     return Split(pid, read_fd, start)
+
+
+def _end_with_parent(parent: int) -> None:
+    """Have the kernel end this child when its parent dies (a SIGTERM or SIGKILL to the
+    check leaves no orphan parsing on); at worst the child runs until its next write fails."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def _child(read_fd: int, write_fd: int, start: int, stop: int, work: Callable[[int], bytes]) -> None:
