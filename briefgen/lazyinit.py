@@ -47,7 +47,7 @@ def _refuse_what_differs(cls: type) -> None:
     fields = dataclasses.fields(cls)
     names = {f.name for f in fields}
     for name, f in cls.__dataclass_fields__.items():  # type: ignore[attr-defined]
-        if name not in names and (isinstance(f.type, dataclasses.InitVar) or "InitVar" in str(f.type)):
+        if name not in names and _is_init_var(f.type):
             raise TypeError(f"{cls.__qualname__}: a lazy_dataclass takes no InitVar ({name})")
     defaulted = False
     for f in fields:
@@ -57,6 +57,13 @@ def _refuse_what_differs(cls: type) -> None:
         if defaulted and not has_default:
             raise TypeError(f"non-default argument {f.name!r} follows default argument")
         defaulted = defaulted or has_default
+
+
+def _is_init_var(annotation: object) -> bool:
+    """``InitVar[...]``, as an object or as the text a postponed annotation is."""
+    if isinstance(annotation, str):
+        return annotation.split("[", 1)[0].strip().rsplit(".", 1)[-1] == "InitVar"
+    return isinstance(annotation, dataclasses.InitVar) or annotation is dataclasses.InitVar
 
 
 def _first_init(cls: type, frozen: bool, post_init: bool) -> Callable[..., None]:

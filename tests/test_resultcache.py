@@ -36,17 +36,28 @@ def checks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list[Pat
     yield calls
 
 
-def check(project: Path, capsys: pytest.CaptureFixture[str], *, cached: bool = True) -> tuple[int, list[dict]]:
-    """`briefgen check --format json` in this process: exit status and problems."""
+def run_cli(args: list[str], *, cached: bool = True) -> int:
+    """`briefgen ARGS` in this process (``cached=False``: with BRIEFGEN_NO_CACHE=1)."""
     before = os.environ.get("BRIEFGEN_NO_CACHE")
     if not cached:
         os.environ["BRIEFGEN_NO_CACHE"] = "1"
     try:
-        status = main(["check", "--project", str(project), "--format", "json"])
+        return main(args)
     finally:
         if before is None:
             os.environ.pop("BRIEFGEN_NO_CACHE", None)
+
+
+def check(project: Path, capsys: pytest.CaptureFixture[str], *, cached: bool = True) -> tuple[int, list[dict]]:
+    """`briefgen check --format json` in this process: exit status and problems."""
+    status = run_cli(["check", "--project", str(project), "--format", "json"], cached=cached)
     return status, json.loads(capsys.readouterr().out)
+
+
+def kept_entry(cache_home: Path) -> Path:
+    """The one kept check result under ``cache_home``."""
+    (entry,) = cache_home.rglob("checks/*.bin")
+    return entry
 
 
 @pytest.fixture
@@ -221,7 +232,7 @@ def test_a_damaged_or_foreign_entry_means_a_full_check(
     project: Path, checks: list[Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     first = check(project, capsys)
-    (entry,) = (tmp_path / "cache").rglob("checks/*.bin")
+    entry = kept_entry(tmp_path / "cache")
     blob = bytearray(entry.read_bytes())
     blob[-3] ^= 0xFF
     entry.write_bytes(bytes(blob))
@@ -404,11 +415,11 @@ def test_an_entry_of_the_wrong_shape_means_a_full_check(
 ) -> None:
     import marshal
 
-    from briefgen.cachedir import write_entry
+    from briefgen.cachedir import read_entry, write_entry
 
     first = check(project, capsys)
-    (entry,) = (tmp_path / "cache").rglob("checks/*.bin")
-    digest, _rows = marshal.loads(__import__("briefgen.cachedir").cachedir.read_entry(entry))
+    entry = kept_entry(tmp_path / "cache")
+    digest, _rows = marshal.loads(read_entry(entry) or b"")
     for rows in (
         [(b"content/x.yaml", 1, 1, "BG103", "m", "h", "error", ())],
         [("content/x.yaml", "1", 1, "BG103", "m", "h", "error", ())],
@@ -425,7 +436,7 @@ def test_a_hit_marks_the_entry_recently_used(
     project: Path, checks: list[Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     check(project, capsys)
-    (entry,) = (tmp_path / "cache").rglob("checks/*.bin")
+    entry = kept_entry(tmp_path / "cache")
     os.utime(entry, (1_000_000, 1_000_000))
     check(project, capsys)
     assert len(checks) == 1
@@ -437,14 +448,7 @@ def test_a_hit_marks_the_entry_recently_used(
 
 def build(project: Path, out: Path, capsys: pytest.CaptureFixture[str], *, cached: bool = True) -> tuple[int, str]:
     """`briefgen build --format html` in this process: exit status and what it printed."""
-    before = os.environ.get("BRIEFGEN_NO_CACHE")
-    if not cached:
-        os.environ["BRIEFGEN_NO_CACHE"] = "1"
-    try:
-        status = main(["build", "--format", "html", "--project", str(project), "--out", str(out)])
-    finally:
-        if before is None:
-            os.environ.pop("BRIEFGEN_NO_CACHE", None)
+    status = run_cli(["build", "--format", "html", "--project", str(project), "--out", str(out)], cached=cached)
     captured = capsys.readouterr()
     return status, captured.out + captured.err
 
