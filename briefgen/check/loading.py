@@ -27,6 +27,7 @@ from briefgen.facts.load import (
     display_path,
     load_yaml_file,
     parse_bytes,
+    unparsed,
 )
 from briefgen.facts.model import COLLECTIONS, FactBase, Record
 from briefgen.facts.project import Project, refuse_content_file
@@ -183,7 +184,7 @@ def _load_with_disk(
         key = disk.key(display, collection, raw)
     hit = disk.get(key, display)
     if hit is not None:
-        return LoadedFile(path, display, None, [], raw.decode("utf-8-sig", errors="replace")), hit, key, raw
+        return unparsed(path, display, raw), hit, key, raw
     return parse_bytes(path, display, raw), None, key, raw
 
 
@@ -275,12 +276,7 @@ def _from_child(
         found = codec.decode_payload(payload, display)
     except Exception:  # a damaged result: parse the file here instead
         return None
-    raw = prepared[0]
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = ""  # as parse_bytes leaves it
-    return LoadedFile(path, display, None, [], text), found, payload
+    return unparsed(path, display, prepared[0]), found, payload
 
 
 def _ids(records: list[Record]) -> list[tuple[str, Pos]]:

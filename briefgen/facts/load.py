@@ -143,6 +143,16 @@ def _unreadable(path: Path, display: str, exc: OSError) -> Problem:
     )
 
 
+def unparsed(path: Path, display: str, raw: bytes) -> LoadedFile:
+    """The file whose records come from elsewhere (the records cache, a forked child): its
+    text as :func:`parse_bytes` keeps it (none when it is not UTF-8), no parsed value."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = ""
+    return LoadedFile(path, display, None, [], text)
+
+
 def parse_bytes(path: Path, display: str, raw: bytes) -> LoadedFile:
     try:
         text = raw.decode("utf-8-sig")
