@@ -1,13 +1,18 @@
 # briefgen: two commands for a newcomer, `make brief` and `make test`.
-PYTHON ?= python3
+# The interpreter: the distribution's optimised build first (.ci/python says why).
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell ./.ci/python)
+endif
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# One stamp per interpreter: naming another one (PYTHON=...) makes the environment anew.
+STAMP := $(VENV)/.installed-$(shell echo '$(PYTHON)' | cksum | cut -d' ' -f1)
 
 .PHONY: brief test check lint bench fuzz clean
 
 # The virtual environment is made from pyproject.toml, and remade when it changes.
 $(STAMP): pyproject.toml
+	test -e $(STAMP) || rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# Editable as a plain path entry in a .pth, no import hook (package-dir in pyproject.toml).

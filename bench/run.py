@@ -410,7 +410,10 @@ def main() -> int:
         print(f"... {name}", file=sys.stderr, flush=True)
         figures.extend(fn())
     width = max(len(f.name) for f in figures)
-    print(f"\n{'figure'.ljust(width)}  {'measured':>12}  {'target':<22} ok")
+    # The interpreter matters by a fifth (bench/README.md, "Which Python"): say which one.
+    interpreter = getattr(sys, "_base_executable", sys.executable)
+    print(f"\npython {sys.version.split()[0]} ({interpreter}), {os.cpu_count()} cores")
+    print(f"{'figure'.ljust(width)}  {'measured':>12}  {'target':<22} ok")
     print("-" * (width + 44))
     for f in figures:
         value = (
@@ -420,7 +423,7 @@ def main() -> int:
         print(f"{f.name.ljust(width)}  {value:>12}  {f.target:<22} {mark}  {f.detail}")
     result = {
         "date": time.strftime("%Y-%m-%d"),
-        "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+        "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0], "interpreter": interpreter},
         "figures": [asdict(f) for f in figures],
     }
     (REPO / "output" / "bench.json").write_text(json.dumps(result, indent=2))
