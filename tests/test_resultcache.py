@@ -3,6 +3,7 @@ every kind of input a check reads, changed in any way, is checked again: never a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -557,3 +558,20 @@ def test_only_the_templates_bytes_are_read_under_templates(
     (root / "templates/extra.css").write_text("p { color: red }\n", encoding="utf-8")
     check(root, capsys)
     assert len(checks) == 2, "a file added under templates/ counts by its name"
+
+
+@pytest.mark.parametrize("size", [0, 1, 5, 4096, 10_000])
+def test_a_file_is_hashed_whole_whatever_its_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int) -> None:
+    # Pieces of 4 KiB here, so that files of one piece, several and a partial last one are read.
+    monkeypatch.setattr(resultcache, "_READ_PIECE", 4096)
+    path = tmp_path / "f.yaml"
+    data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    path.write_bytes(data)
+    assert resultcache._file_digest(path) == hashlib.sha1(data).digest()
+
+
+def test_a_fifo_in_place_of_a_file_is_refused_not_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "claims.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(resultcache.Unseeable, match="not a plain file"):
+        resultcache._file_digest(fifo)
