@@ -200,6 +200,15 @@ def test_missing_template_is_reported_at_the_brief(mini: Path) -> None:
     [
         ('{% extends "brief.html.j2" %}\n{% block main %}\n{{ plan.nonsense }}\n{% endblock %}\n', "BG303", 3),
         ('{% extends "brief.html.j2" %}\n{% block main %}\n{% if %}\n{% endblock %}\n', "BG302", 3),
+        # Whatever the template's own code raises is its mistake, never a traceback.
+        ('{% extends "brief.html.j2" %}\n{% block main %}\n<p>{{ 1 / 0 }}</p>\n{% endblock %}\n', "BG303", 3),
+        ('{% extends "brief.html.j2" %}\n{% block main %}\n{{ "%d" % "x" }}\n{% endblock %}\n', "BG303", 3),
+        (
+            '{% extends "brief.html.j2" %}\n{% macro r(n) %}{{ r(n) }}{% endmacro %}\n'
+            "{% block main %}\n{{ r(1) }}\n{% endblock %}\n",
+            "BG303",
+            2,
+        ),
     ],
 )
 def test_template_mistakes_name_the_template_file_and_line(mini: Path, source: str, code: str, line: int) -> None:
@@ -210,7 +219,8 @@ def test_template_mistakes_name_the_template_file_and_line(mini: Path, source: s
     proc = run_cli("build", "harbour", "--format", "html", "--project", str(mini), cwd=mini)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
-    assert re.search(rf"templates/memo\.html\.j2:{line}:\d+: error\[{code}\]", proc.stderr), proc.stderr
+    # Relative to the working folder, as every other message is.
+    assert re.search(rf"^templates/memo\.html\.j2:{line}:\d+: error\[{code}\]", proc.stderr, re.M), proc.stderr
 
 
 def test_check_finds_template_mistakes_without_building(mini: Path) -> None:

@@ -23,6 +23,7 @@ from briefgen.cachedir import cache_folder, read_entry, write_entry
 from briefgen.errors import BriefgenError, Pos, Problem
 from briefgen.facts.assets import image_data_uri
 from briefgen.facts.grammar import TEMPLATE_SUFFIX
+from briefgen.facts.load import display_path
 from briefgen.facts.model import LIKELIHOOD_BANDS, RELIABILITY, FactBase
 from briefgen.facts.project import Project, packaged_templates
 from briefgen.render.annexes import standard_annexes
@@ -103,7 +104,7 @@ def template_problem(exc: BaseException, name: str) -> Problem:
     """A template error as a Problem at the template's file and line."""
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return Problem(
-            Pos(exc.filename or exc.name or name, exc.lineno or 0, 1),
+            Pos(display_path(Path(exc.filename)) if exc.filename else exc.name or name, exc.lineno or 0, 1),
             "BG302",
             f"template syntax error: {exc.message}",
             "fix the Jinja syntax at this line",
@@ -114,11 +115,15 @@ def template_problem(exc: BaseException, name: str) -> Problem:
     where = Pos(name)
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.filename.endswith((".j2", ".html", ".css")):
-            where = Pos(frame.filename, frame.lineno or 0, 1)
+            where = Pos(display_path(Path(frame.filename)), frame.lineno or 0, 1)
             break
     hint = "check the variable and attribute names used in the template"
     if isinstance(exc, jinja2.UndefinedError):
         return Problem(where, "BG303", f"template error: {exc.message}", hint)
+    if isinstance(exc, RecursionError):
+        return Problem(
+            where, "BG303", "template error: a macro or include calls itself without end", "give the recursion an end"
+        )
     return Problem(where, "BG303", f"template error: {type(exc).__name__}: {exc}", hint)
 
 
@@ -244,7 +249,9 @@ def template_errors(name: str) -> Iterator[None]:
         raise BriefgenError(
             Problem(Pos(name), "BG301", f"template '{exc.name}' not found", "add it to templates/ or fix the include")
         ) from None
-    except (jinja2.TemplateError, TypeError, AttributeError, KeyError, ValueError) as exc:
+    except BriefgenError:
+        raise  # already a problem a user can act on (a callback's, an image's)
+    except Exception as exc:  # the template is the project's own code: whatever it raises is its mistake
         raise BriefgenError(template_problem(exc, name)) from None
 
 
@@ -292,7 +299,9 @@ def render_html(
         raise BriefgenError(
             Problem(Pos(name), "BG301", f"template '{missing}' not found", "add it to templates/ or fix the include")
         ) from None
-    except jinja2.TemplateError as exc:
+    except BriefgenError:
+        raise
+    except Exception as exc:  # a partial's own code ran (an import, a macro at module level)
         raise BriefgenError(template_problem(exc, name)) from None
     standards = standard_annexes(plan, base, changes)
     if draft:
