@@ -203,11 +203,22 @@ def test_new_refuses_a_collection_file_that_is_not_a_regular_file(mini: Path) ->
         (["new", "actor", "x", "--file", "content/briefs/harbour.yaml"], "briefgen does not read actors from this"),
         (["new", "brief", "x", "--file", "content/briefs/harbour.yaml"], "this file holds one record"),
         (["new", "rumour", "x"], "invalid choice"),
+        # A collection is a file or a folder, never both (check would refuse it: BG009).
+        (
+            ["new", "claim", "x-new", "--file", "content/claims/new.yaml"],
+            "claims are kept in content/claims.yaml: a folder beside it would make the collection both",
+        ),
+        (
+            ["new", "brief", "x-new", "--file", "content/briefs.yaml"],
+            "briefs are kept in content/briefs: a file beside it would make the collection both",
+        ),
     ],
 )
 def test_new_refuses_with_a_reason(mini: Path, args: list[str], message: str) -> None:
-    before = {p: p.read_text() for p in (mini / "content").rglob("*.yaml")}
+    before = sorted((p, p.read_bytes() if p.is_file() else None) for p in (mini / "content").rglob("*"))
     proc = run_cli(*args, "--project", str(mini), cwd=mini)
     assert proc.returncode == 2
     assert message in proc.stderr
-    assert {p: p.read_text() for p in (mini / "content").rglob("*.yaml")} == before
+    assert "Traceback" not in proc.stderr
+    # Nothing written: no file changed, none and no folder made.
+    assert sorted((p, p.read_bytes() if p.is_file() else None) for p in (mini / "content").rglob("*")) == before

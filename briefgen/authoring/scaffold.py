@@ -214,6 +214,22 @@ def _check_target(project: Project, collection: str, path: Path) -> None:
         raise UsageError(
             Problem(Pos(display_path(path)), "BG602", f"briefgen does not read {collection} from this file", hint)
         )
+    # A collection is one file or one folder of files, never both (check's BG009): a
+    # record that would make it both is refused before anything is written.
+    other = [p for p in places if p.is_file()] if in_folder else [content / collection]
+    if any(o.exists() for o in other) and not path.exists():
+        kept = next(o for o in other if o.exists())
+        raise UsageError(
+            Problem(
+                Pos(display_path(path)),
+                "BG602",
+                f"{collection} are kept in {display_path(kept)}: a {'folder' if in_folder else 'file'} "
+                f"beside it would make the collection both a file and a folder",
+                f"leave out --file to add it to {display_path(kept)}"
+                if in_folder
+                else f"name a file in {display_path(kept)}/, or leave out --file",
+            )
+        )
     # Here, not at the top: the CLI imports this module to build its parser (KINDS).
     from briefgen.facts.project import refuse_content_file
 
