@@ -210,6 +210,15 @@ CASES: dict[str, tuple[str, dict[str, str | None], str]] = {
         },
         "content/briefs/harbour.yaml",
     ),
+    "BG134": (
+        "a claim in place never closed",
+        {
+            "content/briefs/harbour.yaml": MINI["content/briefs/harbour.yaml"].replace(
+                "expects delays [@road-slow].\n", "expects delays [[road-slow].  # <-\n"
+            )
+        },
+        "content/briefs/harbour.yaml",
+    ),
 }
 
 

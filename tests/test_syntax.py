@@ -19,6 +19,7 @@ from briefgen.facts.syntax import (
     scan_figure_labels,
     scan_links,
     scan_malformed_mentions,
+    scan_malformed_references,
     scan_references,
 )
 
@@ -364,3 +365,20 @@ def test_scan_figure_labels(text: str, expected: list[tuple[str | None, int, boo
 def test_scan_malformed_mentions() -> None:
     text = "[a]{@b} [c]{@D} [e [f]]{@g} [h]{@i"
     assert scan_malformed_mentions(text) == [(10, "]{@D}"), (22, "]{@g}"), (30, "]{@i")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A [[road-slow] B", [(2, "[[road-slow]")]),
+        ("as reported [@road-slow and more", [(12, "[@road-slow")]),
+        ("[@Road-Slow] D", [(0, "[@Road-Slow]")]),
+        ("[@road-slow, p. 4 E", [(0, "[@road-slow,")]),
+        ("[[ Road ]] and [@]", [(0, "[[ Road ]]"), (15, "[@]")]),
+        # Well made, escaped or code: nothing to say.
+        ("[[road-slow]] [@a; @b, p. 2] [@a]] [[[x]] [the road]{@hill-road}", []),
+        ("\\[@x and \\[[y and `[@z` in code", []),
+    ],
+)
+def test_scan_malformed_references(text: str, expected: list[tuple[int, str]]) -> None:
+    assert scan_malformed_references(text) == expected

@@ -12,7 +12,13 @@ from briefgen.facts.graph import Prose, brief_parts, prose_of, prose_records
 from briefgen.facts.load import find_in_file
 from briefgen.facts.model import ENTITY_COLLECTIONS, Brief, Claim, FactBase
 from briefgen.facts.reuse import Reuse, each, no_reuse
-from briefgen.facts.syntax import occurrences_before, scan_figure_labels, scan_malformed_mentions, scan_references
+from briefgen.facts.syntax import (
+    occurrences_before,
+    scan_figure_labels,
+    scan_malformed_mentions,
+    scan_malformed_references,
+    scan_references,
+)
 from briefgen.words import did_you_mean
 
 
@@ -96,11 +102,13 @@ def check_prose_references(
     With ``reuse``, a record seen by the last check, with the same ids in the same
     collections, is not scanned again."""
 
-    def scan(text: str | None, pos: Pos, owner: str, claim_statement: bool) -> None:
+    def scan(text: str | None, pos: Pos, owner: str, claim_statement: bool, broken: frozenset[int]) -> None:
         if not text:
             return
         loaded = checker.files.get(pos.file)
         for ref in scan_references(text):
+            if ref.offset - 1 in broken:
+                continue  # the "@id" of a broken "[@...": said once, as BG134
             if ref.how == "xref":
                 if claim_statement:
                     checker.problem(
@@ -153,8 +161,16 @@ def check_prose_references(
             one(prose)
 
     def one(prose: Prose) -> None:
-        scan(prose.text, prose.pos, prose.owner, prose.statement)
         loaded = checker.files.get(prose.pos.file)
+        broken = scan_malformed_references(prose.text or "")
+        for offset, token in broken:
+            checker.problem(
+                _place(loaded.lines if loaded else [], prose.pos, prose.text or "", token, offset),
+                "BG134",
+                f"{prose.owner}: '{token}' is neither a claim in place nor a citation, and would print as written",
+                "write [[claim-id]] or [@id] (ids in lowercase, brackets closed), or \\[ for a literal bracket",
+            )
+        scan(prose.text, prose.pos, prose.owner, prose.statement, frozenset(offset for offset, _ in broken))
         for offset, token in scan_malformed_mentions(prose.text or ""):
             checker.problem(
                 _place(loaded.lines if loaded else [], prose.pos, prose.text or "", token, offset),

@@ -150,6 +150,41 @@ def scan_malformed_mentions(text: str) -> list[tuple[int, str]]:
     return out
 
 
+#: Where a claim in place or a citation opens: ``[[`` or ``[@``.
+_OPENING_RE = re.compile(r"\[\[|\[@")
+#: What of a broken opening a message quotes: up to its closing bracket, else a few words.
+_BROKEN_TOKEN_RE = re.compile(r"\[[\[@][^\[\]\n]{0,40}\]{1,2}|\[[\[@][^\s\]]{0,40}")
+
+
+def scan_malformed_references(text: str) -> list[tuple[int, str]]:
+    """(offset, token) of each ``[[`` that makes no ``[[claim-id]]`` and each ``[@`` that
+    makes no citation (an id in capitals, a bracket never closed, no id at all): the
+    renderer would print such text as it stands. Code and ``\\[`` are skipped."""
+    if "[[" not in text and "[@" not in text:
+        return []
+    masked = mask_code(text)
+    if "\\" in masked:
+        masked = masked.replace("\\[", "  ")
+    made: list[tuple[int, int]] = [(m.start(), m.end()) for m in CLAIM_RE.finditer(masked)]
+    made += [(m.start(), m.end()) for m in CITE_RE.finditer(masked) if parse_cite_body(m.group(1)) is not None]
+    made += [(m.start(), m.end()) for m in MENTION_WORDS_RE.finditer(masked)]
+    made.sort()
+    starts = [start for start, _ in made]
+    begins = set(starts)
+    out: list[tuple[int, str]] = []
+    for m in _OPENING_RE.finditer(masked):
+        at = m.start()
+        # One lookup per opening (prose is untrusted: no pass over every span for each).
+        inside = bisect.bisect_right(starts, at) - 1
+        if inside >= 0 and at < made[inside][1]:
+            continue
+        if at + 1 in begins:  # "[[@id]" is a bracket, then a citation
+            continue
+        token = _BROKEN_TOKEN_RE.match(text, at)
+        out.append((at, token.group(0) if token else text[at : at + 2]))
+    return out
+
+
 class FigureLabel(NamedTuple):
     """A ``{#fig-ID}`` in prose: its label (None when it is no valid id), where it stands,
     and whether it is well placed (after an image alone on its line, in a paragraph of its
