@@ -6,9 +6,12 @@ the text (the validator turns them into file positions).
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from briefgen.facts.syntax import (
     CiteItem,
@@ -382,3 +385,38 @@ def test_scan_malformed_mentions() -> None:
 )
 def test_scan_malformed_references(text: str, expected: list[tuple[int, str]]) -> None:
     assert scan_malformed_references(text) == expected
+
+
+@given(st.lists(st.sampled_from(["{#fig-", "}", "\n", "a", "{", " "]), max_size=30).map("".join))
+def test_figure_attributes_are_found_as_the_regex_finds_them(text: str) -> None:
+    from briefgen.facts.syntax import FIGURE_ATTR_RE, _figure_attrs
+
+    assert list(_figure_attrs(text)) == [(m.start(), m.group(0)) for m in FIGURE_ATTR_RE.finditer(text)]
+
+
+@given(st.text(alphabet=st.sampled_from(["“", "”", '"', "\n", "a", " "]), max_size=30))
+def test_quotations_are_found_as_the_regex_finds_them(text: str) -> None:
+    from briefgen.check.wording import _quotations
+
+    regex = re.compile(r"“[^”]*”|\"[^\"\n]*\"")
+    assert list(_quotations(text)) == [(m.start(), m.end()) for m in regex.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The port. " + "{#fig-" * 40_000,  # unclosed labels on one line: 59 s when quadratic
+        "![a](assets/ok.png){#fig-" * 20_000,
+        "It may fall. " + "may “" * 40_000,  # unclosed quotations: 22 s when quadratic
+        "[@x " * 40_000 + "[[y " * 40_000,
+    ],
+)
+def test_hostile_prose_is_scanned_in_linear_time(text: str) -> None:
+    # A guard against a hang (the quadratic versions took a minute), not a benchmark.
+    from briefgen.check.wording import masked
+
+    started = time.perf_counter()
+    scan_figure_labels(text)
+    scan_malformed_references(text)
+    masked(text)
+    assert time.perf_counter() - started < 5

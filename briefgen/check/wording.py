@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from briefgen.facts.model import CONFIDENCES, LIKELIHOODS
-from briefgen.facts.syntax import scan_references
+from briefgen.facts.syntax import mask_code, might_hold_code, scan_references
 
 #: ICD 203's two rows of likelihood terms, from the least likely to the most. The first
 #: row is the one the ``likelihood`` field uses. "remote" counts only as "remote chance"
@@ -61,7 +62,6 @@ CONFIDENCE_RE = re.compile(
 #: which cost a few microseconds a sentence for their long alternations.
 _TERM_HINTS = ("chance", "likel", "even", "certain", "remote", "probab")
 _HEDGE_HINTS = ("might", "could", "possibl", "perhaps", "presumabl", "conceivabl")
-_QUOTED_RE = re.compile(r"“[^”]*”|\"[^\"\n]*\"")
 _SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)")
 
 
@@ -106,6 +106,35 @@ def accepted_term(value: str, choices: tuple[object, ...]) -> str | None:
     return None
 
 
+def _quotations(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each quotation: “...” (across lines) or "..." (within a line), as
+    the regex “[^”]*”|"[^"\n]*" finds them, in linear time: prose is untrusted, and that
+    regex retried from every unclosed “ to the end of the text (quadratic)."""
+    pos, n = 0, len(text)
+    curly_left = True  # no ” after an unclosed “ means none after any later “ either
+    while pos < n:
+        curly = text.find("“", pos) if curly_left else -1
+        straight = text.find('"', pos)
+        if curly == -1 and straight == -1:
+            return
+        if curly != -1 and (straight == -1 or curly < straight):
+            end = text.find("”", curly + 1)
+            if end == -1:
+                curly_left = False
+                pos = curly + 1
+                continue
+            yield curly, end + 1
+            pos = end + 1
+            continue
+        end = text.find('"', straight + 1)
+        newline = text.find("\n", straight + 1, end if end != -1 else n)
+        if end != -1 and newline == -1:
+            yield straight, end + 1
+            pos = end + 1
+        else:
+            pos = straight + 1
+
+
 def masked(text: str) -> str:
     """``text`` with quotations, code and project syntax blanked out (same length).
 
@@ -119,10 +148,13 @@ def masked(text: str) -> str:
             if chars[i] != "\n":
                 chars[i] = " "
 
-    for m in _QUOTED_RE.finditer(text):
-        blank(m.start(), m.end())
-    for m in re.finditer(r"(`+)(?:.|\n)*?\1", text):
-        blank(m.start(), m.end())
+    for start, end in _quotations(text):
+        blank(start, end)
+    if might_hold_code(text):
+        # Code as the renderer reads it (CommonMark), found in linear time.
+        for i, (shown, written) in enumerate(zip(mask_code(text), text, strict=True)):
+            if shown != written:
+                chars[i] = " "
     for ref in scan_references(text):
         blank(ref.offset, ref.offset + len(ref.token))
     return "".join(chars)

@@ -16,6 +16,7 @@ import bisect
 import functools
 import html
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -34,6 +35,7 @@ MENTION_WORDS_RE = re.compile(rf"\[([^\[\]]+)\]\{{@({SLUG})\}}")
 XREF_PREFIXES = ("fig-", "tbl-", "sec-")
 #: Anything that looks like a figure's label: ``{#fig-...}`` (checked against FIGURE_LABEL_RE).
 FIGURE_ATTR_RE = re.compile(r"\{#fig-[^}\n]*\}")
+_FIGURE_OPEN_RE = re.compile(r"\{#fig-")
 FIGURE_LABEL_RE = re.compile(rf"\{{#(fig-{SLUG})\}}")
 #: An image, then its label, alone on a line: the only place a figure's label may stand.
 _FIGURE_LINE_RE = re.compile(rf"^[ \t]*!\[[^\]\n]*\]\([^()\n]*\)\{{#fig-{SLUG}\}}[ \t]*$")
@@ -207,14 +209,40 @@ def scan_figure_labels(text: str) -> list[FigureLabel]:
     for line in lines[:-1]:
         starts.append(starts[-1] + len(line) + 1)
     out: list[FigureLabel] = []
-    for m in FIGURE_ATTR_RE.finditer(masked):
-        good = FIGURE_LABEL_RE.fullmatch(m.group(0))
-        row = bisect.bisect_right(starts, m.start()) - 1
-        alone = bool(_FIGURE_LINE_RE.match(lines[row])) and all(
-            r < 0 or r >= len(lines) or not lines[r].strip() for r in (row - 1, row + 1)
-        )
-        out.append(FigureLabel(good.group(1) if good else None, m.start(), m.group(0), bool(good) and alone))
+    alone_rows: dict[int, bool] = {}
+    for start, token in _figure_attrs(masked):
+        good = FIGURE_LABEL_RE.fullmatch(token)
+        row = bisect.bisect_right(starts, start) - 1
+        alone = alone_rows.get(row)
+        if alone is None:  # once per line, however many labels it holds
+            alone = alone_rows[row] = bool(_FIGURE_LINE_RE.match(lines[row])) and all(
+                r < 0 or r >= len(lines) or not lines[r].strip() for r in (row - 1, row + 1)
+            )
+        out.append(FigureLabel(good.group(1) if good else None, start, token, bool(good) and alone))
     return out
+
+
+def _figure_attrs(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, token) of each match of FIGURE_ATTR_RE, as ``finditer`` gives them, in
+    linear time: the regex retried from every unclosed ``{#fig-`` to the end of its line,
+    quadratic on a line of them (prose is untrusted)."""
+    close = newline = -1
+    after = 0  # where the last match ended: finditer does not look inside it
+    for m in _FIGURE_OPEN_RE.finditer(text):
+        start = m.start()
+        if start < after:
+            continue
+        if close < start:
+            close = text.find("}", start)
+            if close == -1:
+                return  # no "}" after here: no label can close
+        if newline < start:
+            newline = text.find("\n", start)
+            if newline == -1:
+                newline = len(text)
+        if close < newline:
+            after = close + 1
+            yield start, text[start:after]
 
 
 def mask_code(text: str, *, spans: bool = True) -> str:
