@@ -636,3 +636,32 @@ def test_the_overlay_shows_the_first_problems_and_counts_the_rest(preview: Previ
     assert "and 2800 more" in page.locator("#bg-problems > li").last.inner_text()
     assert "3000 problems" in page.locator("#bg-status").inner_text()
     page.close()
+
+
+def test_content_in_the_provenance_tip_is_shown_as_text(example_copy: Path, browser: Any) -> None:
+    """A locator (free text where the source has no archive) holding markup shows in the
+    hover tip as the characters it is: no element of it is made."""
+    content = example_copy / "content"
+    with (content / "sources.yaml").open("a") as sources:
+        sources.write(
+            '\n- id: no-archive\n  type: webpage\n  title: T\n  URL: "https://example.org/x"\n'
+            "  custom: {reliability: C}\n"
+        )
+    with (content / "claims" / "kia.yaml").open("a") as claims:
+        claims.write(
+            "\n- id: locator-markup\n  kind: fact\n  statement: Locator test.\n  sources:\n"
+            '    - ref: no-archive\n      locator: "para. 1<hr><b>INJECTED</b><img src=x>"\n'
+            "      quote: Something.\n      credibility: 3\n"
+        )
+    brief = content / "briefs" / f"{FULL}.yaml"
+    brief.write_text(brief.read_text().replace("[[thiha-gatekeeper]]", "[[thiha-gatekeeper]] [[locator-markup]]", 1))
+    with _start(example_copy) as preview:
+        page = browser.new_page()
+        page.goto(f"http://{preview.host()}/{FULL}.html")
+        page.locator('[data-claim="locator-markup"]').first.hover()
+        tip = page.locator("#bg-tip")
+        tip.wait_for(state="visible")
+        assert "<hr><b>INJECTED</b><img src=x>" in tip.inner_text()
+        assert tip.locator("img").count() == 0 and tip.locator("b", has_text="INJECTED").count() == 0
+        assert tip.locator("hr").count() == 0  # one claim: no separator of ours either
+        page.close()

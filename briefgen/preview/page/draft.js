@@ -79,31 +79,31 @@
   }
   connect();
 
+  // Markup is ours; every piece of content is escaped where it goes in (a locator or an id
+  // holding "<b>" is shown as the characters it is).
   function describe(target) {
     var ids = target.dataset.claim ? [target.dataset.claim] : (target.dataset.claims || "").split(" ").filter(Boolean);
     var parts = [];
     ids.forEach(function (id) {
       var c = prov[id]; if (!c) return;
-      var text = "<b>" + id + "</b> · " + c.kind;
-      if (c.likelihood) text += " · " + c.likelihood + ", " + c.confidence + " confidence";
-      if (c.as_of) text += " · as of " + c.as_of;
-      text += "<br>" + c.sources.map(function (s) { return s.source + (s.grade ? " [" + s.grade + "]" : "") + (s.locator ? ", " + s.locator : ""); }).join("; ");
-      if (c.where) text += "<br>" + c.where;
+      var text = "<b>" + escapeHtml(id) + "</b> · " + escapeHtml(c.kind);
+      if (c.likelihood) text += " · " + escapeHtml(c.likelihood + ", " + c.confidence + " confidence");
+      if (c.as_of) text += " · as of " + escapeHtml(c.as_of);
+      text += "<br>" + c.sources.map(function (s) { return escapeHtml(s.source + (s.grade ? " [" + s.grade + "]" : "") + (s.locator ? ", " + s.locator : "")); }).join("; ");
+      if (c.where) text += "<br>" + escapeHtml(c.where);
       text += "<br>click or press Enter: the quote in its source";
       parts.push(text);
     });
-    if (!parts.length && target.dataset.source) parts.push("<b>" + target.dataset.source + "</b>");
+    if (!parts.length && target.dataset.source) parts.push("<b>" + escapeHtml(target.dataset.source) + "</b>");
     return parts.join("<hr>");
   }
-  function escapeHtml(s) { return s.replace(/[&<>"]/g, function (c) { return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;"}[c]; }); }
+  function escapeHtml(s) { return String(s).replace(/[&<>"']/g, function (c) { return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c]; }); }
   function show(e) {
     var target = e.target.closest && e.target.closest("[data-claim], [data-claims], .fn-call");
     if (!target) return;
     var html = describe(target);
     if (!html) return;
-    tip.innerHTML = html.split(/(<b>|<\/b>|<br>|<hr>)/).map(function (piece) {
-      return /^(<b>|<\/b>|<br>|<hr>)$/.test(piece) ? piece : escapeHtml(piece);
-    }).join("");
+    tip.innerHTML = html;  // built by describe, content escaped piece by piece
     var r = target.getBoundingClientRect();
     tip.style.left = Math.max(8, Math.min(window.scrollX + r.left, window.scrollX + document.documentElement.clientWidth - 440)) + "px";
     tip.style.top = (window.scrollY + r.bottom + 6) + "px";
