@@ -665,3 +665,21 @@ def test_content_in_the_provenance_tip_is_shown_as_text(example_copy: Path, brow
         assert tip.locator("img").count() == 0 and tip.locator("b", has_text="INJECTED").count() == 0
         assert tip.locator("hr").count() == 0  # one claim: no separator of ours either
         page.close()
+
+
+@pytest.mark.parametrize("version", [b"HTTP/<script>alert(1)</script>", b"HTTP/2.0", b"HTTP/1.x"])
+def test_a_bad_http_version_is_refused_with_a_status_line_and_headers(hostile: Preview, version: bytes) -> None:
+    reply = hostile.raw(b"GET / " + version + b"\r\nHost: " + hostile.host().encode() + b"\r\n\r\n")
+    head = reply.partition(b"\r\n\r\n")[0]
+    assert re.match(rb"HTTP/1\.[01] (400|505) ", head), reply[:200]
+    assert b"\r\nContent-Security-Policy: " in head and b"\r\nX-Content-Type-Options: nosniff" in head
+    assert b"text/plain" in head
+
+
+def test_another_site_cannot_have_a_pdf_laid_out(hostile: Preview) -> None:
+    for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}):
+        status, _, body = hostile.request(f"/{FULL}.pdf", {"Host": hostile.host(), **headers})
+        assert status == 403 and not body.startswith(b"%PDF"), headers
+    # Typed into the address bar, or followed from the preview's own page: served.
+    status, _, body = hostile.request(f"/{FULL}.pdf", {"Host": hostile.host(), "Sec-Fetch-Site": "none"})
+    assert status == 200 and body.startswith(b"%PDF")

@@ -136,6 +136,10 @@ class _Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Errors the base class answers (a malformed or over-long request line): short plain text."""
         self.close_connection = True
+        if self.request_version == "HTTP/0.9":
+            # The base class refuses a request line before it has read its version (a bad
+            # or unsupported one): answer in HTTP/1.0, status line and headers included.
+            self.request_version = "HTTP/1.0"
         phrase = message or HTTPStatus(code).phrase
         self._send(code, f"{code} {phrase}\n".encode("latin-1", "replace"), "text/plain; charset=utf-8")
 
@@ -219,6 +223,10 @@ class _Handler(BaseHTTPRequestHandler):
             if page is None:
                 return self._not_found()
             return self._send(HTTPStatus.OK, page, "text/html; charset=utf-8")
+        # A PDF costs a layout, and one asked for is laid out again after every save: only
+        # the preview's own pages (or the address typed in) may ask, never another site's.
+        if not self._same_origin():
+            return self._text(HTTPStatus.FORBIDDEN, "only the preview's own pages may ask for this\n")
         try:
             found = previewer.pdf(ident)
         except BriefgenError as exc:
