@@ -12,6 +12,14 @@ def counted(n: int, noun: str, *, zero: str | None = None) -> str:
     return f"{amount} {noun}{'' if n == 1 else 's'}"
 
 
+def a(noun: str | None, *, missing: str = "a claim of no valid kind") -> str:
+    """'a claim', 'an actor': the noun with its article; ``missing`` when there is none
+    (a claim whose kind was refused: the only record with a kind)."""
+    if not noun:
+        return missing
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """' (did you mean 'x'?)' when a choice is close to ``word``, else ''."""
     import difflib  # here: only a mistake needs it, and it costs every start-up

@@ -300,6 +300,18 @@ def test_reference_messages_read_as_english(make_project: Callable[..., Path]) -
     assert hit["hint"] == "refer to an actor, mineral, place or route here"
 
 
+@pytest.mark.parametrize("kind", ["kind: judgement", ""])
+def test_a_claim_of_no_valid_kind_is_never_called_a_none(mini: Path, kind: str) -> None:
+    claims = mini / "content" / "claims.yaml"
+    claims.write_text(MINI["content/claims.yaml"].replace("  kind: judgment\n", f"  {kind}\n" if kind else ""))
+    code, problems, _ = _check_json(mini)
+    assert code == 1
+    texts = [f"{p['message']} {p['hint']}" for p in problems]
+    assert not [t for t in texts if "None" in t], texts
+    wanted = "'j-road-late' of brief 'harbour-summary' is a claim of no valid kind, not a judgment"
+    assert any(wanted in t for t in texts), texts
+
+
 @pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b"])
 def test_a_control_character_is_reported_at_its_line_and_column(mini: Path, char: str) -> None:
     path = mini / "content" / "actors.yaml"

@@ -33,6 +33,7 @@ from briefgen.facts.model import (
 )
 from briefgen.facts.project import Project, collection_suffixes, packaged_templates
 from briefgen.files import resolve
+from briefgen.words import a
 from briefgen.write import write_atomic
 
 #: ``briefgen new KIND``: the record kinds and their collections.
@@ -170,7 +171,7 @@ def new_record(project: Project, kind: str, ident: str, file: Path | None = None
             Problem(
                 Pos("briefgen new"),
                 "BG602",
-                f"id '{ident}' is already used by {'an' if taken[0] in 'aeiou' else 'a'} {taken[:-1]}",
+                f"id '{ident}' is already used by {a(taken[:-1])}",
                 "ids are unique across the whole fact base: choose another",
             )
         )

@@ -7,6 +7,7 @@ from briefgen.check.fields import Checker
 from briefgen.errors import Pos, Problem
 from briefgen.facts.model import Claim, FactBase
 from briefgen.facts.reuse import Reuse, each
+from briefgen.words import a
 
 
 def check_claims(checker: Checker, base: FactBase, reuse: Reuse | None = None) -> None:
@@ -52,7 +53,7 @@ def _claim_problems(claim: Claim) -> list[Problem]:
                 problem(
                     claim.where(name),
                     "BG114",
-                    f"'{name}' is for judgments, but '{claim.id}' is a {claim.kind}",
+                    f"'{name}' is for judgments, but '{claim.id}' is {a(claim.kind)}",
                     f"remove '{name}' or make the claim kind: judgment",
                 )
     return out

@@ -33,6 +33,7 @@ from briefgen.facts.model import COLLECTIONS, FactBase, Record
 from briefgen.facts.project import Project, refuse_content_file
 from briefgen.facts.reuse import Reuse, no_reuse
 from briefgen.gcpause import cycle_collection_paused
+from briefgen.words import a
 
 
 class Loaded(NamedTuple):
@@ -148,7 +149,7 @@ def load_records(
                     checker.problem(
                         where,
                         "BG107",
-                        f"id '{rid}' is already used by a {other_collection[:-1]} at {other}",
+                        f"id '{rid}' is already used by {a(other_collection[:-1])} at {other}",
                         "ids are unique across the whole fact base: rename one",
                     )
                     whole = False

@@ -19,7 +19,7 @@ from briefgen.facts.syntax import (
     scan_malformed_references,
     scan_references,
 )
-from briefgen.words import did_you_mean
+from briefgen.words import a, did_you_mean
 
 
 def check_references(
@@ -148,7 +148,7 @@ def check_prose_references(
                 checker.problem(
                     where,
                     "BG115",
-                    f"{owner}: '{ref.ref}' is a {home[0][:-1]}, but '{ref.token}' needs a {wanted}",
+                    f"{owner}: '{ref.ref}' is {a(home[0][:-1])}, but '{ref.token}' needs {a(wanted)}",
                     {
                         "cite": "cite with [@id], place a claim with [[id]], name an entity with @id",
                         "claim": "[[id]] writes a claim; cite a source with [@id]",

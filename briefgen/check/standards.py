@@ -43,6 +43,7 @@ from briefgen.facts.load import LoadedFile, find_in_file, load_yaml_file
 from briefgen.facts.model import Brief, Claim, FactBase
 from briefgen.facts.project import Project
 from briefgen.facts.reuse import Reuse, each, no_reuse
+from briefgen.words import a
 
 
 def _pos_in(text: str, start: int, value_pos: Pos, texts: FileTexts) -> Pos:
@@ -248,8 +249,8 @@ def _check_key_judgments(base: FactBase, brief: Brief, files: FileTexts) -> Iter
         yield Problem(
             find_in_file(files[where.file], where, claim_id, nth),
             "BG127",
-            f"key judgment '{claim_id}' of brief '{brief.id}' is a {claim.kind}, not a judgment",
-            f"place the {claim.kind} in the summary or a section with [[{claim_id}]], or list a judgment "
+            f"key judgment '{claim_id}' of brief '{brief.id}' is {a(claim.kind)}, not a judgment",
+            f"place the {claim.kind or 'claim'} in the summary or a section with [[{claim_id}]], or list a judgment "
             "(kind: judgment, with likelihood and confidence) that rests on it",
         )
 
