@@ -12,11 +12,11 @@ def counted(n: int, noun: str, *, zero: str | None = None) -> str:
     return f"{amount} {noun}{'' if n == 1 else 's'}"
 
 
-def a(noun: str | None, *, missing: str = "a claim of no valid kind") -> str:
-    """'a claim', 'an actor': the noun with its article; ``missing`` when there is none
-    (a claim whose kind was refused: the only record with a kind)."""
+def a(noun: str | None) -> str:
+    """'a claim', 'an actor': the noun with its article. No noun is a claim whose kind was
+    refused (the only record with a kind), never "a None"."""
     if not noun:
-        return missing
+        return "a claim of no valid kind"
     return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 

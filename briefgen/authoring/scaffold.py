@@ -217,9 +217,9 @@ def _check_target(project: Project, collection: str, path: Path) -> None:
         )
     # A collection is one file or one folder of files, never both (check's BG009): a
     # record that would make it both is refused before anything is written.
-    other = [p for p in places if p.is_file()] if in_folder else [content / collection]
-    if any(o.exists() for o in other) and not path.exists():
-        kept = next(o for o in other if o.exists())
+    beside = sorted(places) if in_folder else [content / collection]
+    kept = next((other for other in beside if other.exists()), None)
+    if kept is not None and not path.exists():
         raise UsageError(
             Problem(
                 Pos(display_path(path)),

@@ -164,12 +164,13 @@ def scan_malformed_references(text: str) -> list[tuple[int, str]]:
     renderer would print such text as it stands. Code and ``\\[`` are skipped."""
     if "[[" not in text and "[@" not in text:
         return []
+    # What the scan (cached per text) took for claims in place and citations is well made.
+    made = [(r.offset, r.offset + len(r.token)) for r in scan_references(text) if r.how in ("claim", "cite")]
     masked = mask_code(text)
     if "\\" in masked:
         masked = masked.replace("\\[", "  ")
-    made: list[tuple[int, int]] = [(m.start(), m.end()) for m in CLAIM_RE.finditer(masked)]
-    made += [(m.start(), m.end()) for m in CITE_RE.finditer(masked) if parse_cite_body(m.group(1)) is not None]
-    made += [(m.start(), m.end()) for m in MENTION_WORDS_RE.finditer(masked)]
+    if "]{@" in masked:  # mention words start with "[" and hold no bracket: "[@a]{@b}" is one
+        made += [(m.start(), m.end()) for m in MENTION_WORDS_RE.finditer(masked)]
     made.sort()
     starts = [start for start, _ in made]
     begins = set(starts)

@@ -282,13 +282,14 @@ def render_html(
     """
     env = environment(tuple(project.template_folders()))
     name = f"{plan.brief.template}{TEMPLATE_SUFFIX}"
-    try:
-        template = env.get_template(name)
-        renderer = _Renderer(env, draft, project.content)
-    except jinja2.TemplateNotFound as exc:
-        missing = exc.name if exc.name != name else name
-        if missing == name:
-            raise BriefgenError(
+    with template_errors(name):  # an include, an import or a partial's own code: its problem
+        try:
+            template = env.get_template(name)
+            renderer = _Renderer(env, draft, project.content)
+        except jinja2.TemplateNotFound as exc:
+            if exc.name != name:
+                raise
+            raise BriefgenError(  # the brief's own template: the mistake is in the brief
                 Problem(
                     plan.brief.where("template"),
                     "BG301",
@@ -296,13 +297,6 @@ def render_html(
                     "use brief or summary, or add templates/" + name,
                 )
             ) from None
-        raise BriefgenError(
-            Problem(Pos(name), "BG301", f"template '{missing}' not found", "add it to templates/ or fix the include")
-        ) from None
-    except BriefgenError:
-        raise
-    except Exception as exc:  # a partial's own code ran (an import, a macro at module level)
-        raise BriefgenError(template_problem(exc, name)) from None
     standards = standard_annexes(plan, base, changes)
     if draft:
         renderer.single_source = {f.claim.id for f in standards.single_source}
