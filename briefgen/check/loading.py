@@ -204,8 +204,10 @@ class _Plan(NamedTuple):
 
 #: The share of the bytes to parse the child takes: it also encodes its results, and runs
 #: about 30% slower beside the parent than alone (two processes on this 2-core machine
-#: share its caches), so it takes less than half.
-CHILD_SHARE = 0.40
+#: share its caches), so it takes less than half. Since the line walk (facts/yamllines.py)
+#: made parsing cheaper, encoding is a larger part of the child's work: at 0.40 the parent
+#: waited 0.05-0.15 s for it; 0.20 to 0.35 measure the same (bench/README.md).
+CHILD_SHARE = 0.30
 
 
 def _plan(project: Project, files: list[tuple[str, Path]], disk: RecordCache | None) -> _Plan | None:

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from briefgen.errors import Pos, Problem
+from briefgen.facts.yamllines import Declined, read_lines
 from briefgen.facts.yvalues import (
     MAX_ALIAS_EXPANSION,
     MAX_DEPTH,
@@ -253,7 +254,37 @@ _AliasEvent = yaml.AliasEvent
 #: The resolver's tag for short plain scalars already seen: keys and enum values repeat
 #: across a fact base, and the answer depends on the text alone.
 _PLAIN_TAGS: dict[str, str] = {}
+#: PyYAML's implicit resolver (the safe loaders' own class), asked without a loader.
+_RESOLVER = yaml.resolver.Resolver()
 _MAX_PLAIN_TAGS, _MAX_MEMO_LEN = 4096, 40
+
+
+def _plain_tag(value: str) -> str:
+    """The tag of an untagged plain scalar that may mean other than text."""
+    tag = _PLAIN_TAGS.get(value)
+    if tag is None:
+        tag = str(_RESOLVER.resolve(_ScalarNode, value, (True, False)))
+        if len(value) <= _MAX_MEMO_LEN:
+            if len(_PLAIN_TAGS) >= _MAX_PLAIN_TAGS:
+                _PLAIN_TAGS.clear()
+            _PLAIN_TAGS[value] = tag
+    return tag
+
+
+def _simple_int(value: str) -> bool:
+    """A plain decimal int that ``int()`` reads as PyYAML's constructor would."""
+    return value.isdigit() and value.isascii() and value[0] != "0" and len(value) <= 18
+
+
+def _line_walk_plain(value: str) -> Any:
+    """The line walk's plain scalars that may mean other than text: text and simple
+    ints are read here, the rest (dates, booleans, nulls, floats...) by PyYAML."""
+    tag = _plain_tag(value)
+    if tag == _STR_TAG:
+        return value
+    if tag == _INT_TAG and _simple_int(value):
+        return int(value)
+    raise Declined
 
 
 class _EventBuilder:
@@ -267,29 +298,19 @@ class _EventBuilder:
 
     def __init__(self, loader: Any, display: str):
         self.next_event: Callable[[], Any] = loader.get_event
-        self.resolve = loader.resolve
         self.display = display
         #: non-text scalars and the problems go through the node walk's own code
         self.nodes = _Builder(loader, display)
         self.problems = self.nodes.problems
 
-    def plain_tag(self, value: str) -> str:
-        """The tag of an untagged plain scalar that may mean other than text."""
-        tag = _PLAIN_TAGS.get(value)
-        if tag is None:
-            tag = str(self.resolve(_ScalarNode, value, (True, False)))
-            if len(value) <= _MAX_MEMO_LEN:
-                if len(_PLAIN_TAGS) >= _MAX_PLAIN_TAGS:
-                    _PLAIN_TAGS.clear()
-                _PLAIN_TAGS[value] = tag
-        return tag
+    plain_tag = staticmethod(_plain_tag)
 
     def other_scalar(self, event: Any, tag: str, depth: int) -> Any:
         """A number, boolean, null or date (the node walk's own conversion and problems)."""
         if depth > MAX_DEPTH or tag == _MERGE_TAG:
             raise _Fallback
         value = event.value
-        if tag == _INT_TAG and value.isdigit() and value.isascii() and value[0] != "0" and len(value) <= 18:
+        if tag == _INT_TAG and _simple_int(value):
             return int(value)  # a count or a grade: what construct_yaml_int gives, without its steps
         return self.nodes.scalar(_ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style))
 
@@ -531,12 +552,17 @@ def _syntax_problem(exc: yaml.YAMLError, display: str, text: str) -> Problem:
 def parse_yaml_text(text: str, display: str) -> tuple[Any, list[Problem]]:
     """Parse one YAML document held in ``text``; the value and the problems found.
 
-    The event walk reads most documents; the node walk reads the rest (see _EventBuilder).
+    The line walk (facts/yamllines.py) reads most documents, the event walk most of what
+    it declines, and the node walk the rest (see _EventBuilder).
     """
     if len(text) > MAX_EXPANDED_CHARS:
         # Without aliases a document's scalars hold at most its own characters, so the
         # event walk needs no expanded-size check (the node walk's) below this length.
         return _parse_with_nodes(text, display)
+    try:
+        return read_lines(text, display, _line_walk_plain, _SPECIAL_FIRST), []
+    except Declined:
+        pass
     try:
         loader = Loader(text)
     except yaml.YAMLError:
