@@ -1,6 +1,7 @@
 """The event walk (facts/yamlnodes.py's _EventBuilder) reads every document exactly as the
 node walk does: the same values of the same types, the same positions of every mapping,
-key, value, list and item, the same problems in the same order.
+key, value, list and item, the same problems in the same order. (The line walk, tried
+before both, is held to the node walk in tests/test_yaml_lines.py.)
 
 The node walk (``_parse_with_nodes``, still what reads the documents the event walk
 leaves alone) is the reference: every document here is read both ways and compared, and
@@ -122,7 +123,7 @@ def _emit(tree: Any, indent: int) -> str:
 
 
 def _read_both(text: str) -> tuple[tuple[Any, list[Any]], tuple[Any, list[Any]]]:
-    return yamlnodes.parse_yaml_text(text, "f.yaml"), yamlnodes._parse_with_nodes(text, "f.yaml")
+    return yamlnodes.parse_with_pyyaml(text, "f.yaml"), yamlnodes._parse_with_nodes(text, "f.yaml")
 
 
 def _same(a: Any, b: Any, where: str = "") -> None:
@@ -258,13 +259,13 @@ def test_common_documents_take_the_event_walk(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setattr(yamlnodes, "_parse_with_nodes", lambda text, display: calls.append(display))
     paths = sorted((tmp_path / "synth" / "content").rglob("*.yaml")) + sorted((REPO / "content").rglob("*.yaml"))
     for path in paths:
-        value, problems = yamlnodes.parse_yaml_text(path.read_text(), str(path))
+        value, problems = yamlnodes.parse_with_pyyaml(path.read_text(), str(path))
         assert value is not None and problems == []
     assert calls == []
-    value, problems = yamlnodes.parse_yaml_text("a: 1\na: x\nb: [2024-01-02, yes, ~, '0x1']\n", "f.yaml")
+    value, problems = yamlnodes.parse_with_pyyaml("a: 1\na: x\nb: [2024-01-02, yes, ~, '0x1']\n", "f.yaml")
     assert calls == []
     assert problems[0].code == "BG002"
     assert value == {"a": 1, "b": [datetime.date(2024, 1, 2), True, None, "0x1"]}
     for other in ("a: &x 1\nb: *x\n", "a: !!str 1\n", "<<: {a: 1}\n", "a: [1\n", "a: 1\n---\nb: 2\n"):
-        yamlnodes.parse_yaml_text(other, "f.yaml")
+        yamlnodes.parse_with_pyyaml(other, "f.yaml")
     assert len(calls) == 5  # each left to the node walk

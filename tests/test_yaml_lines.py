@@ -12,16 +12,23 @@ YAML 1.1 (tests/test_yaml_events.py's PLAIN).
 
 from __future__ import annotations
 
+import datetime
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.synth import generate
 from briefgen.facts import yamlnodes
+from briefgen.facts.load import parse_yaml_text
 from briefgen.facts.yamllines import Declined, read_lines
+from briefgen.facts.yamlresolve import IMPLICIT_RESOLVERS, plain_tag
 from tests.test_fuzz import FUZZ
 from tests.test_yaml_events import PLAIN, TEXTS, _quoted, _same
 
@@ -48,7 +55,7 @@ BLOCK_HEADERS = ["|", "|-", ">", ">-", "|+", ">+", "|2", ">1-", "| # c"]
 
 
 def _read_lines(text: str) -> Any:
-    return read_lines(text, "f.yaml", yamlnodes._line_walk_plain, yamlnodes._SPECIAL_FIRST)
+    return read_lines(text, "f.yaml")
 
 
 def _check(text: str) -> bool:
@@ -64,7 +71,10 @@ def _check(text: str) -> bool:
 
 
 #: What the walk reads itself (the generated documents of the second test use only these).
-TAME_PLAIN = ["fact", "claim-1", "a b", "para. 12", "Myanmar’s rare earths", "é", "7", "1999", "2000-01", "x:y", "a#b"]
+TAME_PLAIN = [
+    "fact", "claim-1", "a b", "para. 12", "Myanmar’s rare earths", "é", "7", "1999", "2000-01", "x:y", "a#b",
+    "2024-01-02", "2024-02-30", "0000-00-00",
+]  # fmt: skip
 TAME_TEXTS = ["yes", "2024-01-02", "", " ", "a: b", "#c", "it's", "x #y", "\\"]
 TAME_FLOW = ["a", "b c", "claim-1", "1", "2000-01", "é"]
 TAME_BLOCK = ["one line", "two\nlines", "para one\n\npara two", "a\n\n\nb", "# not a comment", "x: y"]
@@ -217,7 +227,14 @@ def test_what_it_reads_and_what_it_leaves(tmp_path: Path) -> None:
     or a form listed in the module's docstring."""
     assert _check("- id: a\n  kind: fact\n  statement: >-\n    x\n    y\n  about: [a, b]\n  credibility: 3\n")
     assert _check("a:\n- 1\n- 'two'\n\n# c\nb: |\n  t\n")
-    for left in ["a: 2024-01-02\n", "a: 1 # c\n", 'a: "\\u00e9"\n', "a: &x 1\nb: *x\n", "a:\tb\n", "a: b\n  c\n"]:
+    for left in [
+        "a: 2024-01-02 10:00:00\n",
+        "a: 1 # c\n",
+        'a: "\\u00e9"\n',
+        "a: &x 1\nb: *x\n",
+        "a:\tb\n",
+        "a: b\n  c\n",
+    ]:
         assert not _check(left), left
     generate(tmp_path / "synth", claims=300, briefs=3)
     read = {
@@ -231,6 +248,61 @@ def test_what_it_reads_and_what_it_leaves(tmp_path: Path) -> None:
 
 
 def test_parse_yaml_text_takes_the_line_walk_first(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(yamlnodes, "_EventBuilder", None)  # would fail if reached
-    value, problems = yamlnodes.parse_yaml_text("a: [b, 1]\n", "f.yaml")
-    assert (value, problems) == ({"a": ["b", 1]}, [])
+    calls: list[str] = []
+    monkeypatch.setattr(yamlnodes, "parse_with_pyyaml", lambda text, display: calls.append(text) or (None, []))
+    value, problems = parse_yaml_text("a: [b, 1]\nd: 2024-01-02\n", "f.yaml")
+    assert (value, problems, calls) == ({"a": ["b", 1], "d": datetime.date(2024, 1, 2)}, [], [])
+    parse_yaml_text("a: yes\n", "f.yaml")
+    assert calls == ["a: yes\n"]
+
+
+def test_the_resolvers_are_pyyamls() -> None:
+    """facts/yamlresolve.py's table is PyYAML's, pattern for pattern, in its order."""
+    theirs = {
+        first: [(tag, pattern.pattern, pattern.flags) for tag, pattern in resolvers]
+        for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+    }
+    ours = {
+        first: [(tag, pattern.pattern, pattern.flags) for tag, pattern in resolvers]
+        for first, resolvers in IMPLICIT_RESOLVERS.items()
+    }
+    assert ours == theirs
+
+
+@given(
+    st.one_of(
+        st.sampled_from(PLAIN), st.text(alphabet="0123456789-+.:_eExXoObBtTZ ~yesnoNOtrufalTRUFAL<=", max_size=12)
+    )
+)
+@LINES_FUZZ
+def test_plain_tag_is_pyyamls_answer(value: str) -> None:
+    assert plain_tag(value) == yaml.resolver.Resolver().resolve(yaml.ScalarNode, value, (True, False))
+
+
+def test_reading_a_fact_base_imports_no_pyyaml(tmp_path: Path) -> None:
+    """A check of a project written in the line walk's YAML never imports PyYAML (some
+    20 ms); a file it declines does."""
+    generate(tmp_path / "synth", claims=300, briefs=3)
+    program = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from briefgen.facts.project import Project\n"
+        "from briefgen.check.validate import validate_project\n"
+        "base, problems = validate_project(Project(Path(sys.argv[1])))\n"
+        "assert len(base.claims) == 300, len(base.claims)\n"
+        "print('yaml' in sys.modules)\n"
+    )
+    env = {**os.environ, "BRIEFGEN_NO_CACHE": "1"}
+    ran = subprocess.run(
+        [sys.executable, "-c", program, str(tmp_path / "synth")], capture_output=True, text=True, env=env, cwd=REPO
+    )
+    assert ran.stdout.strip() == "False", ran.stderr
+    (tmp_path / "synth" / "content" / "claims" / "claims-000.yaml").write_text("- id: x\n  kind: fact\n  flag: yes\n")
+    ran = subprocess.run(
+        [sys.executable, "-c", program.replace("== 300", "> 0"), str(tmp_path / "synth")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
+    assert ran.stdout.strip() == "True", ran.stderr

@@ -1,10 +1,12 @@
 """Read YAML files into plain values that remember where each key and value stood.
 
-Only PyYAML's safe loaders are used (libyaml's C loader when present). PyYAML's own
-constructor would drop positions and silently keep the last of two equal keys, so the
-parser's events (or, for what they do not cover, the node tree) are read instead
-(facts/yamlnodes.py, imported only when a file is parsed): mappings become
-:class:`YMap`, sequences :class:`YList`, scalars plain Python values.
+Most files are read by the line walk (facts/yamllines.py), which reads the plain YAML a
+fact base is written in without PyYAML. What it declines is read by PyYAML's safe
+loaders (libyaml's C loader when present): PyYAML's own constructor would drop positions
+and silently keep the last of two equal keys, so the parser's events (or, for what they
+do not cover, the node tree) are read instead (facts/yamlnodes.py, imported only when a
+file needs it). Mappings become :class:`YMap`, sequences :class:`YList`, scalars plain
+Python values.
 Nothing here knows about briefs; ``validate`` gives meaning.
 """
 
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from briefgen.errors import Pos, Problem
+from briefgen.facts.yamllines import Declined, read_lines
 from briefgen.facts.yvalues import (  # re-exported: where the rest of briefgen reads them
     MAX_ALIAS_EXPANSION,
     MAX_DEPTH,
@@ -85,10 +88,18 @@ def _line_col_of_byte(raw: bytes, offset: int) -> tuple[int, int]:
 
 
 def parse_yaml_text(text: str, display: str) -> tuple[Any, list[Problem]]:
-    """Parse one YAML document held in ``text``; the value and the problems found."""
-    from briefgen.facts.yamlnodes import parse_yaml_text as parse  # PyYAML, only when parsing
+    """Parse one YAML document held in ``text``; the value and the problems found.
 
-    return parse(text, display)
+    The line walk (facts/yamllines.py) reads the plain YAML most files are written in;
+    PyYAML (facts/yamlnodes.py) reads what it declines, and reports every problem.
+    """
+    try:
+        return read_lines(text, display), []
+    except Declined:
+        pass
+    from briefgen.facts.yamlnodes import parse_with_pyyaml  # PyYAML, only when needed
+
+    return parse_with_pyyaml(text, display)
 
 
 def load_yaml_file(path: Path) -> LoadedFile:

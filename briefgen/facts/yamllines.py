@@ -14,17 +14,19 @@ key, a key that is not a plain word, a flow mapping, an empty document, a syntax
 So every problem is reported by PyYAML's walks, never here. tests/test_yaml_lines.py
 holds the two walks equal on generated documents.
 
-No PyYAML here: what a plain scalar that may be a number, a date or a boolean means is
-asked of the caller (``resolve``), which knows PyYAML's resolver.
+No PyYAML here (importing it is some 20 ms of a cold ``check``): what a plain scalar
+means is PyYAML's resolvers' answer, from facts/yamlresolve.py. Text, decimal numbers and
+dates are read here; booleans, nulls, floats and other numbers are left to PyYAML.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from briefgen.errors import Pos
+from briefgen.facts.yamlresolve import INT_TAG, SPECIAL_FIRST, STR_TAG, TIMESTAMP_TAG, plain_tag, simple_int
 from briefgen.facts.yvalues import YList, YMap
 
 
@@ -47,22 +49,36 @@ _LINE = re.compile(r"^( *)(- +)?(?:([A-Za-z_][A-Za-z0-9_-]*):( +|$))?(.*)$", re.
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 #: Characters that make a flow list more than plain words separated by commas.
 _FLOW_DECLINED = re.compile(r"[\[\]{}#&*!|>'\"%@`:?]")
+#: First characters of a plain value that is not simply text.
+_NEEDS_CARE = _INDICATORS | SPECIAL_FIRST
 _BLOCK_HEADERS = {"|": (True, True), "|-": (True, False), ">": (False, True), ">-": (False, False)}
 #: Deeper than this is left to PyYAML (which refuses past facts/yvalues.MAX_DEPTH).
 _MAX_DEPTH = 50
 _new_tuple = tuple.__new__
 
 
-def read_lines(text: str, display: str, resolve: Callable[[str], Any], special_first: frozenset[str]) -> Any:
-    """The value of the YAML document ``text``, or :class:`Declined`.
-
-    ``resolve(plain)`` gives the value of a plain scalar whose first character is in
-    ``special_first`` (it may be a number, a boolean, a date, a null): the text itself
-    when it is text, else the value, or it raises Declined.
-    """
+def read_lines(text: str, display: str) -> Any:
+    """The value of the YAML document ``text`` (``display``: its file, for positions), or
+    :class:`Declined`."""
     if _DECLINED_CHARS.search(text) is not None:
         raise Declined
-    return _LineWalk(text, display, resolve, special_first).document()
+    return _LineWalk(text, display).document()
+
+
+def _plain(value: str) -> Any:
+    """A plain scalar whose first character is in SPECIAL_FIRST: text, a decimal number, a
+    date, or Declined (left to PyYAML's constructors)."""
+    tag = plain_tag(value)
+    if tag == STR_TAG:
+        return value
+    if tag == INT_TAG and simple_int(value):
+        return int(value)
+    if tag == TIMESTAMP_TAG and len(value) == 10:  # the date alone, 2024-01-02
+        try:
+            return date(int(value[:4]), int(value[5:7]), int(value[8:]))
+        except ValueError:
+            return value  # an impossible date stays text, as PyYAML's walks leave it
+    raise Declined
 
 
 def _indent(line: str) -> int:
@@ -70,7 +86,7 @@ def _indent(line: str) -> int:
 
 
 class _LineWalk:
-    def __init__(self, text: str, display: str, resolve: Callable[[str], Any], special_first: frozenset[str]):
+    def __init__(self, text: str, display: str):
         self.lines = text.split("\n")
         self.tokens: list[tuple[str, str, str, str, str]] = _LINE.findall(text)
         self.count = len(self.lines)
@@ -78,10 +94,6 @@ class _LineWalk:
         # final line break (not read here).
         self.ends_unbroken = not text.endswith("\n")
         self.display = display
-        self.resolve = resolve
-        self.special_first = special_first
-        #: first characters of a plain value that is not simply text
-        self.needs_care = _INDICATORS | special_first
 
     def pos(self, index: int, col: int) -> Pos:
         return _new_tuple(Pos, (self.display, index + 1, col + 1))  # type: ignore[no-any-return]
@@ -121,18 +133,17 @@ class _LineWalk:
         on its line, or after a list's dash)."""
         if depth > _MAX_DEPTH:
             raise Declined
-        tokens, count, display, special_first = self.tokens, self.count, self.display, self.special_first
+        tokens, count, display = self.tokens, self.count, self.display
         out = YMap()
         out.pos = _new_tuple(Pos, (display, index + 1, col + 1))
         key_pos: dict[str, Pos] = {}
         value_pos: dict[str, Pos] = {}
         out.key_pos, out.value_pos = key_pos, value_pos
-        needs_care = self.needs_care
         value: Any
         _, _, key, gap, rest = tokens[index]
         while True:
             index_of_key = index
-            if key in out or (key[0] in special_first and self.resolve(key) is not key):
+            if key in out or (key[0] in SPECIAL_FIRST and plain_tag(key) != STR_TAG):
                 raise Declined  # a duplicate (PyYAML says so), or a key read as other than text
             key_pos[key] = _new_tuple(Pos, (display, index + 1, col + 1))
             if rest:
@@ -147,7 +158,7 @@ class _LineWalk:
                     if rest[-1] != '"' or len(rest) < 2 or '"' in value or "\\" in value:
                         raise Declined  # on more lines, escapes, or more after the closing quote
                     index += 1
-                elif first in needs_care or ": " in rest or " #" in rest or rest[-1] == ":":
+                elif first in _NEEDS_CARE or ": " in rest or " #" in rest or rest[-1] == ":":
                     value, index = self.inline(rest, index, start, col, depth)
                 else:
                     value = rest
@@ -235,8 +246,8 @@ class _LineWalk:
             return self.block_scalar(rest, index, col)
         elif first in _INDICATORS or ": " in rest or " #" in rest or rest[-1] == ":":
             raise Declined
-        elif first in self.special_first:
-            value = self.resolve(rest)
+        elif first in SPECIAL_FIRST:
+            value = _plain(rest)
         else:
             value = rest
         return value, index + 1
@@ -252,13 +263,13 @@ class _LineWalk:
         inner = rest[1:-1]
         if not inner.strip(" "):
             return out
-        special_first, display, line_number = self.special_first, self.display, index + 1
+        display, line_number = self.display, index + 1
         col = start + 1
         for item in inner.split(","):
             word = item.strip(" ")
             if not word or word[0] == "-":
                 raise Declined  # an empty item (a trailing comma), or a dash
-            out.append(self.resolve(word) if word[0] in special_first else word)
+            out.append(_plain(word) if word[0] in SPECIAL_FIRST else word)
             item_pos.append(_new_tuple(Pos, (display, line_number, col + len(item) - len(item.lstrip(" ")) + 1)))
             col += len(item) + 1
         return out

@@ -19,7 +19,8 @@ from typing import Any
 import yaml
 
 from briefgen.errors import Pos, Problem
-from briefgen.facts.yamllines import Declined, read_lines
+from briefgen.facts.yamlresolve import SPECIAL_FIRST as _SPECIAL_FIRST
+from briefgen.facts.yamlresolve import plain_tag, simple_int
 from briefgen.facts.yvalues import (
     MAX_ALIAS_EXPANSION,
     MAX_DEPTH,
@@ -31,9 +32,6 @@ from briefgen.facts.yvalues import (
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
-# First characters that can start a plain scalar meaning something other than text
-# (numbers, booleans, null, dates, the merge key...), as in PyYAML's implicit resolvers.
-_SPECIAL_FIRST = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers) | {""}
 
 
 class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -43,9 +41,8 @@ class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         if kind is yaml.ScalarNode:
             if not implicit[0]:
                 return _STR_TAG  # quoted: always text
-            if value[:1] not in _SPECIAL_FIRST:
-                return _STR_TAG  # plain, and cannot be a number, boolean, null or date
-        elif not self.yaml_path_resolvers:  # the safe loader has none: the default tags
+            return plain_tag(value)  # the table PyYAML's resolver holds (facts/yamlresolve)
+        if not self.yaml_path_resolvers:  # the safe loader has none: the default tags
             return _MAP_TAG if kind is yaml.MappingNode else _SEQ_TAG
         return str(super().resolve(kind, value, implicit))
 
@@ -251,42 +248,6 @@ _StreamEndEvent = yaml.StreamEndEvent
 _AliasEvent = yaml.AliasEvent
 
 
-#: The resolver's tag for short plain scalars already seen: keys and enum values repeat
-#: across a fact base, and the answer depends on the text alone.
-_PLAIN_TAGS: dict[str, str] = {}
-#: PyYAML's implicit resolver (the safe loaders' own class), asked without a loader.
-_RESOLVER = yaml.resolver.Resolver()
-_MAX_PLAIN_TAGS, _MAX_MEMO_LEN = 4096, 40
-
-
-def _plain_tag(value: str) -> str:
-    """The tag of an untagged plain scalar that may mean other than text."""
-    tag = _PLAIN_TAGS.get(value)
-    if tag is None:
-        tag = str(_RESOLVER.resolve(_ScalarNode, value, (True, False)))
-        if len(value) <= _MAX_MEMO_LEN:
-            if len(_PLAIN_TAGS) >= _MAX_PLAIN_TAGS:
-                _PLAIN_TAGS.clear()
-            _PLAIN_TAGS[value] = tag
-    return tag
-
-
-def _simple_int(value: str) -> bool:
-    """A plain decimal int that ``int()`` reads as PyYAML's constructor would."""
-    return value.isdigit() and value.isascii() and value[0] != "0" and len(value) <= 18
-
-
-def _line_walk_plain(value: str) -> Any:
-    """The line walk's plain scalars that may mean other than text: text and simple
-    ints are read here, the rest (dates, booleans, nulls, floats...) by PyYAML."""
-    tag = _plain_tag(value)
-    if tag == _STR_TAG:
-        return value
-    if tag == _INT_TAG and _simple_int(value):
-        return int(value)
-    raise Declined
-
-
 class _EventBuilder:
     """Builds YMap/YList/scalars straight from the parser's events, without composing
     yaml.Node objects and walking them again: the common documents (no anchor, alias,
@@ -303,14 +264,14 @@ class _EventBuilder:
         self.nodes = _Builder(loader, display)
         self.problems = self.nodes.problems
 
-    plain_tag = staticmethod(_plain_tag)
+    plain_tag = staticmethod(plain_tag)
 
     def other_scalar(self, event: Any, tag: str, depth: int) -> Any:
         """A number, boolean, null or date (the node walk's own conversion and problems)."""
         if depth > MAX_DEPTH or tag == _MERGE_TAG:
             raise _Fallback
         value = event.value
-        if tag == _INT_TAG and _simple_int(value):
+        if tag == _INT_TAG and simple_int(value):
             return int(value)  # a count or a grade: what construct_yaml_int gives, without its steps
         return self.nodes.scalar(_ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style))
 
@@ -549,20 +510,15 @@ def _syntax_problem(exc: yaml.YAMLError, display: str, text: str) -> Problem:
     return Problem(Pos(display, line, col), "BG001", message, hint)
 
 
-def parse_yaml_text(text: str, display: str) -> tuple[Any, list[Problem]]:
-    """Parse one YAML document held in ``text``; the value and the problems found.
-
-    The line walk (facts/yamllines.py) reads most documents, the event walk most of what
-    it declines, and the node walk the rest (see _EventBuilder).
+def parse_with_pyyaml(text: str, display: str) -> tuple[Any, list[Problem]]:
+    """Parse one YAML document held in ``text`` with PyYAML; the value and the problems
+    found. The event walk reads most documents; the node walk the rest (see _EventBuilder).
+    (facts/load.py's parse_yaml_text tries the line walk first.)
     """
     if len(text) > MAX_EXPANDED_CHARS:
         # Without aliases a document's scalars hold at most its own characters, so the
         # event walk needs no expanded-size check (the node walk's) below this length.
         return _parse_with_nodes(text, display)
-    try:
-        return read_lines(text, display, _line_walk_plain, _SPECIAL_FIRST), []
-    except Declined:
-        pass
     try:
         loader = Loader(text)
     except yaml.YAMLError:
