@@ -16,6 +16,7 @@ import datetime
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -65,8 +66,9 @@ def _check(text: str) -> bool:
     except Declined:
         return False
     ref_value, ref_problems = yamlnodes._parse_with_nodes(text, "f.yaml")
-    assert ref_problems == [], text
-    _same(value, ref_value, repr(text))
+    shown = repr(text if len(text) < 300 else text[:150] + "..." + text[-150:])
+    assert ref_problems == [], (shown, ref_problems)
+    _same(value, ref_value, shown)
     return True
 
 
@@ -180,6 +182,20 @@ def _repeats_a_key(body: str) -> bool:
     return any(p.code == "BG002" for p in yamlnodes._parse_with_nodes(body, "f.yaml")[1])
 
 
+#: Pieces of lines, put together at random: a soup of what the walk looks for.
+PIECES = [
+    "- ", "-", "key: ", "k:", "id:", "y: ", "1: ", "a", "b c", "é", "7", "2024-01-02", "yes", "~", "'", "''", '"',
+    "[", "]", ", ", ",", "#", " #", " ", "  ", ":", ": ", "|", "|-", ">", ">-", "&a ", "*a", "!!str ", "{", "}", "\\",
+]  # fmt: skip
+
+
+@given(st.lists(st.tuples(st.integers(0, 6), st.lists(st.sampled_from(PIECES), max_size=5)), min_size=1, max_size=8))
+@LINES_FUZZ
+def test_random_lines_read_as_by_the_node_walk(lines: list[tuple[int, list[str]]]) -> None:
+    """No structure at all: whatever the walk reads of random lines, PyYAML reads alike."""
+    _check("".join(" " * indent + "".join(pieces) + "\n" for indent, pieces in lines))
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -223,8 +239,8 @@ def test_hand_written_documents(text: str) -> None:
 
 def test_what_it_reads_and_what_it_leaves(tmp_path: Path) -> None:
     """The comparisons mean something only if the walk reads the common documents itself:
-    every file of the example and of a synthetic project but those using escapes, dates
-    or a form listed in the module's docstring."""
+    every file of the example and of a synthetic project but those using a form the
+    module's docstring lists (the example's sources.yaml has flow mappings)."""
     assert _check("- id: a\n  kind: fact\n  statement: >-\n    x\n    y\n  about: [a, b]\n  credibility: 3\n")
     assert _check("a:\n- 1\n- 'two'\n\n# c\nb: |\n  t\n")
     for left in [
@@ -245,6 +261,27 @@ def test_what_it_reads_and_what_it_leaves(tmp_path: Path) -> None:
     claims = [name for name in read if "/claims/" in name]
     assert claims and all(read[name] for name in claims), read
     assert sum(read.values()) >= len(read) - 3, read
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        " " * 40_000 + "a",
+        "- " * 20_000,
+        "a" * 40_000 + ":",
+        "a" * 1025 + ": x",  # PyYAML refuses an implicit key of over 1024 characters
+        "- " + "a" * 1030 + ":",
+        "k: " + "[a, " * 10_000 + "]",
+        "k: '" + "''" * 20_000,
+        "k:" + ": " * 20_000,
+    ],
+)
+def test_hostile_lines_are_read_or_declined_in_linear_time(line: str) -> None:
+    """A hang guard: 40,000-character lines of what the line walk looks for."""
+    started = time.monotonic()
+    for text in (line + "\n", "a: 1\n" + line + "\n", "- x\n" * 1000 + line):
+        _check(text)
+    assert time.monotonic() - started < 10  # milliseconds, unless something is quadratic
 
 
 def test_parse_yaml_text_takes_the_line_walk_first(monkeypatch: pytest.MonkeyPatch) -> None:

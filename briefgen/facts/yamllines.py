@@ -52,6 +52,8 @@ _FLOW_DECLINED = re.compile(r"[\[\]{}#&*!|>'\"%@`:?]")
 #: First characters of a plain value that is not simply text.
 _NEEDS_CARE = _INDICATORS | SPECIAL_FIRST
 _BLOCK_HEADERS = {"|": (True, True), "|-": (True, False), ">": (False, True), ">-": (False, False)}
+#: A longer key is left to PyYAML, which refuses an implicit key of over 1024 characters.
+_MAX_KEY = 1000
 #: Deeper than this is left to PyYAML (which refuses past facts/yvalues.MAX_DEPTH).
 _MAX_DEPTH = 50
 _new_tuple = tuple.__new__
@@ -143,8 +145,8 @@ class _LineWalk:
         _, _, key, gap, rest = tokens[index]
         while True:
             index_of_key = index
-            if key in out or (key[0] in SPECIAL_FIRST and plain_tag(key) != STR_TAG):
-                raise Declined  # a duplicate (PyYAML says so), or a key read as other than text
+            if key in out or len(key) > _MAX_KEY or (key[0] in SPECIAL_FIRST and plain_tag(key) != STR_TAG):
+                raise Declined  # a duplicate or a key too long (PyYAML says so), or not text
             key_pos[key] = _new_tuple(Pos, (display, index + 1, col + 1))
             if rest:
                 if rest[-1] == " ":
