@@ -50,16 +50,15 @@ except ImportError:  # not POSIX: no locks, so stale temporary files are left al
 
 from briefgen.errors import BriefgenError, Pos, Problem
 
+#: BG401's hint from this layer, which does not know how its command writes elsewhere:
+#: ``build`` adds its ``--out`` (build.py); ``init`` takes another folder as it is.
+UNWRITABLE_HINT = "choose another folder, or fix the folder's permissions"
+
 
 def _problem(path: Path, exc: OSError) -> Problem:
     where = Pos(str(path))
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return Problem(
-            where,
-            "BG401",
-            f"cannot write here: {exc.strerror}",
-            "choose another folder with --out, or fix the folder's permissions",
-        )
+        return Problem(where, "BG401", f"cannot write here: {exc.strerror}", UNWRITABLE_HINT)
     if exc.errno == errno.ENOSPC:
         return Problem(
             where, "BG402", "the disk is full", "free some space and build again; earlier outputs are intact"

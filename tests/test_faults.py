@@ -132,6 +132,31 @@ def test_unwritable_output_folder(mini: Path, tmp_path: Path) -> None:
         assert folder_state(out) == before
 
 
+def test_a_failed_build_ends_with_what_it_did_not_do(mini: Path) -> None:
+    """The last line of a failed build counts its problems and says nothing was written,
+    as check's last line does; the earlier outputs are there, byte for byte."""
+    before = put_previous(mini / "output", MINI_OUTPUTS)
+    claims = mini / "content" / "claims.yaml"
+    claims.write_text(claims.read_text().replace("kind: fact", "kind: factt", 1))
+    proc = run_cli("build", "--project", str(mini), cwd=mini)
+    assert proc.returncode == 1 and "error[BG105]" in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last == "briefgen build: 1 error, 0 warnings; nothing written, output/ unchanged"
+    assert folder_state(mini / "output") == before
+
+
+def test_init_into_a_folder_it_cannot_write_names_no_option_it_lacks(tmp_path: Path) -> None:
+    """The write layer's hint is the command's own: init has no --out (build has)."""
+    folder = tmp_path / "locked"
+    with read_only_folder(folder, ()) as before:
+        proc = run_cli("init", str(folder / "new"), cwd=tmp_path)
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr
+        assert "error[BG401]: cannot write here" in proc.stderr
+        assert "hint: choose another folder, or fix the folder's permissions" in proc.stderr
+        assert "--out" not in proc.stderr
+        assert folder_state(folder) == before
+
+
 def test_output_path_that_is_a_file(mini: Path, tmp_path: Path) -> None:
     target = tmp_path / "not-a-folder"
     target.write_text("keep me\n")

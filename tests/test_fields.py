@@ -16,6 +16,7 @@ import pytest
 
 from briefgen.authoring.schema import KIND_SCHEMAS
 from briefgen.check.fields import VALUE_READERS, Checker
+from briefgen.errors import Pos
 from briefgen.facts.kinds import FIELD_KINDS
 from briefgen.facts.load import parse_yaml_text
 from briefgen.facts.model import COLLECTIONS, Claim, Name, PartialDate, Place, Source, spec, yaml_fields
@@ -169,3 +170,23 @@ def test_records_compare_and_show_as_dataclasses_do() -> None:
         "non_dropping_particle=None, dropping_particle=None)"
     )
     assert repr(first).startswith("Claim(id='c1', kind='fact', statement='Tin.', about=['tin'], as_of=None, ")
+
+
+@pytest.mark.parametrize(
+    ("written", "suggested"),
+    [
+        ("templates/brief.html.j2", "e.g. 'brief':"),
+        ("memo.html.j2", "e.g. 'memo':"),
+        ("partials/cite", "e.g. 'brief' or 'summary':"),
+        ("templates/partials/prose.html.j2", "e.g. 'brief' or 'summary':"),
+        ("../../etc/passwd", "e.g. 'brief' or 'summary':"),
+    ],
+)
+def test_a_template_written_as_a_path_is_answered_with_a_name_to_write(written: str, suggested: str) -> None:
+    """A partial is never suggested as a brief's template: it is a piece, not a page."""
+    checker = Checker(Project(Path("/nonexistent")))
+    meta = {"kind": "template", "max_len": 100}
+    assert checker.read_template(meta, written, Pos("b.yaml", 1, 11), "'template' of brief 'b'", "template") is None
+    (problem,) = checker.problems
+    assert (problem.code, problem.message) == ("BG301", f"'template' of brief 'b': {written!r} is not a template name")
+    assert suggested in problem.hint

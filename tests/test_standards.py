@@ -361,6 +361,14 @@ def test_a_max_age_that_is_not_a_duration(make_project: Callable[..., Path], whe
     assert _where(hit) == (where, *_at(files[where], "max_age: soon", "soon"))
 
 
+def test_a_mistyped_key_in_briefgen_yaml_is_named_with_the_right_one(make_project: Callable[..., Path]) -> None:
+    code, problems = _check(make_project({"briefgen.yaml": "max_ages: 6m\n"}))
+    assert code == 1
+    (hit,) = _hits(problems, "BG101")
+    assert hit["message"] == "unknown key 'max_ages' in briefgen.yaml (did you mean 'max_age'?)"
+    assert _where(hit) == ("briefgen.yaml", 1, 1)
+
+
 def test_judgments_resting_on_stale_claims_are_stale(make_project: Callable[..., Path]) -> None:
     claims = CLAIMS.replace(
         "  about: [port-authority]\n  sources:", "  about: [port-authority]\n  as_of: 2020\n  sources:"

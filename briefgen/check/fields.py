@@ -187,8 +187,11 @@ class Checker:
         text = self.read_text(meta, value, pos, what, key)
         if not isinstance(text, str) or TEMPLATE_NAME_RE.match(text):
             return text
-        stem = text.removesuffix(TEMPLATE_SUFFIX).rsplit("/", 1)[-1]
-        suggestion = f"'{stem}'" if TEMPLATE_NAME_RE.match(stem) and stem != text else "brief or summary"
+        folder, _, stem = text.removesuffix(TEMPLATE_SUFFIX).rpartition("/")
+        # templates/memo.html.j2 means 'memo'; partials/cite is a piece, not a brief's
+        # template, and a path elsewhere names no template at all.
+        meant = TEMPLATE_NAME_RE.match(stem) and stem != text and folder in ("", "templates")
+        suggestion = f"'{stem}'" if meant else "'brief' or 'summary'"
         shown = text if len(text) <= 60 else text[:60] + "..."
         self.problem(
             pos,

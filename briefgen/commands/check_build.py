@@ -69,6 +69,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     if result.reused and result.written:
         laid = f"laid out {', '.join(result.laid_out)}; " if result.laid_out else "laid out nothing; "
         say(f"briefgen build: {laid}reused the unchanged layout of {', '.join(result.reused)}")
+    if result.failed:
+        # The last line of a failed build says so, as check's does: a long list of
+        # problems scrolls past, and "nothing written" is the news.
+        kept = f", {display_path(out)}/ unchanged" if out.exists() else ""
+        say(f"briefgen build: {summary(result.problems)}; nothing written{kept}")
     return 1 if result.failed else 0
 
 

@@ -16,7 +16,7 @@ from briefgen.errors import Pos, Problem
 from briefgen.facts.load import LoadedFile, YMap, load_yaml_file
 from briefgen.facts.model import PartialDate
 from briefgen.facts.project import Project
-from briefgen.words import counted
+from briefgen.words import counted, did_you_mean
 
 CONFIG_FILE = "briefgen.yaml"
 CONFIG_KEYS = ("max_age",)
@@ -119,7 +119,7 @@ def load_config(project: Project, load: Callable[[Path], LoadedFile] = load_yaml
                 Problem(
                     data.key_pos[key],
                     "BG101",
-                    f"unknown key '{key}' in {CONFIG_FILE}",
+                    f"unknown key '{key}' in {CONFIG_FILE}{did_you_mean(key, CONFIG_KEYS)}",
                     f"allowed keys: {', '.join(CONFIG_KEYS)}",
                 )
             )
