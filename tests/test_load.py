@@ -338,6 +338,70 @@ def test_syntax_errors_point_at_the_construct_that_went_wrong(text: str, pos: Po
     assert problems[0].hint == hint
 
 
+@pytest.mark.parametrize(
+    ("text", "pos", "hint"),
+    [
+        (
+            "- id: a\n  statement: @kia holds the mines.\n",
+            at(2, 14),
+            "a value cannot start with '@' in YAML: quote the whole value, e.g. statement: \"@kia holds the mines.\"",
+        ),
+        (
+            "- id: a\n  statement: [[kia-took]] and more.\n",
+            at(2, 14),
+            "a value starting with '[' is read as a YAML list: quote the whole value, "
+            'e.g. statement: "[[kia-took]] and more."',
+        ),
+        (
+            "- id: a\n  statement: [@report, p. 2] says so.\n",
+            at(2, 14),
+            "a value starting with '[' is read as a YAML list: quote the whole value, "
+            'e.g. statement: "[@report, p. 2] says so."',
+        ),
+        (
+            "- id: a\n  statement: [The KIA]{@kia} holds it.\n",
+            at(2, 14),
+            "a value starting with '[' is read as a YAML list: quote the whole value, "
+            'e.g. statement: "[The KIA]{@kia} holds it."',
+        ),
+        (
+            '- id: a\n  statement: "Quoted" then text.\n',
+            at(2, 14),
+            "a quoted value ends at its closing quote, and text follows it here: quote the whole value, "
+            "e.g. statement: '\"Quoted\" then text.'",
+        ),
+        (
+            "- id: a\n  statement: *bold* claim\n",
+            at(2, 14),
+            "a value starting with '*' is read as a YAML alias (Markdown's *emphasis* too): "
+            'quote the whole value, e.g. statement: "*bold* claim"',
+        ),
+        (
+            "about:\n  - @kia\n",
+            at(2, 5),
+            "a value cannot start with '@' in YAML: quote the whole value, e.g. - \"@kia\"",
+        ),
+    ],
+    ids=["mention", "claim-in-place", "citation", "mention-words", "text-after-quote", "emphasis", "list-item"],
+)
+def test_a_value_yaml_reads_otherwise_is_shown_quoted(text: str, pos: Pos, hint: str) -> None:
+    """The prose syntax starts with characters YAML gives a meaning: the hint shows the
+    value as it must be written, at the value itself."""
+    value, problems = parse(text)
+    assert value is None
+    assert [(p.code, p.pos) for p in problems] == [("BG001", pos)]
+    assert problems[0].hint == hint
+    assert "noticed at line" not in problems[0].message
+
+
+def test_a_quoted_value_with_a_comment_after_it_is_not_blamed() -> None:
+    """Only the line where the parser noticed the problem is looked at, and a comment
+    after a closing quote is not text after it."""
+    value, problems = parse('- id: "a" # the first\n  kind: fact\n bad: 2\n')
+    assert value is None
+    assert problems[0].hint == _NEAR_HINT
+
+
 def test_a_control_character_is_reported_at_its_column_counted_in_characters() -> None:
     # 'é' is two bytes in UTF-8; the column counts it as one, as an editor does.
     value, problems = parse("id: x\nname: café\x07\n")

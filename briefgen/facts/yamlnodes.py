@@ -13,6 +13,7 @@ files all come from the records cache parses nothing, and so never imports it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -505,9 +506,68 @@ def _syntax_problem(exc: yaml.YAMLError, display: str, text: str) -> Problem:
         hint = "YAML indents with spaces only: replace the tab characters with spaces"
     elif "tab character" in what or "\t" in what or "\t" in bad_line[: max(col, 1)] or (bad_line[:1] == "\t"):
         hint = "YAML indents with spaces only: replace the tab characters with spaces"
+    elif problem_mark is not None and (found := _unquoted_value(lines, problem_mark.line)) is not None:
+        line, col, hint = found
+        message = message.split("; noticed at line")[0]
     elif ": " in bad_line.split(":", 1)[-1]:
         hint = "a value holding ': ' must be quoted, e.g. statement: \"A: B\""
     return Problem(Pos(display, line, col), "BG001", message, hint)
+
+
+#: A value after ``key: `` or a list's ``- ``, up to a comment.
+_VALUE_RE = re.compile(r"^ *(?:- +)*(?:([A-Za-z_][\w-]*): +)?(?=\S)")
+
+
+def _unquoted_value(lines: list[str], index: int) -> tuple[int, int, str] | None:
+    """A value on line ``index`` (where the parser noticed the problem) that YAML reads as
+    something else because of its first character, the prose syntax's ``@mention``,
+    ``[[claim]]`` and ``[@cite]`` first among them: its line, column and a hint that
+    shows it quoted."""
+    if not 0 <= index < len(lines):
+        return None
+    line = lines[index]
+    match = _VALUE_RE.match(line)
+    if match is None:
+        return None
+    value = line[match.end() :].rstrip()
+    first = value[:1]
+    if first in "@`%":
+        why = f"a value cannot start with '{first}' in YAML"
+    elif value.startswith(("[[", "[@")) or (first == "[" and "]{@" in value):
+        why = "a value starting with '[' is read as a YAML list"
+    elif first in "*&!":
+        why = f"a value starting with '{first}' is read as a YAML {_MEANS[first]}"
+    elif first in "|>" and value[1:].strip(" -+0123456789"):
+        why = f"a value starting with '{first}' starts a block of text on the lines below"
+    elif first in "\"'" and _text_after_closing_quote(value):
+        why = "a quoted value ends at its closing quote, and text follows it here"
+    else:
+        return None
+    key = match.group(1)
+    return index + 1, match.end() + 1, f"{why}: quote the whole value, e.g. {_quoted_example(key, value)}"
+
+
+def _text_after_closing_quote(value: str) -> bool:
+    """``"Quoted" then text``: more than a comment after the quote that closes the value."""
+    quote, at = value[0], 1
+    while (at := value.find(quote, at)) != -1:
+        if quote == "'" and value.startswith("''", at):
+            at += 2  # a quote written twice stands for itself
+        elif quote == '"' and value[at - 1] == "\\":
+            at += 1
+        else:
+            rest = value[at + 1 :].strip()
+            return bool(rest) and not rest.startswith("#")
+    return False  # never closed: the parser's own message says so
+
+
+_MEANS = {"*": "alias (Markdown's *emphasis* too)", "&": "anchor", "!": "tag"}
+
+
+def _quoted_example(key: str | None, value: str) -> str:
+    shown = value if len(value) <= 50 else value[:47] + "..."
+    quoted = f'"{shown}"' if '"' not in shown else "'" + shown.replace("'", "''") + "'"
+    return f"{key}: {quoted}" if key else f"- {quoted}"
 
 
 def parse_with_pyyaml(text: str, display: str) -> tuple[Any, list[Problem]]:
