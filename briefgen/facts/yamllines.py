@@ -88,6 +88,10 @@ def _indent(line: str) -> int:
 
 
 class _LineWalk:
+    """One document's lines read as nested block collections. Each method is given the
+    index of the line its node starts on (and the node's column) and returns the node and
+    the index of the next line to read: blank and comment lines are skipped between nodes."""
+
     def __init__(self, text: str, display: str):
         self.lines = text.split("\n")
         self.tokens: list[tuple[str, str, str, str, str]] = _LINE.findall(text)
