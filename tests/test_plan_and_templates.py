@@ -91,6 +91,19 @@ def test_entities_are_named_in_full_once_then_abbreviated(mini: Path) -> None:
     assert set(names[1:]) == {"PAC"}
 
 
+def test_periods_and_commas_close_inside_the_quotation_marks(mini: Path) -> None:
+    """Chicago style, in notes and in the sources list alike: “The Harbour Report.”, never
+    “The Harbour Report”. (a note's own closing period and the via line's included)."""
+    project = Project(mini)
+    base, _ = check_project(project)
+    html = render_html(_plan(mini), base, project)
+    notes = re.findall(r'<span class="fn"[^>]*>(.*?)</span></sup>', html)
+    sources = html.split('<section class="sources"', 1)[1].split("</section>", 1)[0]
+    assert notes and "Known only as reported in “The Harbour Report.”" in sources
+    for text in [*notes, sources]:
+        assert "”." not in text and "”," not in text, text
+
+
 def test_golden_html(mini: Path, regen_golden: bool) -> None:
     project = Project(mini)
     base, _ = check_project(project)
