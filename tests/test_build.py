@@ -150,6 +150,23 @@ def test_pdf_page_furniture(built: Path) -> None:
     assert anchors["the-actors"] >= 1
 
 
+def test_the_text_layer_holds_what_the_pages_show(built: Path) -> None:
+    """Copied or read aloud, page 1 has no hidden running title or title-case marking (the
+    elements that set the running strings draw nothing), and the marking in the margins
+    reads as one word in poppler's extraction too (its letter-spacing once made it
+    "P UBLIC")."""
+    pdf = built / "myanmar-rare-earths.pdf"
+    first = PdfBack.open(pdf).page_texts()[0]
+    one_line_title = "Myanmar’s Rare Earths: The Kachin Independence Army Holds the Cards"
+    assert "Public" not in first and one_line_title not in first
+    assert first.count("PUBLIC") == 3  # the title block's, and the top and foot of the page
+    second = subprocess.run(
+        ["pdftotext", "-layout", "-f", "2", "-l", "2", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    header = second.splitlines()[0].split()
+    assert " ".join(header[:-1]) == one_line_title and header[-1] == "PUBLIC", header
+
+
 def test_two_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
     # In different seconds, and with no SOURCE_DATE_EPOCH from outside: font subsets used
     # to carry the time of the build, so two builds a second apart differed.
