@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from briefgen.errors import Pos, Problem
-from briefgen.facts.yamllines import Declined, read_lines
 from briefgen.facts.yvalues import (  # re-exported: where the rest of briefgen reads them
     MAX_ALIAS_EXPANSION,
     MAX_DEPTH,
@@ -93,6 +92,10 @@ def parse_yaml_text(text: str, display: str) -> tuple[Any, list[Problem]]:
     The line walk (facts/yamllines.py) reads the plain YAML most files are written in;
     PyYAML (facts/yamlnodes.py) reads what it declines, and reports every problem.
     """
+    # Imported here: a command whose files all come from the records cache parses nothing,
+    # and the readers' regular expressions take milliseconds to compile.
+    from briefgen.facts.yamllines import Declined, read_lines
+
     try:
         return read_lines(text, display), []
     except Declined:
