@@ -6,7 +6,7 @@ from __future__ import annotations
 from briefgen.check.fields import Checker
 from briefgen.errors import Pos
 from briefgen.facts.assets import ASSETS, ImageProblem, assets_folder_problem, resolve_image
-from briefgen.facts.graph import Prose, prose_of
+from briefgen.facts.graph import Prose, prose_of, prose_texts
 from briefgen.facts.load import display_path, find_in_file
 from briefgen.facts.model import Brief, Claim, FactBase
 from briefgen.facts.reuse import Reuse, each
@@ -59,4 +59,6 @@ def _may_link(text: str | None) -> bool:
 
 def _linking_prose(record: Claim | Brief) -> list[Prose]:
     """A record's prose fields that may hold a link or an image (most hold none)."""
+    if not any(_may_link(text) for text in prose_texts(record)):
+        return []  # most records: no Prose is made to find that out
     return [prose for prose in prose_of(record) if _may_link(prose.text)]

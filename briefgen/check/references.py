@@ -8,7 +8,7 @@ from collections.abc import Callable
 from briefgen.check.fields import Checker, PendingRef
 from briefgen.errors import Pos, Problem
 from briefgen.facts.crossrefs import brief_targets
-from briefgen.facts.graph import Prose, brief_parts, prose_of, prose_records
+from briefgen.facts.graph import Prose, brief_parts, prose_of, prose_records, prose_texts
 from briefgen.facts.load import find_in_file
 from briefgen.facts.model import ENTITY_COLLECTIONS, Brief, Claim, FactBase
 from briefgen.facts.reuse import Reuse, each, no_reuse
@@ -242,7 +242,7 @@ def _field_ids(refs: list[PendingRef]) -> set[str]:
 
 
 def _prose_ids(record: Claim | Brief) -> list[str]:
-    return [r.ref for prose in prose_of(record) for r in scan_references(prose.text or "")]
+    return [r.ref for text in prose_texts(record) for r in scan_references(text)]
 
 
 def _place(lines: list[str], pos: Pos, text: str, token: str, offset: int) -> Pos:

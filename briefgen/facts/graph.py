@@ -91,6 +91,14 @@ def prose_of(record: Claim | Brief) -> list[Prose]:
     return [Prose(f"brief '{record.id}'", text, pos, False) for _part, text, pos in brief_parts(record)]
 
 
+def prose_texts(record: Claim | Brief) -> list[str]:
+    """The texts of :func:`prose_of` alone, for scans that need only the words: several
+    passes run over every claim, and a claim's statement needs no Prose made for it."""
+    if isinstance(record, Claim):
+        return [record.statement] if record.statement else []
+    return [text for _part, text, _pos in brief_parts(record) if text]
+
+
 def brief_uses(brief: Brief, texts: FileTexts) -> list[Use]:
     """Every id a brief refers to, in reading order, with its position in the YAML file."""
     uses: list[Use] = []
@@ -245,7 +253,7 @@ def _cited_ids(claim: Claim) -> list[str]:
 
 
 def _prose_cited_ids(record: Claim | Brief) -> list[str]:
-    return [ref.ref for prose in prose_of(record) for ref in scan_references(prose.text or "") if ref.how == "cite"]
+    return [ref.ref for text in prose_texts(record) for ref in scan_references(text) if ref.how == "cite"]
 
 
 def publication(base: FactBase, source_id: str) -> str:
