@@ -63,9 +63,19 @@ def _problem(path: Path, exc: OSError) -> Problem:
         return Problem(
             where, "BG402", "the disk is full", "free some space and build again; earlier outputs are intact"
         )
+    if exc.errno == errno.ENOENT:
+        return Problem(
+            where,
+            "BG403",
+            f"cannot create the output folder: {exc.strerror}",
+            "check the path (the folders above it must exist and take new folders), or choose another folder",
+        )
     if exc.errno in (errno.ENOTDIR, errno.EEXIST):
         return Problem(
-            where, "BG401", f"cannot write here: {exc.strerror}", "the output path names a file, not a folder"
+            where,
+            "BG401",
+            "cannot write here: a file stands where a folder goes",
+            "the output path names a file, not a folder",
         )
     return Problem(where, "BG403", f"cannot write the output: {exc.strerror or exc}", "check the output folder")
 

@@ -19,7 +19,8 @@ ARCHIVE = (
     "The Harbour Report\n\n"
     "Ore from the northern hills is trucked to the coast every week.\n\n"
     "According to the ministry, exports fell by half in 2025.\n\n"
-    "The port authority said the new road “would take years to build.”\n"
+    "The port authority said the new road “would take years to build.”\n\n"
+    "The ministry expects the harbour to reopen in the spring.\n"
 )
 #: Its fingerprint, as MINI's harbour-report records it (custom.archive_sha256).
 ARCHIVE_SHA256 = hashlib.sha256(ARCHIVE.encode("utf-8")).hexdigest()
@@ -38,7 +39,7 @@ _MINI: dict[str, str] = {
             archive: archive/harbour.txt
             archive_parts:
               - {part: title, starts: The Harbour Report}
-            archive_sha256: b2c61ef425ebad5a191e2b62c6dfcbda220f4a5b305cfaa050c1f08e8804b2f1
+            archive_sha256: 8ca11de6518f47de49fa8a49a5a4cb972b5784276e545fc963211eebbc34220e
         - id: ministry
           type: document
           author:

@@ -176,6 +176,39 @@ def test_a_locator_without_a_quote_must_name_a_passage_the_archive_has(tmp_path:
     assert hit["code"] == "BG129" and hit["message"] == "the archive of 'doc' has no para. 7"
 
 
+@pytest.mark.parametrize(
+    ("written", "hint"),
+    [
+        ("[@harbour-report, para. 12]", "a .txt archive is located by 'para. N'"),
+        ("[@harbour-report, page 2]", "a .txt archive is located by 'para. N'"),
+        ("[@ministry, para. 9]", "a .txt archive is located by 'para. N'"),  # via harbour-report
+        ("[@road-slow; @harbour-report, paras. 2-9]", "a .txt archive is located by 'para. N'"),
+    ],
+)
+def test_a_citation_in_prose_names_a_place_the_archive_has(mini: Path, written: str, hint: str) -> None:
+    """A locator in a brief's prose is checked as a claim's is: the note would print
+    "para. 12" of a three-paragraph article as if it were there."""
+    brief = mini / "content" / "briefs" / "harbour.yaml"
+    text = brief.read_text()
+    assert "[@harbour-report, para. 1]" in text
+    brief.write_text(text.replace("[@harbour-report, para. 1]", written, 1))
+    code, problems = _check(mini)
+    assert code == 1
+    [hit] = problems
+    line = next(n for n, row in enumerate(brief.read_text().splitlines(), 1) if written in row)
+    col = brief.read_text().splitlines()[line - 1].index(written) + 1
+    assert (hit["code"], hit["file"], hit["line"], hit["col"]) == ("BG129", "content/briefs/harbour.yaml", line, col)
+    locator = written.rsplit(", ", 1)[1].rstrip("]")
+    assert str(hit["message"]).startswith(f"brief 'harbour': the archive of 'harbour-report' has no {locator}")
+    assert hint in str(hit["hint"])
+
+
+def test_a_citation_in_prose_at_a_place_the_archive_has_is_quiet(mini: Path) -> None:
+    brief = mini / "content" / "briefs" / "harbour.yaml"
+    brief.write_text(brief.read_text().replace("[@harbour-report, para. 1]", "[@harbour-report, paras. 1-2]", 1))
+    assert _check(mini) == (0, [])
+
+
 FIX_BEFORE = """\
 # Claims about the harbour.  Comments and layout are the analyst's.
 

@@ -162,8 +162,20 @@ def test_output_path_that_is_a_file(mini: Path, tmp_path: Path) -> None:
     target.write_text("keep me\n")
     proc = run_cli("build", "--format", "html", "--out", str(target), "--project", str(mini), cwd=mini)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert "error[BG401]: cannot write here" in proc.stderr and "names a file, not a folder" in proc.stderr
+    assert "error[BG401]: cannot write here: a file stands where a folder goes" in proc.stderr
+    assert "names a file, not a folder" in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "briefgen build: 1 error, 0 warnings; nothing written"
     assert target.read_text() == "keep me\n"
+
+
+def test_an_output_folder_that_cannot_be_created(mini: Path) -> None:
+    """/proc takes no new folders: the folder is named, the failure said in words, and the
+    build ends with its summary line."""
+    proc = run_cli("build", "--format", "html", "--out", "/proc/briefgen-out", "--project", str(mini), cwd=mini)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "/proc/briefgen-out: error[BG403]: cannot create the output folder: " in proc.stderr
+    assert "check the path" in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "briefgen build: 1 error, 0 warnings; nothing written"
 
 
 def test_a_really_full_disk(mini: Path, tmp_path: Path) -> None:

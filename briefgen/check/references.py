@@ -112,7 +112,7 @@ def check_prose_references(
             if ref.how == "xref":
                 if claim_statement:
                     checker.problem(
-                        _place(loaded.lines if loaded else [], pos, text, ref.token, ref.offset),
+                        place_in_file(loaded.lines if loaded else [], pos, text, ref.token, ref.offset),
                         "BG131",
                         f"{owner}: a claim statement cannot cross-reference ('{ref.token}')",
                         "a claim is shared by briefs, each numbered its own way: refer to figures, tables "
@@ -123,7 +123,7 @@ def check_prose_references(
             allowed = {"cite": ("sources", "claims"), "claim": ("claims",), "mention": ENTITY_COLLECTIONS}[ref.how]
             if home is not None and home[0] in allowed and not (claim_statement and ref.how != "mention"):
                 continue  # the common case: nothing to report, so no position to work out
-            where = _place(loaded.lines if loaded else [], pos, text, ref.token, ref.offset)
+            where = place_in_file(loaded.lines if loaded else [], pos, text, ref.token, ref.offset)
             if claim_statement and ref.how != "mention":
                 checker.problem(
                     where,
@@ -165,7 +165,7 @@ def check_prose_references(
         broken = scan_malformed_references(prose.text or "")
         for offset, token in broken:
             checker.problem(
-                _place(loaded.lines if loaded else [], prose.pos, prose.text or "", token, offset),
+                place_in_file(loaded.lines if loaded else [], prose.pos, prose.text or "", token, offset),
                 "BG134",
                 f"{prose.owner}: '{token}' is neither a claim in place nor a citation, and would print as written",
                 "write [[claim-id]] or [@id] (ids in lowercase, brackets closed), or \\[ for a literal bracket",
@@ -173,7 +173,7 @@ def check_prose_references(
         scan(prose.text, prose.pos, prose.owner, prose.statement, frozenset(offset for offset, _ in broken))
         for offset, token in scan_malformed_mentions(prose.text or ""):
             checker.problem(
-                _place(loaded.lines if loaded else [], prose.pos, prose.text or "", token, offset),
+                place_in_file(loaded.lines if loaded else [], prose.pos, prose.text or "", token, offset),
                 "BG133",
                 f"{prose.owner}: '{token}' makes no mention in words of one's own",
                 "write [words]{@id}: an existing id in lowercase, a closing }, no brackets inside the words",
@@ -210,7 +210,7 @@ def _cross_references(checker: Checker, brief: Brief) -> None:
         for ref in scan_references(text):
             if ref.how != "xref" or ref.ref in targets.by_label:
                 continue
-            at = _place(lines, pos, text, ref.token, ref.offset)
+            at = place_in_file(lines, pos, text, ref.token, ref.offset)
             kind = {"fig": "figure", "tbl": "table", "sec": "section"}[ref.ref[:3]]
             pool = [label for label in targets.by_label if label.startswith(ref.ref[:4])]
             checker.problem(
@@ -221,7 +221,7 @@ def _cross_references(checker: Checker, brief: Brief) -> None:
                 f"the brief's {kind}s: {', '.join(pool)}" if pool else f"this brief has no {kind} to refer to",
             )
         for fig in scan_figure_labels(text):
-            at = _place(lines, pos, text, fig.token, fig.offset)
+            at = place_in_file(lines, pos, text, fig.token, fig.offset)
             if fig.label is None:
                 message = f"'{fig.token}' is not a figure label"
                 hint = "write {#fig-ID} with a lowercase id, e.g. {#fig-mining-belt}"
@@ -245,7 +245,7 @@ def _prose_ids(record: Claim | Brief) -> list[str]:
     return [r.ref for text in prose_texts(record) for r in scan_references(text)]
 
 
-def _place(lines: list[str], pos: Pos, text: str, token: str, offset: int) -> Pos:
+def place_in_file(lines: list[str], pos: Pos, text: str, token: str, offset: int) -> Pos:
     """Where ``token``, at ``offset`` of the prose ``text`` starting at ``pos``, stands in
     the file: counted among every time it is written there, code included (which the
     scans pass over but the file search cannot tell)."""

@@ -15,12 +15,14 @@ from briefgen.check.archives.locators import exists, grammar
 from briefgen.check.archives.model import ArchivePartError
 from briefgen.check.fields import Checker
 from briefgen.check.quotecache import QuoteCache, quote_cache
+from briefgen.check.references import place_in_file
 from briefgen.errors import Pos, Problem
-from briefgen.facts.graph import cited_sources
+from briefgen.facts.graph import all_prose, cited_sources
 from briefgen.facts.load import display_path
 from briefgen.facts.model import Citation, FactBase
 from briefgen.facts.project import ignored_reason
 from briefgen.facts.reuse import Reuse
+from briefgen.facts.syntax import parse_cite_body, scan_references
 from briefgen.files import RefusedFile, read_regular, resolve
 
 #: An archived text larger than this is refused unread (as a YAML file over 8 MiB is):
@@ -65,6 +67,40 @@ def check_sources(checker: Checker, base: FactBase, reuse: Reuse | None = None) 
         checker.problems.extend(found)
     if cache is not None:
         cache.prune()
+    _check_prose_locators(checker, base)
+
+
+def _check_prose_locators(checker: Checker, base: FactBase) -> None:
+    """BG129 for a citation in prose, ``[@source, para. 12]``, whose locator names no place
+    in the archive that source is checked against: the note would print it as written,
+    as a claim's citation with the same locator is refused (:func:`_check_citations`)."""
+    targets: dict[str, str | None] = {}
+    for prose in all_prose(base):
+        text = prose.text or ""
+        if "[@" not in text:
+            continue
+        seen: set[int] = set()
+        for ref in scan_references(text):
+            if ref.how != "cite" or ref.offset in seen:
+                continue
+            seen.add(ref.offset)  # one citation of several sources is one token
+            for item in parse_cite_body(ref.token[1:-1]) or ():
+                if not item.locator or item.ref not in base.sources:
+                    continue
+                if item.ref not in targets:
+                    targets[item.ref] = quotes.archive_source(base, item.ref)
+                target = targets[item.ref]
+                archive = base.archives.get(target) if target is not None else None
+                if archive is None or exists(item.locator, archive):
+                    continue
+                loaded = checker.files.get(prose.pos.file)
+                checker.problem(
+                    place_in_file(loaded.lines if loaded else [], prose.pos, text, ref.token, ref.offset),
+                    "BG129",
+                    f"{prose.owner}: the archive of '{target}' has no {item.locator}"
+                    + (f" (the citation of '{item.ref}', known through it)" if item.ref != target else ""),
+                    grammar(archive),
+                )
 
 
 def _citation_problems(

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from briefgen.commands.common import Add, folder_argument, print_problems, project_of, say, summary
-from briefgen.errors import errors_in
+from briefgen.errors import BriefgenError, Problem, errors_in
 from briefgen.facts.load import display_path
 from briefgen.words import counted
 
@@ -51,17 +51,22 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     project = project_of(args)
     out = folder_argument("--out", args.out) if args.out else project.output
-    result = build_project(
-        project,
-        args.briefs,
-        args.format,
-        out,
-        strict=args.strict,
-        jobs=args.jobs,
-        progress=sys.stderr.isatty(),
-        changes_since=args.changes_since,
-        force=args.force,
-    )
+    try:
+        result = build_project(
+            project,
+            args.briefs,
+            args.format,
+            out,
+            strict=args.strict,
+            jobs=args.jobs,
+            progress=sys.stderr.isatty(),
+            changes_since=args.changes_since,
+            force=args.force,
+        )
+    except BriefgenError as exc:  # the output folder, a brief named wrong...: said, then summed up
+        print_problems(exc.problems)
+        _say_nothing_written(exc.problems, out)
+        return exc.exit_code
     _print_completed(result.completed)
     print_problems(result.problems)
     for path in result.written:
@@ -70,11 +75,15 @@ def cmd_build(args: argparse.Namespace) -> int:
         laid = f"laid out {', '.join(result.laid_out)}; " if result.laid_out else "laid out nothing; "
         say(f"briefgen build: {laid}reused the unchanged layout of {', '.join(result.reused)}")
     if result.failed:
-        # The last line of a failed build says so, as check's does: a long list of
-        # problems scrolls past, and "nothing written" is the news.
-        kept = f", {display_path(out)}/ unchanged" if out.exists() else ""
-        say(f"briefgen build: {summary(result.problems)}; nothing written{kept}")
+        _say_nothing_written(result.problems, out)
     return 1 if result.failed else 0
+
+
+def _say_nothing_written(problems: list[Problem], out: Path) -> None:
+    """The last line of a failed build, as check's is: a long list of problems scrolls
+    past, and "nothing written" is the news."""
+    kept = f", {display_path(out)}/ unchanged" if out.is_dir() else ""
+    say(f"briefgen build: {summary(problems)}; nothing written{kept}")
 
 
 def _print_completed(paths: list[Path]) -> None:

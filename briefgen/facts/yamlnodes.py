@@ -27,8 +27,10 @@ from briefgen.facts.yvalues import (
     MAX_DEPTH,
     MAX_EXPANDED_CHARS,
     MAX_NUMBER_CHARS,
+    READ_AS_A_LIST,
     YList,
     YMap,
+    quoted_example,
 )
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -510,10 +512,14 @@ def _syntax_problem(exc: yaml.YAMLError, display: str, text: str) -> Problem:
         line, col, hint = found
         message = message.split("; noticed at line")[0]
     elif ": " in bad_line.split(":", 1)[-1]:
-        hint = "a value holding ': ' must be quoted, e.g. statement: \"A: B\""
+        key, _, value = bad_line.strip().removeprefix("- ").partition(": ")
+        example = quoted_example(key, value.strip()) if _KEY_RE.fullmatch(key) else 'statement: "A: B"'
+        hint = f"a value holding ': ' must be quoted, e.g. {example}"
     return Problem(Pos(display, line, col), "BG001", message, hint)
 
 
+#: A key as the quoting hints show it.
+_KEY_RE = re.compile(r"[A-Za-z_][\w-]*")
 #: A value after ``key: `` or a list's ``- ``, up to a comment.
 _VALUE_RE = re.compile(r"^ *(?:- +)*(?:([A-Za-z_][\w-]*): +)?(?=\S)")
 
@@ -534,7 +540,7 @@ def _unquoted_value(lines: list[str], index: int) -> tuple[int, int, str] | None
     if first in "@`%":
         why = f"a value cannot start with '{first}' in YAML"
     elif value.startswith(("[[", "[@")) or (first == "[" and "]{@" in value):
-        why = "a value starting with '[' is read as a YAML list"
+        why = READ_AS_A_LIST
     elif first in "*&!":
         why = f"a value starting with '{first}' is read as a YAML {_MEANS[first]}"
     elif first in "|>" and value[1:].strip(" -+0123456789"):
@@ -544,7 +550,7 @@ def _unquoted_value(lines: list[str], index: int) -> tuple[int, int, str] | None
     else:
         return None
     key = match.group(1)
-    return index + 1, match.end() + 1, f"{why}: quote the whole value, e.g. {_quoted_example(key, value)}"
+    return index + 1, match.end() + 1, f"{why}: quote the whole value, e.g. {quoted_example(key, value)}"
 
 
 def _text_after_closing_quote(value: str) -> bool:
@@ -562,12 +568,6 @@ def _text_after_closing_quote(value: str) -> bool:
 
 
 _MEANS = {"*": "alias (Markdown's *emphasis* too)", "&": "anchor", "!": "tag"}
-
-
-def _quoted_example(key: str | None, value: str) -> str:
-    shown = value if len(value) <= 50 else value[:47] + "..."
-    quoted = f'"{shown}"' if '"' not in shown else "'" + shown.replace("'", "''") + "'"
-    return f"{key}: {quoted}" if key else f"- {quoted}"
 
 
 def parse_with_pyyaml(text: str, display: str) -> tuple[Any, list[Problem]]:

@@ -44,3 +44,16 @@ class YList(list):  # type: ignore[type-arg]
 
     def where(self, index: int) -> Pos:
         return self.item_pos[index] if index < len(self.item_pos) else self.pos
+
+
+#: Why a value written as text is read as a list: prose that starts with a claim in place
+#: or a citation (``[[id]]``, ``[@id]``, ``[words]{@id}``).
+READ_AS_A_LIST = "a value starting with '[' is read as a YAML list"
+
+
+def quoted_example(key: str | None, value: str) -> str:
+    """``key: "value"`` (or ``- "value"`` for a list item) for a hint that shows a value
+    quoted: double quotes, or single ones when the value holds a double quote."""
+    shown = value if len(value) <= 50 else value[:47] + "..."
+    quoted = f'"{shown}"' if '"' not in shown else "'" + shown.replace("'", "''") + "'"
+    return f"{key}: {quoted}" if key else f"- {quoted}"

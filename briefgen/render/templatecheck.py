@@ -26,6 +26,7 @@ from briefgen.facts.grammar import TEMPLATE_FILE_ENDING, TEMPLATE_SUFFIX
 from briefgen.facts.load import display_path
 from briefgen.facts.model import FactBase
 from briefgen.facts.project import Project
+from briefgen.words import did_you_mean
 
 
 def _find(folders: list[Path], name: str) -> Path | None:
@@ -65,6 +66,12 @@ PACKAGED_FRAMES = frozenset({f"layout{TEMPLATE_SUFFIX}"})
 _scans: dict[Path, tuple[bytes, _Scan]] = {}
 
 
+def _brief_templates(folders: list[Path], not_briefs: set[str] | frozenset[str]) -> list[str]:
+    """The names a brief's ``template`` may take here, for a did-you-mean."""
+    names = {path.name for folder in folders for path in folder.glob("*" + TEMPLATE_SUFFIX)}
+    return sorted(name.removesuffix(TEMPLATE_SUFFIX) for name in names - set(not_briefs))
+
+
 def check_templates(project: Project, base: FactBase) -> list[Problem]:
     """BG301/BG302 for the briefs' templates and the project's own template files."""
     folders = project.template_folders()
@@ -79,7 +86,8 @@ def check_templates(project: Project, base: FactBase) -> list[Problem]:
                 Problem(
                     brief.where("template"),
                     "BG301",
-                    f"brief '{brief.id}': no template '{brief.template}' ({name})",
+                    f"brief '{brief.id}': no template '{brief.template}' ({name})"
+                    + did_you_mean(brief.template, _brief_templates(folders, not_briefs)),
                     "use brief or summary, or add templates/" + name,
                 )
             )
