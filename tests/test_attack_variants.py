@@ -362,7 +362,8 @@ def test_an_edited_web_page_archive_reaches_the_open_preview(mini: Path) -> None
         "<html><body><article><h1>The Harbour Report</h1>"
         "<p>Ore from the northern hills is trucked to the coast every week.</p>"
         "<p>According to the ministry, exports fell by half in 2025, the lowest in a decade.</p>"
-        "<p>The port authority said the new road would take years to build.</p></article></body></html>"
+        "<p>The port authority said the new road would take years to build.</p>"
+        "<p>The ministry expects the harbour to reopen in the spring.</p></article></body></html>"
     )
     archive = mini / "content" / "archive" / "harbour.html"
     archive.write_text(page, encoding="utf-8")

@@ -298,14 +298,14 @@ _NEAR_HINT = "check indentation and quoting near this position"
             "a: b: c\n",
             at(1, 5),
             "YAML syntax error: mapping values are not allowed in this context",
-            _QUOTE_HINT,
+            _QUOTE_HINT.replace('statement: "A: B"', 'a: "b: c"'),
             id="colon-in-value",
         ),
         pytest.param(
             "statement: One: two\n",
             at(1, 15),
             "YAML syntax error: mapping values are not allowed in this context",
-            _QUOTE_HINT,
+            _QUOTE_HINT.replace('"A: B"', '"One: two"'),
             id="colon-in-statement",
         ),
         pytest.param(

@@ -200,13 +200,13 @@ def test_a_note_cited_again_keeps_its_number_and_each_call_its_own_anchor(plan_o
           One [@harbour-report, para. 1]. Two [@apple]. Again [@harbour-report, para. 1].
         sections:
           - heading: Later
-            body: Once more [@harbour-report, para. 1] and another place [@harbour-report, p. 9].
+            body: Once more [@harbour-report, para. 1] and another place [@harbour-report, para. 3].
         """
     )
     assert [(n.number, n.source.id, n.locator, n.form) for n in plan.notes] == [
         (1, "harbour-report", "para. 1", "full"),
         (2, "apple", None, "full"),
-        (3, "harbour-report", "p. 9", "short"),  # same source, new locator: a new, short note
+        (3, "harbour-report", "para. 3", "short"),  # same source, new locator: a new, short note
     ]
     assert call_rows(plan.notes[0]) == [("call-1", True, None), ("call-1-2", False, None), ("call-1-3", False, None)]
     assert call_anchors(plan) == [["call-1"], ["call-2"], ["call-1-2"], ["call-1-3"], ["call-3"]]
@@ -274,7 +274,7 @@ def test_a_brief_citing_nothing_uses_nothing(plan_of: Callable[..., BriefPlan]) 
 
 
 def test_the_sources_list_drops_leading_articles_and_inverts_authors(plan_of: Callable[..., BriefPlan]) -> None:
-    plan = plan_of('summary: "[@zebra] [@ministry, p. 1] [@baker] [@apple]"\n')
+    plan = plan_of('summary: "[@zebra] [@ministry, para. 1] [@baker] [@apple]"\n')
     assert [s.id for s in plan.bibliography] == ["apple", "baker", "harbour-report", "ministry", "zebra"]
     assert [sort_key(s) for s in plan.bibliography] == [
         "apple times",
