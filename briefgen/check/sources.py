@@ -17,9 +17,9 @@ from briefgen.check.fields import Checker
 from briefgen.check.quotecache import QuoteCache, quote_cache
 from briefgen.check.references import place_in_file
 from briefgen.errors import Pos, Problem
-from briefgen.facts.graph import all_prose, cited_sources
+from briefgen.facts.graph import cited_sources, prose_of, prose_texts
 from briefgen.facts.load import display_path
-from briefgen.facts.model import Citation, FactBase
+from briefgen.facts.model import Brief, Citation, Claim, FactBase
 from briefgen.facts.project import ignored_reason
 from briefgen.facts.reuse import Reuse
 from briefgen.facts.syntax import parse_cite_body, scan_references
@@ -75,7 +75,25 @@ def _check_prose_locators(checker: Checker, base: FactBase) -> None:
     in the archive that source is checked against: the note would print it as written,
     as a claim's citation with the same locator is refused (:func:`_check_citations`)."""
     targets: dict[str, str | None] = {}
-    for prose in all_prose(base):
+    found: dict[tuple[str, str], bool] = {}
+    # Most claims cite nothing in their statement: they are passed over without a Prose.
+    citing: list[Claim | Brief] = [c for c in base.claims.values() if c.statement and "[@" in c.statement]
+    citing += [b for b in base.briefs.values() if any("[@" in text for text in prose_texts(b))]
+    for record in citing:
+        _check_record_locators(checker, base, record, targets, found)
+
+
+def _check_record_locators(
+    checker: Checker,
+    base: FactBase,
+    record: Claim | Brief,
+    targets: dict[str, str | None],
+    found: dict[tuple[str, str], bool],
+) -> None:
+    """One record's prose citations; ``targets`` (source -> the source whose archive it is
+    checked against) and ``found`` ((that source, locator) -> there?) are kept across records:
+    a brief cites the same places again and again."""
+    for prose in prose_of(record):
         text = prose.text or ""
         if "[@" not in text:
             continue
@@ -91,7 +109,12 @@ def _check_prose_locators(checker: Checker, base: FactBase) -> None:
                     targets[item.ref] = quotes.archive_source(base, item.ref)
                 target = targets[item.ref]
                 archive = base.archives.get(target) if target is not None else None
-                if archive is None or exists(item.locator, archive):
+                if archive is None or target is None:
+                    continue
+                key = (target, item.locator)
+                if key not in found:
+                    found[key] = exists(item.locator, archive)
+                if found[key]:
                     continue
                 loaded = checker.files.get(prose.pos.file)
                 checker.problem(
