@@ -456,3 +456,62 @@ def test_a_pdf_that_takes_too_long_is_stopped(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setattr(pdf, "TIMEOUT", 0.01)  # a child process cannot even start in that time
     with pytest.raises(ArchiveError, match="took longer than"):
         pdf.read_pdf(_pdf())
+
+
+def _cited_in_a_brief(project: Path, citation: str) -> None:
+    brief = f'id: b\ntitle: B\ndate: 2026-01-01\nsummary: "[[c1]] As the report has it {citation}."\n'
+    (project / "content" / "briefs").mkdir(exist_ok=True)
+    (project / "content" / "briefs" / "b.yaml").write_text(brief)
+
+
+@pytest.mark.parametrize(
+    ("citation", "codes"),
+    [
+        ("[@doc, para. 2]", []),
+        ("[@doc, #road]", []),
+        ("[@doc, para. 9]", ["BG129"]),
+        ("[@doc, #nowhere]", ["BG129"]),
+        ("[@doc, p. 3]", ["BG129"]),  # a web page has no pages
+    ],
+)
+def test_a_citation_in_prose_is_held_to_a_web_pages_places(tmp_path: Path, citation: str, codes: list[str]) -> None:
+    project = _project(tmp_path, "page.html", PAGE.encode(), "exports fell by half in 2025", "para. 2")
+    _cited_in_a_brief(project, citation)
+    code, problems = _check(project)
+    assert [(p["code"], p["file"], p["line"]) for p in problems] == [(c, "content/briefs/b.yaml", 4) for c in codes]
+    assert code == (1 if codes else 0)
+    if codes:
+        assert "a web page is located by" in str(problems[0]["hint"])
+
+
+@pytest.mark.parametrize(
+    ("citation", "codes"),
+    [("[@doc, p. i]", []), ("[@doc, p. 7]", []), ("[@doc, pp. i-7]", []), ("[@doc, p. 2]", ["BG129"])],
+)
+def test_a_citation_in_prose_is_held_to_a_pdfs_printed_page_labels(
+    tmp_path: Path, labelled_pdf: bytes, citation: str, codes: list[str]
+) -> None:
+    project = _project(tmp_path, "doc.pdf", labelled_pdf, "the region is extraordinarily concentrated", "p. i")
+    _cited_in_a_brief(project, citation)
+    code, problems = _check(project)
+    assert [p["code"] for p in problems] == codes
+    assert code == (1 if codes else 0)
+
+
+def test_a_citation_in_prose_through_a_chain_of_three_is_held_to_the_last_archive(mini: Path) -> None:
+    """'aide' is known only through 'ministry', known only through 'harbour-report': its
+    locator is checked against the harbour report's archive, the one the chain ends in."""
+    sources = mini / "content" / "sources.yaml"
+    sources.write_text(
+        sources.read_text()
+        + "- id: aide\n  type: document\n  title: Aide's remark\n  custom:\n    reliability: C\n    via: ministry\n"
+    )
+    brief = mini / "content" / "briefs" / "harbour.yaml"
+    brief.write_text(brief.read_text().replace("[@harbour-report, para. 1]", "[@aide, para. 5]", 1))
+    code, problems = _check(mini)
+    assert code == 1 and [p["code"] for p in problems] == ["BG129"]
+    assert problems[0]["message"] == (
+        "brief 'harbour': the archive of 'harbour-report' has no para. 5 (the citation of 'aide', known through it)"
+    )
+    brief.write_text(brief.read_text().replace("[@aide, para. 5]", "[@aide, para. 4]", 1))
+    assert _check(mini) == (0, [])

@@ -17,9 +17,9 @@ from briefgen.check.fields import Checker
 from briefgen.check.quotecache import QuoteCache, quote_cache
 from briefgen.check.references import place_in_file
 from briefgen.errors import Pos, Problem
-from briefgen.facts.graph import cited_sources, prose_of, prose_texts
+from briefgen.facts.graph import cited_sources, prose_of
 from briefgen.facts.load import display_path
-from briefgen.facts.model import Brief, Citation, Claim, FactBase
+from briefgen.facts.model import Brief, Citation, FactBase
 from briefgen.facts.project import ignored_reason
 from briefgen.facts.reuse import Reuse
 from briefgen.facts.syntax import parse_cite_body, scan_references
@@ -71,29 +71,27 @@ def check_sources(checker: Checker, base: FactBase, reuse: Reuse | None = None) 
 
 
 def _check_prose_locators(checker: Checker, base: FactBase) -> None:
-    """BG129 for a citation in prose, ``[@source, para. 12]``, whose locator names no place
+    """BG129 for a citation in a brief's prose, ``[@source, para. 12]``, whose locator names no place
     in the archive that source is checked against: the note would print it as written,
     as a claim's citation with the same locator is refused (:func:`_check_citations`)."""
     targets: dict[str, str | None] = {}
     found: dict[tuple[str, str], bool] = {}
-    # Most claims cite nothing in their statement: they are passed over without a Prose.
-    citing: list[Claim | Brief] = [c for c in base.claims.values() if c.statement and "[@" in c.statement]
-    citing += [b for b in base.briefs.values() if any("[@" in text for text in prose_texts(b))]
-    for record in citing:
-        _check_record_locators(checker, base, record, targets, found)
+    # Only a brief's prose cites: a claim's statement may not (BG116, references.py).
+    for brief in base.briefs.values():
+        _check_brief_locators(checker, base, brief, targets, found)
 
 
-def _check_record_locators(
+def _check_brief_locators(
     checker: Checker,
     base: FactBase,
-    record: Claim | Brief,
+    brief: Brief,
     targets: dict[str, str | None],
     found: dict[tuple[str, str], bool],
 ) -> None:
-    """One record's prose citations; ``targets`` (source -> the source whose archive it is
-    checked against) and ``found`` ((that source, locator) -> there?) are kept across records:
-    a brief cites the same places again and again."""
-    for prose in prose_of(record):
+    """One brief's prose citations; ``targets`` (source -> the source whose archive it is
+    checked against) and ``found`` ((that source, locator) -> there?) are kept across briefs:
+    they cite the same places again and again."""
+    for prose in prose_of(brief):
         text = prose.text or ""
         if "[@" not in text:
             continue
