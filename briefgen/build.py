@@ -7,16 +7,15 @@ file atomically, so a failed build leaves the previous outputs as they were.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from briefgen.errors import BriefgenError, Pos, Problem, UsageError, errors_in, sort_problems
+from briefgen.errors import Pos, Problem, UsageError, errors_in, sort_problems
 from briefgen.facts.assets import image_data_uri, image_key
 from briefgen.facts.graph import all_prose
 from briefgen.facts.load import ParseCache, find_in_file
@@ -26,7 +25,7 @@ from briefgen.facts.syntax import scan_links
 from briefgen.files import resolve
 from briefgen.gcpause import freeze_survivors
 from briefgen.words import counted, did_you_mean, printable
-from briefgen.write import UNWRITABLE_HINT, check_targets, finish_interrupted_switch, write_all_atomic
+from briefgen.write import check_targets, finish_interrupted_switch, write_all_atomic
 
 if TYPE_CHECKING:
     from briefgen.render.layoutcache import Laid, LayoutCache
@@ -291,36 +290,6 @@ def build_project(
     A PDF whose layout inputs are unchanged since a previous build is taken from the layout
     cache (render/layoutcache.py) instead of laid out; ``force`` lays out every one.
     """
-    with _out_named():
-        return _build_project(project, brief_ids, fmt, out, strict, jobs, progress, changes_since, force)
-
-
-@contextlib.contextmanager
-def _out_named() -> Iterator[None]:
-    """A folder the build cannot write to: its hint names the build's way elsewhere, --out."""
-    try:
-        yield
-    except BriefgenError as exc:
-        exc.problems = [
-            dataclasses.replace(p, hint="choose another folder with --out, or fix the folder's permissions")
-            if p.hint == UNWRITABLE_HINT
-            else p
-            for p in exc.problems
-        ]
-        raise
-
-
-def _build_project(
-    project: Project,
-    brief_ids: Iterable[str],
-    fmt: str,
-    out: Path | None,
-    strict: bool,
-    jobs: int,
-    progress: bool,
-    changes_since: str | None,
-    force: bool,
-) -> BuildResult:
     result = BuildResult()
     out = out or project.output
     result.completed = finish_interrupted_switch(out)

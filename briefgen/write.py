@@ -51,7 +51,7 @@ except ImportError:  # not POSIX: no locks, so stale temporary files are left al
 from briefgen.errors import BriefgenError, Pos, Problem
 
 #: BG401's hint from this layer, which does not know how its command writes elsewhere:
-#: ``build`` adds its ``--out`` (build.py); ``init`` takes another folder as it is.
+#: ``build`` names its ``--out`` (commands/check_build.py); ``init`` takes it as it is.
 UNWRITABLE_HINT = "choose another folder, or fix the folder's permissions"
 
 

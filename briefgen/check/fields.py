@@ -30,7 +30,7 @@ from briefgen.facts.kinds import FIELD_KINDS
 from briefgen.facts.load import LoadedFile, YList, YMap, find_char_in_file, find_in_file
 from briefgen.facts.model import Name, Record, yaml_fields
 from briefgen.facts.project import Project
-from briefgen.facts.yvalues import READ_AS_A_LIST, quoted_example
+from briefgen.facts.yvalues import READ_AS_A_LIST, quoted_example, written_value
 from briefgen.words import char_name, did_you_mean, hidden_characters
 
 #: The placeholder word ``briefgen new`` writes, as a word of its own (not "TODOS").
@@ -376,10 +376,11 @@ class Checker:
             # author meant prose starting with a claim in place (or a citation).
             loaded = self.files.get(pos.file)
             line = loaded.lines[pos.line - 1] if loaded and 0 < pos.line <= len(loaded.lines) else ""
-            written = line[pos.col - 1 :].rstrip()
-            if written.startswith(("[[", "[@")) or (written.startswith("[") and "]{@" in written):
-                key = line[: pos.col - 1].strip().removeprefix("- ").removesuffix(":").strip()
-                hint = f"{READ_AS_A_LIST}: quote the whole value, e.g. {quoted_example(key or None, written)}"
+            written = written_value(line)
+            if written and written[2] == pos.col - 1:
+                key, text, _ = written
+                if text.startswith(("[[", "[@")) or (text.startswith("[") and "]{@" in text):
+                    hint = f"{READ_AS_A_LIST}: quote the whole value, e.g. {quoted_example(key, text)}"
         self.problem(pos, "BG104", f"{what}: expected {expected}, found {type_name(value)}", hint)
         return None
 

@@ -22,7 +22,7 @@ from briefgen.facts.load import display_path
 from briefgen.facts.model import Brief, Citation, FactBase
 from briefgen.facts.project import ignored_reason
 from briefgen.facts.reuse import Reuse
-from briefgen.facts.syntax import parse_cite_body, scan_references
+from briefgen.facts.syntax import scan_references
 from briefgen.files import RefusedFile, read_regular, resolve
 
 #: An archived text larger than this is refused unread (as a YAML file over 8 MiB is):
@@ -93,35 +93,28 @@ def _check_brief_locators(
     they cite the same places again and again."""
     for prose in prose_of(brief):
         text = prose.text or ""
-        if "[@" not in text:
-            continue
-        seen: set[int] = set()
-        for ref in scan_references(text):
-            if ref.how != "cite" or ref.offset in seen:
+        for ref in scan_references(text) if "[@" in text else ():
+            if ref.how != "cite" or not ref.locator or ref.ref not in base.sources:
                 continue
-            seen.add(ref.offset)  # one citation of several sources is one token
-            for item in parse_cite_body(ref.token[1:-1]) or ():
-                if not item.locator or item.ref not in base.sources:
-                    continue
-                if item.ref not in targets:
-                    targets[item.ref] = quotes.archive_source(base, item.ref)
-                target = targets[item.ref]
-                archive = base.archives.get(target) if target is not None else None
-                if archive is None or target is None:
-                    continue
-                key = (target, item.locator)
-                if key not in found:
-                    found[key] = exists(item.locator, archive)
-                if found[key]:
-                    continue
-                loaded = checker.files.get(prose.pos.file)
-                checker.problem(
-                    place_in_file(loaded.lines if loaded else [], prose.pos, text, ref.token, ref.offset),
-                    "BG129",
-                    f"{prose.owner}: the archive of '{target}' has no {item.locator}"
-                    + (f" (the citation of '{item.ref}', known through it)" if item.ref != target else ""),
-                    grammar(archive),
-                )
+            if ref.ref not in targets:
+                targets[ref.ref] = quotes.archive_source(base, ref.ref)
+            target = targets[ref.ref]
+            archive = base.archives.get(target) if target is not None else None
+            if archive is None or target is None:
+                continue
+            key = (target, ref.locator)
+            if key not in found:
+                found[key] = exists(ref.locator, archive)
+            if found[key]:
+                continue
+            loaded = checker.files.get(prose.pos.file)
+            checker.problem(
+                place_in_file(loaded.lines if loaded else [], prose.pos, text, ref.token, ref.offset),
+                "BG129",
+                f"{prose.owner}: the archive of '{target}' has no {ref.locator}"
+                + (f" (the citation of '{ref.ref}', known through it)" if ref.ref != target else ""),
+                grammar(archive),
+            )
 
 
 def _citation_problems(

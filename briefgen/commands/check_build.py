@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -48,6 +49,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from briefgen.build import build_project
+    from briefgen.write import UNWRITABLE_HINT
 
     project = project_of(args)
     out = folder_argument("--out", args.out) if args.out else project.output
@@ -64,8 +66,15 @@ def cmd_build(args: argparse.Namespace) -> int:
             force=args.force,
         )
     except BriefgenError as exc:  # the output folder, a brief named wrong...: said, then summed up
-        print_problems(exc.problems)
-        _say_nothing_written(exc.problems, out)
+        # The write layer cannot know how a command writes elsewhere: a build, with --out.
+        problems = [
+            dataclasses.replace(p, hint="choose another folder with --out, or fix the folder's permissions")
+            if p.hint == UNWRITABLE_HINT
+            else p
+            for p in exc.problems
+        ]
+        print_problems(problems)
+        _say_nothing_written(problems, out)
         return exc.exit_code
     _print_completed(result.completed)
     print_problems(result.problems)

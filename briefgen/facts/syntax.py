@@ -78,6 +78,8 @@ class Reference(NamedTuple):
     how: str
     offset: int
     token: str
+    #: a citation's locator (``para. 12`` of ``[@report, para. 12]``), as written
+    locator: str | None = None
 
 
 def scan_references(text: str) -> tuple[Reference, ...]:
@@ -126,7 +128,7 @@ def _scan_references(text: str) -> list[Reference]:
         if items is None:
             continue
         for item in items:
-            refs.append(Reference(item.ref, "cite", m.start(), m.group(0)))
+            refs.append(Reference(item.ref, "cite", m.start(), m.group(0), item.locator))
         take(m.start(), m.end())
     for m in MENTION_RE.finditer(masked):
         if taken[m.start()] or not mention_allowed_before(masked, m.start()):

@@ -13,7 +13,6 @@ files all come from the records cache parses nothing, and so never imports it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +30,7 @@ from briefgen.facts.yvalues import (
     YList,
     YMap,
     quoted_example,
+    written_value,
 )
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -267,8 +267,6 @@ class _EventBuilder:
         self.nodes = _Builder(loader, display)
         self.problems = self.nodes.problems
 
-    plain_tag = staticmethod(plain_tag)
-
     def other_scalar(self, event: Any, tag: str, depth: int) -> Any:
         """A number, boolean, null or date (the node walk's own conversion and problems)."""
         if depth > MAX_DEPTH or tag == _MERGE_TAG:
@@ -285,7 +283,7 @@ class _EventBuilder:
         if cls is _ScalarEvent:
             value = event.value
             if event.implicit[0] and value[:1] in _SPECIAL_FIRST:
-                tag = self.plain_tag(value)
+                tag = plain_tag(value)
                 if tag != _STR_TAG:
                     return self.other_scalar(event, tag, depth)
             return value
@@ -296,7 +294,7 @@ class _EventBuilder:
         return self.sequence(event, depth)
 
     def sequence(self, event: Any, depth: int) -> YList:
-        display, next_event, plain_tag = self.display, self.next_event, self.plain_tag
+        display, next_event = self.display, self.next_event
         out = YList()
         mark: Any = event.start_mark
         out.pos = _new_tuple(Pos, (display, mark.line + 1, mark.column + 1))
@@ -321,7 +319,7 @@ class _EventBuilder:
             item_pos.append(_new_tuple(Pos, (display, mark.line + 1, mark.column + 1)))
 
     def mapping(self, event: Any, depth: int) -> YMap:
-        display, next_event, plain_tag, problems = self.display, self.next_event, self.plain_tag, self.problems
+        display, next_event, problems = self.display, self.next_event, self.problems
         out = YMap()
         mark: Any = event.start_mark
         out.pos = _new_tuple(Pos, (display, mark.line + 1, mark.column + 1))
@@ -512,16 +510,10 @@ def _syntax_problem(exc: yaml.YAMLError, display: str, text: str) -> Problem:
         line, col, hint = found
         message = message.split("; noticed at line")[0]
     elif ": " in bad_line.split(":", 1)[-1]:
-        key, _, value = bad_line.strip().removeprefix("- ").partition(": ")
-        example = quoted_example(key, value.strip()) if _KEY_RE.fullmatch(key) else 'statement: "A: B"'
+        written = written_value(bad_line)
+        example = quoted_example(*written[:2]) if written and written[0] else 'statement: "A: B"'
         hint = f"a value holding ': ' must be quoted, e.g. {example}"
     return Problem(Pos(display, line, col), "BG001", message, hint)
-
-
-#: A key as the quoting hints show it.
-_KEY_RE = re.compile(r"[A-Za-z_][\w-]*")
-#: A value after ``key: `` or a list's ``- ``, up to a comment.
-_VALUE_RE = re.compile(r"^ *(?:- +)*(?:([A-Za-z_][\w-]*): +)?(?=\S)")
 
 
 def _unquoted_value(lines: list[str], index: int) -> tuple[int, int, str] | None:
@@ -531,11 +523,10 @@ def _unquoted_value(lines: list[str], index: int) -> tuple[int, int, str] | None
     shows it quoted."""
     if not 0 <= index < len(lines):
         return None
-    line = lines[index]
-    match = _VALUE_RE.match(line)
-    if match is None:
+    written = written_value(lines[index])
+    if written is None:
         return None
-    value = line[match.end() :].rstrip()
+    key, value, col = written
     first = value[:1]
     if first in "@`%":
         why = f"a value cannot start with '{first}' in YAML"
@@ -549,8 +540,7 @@ def _unquoted_value(lines: list[str], index: int) -> tuple[int, int, str] | None
         why = "a quoted value ends at its closing quote, and text follows it here"
     else:
         return None
-    key = match.group(1)
-    return index + 1, match.end() + 1, f"{why}: quote the whole value, e.g. {quoted_example(key, value)}"
+    return index + 1, col + 1, f"{why}: quote the whole value, e.g. {quoted_example(key, value)}"
 
 
 def _text_after_closing_quote(value: str) -> bool:

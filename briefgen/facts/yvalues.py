@@ -6,6 +6,8 @@ values (the checks, the records cache) does not import PyYAML.
 
 from __future__ import annotations
 
+import re
+
 from briefgen.errors import Pos
 
 #: A YAML file larger than this is refused before parsing (a fact base splits into files).
@@ -57,3 +59,17 @@ def quoted_example(key: str | None, value: str) -> str:
     shown = value if len(value) <= 50 else value[:47] + "..."
     quoted = f'"{shown}"' if '"' not in shown else "'" + shown.replace("'", "''") + "'"
     return f"{key}: {quoted}" if key else f"- {quoted}"
+
+
+#: What stands before a value on a line of YAML: indentation, list dashes, a plain key.
+_BEFORE_VALUE = re.compile(r"^ *(?:- +)*(?:([A-Za-z_][\w-]*): +)?(?=\S)")
+
+
+def written_value(line: str) -> tuple[str | None, str, int] | None:
+    """The key (None for a list item or a key that is not a plain word), the value as
+    written and its 0-based column on a line of YAML, for the hints that show a value
+    quoted; None for a line with no value."""
+    match = _BEFORE_VALUE.match(line)
+    if match is None:
+        return None
+    return match.group(1), line[match.end() :].rstrip(), match.end()
