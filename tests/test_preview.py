@@ -191,6 +191,40 @@ def test_index_lists_the_briefs_and_pdfs_are_built_once_per_change(server: Serve
     assert status == 200 and changed != pdf and "One-page note" in pdf_text(changed)
 
 
+def test_after_a_breaking_save_the_index_and_the_pdf_links_say_the_drafts_are_out_of_date(server: Server) -> None:
+    status, headers, good_pdf = server.get(f"/{FULL}-summary.pdf")
+    assert status == 200 and headers["X-Briefgen-Draft"] == "current"
+    path, line = _claim_file(server.root, "kia-seized-chipwe-pangwa")  # cited by both briefs
+    good = path.read_text(encoding="utf-8")
+    lines = good.splitlines(keepends=True)
+    lines.insert(line, "  about: [kia, unclosed\n")
+    version = server.state()["version"]
+    _save(path, "".join(lines))
+    server.wait_for(lambda s: s["version"] != version and s["errors"])
+    _, _, index = server.get("/")
+    text = index.decode("utf-8")
+    assert "1 problem in the fact base" in text and "The last save broke the build" in text
+    assert text.count("(out of date)") == 2  # both briefs cite from the broken file
+    assert re.findall(r'<td class="n">(\d+)</td>', text) == ["1", "1"]  # counted against each, not "0"
+    # The PDF link does not hand out the last good PDF as if it were current.
+    for brief in (FULL, f"{FULL}-summary"):
+        status, headers, body = server.get(f"/{brief}.pdf")
+        notice = body.decode("utf-8")
+        assert status == 409 and headers["Content-Type"].startswith("text/html"), status
+        assert f"{brief}.pdf is out of date" in notice and "error[BG001]" in notice
+        assert f"{path.relative_to(server.root).as_posix()}:{line + 1}:" in notice
+        assert f'href="/{brief}.pdf?last-good"' in notice
+    status, headers, last_good = server.get(f"/{FULL}-summary.pdf?last-good")
+    assert status == 200 and headers["X-Briefgen-Draft"] == "last-good" and last_good == good_pdf
+    version = server.state()["version"]
+    _save(path, good)
+    server.wait_for(lambda s: s["version"] != version and not s["errors"])
+    _, _, index = server.get("/")
+    assert b"out of date" not in index and b"No problems in the fact base" in index
+    status, headers, pdf = server.get(f"/{FULL}-summary.pdf")
+    assert status == 200 and headers["X-Briefgen-Draft"] == "current" and pdf.startswith(b"%PDF")
+
+
 def test_a_pdf_asked_for_is_laid_out_again_in_the_background_after_each_save(server: Server) -> None:
     status, headers, _ = server.get(f"/{FULL}-summary.pdf")
     assert status == 200 and headers["X-Briefgen-Cache"] == "miss"

@@ -1,17 +1,22 @@
-"""The preview's index page, rendered in-process from a snapshot (no server, no browser)."""
+"""The preview's own pages, rendered in-process from a snapshot (no server, no browser), and
+the previewer's account of which drafts are out of date."""
 
 from __future__ import annotations
 
+import io
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from briefgen.errors import Pos, Problem
-from briefgen.preview.index import index_page, index_rows
-from briefgen.preview.rebuild import Snapshot
+from briefgen.facts.project import Project
+from briefgen.preview.index import NOTICE_PROBLEMS, index_page, index_rows, stale_pdf_page
+from briefgen.preview.rebuild import Previewer, Snapshot
 from tests.htmlread import NS, parse, text_of
 
 HOSTILE = "<script>alert(1)</script> & <b>co</b>"
 BRIEF_FILE = "/p/content/briefs/hostile.yaml"
+FULL, SUMMARY = "myanmar-rare-earths", "myanmar-rare-earths-summary"
 
 
 def _snapshot(*problems: Problem) -> Snapshot:
@@ -80,3 +85,70 @@ def test_an_empty_project_has_a_header_row_and_no_briefs() -> None:
     page = parse(index_page(Snapshot(), "empty").decode("utf-8"))
     assert _rows(page) == []
     assert [text_of(th) for th in page.iter(f"{NS}th")] == ["Brief", "Date", "Problems", "PDF"]
+
+
+def test_a_problem_in_a_file_a_brief_draws_from_counts_against_it_and_stale_briefs_are_marked() -> None:
+    claims = "/p/content/claims/x.yaml"
+    snapshot = Snapshot(
+        version=4,
+        titles=_snapshot().titles,
+        problems=(_problem(claims), _problem("/p/content/sources.yaml", "BG104")),
+        stale=frozenset({"zeta", "hostile-one"}),
+        drawn_from={"zeta": frozenset({"/p/content/briefs/zeta.yaml", claims})},
+    )
+    assert [(r.ident, r.count, r.stale) for r in index_rows(snapshot)] == [("hostile-one", 0, True), ("zeta", 1, True)]
+    page = parse(index_page(snapshot, "proj").decode("utf-8"))
+    rows = _rows(page)
+    assert [text_of(row[0]) for row in rows] == [f"{HOSTILE} (out of date)", "Plain title (out of date)"]
+    notice = page.find(f".//{NS}p[@id='stale']")
+    assert "The last save broke the build" in text_of(notice) and notice.get("class") == "bad"
+    assert text_of(page.find(f".//{NS}p")) == "2 problems in the fact base"
+
+
+def test_a_current_draft_is_not_marked_and_errors_are_told_apart_from_warnings() -> None:
+    warning = Problem(Pos("/p/content/claims/x.yaml", 3, 1), "BG203", "a warning", severity="warning")
+    snapshot = Snapshot(version=2, titles=_snapshot().titles, problems=(_problem(BRIEF_FILE), warning))
+    page = parse(index_page(snapshot, "proj").decode("utf-8"))
+    assert page.find(f".//{NS}p[@id='stale']") is None
+    assert all("out of date" not in text_of(row[0]) for row in _rows(page))
+    assert text_of(page.find(f".//{NS}p")) == "2 problems (1 error) in the fact base"
+
+
+def test_the_out_of_date_pdf_notice_lists_the_errors_escaped_and_links_the_last_good_pdf() -> None:
+    problems = tuple(_problem(f"/p/content/claims/c{n}.yaml") for n in range(NOTICE_PROBLEMS + 3))
+    snapshot = Snapshot(version=5, titles=_snapshot().titles, problems=problems, stale=frozenset({"hostile-one"}))
+    html = stale_pdf_page(snapshot, "hostile-one").decode("utf-8")
+    page = parse(html)
+    assert text_of(page.find(f".//{NS}h1")) == "hostile-one.pdf is out of date"
+    assert HOSTILE in text_of(page.find(f".//{NS}p")) and "<b>" not in html and "<em>wrong" not in html
+    listed = text_of(page.find(f".//{NS}pre"))
+    assert "/p/content/claims/c0.yaml:2:1: error[BG101]: something <em>wrong</em>" in listed
+    assert f"c{NOTICE_PROBLEMS - 1}.yaml" in listed and f"c{NOTICE_PROBLEMS}.yaml" not in listed
+    assert "… and 3 more (the terminal lists every one)" in listed
+    assert page.find(f".//{NS}a[@id='last-good']").get("href") == "/hostile-one.pdf?last-good"
+    assert page.find(f".//{NS}script").get("src") == "/_preview/index.js"  # reloads into the PDF once fixed
+
+
+def test_the_previewer_marks_only_the_brief_a_save_broke_and_clears_it_on_the_fix(example_copy: Path) -> None:
+    """A template error at render time breaks one brief: its last good draft stays served,
+    marked out of date; the other brief is current. The fix clears the mark."""
+    template = example_copy / "templates" / "layout.html.j2"  # the frame both briefs extend
+    template.write_text(
+        template.read_text(encoding="utf-8") + "{% if 'BREAK' in brief.title %}{{ no_such_name }}{% endif %}\n",
+        encoding="utf-8",
+    )
+    previewer = Previewer(Project(example_copy), log=io.StringIO())
+    first = previewer.rebuild()
+    assert first.stale == frozenset() and set(first.pages) == {FULL, SUMMARY}
+    brief = example_copy / "content" / "briefs" / f"{FULL}.yaml"
+    good = brief.read_text(encoding="utf-8")
+    brief.write_text(good.replace('title: "Myanmar’s', 'title: "BREAK Myanmar’s'), encoding="utf-8")
+    broken = previewer.rebuild()
+    assert broken.stale == frozenset({FULL}) and broken.pages[FULL] == first.pages[FULL]
+    rows = {r.ident: r for r in index_rows(broken)}
+    assert rows[FULL].stale and rows[FULL].count >= 1 and not rows[SUMMARY].stale
+    # The claims a brief cites are files it draws from: a problem there counts against it.
+    assert any("/claims/" in f for f in broken.drawn_from[SUMMARY])
+    brief.write_text(good, encoding="utf-8")
+    fixed = previewer.rebuild()
+    assert fixed.stale == frozenset() and all(not r.stale and r.count == 0 for r in index_rows(fixed))

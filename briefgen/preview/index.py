@@ -1,4 +1,5 @@
-"""The preview's index page: the briefs with their dates, problem counts and links.
+"""The preview's own pages: the index (the briefs with their dates, problem counts and
+links), and the notice answering a PDF link whose brief is out of date.
 
 The page is a Jinja template shipped as package data (``page/``); this module only works
 out the data it shows.
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 import jinja2
 
+from briefgen.errors import errors_in
 from briefgen.preview.rebuild import Snapshot
 from briefgen.words import counted
 
@@ -22,7 +24,8 @@ class IndexRow:
     ident: str
     title: str
     date: str
-    count: int  # problems reported in the brief's own file
+    count: int  # problems in the files the brief's draft was made from
+    stale: bool = False  # the draft (and PDF) served is the last good one, not the latest save
 
 
 @functools.cache
@@ -37,19 +40,26 @@ def _environment() -> jinja2.Environment:
 
 
 def index_rows(snapshot: Snapshot) -> list[IndexRow]:
-    """The snapshot's briefs in id order, each with the number of problems in its file."""
+    """The snapshot's briefs in id order, each with the number of problems in the files its
+    draft was made from (its own file, its claims', sources' and entities'; a broken claims
+    file counts against every brief that cites from it), and whether that draft is stale."""
     by_file: dict[str, int] = {}
     for problem in snapshot.problems:
         by_file[problem.pos.file] = by_file.get(problem.pos.file, 0) + 1
-    return [
-        IndexRow(ident, title, date, by_file.get(file, 0))
-        for ident, (title, date, file) in sorted(snapshot.titles.items())
-    ]
+    rows = []
+    for ident, (title, date, file) in sorted(snapshot.titles.items()):
+        files = snapshot.drawn_from.get(ident, frozenset()) | {file}
+        rows.append(IndexRow(ident, title, date, sum(by_file.get(f, 0) for f in files), ident in snapshot.stale))
+    return rows
 
 
 def index_page(snapshot: Snapshot, project_name: str) -> bytes:
     """The index page (UTF-8 HTML) for ``snapshot`` of the project in folder ``project_name``."""
     total = len(snapshot.problems)
+    errors = len(errors_in(list(snapshot.problems)))
+    summary = counted(total, "problem", zero="no").capitalize()
+    if errors and errors != total:
+        summary += f" ({counted(errors, 'error')})"
     html = (
         _environment()
         .get_template("index.html.j2")
@@ -57,10 +67,33 @@ def index_page(snapshot: Snapshot, project_name: str) -> bytes:
             project=project_name,
             rows=index_rows(snapshot),
             total=total,
-            summary=counted(total, "problem", zero="no").capitalize(),
+            summary=summary,
+            stale=bool(snapshot.stale),
         )
     )
     return html.encode("utf-8")
 
 
-__all__ = ["IndexRow", "index_page", "index_rows"]
+#: The most problems the out-of-date notice lists (the draft's overlay and the terminal have all).
+NOTICE_PROBLEMS = 20
+
+
+def stale_pdf_page(snapshot: Snapshot, ident: str) -> bytes:
+    """What the PDF link of an out-of-date brief answers (UTF-8 HTML): not the last good PDF
+    as if it were current, but why it is not, the problems, and a link to that PDF."""
+    errors = errors_in(list(snapshot.problems)) or list(snapshot.problems)
+    html = (
+        _environment()
+        .get_template("stale.html.j2")
+        .render(
+            ident=ident,
+            title=snapshot.titles.get(ident, (ident, "", ""))[0],
+            problems=[p.format() for p in errors[:NOTICE_PROBLEMS]],
+            more=max(0, len(errors) - NOTICE_PROBLEMS),
+            summary=counted(len(errors), "error" if errors_in(errors) else "problem"),
+        )
+    )
+    return html.encode("utf-8")
+
+
+__all__ = ["IndexRow", "index_page", "index_rows", "stale_pdf_page"]

@@ -44,6 +44,19 @@ class Snapshot:
     problems: tuple[Problem, ...] = ()
     rebuilt: tuple[str, ...] = ()  # briefs rendered again by the last rebuild
     seconds: float = 0.0
+    #: Briefs whose served draft (and PDF) is the last good one, not of the latest save: the
+    #: save broke the build, or broke this brief's rendering.
+    stale: frozenset[str] = frozenset()
+    #: brief id -> the files its served draft was made from (its own, its claims', sources'
+    #: and entities'): the index counts a problem in any of them against the brief.
+    drawn_from: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+def files_drawn_from(plan: BriefPlan, base: FactBase) -> frozenset[str]:
+    """The files a brief's plan was made from: a problem in any of them concerns the brief."""
+    records = [plan.brief, *plan.claims_used, *plan.bibliography]
+    records += [r for r in (base.entity(i) for i in plan.entities) if r is not None]
+    return frozenset(r.pos.file for r in records)
 
 
 def problem_json(problem: Problem, lines_around: int = 2, files: dict[str, list[str]] | None = None) -> dict[str, Any]:
@@ -133,7 +146,15 @@ class Previewer:
                     "briefgen bug with the file you saved",
                 )
                 snapshot = Snapshot(
-                    old.version + 1, old.pages, old.tags, old.titles, (problem,), (), time.perf_counter() - started
+                    old.version + 1,
+                    old.pages,
+                    old.tags,
+                    old.titles,
+                    (problem,),
+                    (),
+                    time.perf_counter() - started,
+                    stale=frozenset(old.pages),
+                    drawn_from=old.drawn_from,
                 )
                 # Render every brief again next time: what was half done is not trusted.
                 self._plans = {}
@@ -147,11 +168,14 @@ class Previewer:
         # Work on copies, kept only once the whole rebuild succeeds.
         plans, pages, tags, rebuilt = dict(self._plans), dict(old.pages), dict(old.tags), []
         titles: dict[str, tuple[str, str, str]] = {}
+        stale: set[str] = set()
+        drawn_from = dict(old.drawn_from)
         if not errors_in(problems):
             for ident, brief in base.briefs.items():
                 titles[ident] = (brief.title, brief.date.human() if brief.date else "", brief.pos.file)
                 previous = plans.get(ident)
                 if previous is not None and not templates_changed and self._same_inputs(previous, base):
+                    drawn_from[ident] = files_drawn_from(previous, base)
                     continue
                 try:
                     plan = plan_brief(base, brief)
@@ -159,19 +183,37 @@ class Previewer:
                     page = render_html(plan, base, self.project, draft=True, draft_tag=tag)
                 except BriefgenError as exc:
                     problems.extend(exc.problems)
+                    if ident in pages:  # its last good draft stays served, marked out of date
+                        stale.add(ident)
+                    # What broke it (a template's line, say) counts against this brief.
+                    broke = {brief.pos.file, *(p.pos.file for p in exc.problems)}
+                    drawn_from[ident] = drawn_from.get(ident, frozenset()) | broke
                     continue
                 plans[ident] = plan
                 pages[ident], tags[ident] = page.encode("utf-8"), tag
+                drawn_from[ident] = files_drawn_from(plan, base)
                 rebuilt.append(ident)
             for gone in set(pages) - set(base.briefs):
                 pages.pop(gone)
                 tags.pop(gone, None)
                 plans.pop(gone, None)
+            drawn_from = {i: f for i, f in drawn_from.items() if i in base.briefs}
             self._plans, self._base = plans, base
         else:
+            # Nothing is rendered from a fact base with errors: every draft served is the last
+            # good one, and the index and the PDF links say so (not "0 problems").
             titles = dict(old.titles)
+            stale = set(old.pages)
         return Snapshot(
-            old.version + 1, pages, tags, titles, tuple(problems), tuple(rebuilt), time.perf_counter() - started
+            old.version + 1,
+            pages,
+            tags,
+            titles,
+            tuple(problems),
+            tuple(rebuilt),
+            time.perf_counter() - started,
+            stale=frozenset(stale),
+            drawn_from=drawn_from,
         )
 
     def _same_inputs(self, plan: BriefPlan, base: FactBase) -> bool:
@@ -348,4 +390,4 @@ class Previewer:
                     )
 
 
-__all__ = ["Previewer", "Snapshot", "problem_json", "unexpected"]
+__all__ = ["Previewer", "Snapshot", "files_drawn_from", "problem_json", "unexpected"]

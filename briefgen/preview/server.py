@@ -26,13 +26,13 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any, TextIO
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from briefgen.errors import BriefgenError, Pos, Problem, UsageError
 from briefgen.facts.assets import ASSETS, ImageProblem, read_asset
 from briefgen.facts.project import Project
 from briefgen.preview.evidence import claim_evidence, note_evidence
-from briefgen.preview.index import index_page
+from briefgen.preview.index import index_page, stale_pdf_page
 from briefgen.preview.rebuild import Previewer, Snapshot
 from briefgen.preview.watcher import watch
 from briefgen.words import printable
@@ -227,6 +227,12 @@ class _Handler(BaseHTTPRequestHandler):
         # the preview's own pages (or the address typed in) may ask, never another site's.
         if not self._same_origin():
             return self._text(HTTPStatus.FORBIDDEN, "only the preview's own pages may ask for this\n")
+        snapshot = previewer.snapshot
+        stale = ident in snapshot.stale
+        if stale and not self._asks_for_last_good():
+            # The last good PDF is not handed out as if it were of the files as saved: the
+            # notice says why, and links to it. (409: the request conflicts with the state.)
+            return self._send(HTTPStatus.CONFLICT, stale_pdf_page(snapshot, ident), "text/html; charset=utf-8")
         try:
             found = previewer.pdf(ident)
         except BriefgenError as exc:
@@ -234,7 +240,16 @@ class _Handler(BaseHTTPRequestHandler):
         if found is None:
             return self._not_found()
         pdf, hit = found
-        return self._send(HTTPStatus.OK, pdf, "application/pdf", {"X-Briefgen-Cache": "hit" if hit else "miss"})
+        headers = {
+            "X-Briefgen-Cache": "hit" if hit else "miss",
+            "X-Briefgen-Draft": "last-good" if stale else "current",
+        }
+        return self._send(HTTPStatus.OK, pdf, "application/pdf", headers)
+
+    def _asks_for_last_good(self) -> bool:
+        """Whether the query holds ``last-good`` (the out-of-date notice's link)."""
+        query = self.path.partition("?")[2].partition("#")[0]
+        return "last-good" in parse_qs(query, keep_blank_values=True)
 
     def _evidence(self, path: str) -> None:
         """A placed claim's or a note's quotes in context, as of the last good rebuild."""
