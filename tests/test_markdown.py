@@ -94,7 +94,7 @@ def test_the_inline_syntax_becomes_tokens_and_punctuation_moves_before_a_call() 
         ("bg_mention", "@b", {"id": "b", "sentence_start": False, "determined": False}),
         ("text", ".", {}),  # a mention takes no punctuation
         ("softbreak", "", {}),
-        ("bg_claim", "[[c]]", {"id": "c", "lead": ","}),
+        ("bg_claim", "[[c]]", {"id": "c", "lead": ",", "sentence_start": True}),
         ("text", " done", {}),
     ]
 

@@ -20,6 +20,7 @@ from briefgen.facts.project import Project
 from briefgen.render.html import render_html
 from briefgen.render.plan import plan_brief
 from tests.conftest import MINI, run_cli
+from tests.htmlread import NS, parse, text_of
 
 #: MINI's actors and places, plus a person and a country that takes an article.
 ACTORS = (
@@ -244,3 +245,78 @@ def test_own_words_in_a_claim_read_the_same_in_the_text_and_in_the_annexes(
     # in the text, the nested mention is the first: named in full; in the annex, after the text, short
     assert "Ore from the hill country near Port Authority of the Coast (PAC) is trucked to the Coast" in text
     assert "Ore from the hill country near PAC is trucked to the Coast" in text
+
+
+#: A claim whose statement opens with a bare mention of a name that takes "the".
+DRC_CLAIM = """\
+- id: drc-road
+  kind: fact
+  statement: '@drc said a new road would take years to build.'
+  about: [drc]
+  sources:
+    - ref: harbour-report
+      locator: para. 3
+      quote: would take years to build.
+      credibility: 2
+"""
+
+
+@pytest.fixture
+def placed(make_project: Callable[..., Path]) -> Callable[[str], str]:
+    """placed(summary) -> the summary's text as the HTML reads, notes and tags left out."""
+
+    def read(summary: str) -> str:
+        brief = f"id: t\ntitle: T\ndate: 2026-01-01\nstandard_annexes: false\nsummary: '{summary}'\n"
+        root = make_project(
+            {
+                "content/briefs/t.yaml": brief,
+                "content/places.yaml": PLACES,
+                "content/claims.yaml": MINI["content/claims.yaml"] + DRC_CLAIM,
+            }
+        )
+        project = Project(root)
+        base, problems = validate_project(project)
+        assert errors_in(problems) == [], [p.format() for p in problems]
+        page = parse(render_html(plan_brief(base, base.briefs["t"]), base, project))
+        summary = next(el for el in page.iter() if el.get("id") == "summary")
+        return text_of(summary.find(f".//{NS}p"), skip_classes=("fn-call", "fn")).replace("\u2060", "")
+
+    return read
+
+
+@pytest.mark.parametrize(
+    ("summary", "expected"),
+    [
+        # mid-sentence: a first word capitalised only for being first is lowered...
+        ("Reports say [[road-slow]]", "Reports say the Port Authority of the Coast (PAC) said a new road"),
+        ("We read that [[exports-fell]]", "We read that according to the Ministry of Trade, exports fell"),
+        ("Some say [[drc-road]]", "Some say the Democratic Republic of the Congo (DRC) said a new road"),
+        # ...a name is not (a wrong capital is better than a lowered name)
+        ("Officials say [[ore-trucked]]", "Officials say Ore from the Northern Hills is trucked"),
+        # at a sentence's start, the statement keeps (or gets) its capital
+        ("[[drc-road]]", "The Democratic Republic of the Congo (DRC) said a new road"),
+        ("Roads are slow. [[road-slow]]", "Roads are slow. The Port Authority of the Coast (PAC) said"),
+        ("[[ore-trucked]] [[exports-fell]]", "every week. According to the Ministry of Trade"),
+        # e.g. ends no sentence
+        ("Delays, e.g. [[road-slow]]", "Delays, e.g. the Port Authority of the Coast (PAC) said"),
+    ],
+)
+def test_a_claim_placed_mid_sentence_reads_as_part_of_it(
+    placed: Callable[[str], str], summary: str, expected: str
+) -> None:
+    assert expected in placed(summary)
+
+
+def test_a_claim_followed_by_punctuation_gives_up_its_full_stop(placed: Callable[[str], str]) -> None:
+    assert "would take years to build, officials say." in placed("[[road-slow]], officials say.")
+    assert "would take years to build; roads are slow." in placed("[[road-slow]]; roads are slow.")
+    text = placed("[[road-slow]]. Roads are slow.")
+    assert "would take years to build. Roads" in text and ".." not in text
+
+
+def test_a_mention_after_a_placed_claim_starts_a_sentence(placed: Callable[[str], str]) -> None:
+    # The claim's own full stop ends the sentence: the name after it is capitalised.
+    assert "years to build. The Democratic Republic of the Congo (DRC) ships" in placed(
+        "[[road-slow]] @drc ships @tin."
+    )
+    assert "every week, the Democratic Republic of the Congo (DRC) ships" in placed("[[ore-trucked]], @drc ships @tin.")

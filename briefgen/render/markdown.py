@@ -137,17 +137,24 @@ def _fold_mentions(children: list[Token]) -> list[Token]:
 
 
 #: What a token adds to the running text, for telling where a sentence starts.
-_STANDS_FOR = {"softbreak": " ", "hardbreak": " ", "bg_claim": "x", "image": "x", "bg_xref": "x"}
+_STANDS_FOR = {"softbreak": " ", "hardbreak": " ", "image": "x", "bg_xref": "x"}
 
 
-def _mark_sentences(children: list[Token], before: str = "") -> str:
-    """Tell each mention whether it starts a sentence and whether a determiner precedes
-    it ("the @kia"): the plan capitalises and adds articles from these."""
+def mark_sentences(children: list[Token], before: str = "") -> str:
+    """Tell each mention and placed claim whether it starts a sentence, and each mention
+    whether a determiner precedes it ("the @kia"): the plan capitalises and adds articles
+    from these. A claim the plan has placed counts by its statement's words (the plan
+    marks a paragraph again after placing one); one not yet placed, as a word."""
     for tok in children:
         if tok.type == "bg_mention":
             tok.meta["sentence_start"] = starts_sentence(before)
             tok.meta["determined"] = after_determiner(before)
-            before = _mark_sentences(tok.children or [], before) if tok.children else before + "x"
+            before = mark_sentences(tok.children or [], before) if tok.children else before + "x"
+        elif tok.type == "bg_claim":
+            tok.meta["sentence_start"] = starts_sentence(before)
+            placed = tok.meta.get("children")
+            before = mark_sentences(placed, before) if placed is not None else before + "x"
+            before += tok.meta.get("lead", "")
         elif tok.type in ("text", "code_inline"):
             before = (before + tok.content)[-200:]
         elif tok.type == "bg_cite":
@@ -200,7 +207,7 @@ def _tidy_rule(state: Any) -> None:
         if tok.type == "inline" and tok.children:
             tok.children = _fold_mentions(tok.children)
             _tidy_calls(tok.children)
-            _mark_sentences(tok.children)
+            mark_sentences(tok.children)
             if "{#fig-" in tok.content:
                 _mark_figure(state.tokens, index)
 

@@ -77,6 +77,34 @@ def capitalised(text: str) -> str:
     return text
 
 
+#: Words capitalised only for starting a sentence (articles, pronouns, prepositions,
+#: conjunctions, quantifiers, a few adverbs): lowered when a claim's statement is placed
+#: mid-sentence ("reports that [[claim]]": "that the KIA seized", not "that The KIA").
+#: A closed list, because any other first word may be a name ("China", "Dysprosium") and
+#: keeps its capital: a wrong capital is better than a lowered name.
+_FUNCTION_WORDS_TEXT = """
+    a about according across after against all almost also although amid among and
+    another around as at because before between both but by despite during either even
+    few for from he here however if in into it less many more most much neither nor not
+    now once only or other over per perhaps several she since so such than then there
+    they though through to two three four five under unless until we when where whether
+    while who why with within without yet
+"""
+_FUNCTION_WORDS = _DETERMINERS | frozenset(_FUNCTION_WORDS_TEXT.split())
+_OPENING_WORD_RE = re.compile(r"([^\w]*)([A-Z][a-z]*)(?!\w)")
+
+
+def fitted_opening(text: str, sentence_start: bool) -> str:
+    """The start of a text placed at a sentence's start (first letter capitalised) or in
+    mid-sentence (a first word capitalised only for being first lowered, see _FUNCTION_WORDS)."""
+    if sentence_start:
+        return capitalised(text)
+    m = _OPENING_WORD_RE.match(text)
+    if m is None or m.group(2).lower() not in _FUNCTION_WORDS:
+        return text
+    return text[: m.start(2)] + m.group(2).lower() + text[m.end(2) :]
+
+
 def is_person(entity: Entity) -> bool:
     return isinstance(entity, Actor) and entity.kind == "person"
 

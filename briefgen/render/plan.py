@@ -19,8 +19,8 @@ from briefgen.facts.crossrefs import Target, brief_targets
 from briefgen.facts.graph import via_chain
 from briefgen.facts.model import Brief, Claim, FactBase, PartialDate, Plain, Record, Route, Section, Source
 from briefgen.render.diagram import RouteDiagram, route_diagram
-from briefgen.render.markdown import parse, parse_inline, walk_inline
-from briefgen.render.naming import capitalised, entity_name
+from briefgen.render.markdown import mark_sentences, parse, parse_inline
+from briefgen.render.naming import capitalised, entity_name, fitted_opening
 
 
 @dataclass(repr=False, eq=False)
@@ -115,6 +115,41 @@ def sort_key(source: Source) -> str:
     first = source.author[0].inverted() if source.author else (source.title or source.custom.description or source.id)
     first = first.lower().lstrip("“\"'‘")
     return re.sub(r"^(the|a|an) ", "", first)
+
+
+def words_text(mention: Token) -> str:
+    """A mention's own words as plain text, for renderings that do not write HTML."""
+    return "".join(t.content for t in mention.children or [] if t.type in ("text", "code_inline"))
+
+
+def fit_statement(children: list[Token], sentence_start: bool, lead: str) -> None:
+    """A placed claim's statement fitted to its place: its first word capitalised at a
+    sentence's start, or lowered in mid-sentence when only its place made it a capital
+    (naming.fitted_opening); and its closing full stop dropped when the prose goes on with
+    punctuation of its own ("that [[claim]], and": "in October, and", not "October.,")."""
+    for tok in children:
+        if tok.type.endswith("_open") or (tok.type == "text" and not tok.content):
+            continue  # the first word is inside the emphasis or link
+        if tok.type == "text":
+            tok.content = fitted_opening(tok.content, sentence_start)
+        elif tok.type == "bg_mention" and tok.meta.get("words"):
+            fit_statement(tok.children or [], sentence_start, "")
+            tok.meta["text"] = words_text(tok)
+        elif tok.type == "bg_mention" and "text" in tok.meta:
+            tok.meta["text"] = fitted_opening(tok.meta["text"], sentence_start)
+        break  # code, an image, a cross-reference: left as written
+    if not lead or lead[0] not in ".,;:!?":
+        return
+    for tok in reversed(children):
+        if tok.type.endswith("_close") or (tok.type == "text" and not tok.content):
+            continue
+        if tok.type == "text" and _CLOSING_STOP_RE.search(tok.content):
+            tok.content = tok.content[:-1]
+        break
+
+
+#: A statement's closing full stop, not an ellipsis's nor an abbreviation's ("U.S.").
+_CLOSING_STOP_RE = re.compile(r"(?<![.])(?<!\b[A-Z]\.[A-Z])\.$")
 
 
 class _Planner:
@@ -235,7 +270,17 @@ class _Planner:
 
     # -- prose -------------------------------------------------------------------------
     def annotate(self, tokens: list[Token]) -> list[Token]:
-        for tok in walk_inline(tokens):
+        """Resolve the prose's citations, claims, mentions and cross-references, in reading
+        order (the first mention of an entity is the one named in full)."""
+        # Block tokens (a section's body) hold paragraphs of inline tokens; a claim's
+        # statement is inline tokens already.
+        paragraphs = [t.children for t in tokens if t.type == "inline" and t.children]
+        for children in paragraphs or [tokens]:
+            self._annotate_inline(children)
+        return tokens
+
+    def _annotate_inline(self, children: list[Token]) -> None:
+        for tok in children:
             if tok.type == "bg_cite":
                 requests: list[_Request] = []
                 for item in tok.meta["items"]:
@@ -246,13 +291,16 @@ class _Planner:
                 tok.meta["calls"] = self.calls_for(requests)
             elif tok.type == "bg_claim":
                 self.place_claim(tok.meta)
+                # Its words now count in telling where sentences start (for it and for what
+                # follows), then its statement is fitted to its place in the sentence.
+                mark_sentences(children)
+                fit_statement(tok.meta["children"], tok.meta["sentence_start"], tok.meta.get("lead", ""))
             elif tok.type == "bg_mention":
                 self.name(tok)
             elif tok.type == "bg_xref":
                 tok.meta["target"] = self.targets.by_label[tok.meta["label"]]  # the validator checked it
             elif tok.type == "image" and tok.meta.get("figure"):
                 tok.meta["target"] = self.targets.by_label[tok.meta["figure"]]
-        return tokens
 
     def place_claim(self, meta: dict[str, Any]) -> None:
         claim = self.base.claims[meta["id"]]
@@ -275,8 +323,7 @@ class _Planner:
             if first_text is not None and meta.get("sentence_start"):
                 first_text.content = capitalised(first_text.content)
             self.annotate(tok.children or [])
-            # The words as plain text, for renderings that do not write HTML.
-            meta["text"] = "".join(t.content for t in tok.children or [] if t.type in ("text", "code_inline"))
+            meta["text"] = words_text(tok)
             return
         first = ident not in self.mentioned_in_text
         self.mentioned_in_text.add(ident)
