@@ -143,25 +143,31 @@ _STANDS_FOR = {"softbreak": " ", "hardbreak": " ", "image": "x", "bg_xref": "x"}
 def mark_sentences(children: list[Token], before: str = "") -> str:
     """Tell each mention and placed claim whether it starts a sentence, and each mention
     whether a determiner precedes it ("the @kia"): the plan capitalises and adds articles
-    from these. A claim the plan has placed counts by its statement's words (the plan
-    marks a paragraph again after placing one); one not yet placed, as a word."""
+    from these. Gives back the running text, ``before`` and the tokens' words."""
     for tok in children:
-        if tok.type == "bg_mention":
-            tok.meta["sentence_start"] = starts_sentence(before)
-            tok.meta["determined"] = after_determiner(before)
-            before = mark_sentences(tok.children or [], before) if tok.children else before + "x"
-        elif tok.type == "bg_claim":
-            tok.meta["sentence_start"] = starts_sentence(before)
-            placed = tok.meta.get("children")
-            before = mark_sentences(placed, before) if placed is not None else before + "x"
-            before += tok.meta.get("lead", "")
-        elif tok.type in ("text", "code_inline"):
-            before = (before + tok.content)[-200:]
-        elif tok.type == "bg_cite":
-            before += tok.meta.get("lead", "")
-        else:
-            before += _STANDS_FOR.get(tok.type, "")
+        before = mark_token(tok, before)
     return before
+
+
+def mark_token(tok: Token, before: str) -> str:
+    """:func:`mark_sentences` for one token after the running text ``before``; gives back
+    the running text with the token's words. A claim the plan has placed counts by its
+    statement's words (the plan marks a paragraph as it places them); one not yet placed,
+    as a word."""
+    if tok.type == "bg_mention":
+        tok.meta["sentence_start"] = starts_sentence(before)
+        tok.meta["determined"] = after_determiner(before)
+        return mark_sentences(tok.children or [], before) if tok.children else before + "x"
+    if tok.type == "bg_claim":
+        tok.meta["sentence_start"] = starts_sentence(before)
+        placed = tok.meta.get("children")
+        before = mark_sentences(placed, before) if placed is not None else before + "x"
+        return before + tok.meta.get("lead", "")
+    if tok.type in ("text", "code_inline"):
+        return (before + tok.content)[-200:]
+    if tok.type == "bg_cite":
+        return before + tok.meta.get("lead", "")
+    return before + _STANDS_FOR.get(tok.type, "")
 
 
 _TRAILING_PUNCT = ".,;:!?"

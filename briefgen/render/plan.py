@@ -19,7 +19,7 @@ from briefgen.facts.crossrefs import Target, brief_targets
 from briefgen.facts.graph import via_chain
 from briefgen.facts.model import Brief, Claim, FactBase, PartialDate, Plain, Record, Route, Section, Source
 from briefgen.render.diagram import RouteDiagram, route_diagram
-from briefgen.render.markdown import mark_sentences, parse, parse_inline
+from briefgen.render.markdown import mark_token, parse, parse_inline
 from briefgen.render.naming import capitalised, entity_name, fitted_opening
 
 
@@ -280,7 +280,12 @@ class _Planner:
         return tokens
 
     def _annotate_inline(self, children: list[Token]) -> None:
+        # The running text, for telling where sentences start: marked again as the claims
+        # are placed, since a placed claim's words (its closing full stop) count.
+        before = ""
         for tok in children:
+            if tok.type != "bg_claim":
+                before = mark_token(tok, before)
             if tok.type == "bg_cite":
                 requests: list[_Request] = []
                 for item in tok.meta["items"]:
@@ -291,9 +296,7 @@ class _Planner:
                 tok.meta["calls"] = self.calls_for(requests)
             elif tok.type == "bg_claim":
                 self.place_claim(tok.meta)
-                # Its words now count in telling where sentences start (for it and for what
-                # follows), then its statement is fitted to its place in the sentence.
-                mark_sentences(children)
+                before = mark_token(tok, before)
                 fit_statement(tok.meta["children"], tok.meta["sentence_start"], tok.meta.get("lead", ""))
             elif tok.type == "bg_mention":
                 self.name(tok)
