@@ -261,6 +261,24 @@ DRC_CLAIM = """\
 """
 
 
+def _claim(ident: str, statement: str) -> str:
+    """A claim resting on MINI's archive (para. 3), with its own statement."""
+    return (
+        f"- id: {ident}\n  kind: fact\n  statement: {statement}\n  about: [port-authority]\n"
+        "  sources:\n    - ref: harbour-report\n      locator: para. 3\n"
+        "      quote: would take years to build.\n      credibility: 2\n"
+    )
+
+
+#: Statements that end otherwise than in a plain full stop.
+ENDINGS = (
+    _claim("q-road", "'Who will build the road for the @port-authority?'")
+    + _claim("us-road", "'The road was offered to the U.S.'")
+    + _claim("quoted-road", "'The @port-authority called it “years of work.”'")
+    + _claim("dots-road", "'The road may come…'")
+)
+
+
 @pytest.fixture
 def placed(make_project: Callable[..., Path]) -> Callable[[str], str]:
     """placed(summary) -> the summary's text as the HTML reads, notes and tags left out."""
@@ -271,7 +289,7 @@ def placed(make_project: Callable[..., Path]) -> Callable[[str], str]:
             {
                 "content/briefs/t.yaml": brief,
                 "content/places.yaml": PLACES,
-                "content/claims.yaml": MINI["content/claims.yaml"] + DRC_CLAIM,
+                "content/claims.yaml": MINI["content/claims.yaml"] + DRC_CLAIM + ENDINGS,
             }
         )
         project = Project(root)
@@ -279,7 +297,7 @@ def placed(make_project: Callable[..., Path]) -> Callable[[str], str]:
         assert errors_in(problems) == [], [p.format() for p in problems]
         page = parse(render_html(plan_brief(base, base.briefs["t"]), base, project))
         summary = next(el for el in page.iter() if el.get("id") == "summary")
-        return text_of(summary.find(f".//{NS}p"), skip_classes=("fn-call", "fn")).replace("\u2060", "")
+        return text_of(summary.find(f".//{NS}p"), skip_classes=("calls", "fn-call", "fn")).replace("\u2060", "")
 
     return read
 
@@ -320,3 +338,55 @@ def test_a_mention_after_a_placed_claim_starts_a_sentence(placed: Callable[[str]
         "[[road-slow]] @drc ships @tin."
     )
     assert "every week, the Democratic Republic of the Congo (DRC) ships" in placed("[[ore-trucked]], @drc ships @tin.")
+
+
+@pytest.mark.parametrize(
+    ("summary", "expected"),
+    [
+        # the prose's mark behind closing emphasis or quotation marks
+        ("Officials say *[[road-slow]]*, then move on.", "years to build, then move on."),
+        ("Officials say *[[road-slow]]*. They add little.", "years to build. They add little."),
+        ('It says "[[road-slow]]", and stops.', "years to build,” and stops."),
+        # a citation right after: one mark, the calls together after it
+        ("It says [[road-slow]] [@harbour-report, para. 1].", "years to build."),
+        ("It says [[road-slow]] [@harbour-report, para. 1], and more.", "years to build, and more."),
+        # the sentence goes on: the full stop goes
+        ("It says that [[road-slow]] and that [[exports-fell]]", "years to build and that according"),
+        ("It says [[road-slow]] — a long wait.", "years to build — a long wait."),
+        ("We know (that [[road-slow]]) and little else.", "years to build) and little else."),
+        ("It rose in 2025 ([[road-slow]]).", "years to build)."),
+        # ...but not into a new sentence, nor out of brackets that hold one
+        ("Analysts agree that [[road-slow]] Others do not.", "years to build. Others do not."),
+        ("Roads are slow. ([[road-slow]]) Ports too.", "years to build.) Ports too."),
+        # statements that end otherwise
+        ("It asks [[q-road]], and waits.", "Coast (PAC)? and waits."),
+        ("It asks [[q-road]]. No answer.", "Coast (PAC)? No answer."),
+        ("It says [[us-road]], and nowhere else.", "offered to the U.S., and nowhere else."),
+        ("It says [[us-road]]. Nowhere else.", "offered to the U.S. Nowhere else."),
+        ("It says that [[quoted-road]], and meant it.", "“years of work,” and meant it."),
+        ("It says that [[quoted-road]] and meant it.", "“years of work” and meant it."),
+        ("It says [[dots-road]]. Maybe.", "may come… Maybe."),
+        # prepositions and sentence adverbs are lowered too
+        ("Reports say [[exports-fell]]", "Reports say according to"),
+    ],
+)
+def test_a_placed_claims_punctuation_meets_the_proses(
+    placed: Callable[[str], str], summary: str, expected: str
+) -> None:
+    text = placed(summary.replace("'", "''"))
+    assert expected in text, text
+    assert not re.search(r"[.!?][.,]|,[.,]", text.replace("U.S.,", "").replace("...", "")), text
+
+
+def test_a_citation_after_a_placed_claim_joins_its_calls_each_note_once(
+    make_project: Callable[..., Path],
+) -> None:
+    brief = "id: t\ntitle: T\ndate: 2026-01-01\nstandard_annexes: false\nsummary: It says [[road-slow]] [@road-slow].\n"
+    root = make_project({"content/briefs/t.yaml": brief})
+    project = Project(root)
+    base, problems = validate_project(project)
+    assert errors_in(problems) == []
+    page = parse(render_html(plan_brief(base, base.briefs["t"]), base, project))
+    summary = next(el for el in page.iter() if el.get("id") == "summary")
+    calls = [a.text for a in summary.iter(f"{NS}a") if a.get("class") == "fn-call"]
+    assert calls == ["1"]  # the same note, called once, not "1" twice ("build.¹¹")

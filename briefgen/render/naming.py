@@ -78,17 +78,21 @@ def capitalised(text: str) -> str:
 
 
 #: Words capitalised only for starting a sentence (articles, pronouns, prepositions,
-#: conjunctions, quantifiers, a few adverbs): lowered when a claim's statement is placed
+#: conjunctions, quantifiers, sentence adverbs): lowered when a claim's statement is placed
 #: mid-sentence ("reports that [[claim]]": "that the KIA seized", not "that The KIA").
 #: A closed list, because any other first word may be a name ("China", "Dysprosium") and
 #: keeps its capital: a wrong capital is better than a lowered name.
 _FUNCTION_WORDS_TEXT = """
-    a about according across after against all almost also although amid among and
-    another around as at because before between both but by despite during either even
-    few for from he here however if in into it less many more most much neither nor not
-    now once only or other over per perhaps several she since so such than then there
-    they though through to two three four five under unless until we when where whether
-    while who why with within without yet
+    a about above according across after against all almost along already also although
+    amid among and another around as at because before behind below beside besides
+    between beyond both but by currently despite during earlier either even except few
+    five following for four from furthermore given he hence here how however if in
+    indeed inside instead into it later less like many meanwhile more moreover most much
+    near neither nevertheless nor not now of off on once only or other outside over per
+    perhaps recently several she since so still such than then there therefore they
+    though three through throughout thus to today toward towards two under unless unlike
+    until upon via we when where whether while whilst who why with within without
+    yesterday yet
 """
 _FUNCTION_WORDS = _DETERMINERS | frozenset(_FUNCTION_WORDS_TEXT.split())
 _OPENING_WORD_RE = re.compile(r"([^\w]*)([A-Z][a-z]*)(?!\w)")

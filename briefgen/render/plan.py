@@ -20,7 +20,8 @@ from briefgen.facts.graph import via_chain
 from briefgen.facts.model import Brief, Claim, FactBase, PartialDate, Plain, Record, Route, Section, Source
 from briefgen.render.diagram import RouteDiagram, route_diagram
 from briefgen.render.markdown import mark_token, parse, parse_inline
-from briefgen.render.naming import capitalised, entity_name, fitted_opening
+from briefgen.render.naming import capitalised, entity_name
+from briefgen.render.placing import fit_statement, join_calls, words_text
 
 
 @dataclass(repr=False, eq=False)
@@ -115,41 +116,6 @@ def sort_key(source: Source) -> str:
     first = source.author[0].inverted() if source.author else (source.title or source.custom.description or source.id)
     first = first.lower().lstrip("“\"'‘")
     return re.sub(r"^(the|a|an) ", "", first)
-
-
-def words_text(mention: Token) -> str:
-    """A mention's own words as plain text, for renderings that do not write HTML."""
-    return "".join(t.content for t in mention.children or [] if t.type in ("text", "code_inline"))
-
-
-def fit_statement(children: list[Token], sentence_start: bool, lead: str) -> None:
-    """A placed claim's statement fitted to its place: its first word capitalised at a
-    sentence's start, or lowered in mid-sentence when only its place made it a capital
-    (naming.fitted_opening); and its closing full stop dropped when the prose goes on with
-    punctuation of its own ("that [[claim]], and": "in October, and", not "October.,")."""
-    for tok in children:
-        if tok.type.endswith("_open") or (tok.type == "text" and not tok.content):
-            continue  # the first word is inside the emphasis or link
-        if tok.type == "text":
-            tok.content = fitted_opening(tok.content, sentence_start)
-        elif tok.type == "bg_mention" and tok.meta.get("words"):
-            fit_statement(tok.children or [], sentence_start, "")
-            tok.meta["text"] = words_text(tok)
-        elif tok.type == "bg_mention" and "text" in tok.meta:
-            tok.meta["text"] = fitted_opening(tok.meta["text"], sentence_start)
-        break  # code, an image, a cross-reference: left as written
-    if not lead or lead[0] not in ".,;:!?":
-        return
-    for tok in reversed(children):
-        if tok.type.endswith("_close") or (tok.type == "text" and not tok.content):
-            continue
-        if tok.type == "text" and _CLOSING_STOP_RE.search(tok.content):
-            tok.content = tok.content[:-1]
-        break
-
-
-#: A statement's closing full stop, not an ellipsis's nor an abbreviation's ("U.S.").
-_CLOSING_STOP_RE = re.compile(r"(?<![.])(?<!\b[A-Z]\.[A-Z])\.$")
 
 
 class _Planner:
@@ -283,7 +249,7 @@ class _Planner:
         # The running text, for telling where sentences start: marked again as the claims
         # are placed, since a placed claim's words (its closing full stop) count.
         before = ""
-        for tok in children:
+        for index, tok in enumerate(children):
             if tok.type != "bg_claim":
                 before = mark_token(tok, before)
             if tok.type == "bg_cite":
@@ -294,10 +260,11 @@ class _Planner:
                     else:
                         requests.append(_Request(item.ref, item.locator, None, ()))
                 tok.meta["calls"] = self.calls_for(requests)
+                join_calls(tok.meta)
             elif tok.type == "bg_claim":
                 self.place_claim(tok.meta)
+                fit_statement(children, index, before)
                 before = mark_token(tok, before)
-                fit_statement(tok.meta["children"], tok.meta["sentence_start"], tok.meta.get("lead", ""))
             elif tok.type == "bg_mention":
                 self.name(tok)
             elif tok.type == "bg_xref":
