@@ -225,6 +225,31 @@ def test_after_a_breaking_save_the_index_and_the_pdf_links_say_the_drafts_are_ou
     assert status == 200 and headers["X-Briefgen-Draft"] == "current" and pdf.startswith(b"%PDF")
 
 
+def test_a_template_that_breaks_one_brief_leaves_the_other_current_and_never_answers_500(server: Server) -> None:
+    summary = f"{FULL}-summary"
+    template = server.root / "templates" / "summary.html.j2"
+    good = template.read_text(encoding="utf-8")
+    version = server.state()["version"]
+    _save(template, good.replace("{%- block head_extra %}", "{%- block head_extra %}{{ nosuch.attr }}", 1))
+    server.wait_for(lambda s: s["version"] != version and s["errors"])
+    _, _, index = server.get("/")
+    assert index.decode("utf-8").count("(out of date)") == 1  # the summary only
+    status, _, body = server.get(f"/{summary}.pdf")
+    assert status == 409 and b"summary.html.j2" in body
+    # Its PDF was never laid out, and the templates no longer render its last good draft:
+    # the notice says so, instead of a 500 or a PDF of something else.
+    status, headers, body = server.get(f"/{summary}.pdf?last-good")
+    assert status == 409 and headers["Content-Type"].startswith("text/html"), (status, body[:200])
+    assert b"cannot be laid out again now" in body
+    status, headers, pdf = server.get(f"/{FULL}.pdf")  # the other brief is current
+    assert status == 200 and headers["X-Briefgen-Draft"] == "current" and pdf.startswith(b"%PDF")
+    version = server.state()["version"]
+    _save(template, good)
+    server.wait_for(lambda s: s["version"] != version and not s["errors"])
+    status, headers, pdf = server.get(f"/{summary}.pdf")
+    assert status == 200 and headers["X-Briefgen-Draft"] == "current"
+
+
 def test_a_pdf_asked_for_is_laid_out_again_in_the_background_after_each_save(server: Server) -> None:
     status, headers, _ = server.get(f"/{FULL}-summary.pdf")
     assert status == 200 and headers["X-Briefgen-Cache"] == "miss"

@@ -10,7 +10,7 @@ from typing import Any
 
 from briefgen.errors import Pos, Problem
 from briefgen.facts.project import Project
-from briefgen.preview.index import NOTICE_PROBLEMS, index_page, index_rows, stale_pdf_page
+from briefgen.preview.index import NOTICE_PROBLEMS, index_page, index_rows, stale_page
 from briefgen.preview.rebuild import Previewer, Snapshot
 from tests.htmlread import NS, parse, text_of
 
@@ -92,6 +92,7 @@ def test_a_problem_in_a_file_a_brief_draws_from_counts_against_it_and_stale_brie
     snapshot = Snapshot(
         version=4,
         titles=_snapshot().titles,
+        pages={"zeta": b"<p>draft</p>", "hostile-one": b"<p>draft</p>"},
         problems=(_problem(claims), _problem("/p/content/sources.yaml", "BG104")),
         stale=frozenset({"zeta", "hostile-one"}),
         drawn_from={"zeta": frozenset({"/p/content/briefs/zeta.yaml", claims})},
@@ -116,11 +117,18 @@ def test_a_current_draft_is_not_marked_and_errors_are_told_apart_from_warnings()
 
 def test_the_out_of_date_pdf_notice_lists_the_errors_escaped_and_links_the_last_good_pdf() -> None:
     problems = tuple(_problem(f"/p/content/claims/c{n}.yaml") for n in range(NOTICE_PROBLEMS + 3))
-    snapshot = Snapshot(version=5, titles=_snapshot().titles, problems=problems, stale=frozenset({"hostile-one"}))
-    html = stale_pdf_page(snapshot, "hostile-one").decode("utf-8")
+    snapshot = Snapshot(
+        version=5,
+        titles=_snapshot().titles,
+        pages={"hostile-one": b"<p>last good</p>"},
+        problems=problems,
+        stale=frozenset({"hostile-one"}),
+    )
+    html = stale_page(snapshot, "hostile-one").decode("utf-8")
     page = parse(html)
     assert text_of(page.find(f".//{NS}h1")) == "hostile-one.pdf is out of date"
     assert HOSTILE in text_of(page.find(f".//{NS}p")) and "<b>" not in html and "<em>wrong" not in html
+    assert page.find(f".//{NS}p/{NS}bdi") is not None  # a right-to-left mark stays inside the title
     listed = text_of(page.find(f".//{NS}pre"))
     assert "/p/content/claims/c0.yaml:2:1: error[BG101]: something <em>wrong</em>" in listed
     assert f"c{NOTICE_PROBLEMS - 1}.yaml" in listed and f"c{NOTICE_PROBLEMS}.yaml" not in listed
@@ -152,3 +160,59 @@ def test_the_previewer_marks_only_the_brief_a_save_broke_and_clears_it_on_the_fi
     brief.write_text(good, encoding="utf-8")
     fixed = previewer.rebuild()
     assert fixed.stale == frozenset() and all(not r.stale and r.count == 0 for r in index_rows(fixed))
+
+
+def test_a_brief_the_save_broke_before_it_was_ever_drawn_says_so_and_offers_no_last_good_pdf() -> None:
+    snapshot = Snapshot(
+        version=2, titles=_snapshot().titles, problems=(_problem(BRIEF_FILE),), stale=frozenset({"zeta"})
+    )
+    rows = _rows(parse(index_page(snapshot, "proj").decode("utf-8")))
+    assert text_of(rows[1][0]) == "Plain title (not drawn: see the problems)"
+    for kind in ("html", "pdf"):
+        page = parse(stale_page(snapshot, "zeta", kind).decode("utf-8"))
+        assert text_of(page.find(f".//{NS}h1")) == f"zeta.{kind} is out of date"
+        assert page.find(f".//{NS}a[@id='last-good']") is None
+
+
+def test_the_notice_says_when_the_last_good_pdf_cannot_be_laid_out_again() -> None:
+    snapshot = Snapshot(
+        version=2,
+        titles=_snapshot().titles,
+        pages={"zeta": b"<p>last good</p>"},
+        problems=(_problem(BRIEF_FILE),),
+        stale=frozenset({"zeta"}),
+    )
+    unmade = (Problem(Pos("/p/templates/summary.html.j2", 5, 1), "BG303", "template error"),)
+    page = parse(stale_page(snapshot, "zeta", "pdf", unmade).decode("utf-8"))
+    assert "cannot be laid out again now" in text_of(page.find(f".//{NS}p[@id='no-last-good']"))
+    assert "summary.html.j2:5:1" in text_of(page.findall(f".//{NS}pre")[1])
+    assert page.find(f".//{NS}a[@id='last-good']") is None
+
+
+def test_a_brief_kept_through_a_failed_render_is_compared_with_the_base_its_draft_was_made_from(
+    example_copy: Path,
+) -> None:
+    """A brief that fails to render keeps its last good plan; an entity renamed meanwhile
+    must still show once the brief renders again (not be taken for unchanged because the
+    failed rebuild's base already had the new name)."""
+    template = example_copy / "templates" / "layout.html.j2"
+    template.write_text(
+        template.read_text(encoding="utf-8") + "{% if 'BREAK' in brief.title %}{{ no_such_name }}{% endif %}\n",
+        encoding="utf-8",
+    )
+    previewer = Previewer(Project(example_copy), log=io.StringIO())
+    previewer.rebuild()
+    brief = example_copy / "content" / "briefs" / f"{FULL}.yaml"
+    actors = example_copy / "content" / "actors.yaml"
+    good_brief = brief.read_text(encoding="utf-8")
+    brief.write_text(good_brief.replace('title: "Myanmar’s', 'title: "BREAK Myanmar’s'), encoding="utf-8")
+    assert previewer.rebuild().stale == frozenset({FULL})
+    actors.write_text(
+        actors.read_text(encoding="utf-8").replace("name: Kachin Independence Army", "name: Kachin Freedom Army"),
+        encoding="utf-8",
+    )
+    assert previewer.rebuild().stale == frozenset({FULL})
+    brief.write_text(good_brief, encoding="utf-8")
+    fixed = previewer.rebuild()
+    assert fixed.stale == frozenset() and FULL in fixed.rebuilt
+    assert "Kachin Freedom Army" in fixed.pages[FULL].decode("utf-8")

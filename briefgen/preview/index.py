@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import jinja2
 
-from briefgen.errors import errors_in
+from briefgen.errors import Problem, errors_in
 from briefgen.preview.rebuild import Snapshot
 from briefgen.words import counted
 
@@ -26,6 +26,7 @@ class IndexRow:
     date: str
     count: int  # problems in the files the brief's draft was made from
     stale: bool = False  # the draft (and PDF) served is the last good one, not the latest save
+    drafted: bool = True  # it has a draft at all (one the last save broke may never have had one)
 
 
 @functools.cache
@@ -49,7 +50,8 @@ def index_rows(snapshot: Snapshot) -> list[IndexRow]:
     rows = []
     for ident, (title, date, file) in sorted(snapshot.titles.items()):
         files = snapshot.drawn_from.get(ident, frozenset()) | {file}
-        rows.append(IndexRow(ident, title, date, sum(by_file.get(f, 0) for f in files), ident in snapshot.stale))
+        count = sum(by_file.get(f, 0) for f in files)
+        rows.append(IndexRow(ident, title, date, count, ident in snapshot.stale, ident in snapshot.pages))
     return rows
 
 
@@ -78,22 +80,29 @@ def index_page(snapshot: Snapshot, project_name: str) -> bytes:
 NOTICE_PROBLEMS = 20
 
 
-def stale_pdf_page(snapshot: Snapshot, ident: str) -> bytes:
-    """What the PDF link of an out-of-date brief answers (UTF-8 HTML): not the last good PDF
-    as if it were current, but why it is not, the problems, and a link to that PDF."""
+def stale_page(snapshot: Snapshot, ident: str, kind: str = "pdf", unmade: tuple[Problem, ...] = ()) -> bytes:
+    """What a brief's link answers while the brief is out of date (UTF-8 HTML): not the
+    last good draft or PDF as if it were current, but why it is not, the problems, and a
+    link to the last good PDF when there is a last good draft. ``kind`` is the link's ("pdf"
+    or "html"); ``unmade``, the problems that keep the last good PDF from being laid out
+    (the templates it needs broken since)."""
     errors = errors_in(list(snapshot.problems)) or list(snapshot.problems)
+    drafted = ident in snapshot.pages and not unmade
     html = (
         _environment()
         .get_template("stale.html.j2")
         .render(
             ident=ident,
+            kind=kind,
             title=snapshot.titles.get(ident, (ident, "", ""))[0],
             problems=[p.format() for p in errors[:NOTICE_PROBLEMS]],
             more=max(0, len(errors) - NOTICE_PROBLEMS),
             summary=counted(len(errors), "error" if errors_in(errors) else "problem"),
+            last_good=drafted,
+            unmade=[p.format() for p in unmade[:NOTICE_PROBLEMS]],
         )
     )
     return html.encode("utf-8")
 
 
-__all__ = ["IndexRow", "index_page", "index_rows", "stale_pdf_page"]
+__all__ = ["IndexRow", "index_page", "index_rows", "stale_page"]

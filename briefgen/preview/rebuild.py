@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from briefgen.build import check_project
 from briefgen.errors import BriefgenError, Pos, Problem, errors_in
@@ -52,11 +52,46 @@ class Snapshot:
     drawn_from: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
+class PdfAnswer(NamedTuple):
+    """What a PDF request gets: the PDF (None when there is none to give), whether it was
+    ready (kept from before the request), whether the brief is out of date, the snapshot
+    that was decided from, and the problems that keep a last good PDF from being made."""
+
+    pdf: bytes | None
+    kept: bool
+    stale: bool
+    snapshot: Snapshot
+    problems: tuple[Problem, ...] = ()
+
+
 def files_drawn_from(plan: BriefPlan, base: FactBase) -> frozenset[str]:
     """The files a brief's plan was made from: a problem in any of them concerns the brief."""
     records = [plan.brief, *plan.claims_used, *plan.bibliography]
     records += [r for r in (base.entity(i) for i in plan.entities) if r is not None]
     return frozenset(r.pos.file for r in records)
+
+
+def _same_inputs(plan: BriefPlan, made_from: FactBase, base: FactBase) -> bool:
+    """True when nothing ``plan`` drew from has changed between the base it was made from
+    and ``base`` (records compare by value)."""
+    if base.briefs.get(plan.brief.id) != plan.brief:
+        return False
+    if any(base.claims.get(c.id) != c for c in plan.claims_used):
+        return False
+    if any(base.sources.get(s.id) != s for s in plan.bibliography):
+        return False
+    for ident in plan.entities:
+        if base.entity(ident) != made_from.entity(ident):
+            return False
+    for section in plan.sections + plan.annexes:
+        kinds = [section.section.table] if section.section.table else []
+        if getattr(section.section, "figure", None):
+            kinds += ["routes", "places", "minerals"]  # a route diagram draws from all three
+        if any(base.collection(kind) != made_from.collection(kind) for kind in kinds):
+            return False
+    # A claim or source the brief did not use before may now be cited through prose that
+    # did not change only if the brief changed, which the first test catches.
+    return True
 
 
 def problem_json(problem: Problem, lines_around: int = 2, files: dict[str, list[str]] | None = None) -> dict[str, Any]:
@@ -115,6 +150,10 @@ class Previewer:
         self.snapshot = Snapshot()
         self._base: FactBase | None = None
         self._plans: dict[str, BriefPlan] = {}
+        #: The fact base each kept plan was made from (or found equal under): a rebuild that
+        #: fails to render a brief keeps its plan, and the next compares with this base, not
+        #: with a newer one its draft never saw.
+        self._plan_bases: dict[str, FactBase] = {}
         self._tags = itertools.count(1)
         self._pdfs: dict[str, tuple[str, bytes]] = {}
         self._pdf_lock = threading.Lock()
@@ -153,11 +192,11 @@ class Previewer:
                     (problem,),
                     (),
                     time.perf_counter() - started,
-                    stale=frozenset(old.pages),
+                    stale=frozenset(old.titles) | frozenset(old.pages),
                     drawn_from=old.drawn_from,
                 )
                 # Render every brief again next time: what was half done is not trusted.
-                self._plans = {}
+                self._plans, self._plan_bases = {}, {}
             self._publish(snapshot)
             return snapshot
 
@@ -167,6 +206,7 @@ class Previewer:
         problems = list(problems)
         # Work on copies, kept only once the whole rebuild succeeds.
         plans, pages, tags, rebuilt = dict(self._plans), dict(old.pages), dict(old.tags), []
+        plan_bases = dict(self._plan_bases)
         titles: dict[str, tuple[str, str, str]] = {}
         stale: set[str] = set()
         drawn_from = dict(old.drawn_from)
@@ -174,7 +214,14 @@ class Previewer:
             for ident, brief in base.briefs.items():
                 titles[ident] = (brief.title, brief.date.human() if brief.date else "", brief.pos.file)
                 previous = plans.get(ident)
-                if previous is not None and not templates_changed and self._same_inputs(previous, base):
+                made_from = plan_bases.get(ident)
+                if (
+                    previous is not None
+                    and made_from is not None
+                    and not templates_changed
+                    and _same_inputs(previous, made_from, base)
+                ):
+                    plan_bases[ident] = base  # equal in all the plan draws from
                     drawn_from[ident] = files_drawn_from(previous, base)
                     continue
                 try:
@@ -183,13 +230,13 @@ class Previewer:
                     page = render_html(plan, base, self.project, draft=True, draft_tag=tag)
                 except BriefgenError as exc:
                     problems.extend(exc.problems)
-                    if ident in pages:  # its last good draft stays served, marked out of date
-                        stale.add(ident)
+                    # Its last good draft (if any) stays served, marked out of date.
+                    stale.add(ident)
                     # What broke it (a template's line, say) counts against this brief.
                     broke = {brief.pos.file, *(p.pos.file for p in exc.problems)}
                     drawn_from[ident] = drawn_from.get(ident, frozenset()) | broke
                     continue
-                plans[ident] = plan
+                plans[ident], plan_bases[ident] = plan, base
                 pages[ident], tags[ident] = page.encode("utf-8"), tag
                 drawn_from[ident] = files_drawn_from(plan, base)
                 rebuilt.append(ident)
@@ -197,13 +244,14 @@ class Previewer:
                 pages.pop(gone)
                 tags.pop(gone, None)
                 plans.pop(gone, None)
+                plan_bases.pop(gone, None)
             drawn_from = {i: f for i, f in drawn_from.items() if i in base.briefs}
-            self._plans, self._base = plans, base
+            self._plans, self._plan_bases, self._base = plans, plan_bases, base
         else:
             # Nothing is rendered from a fact base with errors: every draft served is the last
             # good one, and the index and the PDF links say so (not "0 problems").
             titles = dict(old.titles)
-            stale = set(old.pages)
+            stale = set(old.titles) | set(old.pages)
         return Snapshot(
             old.version + 1,
             pages,
@@ -215,30 +263,6 @@ class Previewer:
             stale=frozenset(stale),
             drawn_from=drawn_from,
         )
-
-    def _same_inputs(self, plan: BriefPlan, base: FactBase) -> bool:
-        """True when nothing the brief's plan was made from has changed (records compare by value)."""
-        if base.briefs.get(plan.brief.id) != plan.brief:
-            return False
-        if any(base.claims.get(c.id) != c for c in plan.claims_used):
-            return False
-        if any(base.sources.get(s.id) != s for s in plan.bibliography):
-            return False
-        old = self._base
-        if old is None:
-            return False
-        for ident in plan.entities:
-            if base.entity(ident) != old.entity(ident):
-                return False
-        for section in plan.sections + plan.annexes:
-            kinds = [section.section.table] if section.section.table else []
-            if getattr(section.section, "figure", None):
-                kinds += ["routes", "places", "minerals"]  # a route diagram draws from all three
-            if any(base.collection(kind) != old.collection(kind) for kind in kinds):
-                return False
-        # A claim or source the brief did not use before may now be cited through prose that
-        # did not change only if the brief changed, which the first test catches.
-        return True
 
     def _publish(self, snapshot: Snapshot) -> None:
         with self._changed:
@@ -303,50 +327,65 @@ class Previewer:
         return self._base, self._plans
 
     # -- PDF on request, then in the background -------------------------------------------
-    def pdf(self, ident: str) -> tuple[bytes, bool] | None:
-        """The brief's PDF (and whether it was ready, laid out before this request), built on
-        request and kept until the brief's draft changes; from the first request on, it is
-        laid out again in the background after each save that changes the brief."""
-        found = self._lay_out(ident)
-        if found is None:
-            return None
-        if ident not in self._wanted:
-            self._wanted[ident] = None
-            self._start_pdf_worker()
-        return found[0], found[1] == "kept"
+    def pdf(self, ident: str, last_good: bool = False) -> PdfAnswer:
+        """The brief's PDF, built on request and kept until the brief's draft changes; from
+        the first request on, it is laid out again in the background after each save that
+        changes the brief.
 
-    def _lay_out(self, ident: str) -> tuple[bytes, str] | None:
-        """The PDF of the current draft, and where it came from: "kept" (made earlier for
-        this draft), "reused" (the layout cache) or "laid out" (now)."""
+        While the brief is out of date (the last save broke it), the answer holds no PDF
+        unless ``last_good`` asks for the one of the last good draft: the kept one, or laid
+        out from that draft's plan and fact base, if the templates still render it. Whether
+        the brief is out of date is read under the layout lock, with the PDF it labels.
+        """
         with self._pdf_lock:  # one layout at a time: WeasyPrint is CPU-bound anyway
             snapshot = self.snapshot
-            tag = snapshot.tags.get(ident)
-            plan, base = self._plans.get(ident), self._base
-            if tag is None or plan is None or base is None:
-                return None
-            cached = self._pdfs.get(ident)
-            if cached is not None and cached[0] == tag:
-                return cached[1], "kept"
-            from briefgen.build import asset_roots, broken_image_problems
-            from briefgen.render.layoutcache import lay_out, layout_cache
+            stale = ident in snapshot.stale
+            if stale and not last_good:
+                return PdfAnswer(None, False, True, snapshot)
+            try:
+                found = self._lay_out(ident, snapshot)
+            except BriefgenError as exc:
+                if not stale:
+                    raise
+                return PdfAnswer(None, False, True, snapshot, tuple(exc.problems))
+        if found is None:
+            return PdfAnswer(None, False, stale, snapshot)
+        if ident not in self._wanted and not stale:
+            self._wanted[ident] = None
+            self._start_pdf_worker()
+        return PdfAnswer(found[0], found[1] == "kept", stale, snapshot)
 
-            html = render_html(plan, base, self.project)
-            roots = [str(r) for r in asset_roots(self.project)]
-            cache = layout_cache()
-            key = cache.key(html, str(self.project.root), roots) if cache is not None else ""
-            laid = cache.get(key, roots) if cache is not None else None
-            how = "reused"
-            if laid is None:
-                how = "laid out"
-                started = time.time()
-                laid, loaded = lay_out(html, str(self.project.root), roots)
-                if cache is not None:
-                    cache.put(key, roots, laid, loaded, started)
-            pdf, broken = laid[0], laid[5]
-            if broken:  # the server shows these instead of a PDF missing an image
-                raise BriefgenError(broken_image_problems(base, self.project, ident, broken))
-            self._pdfs[ident] = (tag, pdf)
-            return pdf, how
+    def _lay_out(self, ident: str, snapshot: Snapshot) -> tuple[bytes, str] | None:
+        """The PDF of the brief's draft in ``snapshot``, and where it came from: "kept" (made
+        earlier for this draft), "reused" (the layout cache) or "laid out" (now). The caller
+        holds the layout lock."""
+        tag = snapshot.tags.get(ident)
+        plan, base = self._plans.get(ident), self._plan_bases.get(ident)
+        cached = self._pdfs.get(ident)
+        if tag is not None and cached is not None and cached[0] == tag:
+            return cached[1], "kept"
+        if tag is None or plan is None or base is None:
+            return None
+        from briefgen.build import asset_roots, broken_image_problems
+        from briefgen.render.layoutcache import lay_out, layout_cache
+
+        html = render_html(plan, base, self.project)
+        roots = [str(r) for r in asset_roots(self.project)]
+        cache = layout_cache()
+        key = cache.key(html, str(self.project.root), roots) if cache is not None else ""
+        laid = cache.get(key, roots) if cache is not None else None
+        how = "reused"
+        if laid is None:
+            how = "laid out"
+            started = time.time()
+            laid, loaded = lay_out(html, str(self.project.root), roots)
+            if cache is not None:
+                cache.put(key, roots, laid, loaded, started)
+        pdf, broken = laid[0], laid[5]
+        if broken:  # the server shows these instead of a PDF missing an image
+            raise BriefgenError(broken_image_problems(base, self.project, ident, broken))
+        self._pdfs[ident] = (tag, pdf)
+        return pdf, how
 
     def _start_pdf_worker(self) -> None:
         with self._pdf_due:
@@ -368,7 +407,8 @@ class Previewer:
             for ident in todo:
                 started = time.perf_counter()
                 try:
-                    found = self._lay_out(ident)
+                    with self._pdf_lock:
+                        found = self._lay_out(ident, self.snapshot)
                 except BriefgenError as exc:  # shown when the PDF is asked for; said here once
                     for problem in exc.problems:
                         self.report(problem)
@@ -390,4 +430,4 @@ class Previewer:
                     )
 
 
-__all__ = ["Previewer", "Snapshot", "files_drawn_from", "problem_json", "unexpected"]
+__all__ = ["PdfAnswer", "Previewer", "Snapshot", "files_drawn_from", "problem_json", "unexpected"]

@@ -32,7 +32,7 @@ from briefgen.errors import BriefgenError, Pos, Problem, UsageError
 from briefgen.facts.assets import ASSETS, ImageProblem, read_asset
 from briefgen.facts.project import Project
 from briefgen.preview.evidence import claim_evidence, note_evidence
-from briefgen.preview.index import index_page, stale_pdf_page
+from briefgen.preview.index import index_page, stale_page
 from briefgen.preview.rebuild import Previewer, Snapshot
 from briefgen.preview.watcher import watch
 from briefgen.words import printable
@@ -219,7 +219,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _brief(self, ident: str, kind: str) -> None:
         previewer = self.server.previewer
         if kind == "html":
-            page = previewer.snapshot.pages.get(ident)
+            snapshot = previewer.snapshot
+            page = snapshot.pages.get(ident)
+            if page is None and ident in snapshot.titles:  # a brief the last save broke, never drawn
+                return self._notice(snapshot, ident, "html")
             if page is None:
                 return self._not_found()
             return self._send(HTTPStatus.OK, page, "text/html; charset=utf-8")
@@ -227,24 +230,26 @@ class _Handler(BaseHTTPRequestHandler):
         # the preview's own pages (or the address typed in) may ask, never another site's.
         if not self._same_origin():
             return self._text(HTTPStatus.FORBIDDEN, "only the preview's own pages may ask for this\n")
-        snapshot = previewer.snapshot
-        stale = ident in snapshot.stale
-        if stale and not self._asks_for_last_good():
-            # The last good PDF is not handed out as if it were of the files as saved: the
-            # notice says why, and links to it. (409: the request conflicts with the state.)
-            return self._send(HTTPStatus.CONFLICT, stale_pdf_page(snapshot, ident), "text/html; charset=utf-8")
         try:
-            found = previewer.pdf(ident)
+            answer = previewer.pdf(ident, last_good=self._asks_for_last_good())
         except BriefgenError as exc:
             return self._text(HTTPStatus.INTERNAL_SERVER_ERROR, "\n".join(p.format() for p in exc.problems))
-        if found is None:
+        if answer.pdf is None and answer.stale:
+            # The last good PDF is not handed out as if it were of the files as saved: the
+            # notice says why, and links to it if there is one.
+            return self._notice(answer.snapshot, ident, "pdf", answer.problems)
+        if answer.pdf is None:
             return self._not_found()
-        pdf, hit = found
         headers = {
-            "X-Briefgen-Cache": "hit" if hit else "miss",
-            "X-Briefgen-Draft": "last-good" if stale else "current",
+            "X-Briefgen-Cache": "hit" if answer.kept else "miss",
+            "X-Briefgen-Draft": "last-good" if answer.stale else "current",
         }
-        return self._send(HTTPStatus.OK, pdf, "application/pdf", headers)
+        return self._send(HTTPStatus.OK, answer.pdf, "application/pdf", headers)
+
+    def _notice(self, snapshot: Snapshot, ident: str, kind: str, problems: tuple[Problem, ...] = ()) -> None:
+        """The out-of-date notice (409: the request conflicts with the state of the files)."""
+        body = stale_page(snapshot, ident, kind, problems)
+        self._send(HTTPStatus.CONFLICT, body, "text/html; charset=utf-8")
 
     def _asks_for_last_good(self) -> bool:
         """Whether the query holds ``last-good`` (the out-of-date notice's link)."""
