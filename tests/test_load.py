@@ -283,15 +283,18 @@ _NEAR_HINT = "check indentation and quoting near this position"
         pytest.param(
             "a: [1, 2\nb: 3\n",
             at(1, 4),
-            "YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence); noticed at line 2",
-            _NEAR_HINT,
+            "a list opened with '[' here is not closed on its line "
+            "(YAML: did not find expected ',' or ']', while parsing a flow sequence)",
+            "close it with ']'; if the bracket is text, quote the whole value, e.g. a: \"[1, 2\"",
             id="unclosed-bracket-points-at-its-start",
         ),
         pytest.param(
             "a: 'unclosed\n",
             at(1, 4),
-            "YAML syntax error: found unexpected end of stream (while scanning a quoted scalar); noticed at line 2",
-            _NEAR_HINT,
+            "a quoted value opened here is never closed "
+            "(YAML: found unexpected end of stream, while scanning a quoted scalar)",
+            "close it with the same quotation mark; inside single quotes write ' as '', "
+            'inside double quotes write " as \\"',
             id="unclosed-quote",
         ),
         pytest.param(
@@ -324,10 +327,45 @@ _NEAR_HINT = "check indentation and quoting near this position"
         ),
         pytest.param(
             "key:\n  nested: 1\n bad: 2\n",
-            at(1, 1),
-            "YAML syntax error: did not find expected key (while parsing a block mapping); noticed at line 3",
-            _NEAR_HINT,
-            id="bad-indent",
+            at(3, 2),
+            "this line is indented 1 space, which lines up with no key or list item above it "
+            "(YAML: did not find expected key, while parsing a block mapping)",
+            "indent it by 2, as line 2, or by 0, as line 1 (spaces from the start of the line)",
+            id="bad-indent-points-at-the-line-and-the-indents-it-could-have",
+        ),
+        pytest.param(
+            "- id: a\n  kind: x\n - id: b\n",
+            at(3, 2),
+            "this line is indented 1 space, which lines up with no key or list item above it "
+            "(YAML: did not find expected '-' indicator, while parsing a block collection)",
+            "indent it by 2, as line 2, or by 0, as line 1 (spaces from the start of the line)",
+            id="bad-indent-of-a-list-item",
+        ),
+        pytest.param(
+            "a: {b: 1\nc: 2\n",
+            at(1, 4),
+            "a mapping opened with '{' here is not closed on its line "
+            "(YAML: did not find expected ',' or '}', while parsing a flow mapping)",
+            "close it with '}'; if the bracket is text, quote the whole value, e.g. a: \"{b: 1\"",
+            id="unclosed-brace",
+        ),
+        pytest.param(
+            "a: 1\nthis has no colon\nb: 2\n",
+            at(2, 1),
+            "this line has no ':' after its first word, so it is neither a 'key: value' nor a list item "
+            "(YAML: could not find expected ':', while scanning a simple key)",
+            "write it as 'key: value'; if it continues the text above, indent it under that value's first "
+            "word, or write the value as a block (key: |) with the lines below it",
+            id="no-colon",
+        ),
+        pytest.param(
+            "- id: a\n  statement: one\n   two: x\n",
+            at(3, 7),
+            "this line continues the value of 'statement' on line 2, and a ': ' in it cannot start a key "
+            "there (YAML: mapping values are not allowed in this context)",
+            "quote the whole value of 'statement' (a quoted value may run over several lines), or write it "
+            "as a block (statement: |) with its lines below it",
+            id="colon-in-a-continued-value",
         ),
     ],
 )
@@ -399,7 +437,7 @@ def test_a_quoted_value_with_a_comment_after_it_is_not_blamed() -> None:
     after a closing quote is not text after it."""
     value, problems = parse('- id: "a" # the first\n  kind: fact\n bad: 2\n')
     assert value is None
-    assert problems[0].hint == _NEAR_HINT
+    assert problems[0].hint == "indent it by 2, as line 2, or by 0, as line 1 (spaces from the start of the line)"
 
 
 def test_a_control_character_is_reported_at_its_column_counted_in_characters() -> None:

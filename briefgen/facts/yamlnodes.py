@@ -509,11 +509,110 @@ def _syntax_problem(exc: yaml.YAMLError, display: str, text: str) -> Problem:
     elif problem_mark is not None and (found := _unquoted_value(lines, problem_mark.line)) is not None:
         line, col, hint = found
         message = message.split("; noticed at line")[0]
+    elif (plain := _in_plain_words(what, context, lines, context_mark, problem_mark)) is not None:
+        line, col, said, hint = plain
+        message = f"{said} (YAML: {what}{f', {context}' if context else ''})"
     elif ": " in bad_line.split(":", 1)[-1]:
         written = written_value(bad_line)
         example = quoted_example(*written[:2]) if written and written[0] else 'statement: "A: B"'
         hint = f"a value holding ': ' must be quoted, e.g. {example}"
     return Problem(Pos(display, line, col), "BG001", message, hint)
+
+
+def _in_plain_words(
+    what: str, context: str | None, lines: list[str], context_mark: Any, problem_mark: Any
+) -> tuple[int, int, str, str] | None:
+    """The parser's message for the mistakes people make most, said in the file's terms:
+    an unclosed bracket or quote, a line indented to match no block above it, a line with
+    no colon. Its position, message and hint; None for any other (its own words stand)."""
+    context = context or ""
+    if what.startswith("did not find expected ',' or") and context_mark is not None:
+        bracket = "]" if "sequence" in context else "}"
+        opened = "list" if bracket == "]" else "mapping"
+        at = context_mark.line
+        written = written_value(lines[at]) if at < len(lines) else None
+        example = f", e.g. {quoted_example(*written[:2])}" if written and written[0] else ""
+        return (
+            at + 1,
+            context_mark.column + 1,
+            f"a {opened} opened with '{'[' if bracket == ']' else '{'}' here is not closed on its line",
+            f"close it with '{bracket}'; if the bracket is text, quote the whole value{example}",
+        )
+    if "end of stream" in what and "quoted scalar" in context and context_mark is not None:
+        return (
+            context_mark.line + 1,
+            context_mark.column + 1,
+            "a quoted value opened here is never closed",
+            "close it with the same quotation mark; inside single quotes write ' as '', "
+            'inside double quotes write " as \\"',
+        )
+    if problem_mark is not None and (
+        what.startswith(("did not find expected key", "did not find expected '-'"))
+        or what.startswith("expected <block end>")
+    ):
+        return _misindented(lines, problem_mark.line)
+    if what.startswith("mapping values are not allowed") and problem_mark is not None:
+        return _continued_with_colon(lines, problem_mark)
+    if what.startswith("could not find expected ':'") and context_mark is not None:
+        return (
+            context_mark.line + 1,
+            context_mark.column + 1,
+            "this line has no ':' after its first word, so it is neither a 'key: value' nor a list item",
+            "write it as 'key: value'; if it continues the text above, indent it under that "
+            "value's first word, or write the value as a block (key: |) with the lines below it",
+        )
+    return None
+
+
+def _continued_with_colon(lines: list[str], mark: Any) -> tuple[int, int, str, str] | None:
+    """A ': ' on a line that continues a plain value from the line above (indented more
+    than its key): YAML cannot start a key there. None for a ': ' on the value's own line
+    (the caller's hint, quote the value, covers it)."""
+    index = mark.line
+    if not 0 < index < len(lines):
+        return None
+    start = index - 1
+    while start > 0 and not lines[start].strip():
+        start -= 1
+    written = written_value(lines[start])
+    indent = len(lines[index]) - len(lines[index].lstrip(" "))
+    if written is None or not written[0] or indent <= len(lines[start]) - len(lines[start].lstrip(" -")):
+        return None
+    key = written[0]
+    return (
+        index + 1,
+        mark.column + 1,
+        f"this line continues the value of '{key}' on line {start + 1}, and a ': ' in it cannot start a key there",
+        f"quote the whole value of '{key}' (a quoted value may run over several lines), or write it as a "
+        f"block ({key}: |) with its lines below it",
+    )
+
+
+def _misindented(lines: list[str], index: int) -> tuple[int, int, str, str] | None:
+    """A line whose indentation lines up with no block above it: the line, and the
+    indentations it could have (the line above's, and that of the block holding it)."""
+    if not 0 <= index < len(lines) or not lines[index].strip():
+        return None
+    indent = len(lines[index]) - len(lines[index].lstrip(" "))
+    above = [
+        (n, len(text) - len(text.lstrip(" ")))
+        for n, text in enumerate(lines[:index])
+        if text.strip() and not text.lstrip().startswith("#")
+    ]
+    if not above:
+        return None
+    choices: list[tuple[int, int]] = [above[-1]]
+    outer = next(((n, i) for n, i in reversed(above) if i < indent and i != above[-1][1]), None)
+    if outer is not None:
+        choices.append(outer)
+    spaces = ", or by ".join(f"{i}, as line {n + 1}" for n, i in choices)
+    return (
+        index + 1,
+        indent + 1,
+        f"this line is indented {indent} space{'' if indent == 1 else 's'}, which lines up with no key or "
+        "list item above it",
+        f"indent it by {spaces} (spaces from the start of the line)",
+    )
 
 
 def _unquoted_value(lines: list[str], index: int) -> tuple[int, int, str] | None:
