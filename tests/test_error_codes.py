@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from briefgen.check.validate import validate_project
+from briefgen.facts.project import Project
 from tests.conftest import MINI, run_cli
 from tests.pdfread import PdfBack
 
@@ -215,6 +217,15 @@ CASES: dict[str, tuple[str, dict[str, str | None], str]] = {
         {
             "content/briefs/harbour.yaml": MINI["content/briefs/harbour.yaml"].replace(
                 "expects delays [@road-slow].\n", "expects delays [[road-slow].  # <-\n"
+            )
+        },
+        "content/briefs/harbour.yaml",
+    ),
+    "BG135": (
+        "a citation inside a link's text",
+        {
+            "content/briefs/harbour.yaml": MINI["content/briefs/harbour.yaml"].replace(
+                "expects delays [@road-slow].\n", "expects [delays [@road-slow]](https://example.org).  # <-\n"
             )
         },
         "content/briefs/harbour.yaml",
@@ -524,3 +535,23 @@ def test_rename_that_cannot_be_done_in_place_is_bg610(make_project: Callable[...
     assert proc.returncode == 1
     assert "content/claims.yaml: error[BG610]: 'port-authority' could not be renamed in this file" in proc.stderr
     assert {p: p.read_bytes() for p in (project / "content").rglob("*.yaml")} == before
+
+
+@pytest.mark.parametrize(
+    ("prose", "flagged"),
+    [
+        ("Delays [see [[road-slow]]](https://example.org).", ["[[road-slow]]"]),
+        ("Delays ![a map [@road-slow]](assets/map.png).", ["[@road-slow]"]),
+        ("Delays [the report](https://example.org) [@road-slow].", []),  # after the link: fine
+        ("Delays [@road-slow] and [a link](https://example.org).", []),
+        ("Delays [as said [@road-slow]] no link.", []),  # brackets, but no link
+        ("Delays `[x [@road-slow]](u)` in code.", []),
+    ],
+)
+def test_a_citation_or_claim_inside_a_links_text_is_bg135(
+    make_project: Callable[..., Path], prose: str, flagged: list[str]
+) -> None:
+    brief = MINI["content/briefs/harbour.yaml"].replace("expects delays [@road-slow].\n", f"expects. {prose}\n")
+    root = make_project({"content/briefs/harbour.yaml": brief})
+    problems = [p for p in validate_project(Project(root))[1] if p.code == "BG135"]
+    assert [p.message.split("'")[3] for p in problems] == flagged

@@ -15,6 +15,7 @@ from briefgen.facts.reuse import Reuse, each, no_reuse
 from briefgen.facts.syntax import (
     occurrences_before,
     scan_figure_labels,
+    scan_link_texts,
     scan_malformed_mentions,
     scan_malformed_references,
     scan_references,
@@ -89,6 +90,22 @@ def _either(collections: tuple[str, ...]) -> str:
 
 def _with_article(noun: str) -> str:
     return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
+def _inside_link_texts(checker: Checker, prose: Prose, lines: list[str]) -> None:
+    """BG135: a claim in place or a citation inside a link's text, ``[see [@a]](url)``: the
+    Markdown makes neither the link nor a clean note of it, and prints the brackets."""
+    text = prose.text or ""
+    spans = scan_link_texts(text)
+    for ref in scan_references(text):
+        if ref.how in ("cite", "claim") and any(o < ref.offset < c for o, c in spans):
+            checker.problem(
+                place_in_file(lines, prose.pos, text, ref.token, ref.offset),
+                "BG135",
+                f"{prose.owner}: '{ref.token}' stands inside a link's text, which breaks the link: "
+                "both would print as written",
+                "put the citation or claim after the link: [the report](https://...) [@id]",
+            )
 
 
 def check_prose_references(
@@ -171,6 +188,8 @@ def check_prose_references(
                 "write [[claim-id]] or [@id] (ids in lowercase, brackets closed), or \\[ for a literal bracket",
             )
         scan(prose.text, prose.pos, prose.owner, prose.statement, frozenset(offset for offset, _ in broken))
+        if prose.text and "](" in prose.text and ("[[" in prose.text or "[@" in prose.text):
+            _inside_link_texts(checker, prose, loaded.lines if loaded else [])
         for offset, token in scan_malformed_mentions(prose.text or ""):
             checker.problem(
                 place_in_file(loaded.lines if loaded else [], prose.pos, prose.text or "", token, offset),

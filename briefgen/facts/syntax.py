@@ -439,19 +439,16 @@ def _label(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def scan_links(text: str) -> list[Link]:
-    """Every link and image destination in Markdown prose, in order; code is skipped.
-
-    A light scan for validation (no Markdown parser): inline links and images
-    ``[t](url)`` / ``![a](url)``, autolinks ``<scheme:...>``, reference definitions
-    ``[label]: url`` and the images that use them. It errs on the side of reporting: a
-    bracket pair followed by ``(`` counts as a link even where CommonMark would not make one.
-    """
-    # Line breaks and NUL as CommonMark reads them, keeping every offset.
+def _masked_for_links(text: str) -> tuple[str, str]:
+    """The text with line breaks and NUL as CommonMark reads them (every offset kept), and
+    the same with code and escaped punctuation masked."""
     text = text.replace("\r\n", " \n").replace("\r", "\n").replace("\0", "\ufffd")
-    masked = mask_code(text)
     # Escaped punctuation is no syntax; "__" keeps offsets and ends no destination.
-    masked = _links().escaped.sub("__", masked)
+    return text, _links().escaped.sub("__", mask_code(text))
+
+
+def _bracket_pairs(masked: str) -> dict[int, int]:
+    """Each ``[``'s offset and its ``]``'s, within a paragraph."""
     pairs: dict[int, int] = {}
     stack: list[int] = []
     n = len(masked)
@@ -466,6 +463,26 @@ def scan_links(text: str) -> list[Link]:
                 k += 1
             if k >= n or masked[k] == "\n":
                 stack.clear()  # a blank line ends the paragraph, and any link text
+    return pairs
+
+
+def scan_link_texts(text: str) -> list[tuple[int, int]]:
+    """The spans (``[`` to ``]``) of inline links' and images' texts, ``[text](url)``: a
+    claim or citation inside one breaks the link, and both print as written."""
+    text, masked = _masked_for_links(text)
+    return [(o, c) for o, c in _bracket_pairs(masked).items() if masked[c + 1 : c + 2] == "("]
+
+
+def scan_links(text: str) -> list[Link]:
+    """Every link and image destination in Markdown prose, in order; code is skipped.
+
+    A light scan for validation (no Markdown parser): inline links and images
+    ``[t](url)`` / ``![a](url)``, autolinks ``<scheme:...>``, reference definitions
+    ``[label]: url`` and the images that use them. It errs on the side of reporting: a
+    bracket pair followed by ``(`` counts as a link even where CommonMark would not make one.
+    """
+    text, masked = _masked_for_links(text)
+    pairs = _bracket_pairs(masked)
     links: list[Link] = []
     definitions: list[tuple[str, str, str, int]] = []  # label, url, raw, offset; all of them, even repeated
     definition_spans: set[int] = set()
