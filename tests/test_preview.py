@@ -178,7 +178,7 @@ def test_index_lists_the_briefs_and_pdfs_are_built_once_per_change(server: Serve
     status, _, body = server.get("/")
     assert status == 200
     assert b"Myanmar\xe2\x80\x99s Rare Earths" in body and b"27 November 2026" in body
-    assert b"No problems in the fact base" in body
+    assert b"No problems in the project" in body
     status, headers, pdf = server.get(f"/{FULL}-summary.pdf")
     assert status == 200 and pdf.startswith(b"%PDF") and headers["X-Briefgen-Cache"] == "miss"
     status, headers, again = server.get(f"/{FULL}-summary.pdf")
@@ -203,7 +203,7 @@ def test_after_a_breaking_save_the_index_and_the_pdf_links_say_the_drafts_are_ou
     server.wait_for(lambda s: s["version"] != version and s["errors"])
     _, _, index = server.get("/")
     text = index.decode("utf-8")
-    assert "1 problem in the fact base" in text and "The last save broke the build" in text
+    assert "1 problem in the project" in text and "The last save broke the build" in text
     assert text.count("(out of date)") == 2  # both briefs cite from the broken file
     assert re.findall(r'<td class="n">(\d+)</td>', text) == ["1", "1"]  # counted against each, not "0"
     # The PDF link does not hand out the last good PDF as if it were current.
@@ -220,7 +220,7 @@ def test_after_a_breaking_save_the_index_and_the_pdf_links_say_the_drafts_are_ou
     _save(path, good)
     server.wait_for(lambda s: s["version"] != version and not s["errors"])
     _, _, index = server.get("/")
-    assert b"out of date" not in index and b"No problems in the fact base" in index
+    assert b"out of date" not in index and b"No problems in the project" in index
     status, headers, pdf = server.get(f"/{FULL}-summary.pdf")
     assert status == 200 and headers["X-Briefgen-Draft"] == "current" and pdf.startswith(b"%PDF")
 
@@ -248,6 +248,37 @@ def test_a_template_that_breaks_one_brief_leaves_the_other_current_and_never_ans
     server.wait_for(lambda s: s["version"] != version and not s["errors"])
     status, headers, pdf = server.get(f"/{summary}.pdf")
     assert status == 200 and headers["X-Briefgen-Draft"] == "current"
+
+
+def test_a_pdf_that_cannot_be_laid_out_from_a_current_draft_says_why(server: Server) -> None:
+    layout = server.root / "templates" / "layout.html.j2"
+    version = server.state()["version"]
+    _save(layout, layout.read_text(encoding="utf-8") + "{% if not draft %}{{ nope.nope }}{% endif %}\n")
+    server.wait_for(lambda s: s["version"] != version)
+    status, headers, body = server.get(f"/{FULL}-summary.pdf")  # the draft renders; print does not
+    assert status == 500 and headers["Content-Type"].startswith("text/html")
+    assert b"cannot be laid out" in body and b"layout.html.j2" in body
+
+
+def test_an_open_draft_follows_saves_while_another_brief_is_broken(server: Server, browser: object) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(server.url + f"{FULL}.html")
+    page.wait_for_selector("#bg-status")
+    template = server.root / "templates" / "summary.html.j2"
+    _save(
+        template,
+        template.read_text(encoding="utf-8").replace(
+            "{%- block head_extra %}", "{%- block head_extra %}{{ nope.x }}", 1
+        ),
+    )
+    brief = server.root / "content" / "briefs" / f"{FULL}.yaml"
+    _save(brief, brief.read_text(encoding="utf-8").replace("subtitle: Who holds", "subtitle: Edited, who holds"))
+    page.wait_for_function("() => document.body.innerText.includes('Edited, who holds')", timeout=15_000)
+    state = server.state()
+    assert state["stale"] == [f"{FULL}-summary"] and state["errors"], state
+    assert not page.locator("#bg-overlay").is_visible(), page.locator("#bg-status").inner_text()
+    assert "in other briefs" in page.locator("#bg-status").inner_text()
+    page.close()
 
 
 def test_a_pdf_asked_for_is_laid_out_again_in_the_background_after_each_save(server: Server) -> None:

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from briefgen.errors import Pos, Problem
+from briefgen.errors import Pos, Problem, errors_in
 from briefgen.facts.project import Project
 from briefgen.preview.index import NOTICE_PROBLEMS, index_page, index_rows, stale_page
 from briefgen.preview.rebuild import Previewer, Snapshot
@@ -60,7 +60,7 @@ def test_rows_are_sorted_with_links_dates_and_problem_counts() -> None:
         "/zeta.pdf",
     ]
     summary = page.find(f".//{NS}p")
-    assert text_of(summary) == "3 problems in the fact base" and summary.get("class") == "bad"
+    assert text_of(summary) == "3 problems in the project" and summary.get("class") == "bad"
     assert [(r.ident, r.count) for r in index_rows(_snapshot(*problems))] == [("hostile-one", 2), ("zeta", 0)]
 
 
@@ -68,7 +68,7 @@ def test_a_clean_fact_base_says_so_and_the_page_reloads_on_rebuilds() -> None:
     html = index_page(_snapshot(), "proj").decode("utf-8")
     page = parse(html)
     summary = page.find(f".//{NS}p")
-    assert text_of(summary) == "No problems in the fact base" and summary.get("class") == ""
+    assert text_of(summary) == "No problems in the project" and summary.get("class") == ""
     assert page.find(f".//{NS}body").get("data-index") == "1"
     # The script is the preview's own file, not inline (its Content-Security-Policy runs none).
     tag = page.find(f".//{NS}script")
@@ -97,13 +97,14 @@ def test_a_problem_in_a_file_a_brief_draws_from_counts_against_it_and_stale_brie
         stale=frozenset({"zeta", "hostile-one"}),
         drawn_from={"zeta": frozenset({"/p/content/briefs/zeta.yaml", claims})},
     )
-    assert [(r.ident, r.count, r.stale) for r in index_rows(snapshot)] == [("hostile-one", 0, True), ("zeta", 1, True)]
+    # The sources.yaml problem is in no brief's files: it counts against each out-of-date brief.
+    assert [(r.ident, r.count, r.stale) for r in index_rows(snapshot)] == [("hostile-one", 1, True), ("zeta", 2, True)]
     page = parse(index_page(snapshot, "proj").decode("utf-8"))
     rows = _rows(page)
     assert [text_of(row[0]) for row in rows] == [f"{HOSTILE} (out of date)", "Plain title (out of date)"]
     notice = page.find(f".//{NS}p[@id='stale']")
     assert "The last save broke the build" in text_of(notice) and notice.get("class") == "bad"
-    assert text_of(page.find(f".//{NS}p")) == "2 problems in the fact base"
+    assert text_of(page.find(f".//{NS}p")) == "2 problems in the project"
 
 
 def test_a_current_draft_is_not_marked_and_errors_are_told_apart_from_warnings() -> None:
@@ -112,7 +113,7 @@ def test_a_current_draft_is_not_marked_and_errors_are_told_apart_from_warnings()
     page = parse(index_page(snapshot, "proj").decode("utf-8"))
     assert page.find(f".//{NS}p[@id='stale']") is None
     assert all("out of date" not in text_of(row[0]) for row in _rows(page))
-    assert text_of(page.find(f".//{NS}p")) == "2 problems (1 error) in the fact base"
+    assert text_of(page.find(f".//{NS}p")) == "2 problems (1 error) in the project"
 
 
 def test_the_out_of_date_pdf_notice_lists_the_errors_escaped_and_links_the_last_good_pdf() -> None:
@@ -216,3 +217,53 @@ def test_a_brief_kept_through_a_failed_render_is_compared_with_the_base_its_draf
     fixed = previewer.rebuild()
     assert fixed.stale == frozenset() and FULL in fixed.rebuilt
     assert "Kachin Freedom Army" in fixed.pages[FULL].decode("utf-8")
+
+
+def test_a_problem_in_no_briefs_files_counts_against_every_out_of_date_brief() -> None:
+    snapshot = Snapshot(
+        version=3,
+        titles=_snapshot().titles,
+        pages={"zeta": b"<p>draft</p>", "hostile-one": b"<p>draft</p>"},
+        problems=(_problem("/p/briefgen.yaml", "BG105"),),
+        stale=frozenset({"zeta"}),
+    )
+    assert [(r.ident, r.count) for r in index_rows(snapshot)] == [("hostile-one", 0), ("zeta", 1)]
+
+
+def _break_layout_for(example_copy: Path, marker: str) -> None:
+    template = example_copy / "templates" / "layout.html.j2"
+    template.write_text(
+        template.read_text(encoding="utf-8")
+        + f"{{% if '{marker}' in brief.title %}}{{{{ no_such_name }}}}{{% endif %}}\n",
+        encoding="utf-8",
+    )
+
+
+def test_a_brief_a_template_breaks_stays_out_of_date_through_unrelated_saves(example_copy: Path) -> None:
+    brief = example_copy / "content" / "briefs" / f"{FULL}.yaml"
+    brief.write_text(
+        brief.read_text(encoding="utf-8").replace('title: "Myanmar’s', 'title: "BREAK Myanmar’s'), encoding="utf-8"
+    )
+    previewer = Previewer(Project(example_copy), log=io.StringIO())
+    assert previewer.rebuild().stale == frozenset()
+    _break_layout_for(example_copy, "BREAK")  # a template save that breaks that brief only
+    assert previewer.rebuild(templates_changed=True).stale == frozenset({FULL})
+    places = example_copy / "content" / "places.yaml"
+    places.write_text(places.read_text(encoding="utf-8") + "# an unrelated save\n", encoding="utf-8")
+    again = previewer.rebuild()
+    assert again.stale == frozenset({FULL}) and errors_in(list(again.problems))  # still broken, still said
+
+
+def test_a_template_saved_while_the_build_is_broken_is_rendered_once_it_is_fixed(example_copy: Path) -> None:
+    previewer = Previewer(Project(example_copy), log=io.StringIO())
+    previewer.rebuild()
+    claims = example_copy / "content" / "claims" / "kia.yaml"
+    good = claims.read_text(encoding="utf-8")
+    claims.write_text(good + "  : [broken\n", encoding="utf-8")
+    assert previewer.rebuild().stale == frozenset({FULL, SUMMARY})
+    template = example_copy / "templates" / "summary.html.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace("<style>", "<style>/* MARKER */", 1))
+    assert previewer.rebuild(templates_changed=True).stale == frozenset({FULL, SUMMARY})  # still broken
+    claims.write_text(good, encoding="utf-8")
+    fixed = previewer.rebuild()  # a content save: the template change is not forgotten
+    assert fixed.stale == frozenset() and b"MARKER" in fixed.pages[SUMMARY]

@@ -13,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import os
 import re
+import shutil
 import signal
 import socket
 import struct
@@ -35,7 +37,7 @@ from briefgen.preview import rebuild as rebuild_module
 from briefgen.preview import watcher as watcher_module
 from briefgen.preview.rebuild import MAX_SHOWN, Previewer, Snapshot
 from briefgen.preview.server import PreviewServer
-from tests.conftest import run_cli, tiny_image
+from tests.conftest import REPO, run_cli, tiny_image
 
 FULL = "myanmar-rare-earths"
 PNG = tiny_image("PNG")
@@ -556,6 +558,8 @@ def test_a_failure_of_the_watching_itself_is_bg704_and_watching_resumes(
     real, calls = watchfiles.watch, []
 
     def flaky(*args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("recursive", True):  # the watch of briefgen.yaml: not this test's
+            return real(*args, **kwargs)
         calls.append(1)
         if len(calls) == 1:
             raise OSError(28, "inotify watch limit reached")
@@ -583,6 +587,64 @@ def test_a_failure_of_the_watching_itself_is_bg704_and_watching_resumes(
         stop.set()
         thread.join(timeout=5)
     assert not thread.is_alive()
+
+
+def _running_watch(previewer: Previewer) -> tuple[threading.Event, threading.Thread]:
+    stop, ready = threading.Event(), threading.Event()
+    thread = threading.Thread(target=watcher_module.watch, args=(previewer, stop, ready), daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    time.sleep(0.3)  # the watch of the project folder, started alongside, is in place too
+    return stop, thread
+
+
+def _until(condition: Any, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the preview never picked the save up"
+        time.sleep(0.05)
+
+
+def test_briefgen_yaml_saved_by_renaming_is_watched_save_after_save(example_copy: Path) -> None:
+    """Editors save by writing a new file and renaming it into place: a watch on the old
+    file would see the first save and none after."""
+    previewer = Previewer(Project(example_copy), _Log([]))  # type: ignore[arg-type]
+    previewer.rebuild()
+    stop, thread = _running_watch(previewer)
+    settings = example_copy / "briefgen.yaml"
+    try:
+        for n, value in enumerate(("bogus", "1y", "also bogus")):
+            version = previewer.snapshot.version
+            (example_copy / "briefgen.yaml.tmp").write_text(f"max_age: {value}\n", encoding="utf-8")
+            os.replace(example_copy / "briefgen.yaml.tmp", settings)
+            _until(lambda version=version: previewer.snapshot.version != version)
+            bad = any(p.code == "BG105" for p in previewer.snapshot.problems)
+            assert bad == (n != 1), (n, previewer.snapshot.problems)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def test_a_templates_folder_made_while_the_preview_runs_is_used_and_watched(example_copy: Path) -> None:
+    shutil.rmtree(example_copy / "templates")  # the packaged templates serve at first
+    previewer = Previewer(Project(example_copy), _Log([]))  # type: ignore[arg-type]
+    previewer.rebuild()
+    stop, thread = _running_watch(previewer)
+    summary = f"{FULL}-summary"
+    try:
+        made = example_copy / "templates.new"
+        shutil.copytree(REPO / "templates", made)
+        page = made / "summary.html.j2"
+        page.write_text(page.read_text(encoding="utf-8").replace("<style>", "<style>/* MADE LATER */", 1))
+        os.replace(made, example_copy / "templates")
+        _until(lambda: b"MADE LATER" in previewer.snapshot.pages.get(summary, b""))
+        # ...and its files are watched from then on
+        page = example_copy / "templates" / "summary.html.j2"
+        page.write_text(page.read_text(encoding="utf-8").replace("MADE LATER", "EDITED THEN"))
+        _until(lambda: b"EDITED THEN" in previewer.snapshot.pages.get(summary, b""))
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 # -- the error overlay with many problems ---------------------------------------------------

@@ -47,10 +47,17 @@ def index_rows(snapshot: Snapshot) -> list[IndexRow]:
     by_file: dict[str, int] = {}
     for problem in snapshot.problems:
         by_file[problem.pos.file] = by_file.get(problem.pos.file, 0) + 1
+    drawn = {ident: snapshot.drawn_from.get(ident, frozenset()) | {t[2]} for ident, t in snapshot.titles.items()}
+    # A problem in no brief's files (briefgen.yaml, a template the check found broken, the
+    # preview's own) concerns them all: it counts against every brief it keeps out of date,
+    # so an out-of-date brief never shows 0.
+    known = set().union(*drawn.values()) if drawn else set()
+    unplaced = sum(n for f, n in by_file.items() if f not in known)
     rows = []
-    for ident, (title, date, file) in sorted(snapshot.titles.items()):
-        files = snapshot.drawn_from.get(ident, frozenset()) | {file}
-        count = sum(by_file.get(f, 0) for f in files)
+    for ident, (title, date, _file) in sorted(snapshot.titles.items()):
+        count = sum(by_file.get(f, 0) for f in drawn[ident])
+        if ident in snapshot.stale:
+            count += unplaced
         rows.append(IndexRow(ident, title, date, count, ident in snapshot.stale, ident in snapshot.pages))
     return rows
 
@@ -80,14 +87,20 @@ def index_page(snapshot: Snapshot, project_name: str) -> bytes:
 NOTICE_PROBLEMS = 20
 
 
-def stale_page(snapshot: Snapshot, ident: str, kind: str = "pdf", unmade: tuple[Problem, ...] = ()) -> bytes:
+def stale_page(
+    snapshot: Snapshot,
+    ident: str,
+    kind: str = "pdf",
+    unmade: tuple[Problem, ...] = (),
+    last_good: bool | None = None,
+) -> bytes:
     """What a brief's link answers while the brief is out of date (UTF-8 HTML): not the
     last good draft or PDF as if it were current, but why it is not, the problems, and a
-    link to the last good PDF when there is a last good draft. ``kind`` is the link's ("pdf"
-    or "html"); ``unmade``, the problems that keep the last good PDF from being laid out
-    (the templates it needs broken since)."""
+    link to the last good PDF when one can be had (``last_good``; by default, when there is
+    a last good draft). ``kind`` is the link's ("pdf" or "html"); ``unmade``, the problems
+    that keep the last good PDF from being laid out (the templates it needs broken since)."""
     errors = errors_in(list(snapshot.problems)) or list(snapshot.problems)
-    drafted = ident in snapshot.pages and not unmade
+    drafted = (ident in snapshot.pages if last_good is None else last_good) and not unmade
     html = (
         _environment()
         .get_template("stale.html.j2")
@@ -105,4 +118,19 @@ def stale_page(snapshot: Snapshot, ident: str, kind: str = "pdf", unmade: tuple[
     return html.encode("utf-8")
 
 
-__all__ = ["IndexRow", "index_page", "index_rows", "stale_page"]
+def unmade_pdf_page(snapshot: Snapshot, ident: str, problems: tuple[Problem, ...]) -> bytes:
+    """What a PDF link answers when the draft is current but its PDF cannot be laid out
+    (a template that breaks only in print, an image missing): the problems, as a page."""
+    html = (
+        _environment()
+        .get_template("unmade.html.j2")
+        .render(
+            ident=ident,
+            title=snapshot.titles.get(ident, (ident, "", ""))[0],
+            problems=[p.format() for p in problems[:NOTICE_PROBLEMS]],
+        )
+    )
+    return html.encode("utf-8")
+
+
+__all__ = ["IndexRow", "index_page", "index_rows", "stale_page", "unmade_pdf_page"]

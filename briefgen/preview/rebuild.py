@@ -62,6 +62,8 @@ class PdfAnswer(NamedTuple):
     stale: bool
     snapshot: Snapshot
     problems: tuple[Problem, ...] = ()
+    #: for a brief out of date: whether its last good PDF can be had (``?last-good``)
+    last_good: bool = False
 
 
 def files_drawn_from(plan: BriefPlan, base: FactBase) -> frozenset[str]:
@@ -154,6 +156,11 @@ class Previewer:
         #: fails to render a brief keeps its plan, and the next compares with this base, not
         #: with a newer one its draft never saw.
         self._plan_bases: dict[str, FactBase] = {}
+        #: Briefs whose last render failed: rendered again at every rebuild until one renders
+        #: (their kept plan may match the base, but their draft is not of the files as saved).
+        self._failed: set[str] = set()
+        #: A template or settings change a failed rebuild did not render: the next renders all.
+        self._templates_dirty = False
         self._tags = itertools.count(1)
         self._pdfs: dict[str, tuple[str, bytes]] = {}
         self._pdf_lock = threading.Lock()
@@ -173,6 +180,8 @@ class Previewer:
         """
         with self._rebuild_lock:
             started = time.perf_counter()
+            templates_changed = templates_changed or self._templates_dirty
+            self._templates_dirty = templates_changed  # until a rebuild renders with them
             try:
                 snapshot = self._rebuild(templates_changed, started)
             except Exception as exc:
@@ -196,7 +205,7 @@ class Previewer:
                     drawn_from=old.drawn_from,
                 )
                 # Render every brief again next time: what was half done is not trusted.
-                self._plans, self._plan_bases = {}, {}
+                self._plans, self._plan_bases, self._failed = {}, {}, set()
             self._publish(snapshot)
             return snapshot
 
@@ -219,6 +228,7 @@ class Previewer:
                     previous is not None
                     and made_from is not None
                     and not templates_changed
+                    and ident not in self._failed
                     and _same_inputs(previous, made_from, base)
                 ):
                     plan_bases[ident] = base  # equal in all the plan draws from
@@ -247,6 +257,8 @@ class Previewer:
                 plan_bases.pop(gone, None)
             drawn_from = {i: f for i, f in drawn_from.items() if i in base.briefs}
             self._plans, self._plan_bases, self._base = plans, plan_bases, base
+            self._failed = set(stale)  # the briefs that failed to render, this time
+            self._templates_dirty = False
         else:
             # Nothing is rendered from a fact base with errors: every draft served is the last
             # good one, and the index and the PDF links say so (not "0 problems").
@@ -308,6 +320,8 @@ class Previewer:
             "pages": snapshot.tags,
             "rebuilt": list(snapshot.rebuilt),
             "problems": [problem_json(p, files=files) for p in first],
+            #: briefs whose draft is the last good one: only their pages show the problems
+            "stale": sorted(snapshot.stale),
             "errors": len(errors),
             "total": len(snapshot.problems),
         }
@@ -341,7 +355,7 @@ class Previewer:
             snapshot = self.snapshot
             stale = ident in snapshot.stale
             if stale and not last_good:
-                return PdfAnswer(None, False, True, snapshot)
+                return PdfAnswer(None, False, True, snapshot, last_good=self._has_last_good(ident, snapshot))
             try:
                 found = self._lay_out(ident, snapshot)
             except BriefgenError as exc:
@@ -354,6 +368,12 @@ class Previewer:
             self._wanted[ident] = None
             self._start_pdf_worker()
         return PdfAnswer(found[0], found[1] == "kept", stale, snapshot)
+
+    def _has_last_good(self, ident: str, snapshot: Snapshot) -> bool:
+        """Whether the brief's last good draft can still give a PDF (kept, or a plan to lay out)."""
+        tag = snapshot.tags.get(ident)
+        kept = self._pdfs.get(ident)
+        return tag is not None and ((kept is not None and kept[0] == tag) or ident in self._plans)
 
     def _lay_out(self, ident: str, snapshot: Snapshot) -> tuple[bytes, str] | None:
         """The PDF of the brief's draft in ``snapshot``, and where it came from: "kept" (made

@@ -32,7 +32,7 @@ from briefgen.errors import BriefgenError, Pos, Problem, UsageError
 from briefgen.facts.assets import ASSETS, ImageProblem, read_asset
 from briefgen.facts.project import Project
 from briefgen.preview.evidence import claim_evidence, note_evidence
-from briefgen.preview.index import index_page, stale_page
+from briefgen.preview.index import index_page, stale_page, unmade_pdf_page
 from briefgen.preview.rebuild import Previewer, Snapshot
 from briefgen.preview.watcher import watch
 from briefgen.words import printable
@@ -232,12 +232,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._text(HTTPStatus.FORBIDDEN, "only the preview's own pages may ask for this\n")
         try:
             answer = previewer.pdf(ident, last_good=self._asks_for_last_good())
-        except BriefgenError as exc:
-            return self._text(HTTPStatus.INTERNAL_SERVER_ERROR, "\n".join(p.format() for p in exc.problems))
+        except BriefgenError as exc:  # the draft is current, its PDF cannot be made: say why
+            body = unmade_pdf_page(previewer.snapshot, ident, tuple(exc.problems))
+            return self._send(HTTPStatus.INTERNAL_SERVER_ERROR, body, "text/html; charset=utf-8")
         if answer.pdf is None and answer.stale:
             # The last good PDF is not handed out as if it were of the files as saved: the
             # notice says why, and links to it if there is one.
-            return self._notice(answer.snapshot, ident, "pdf", answer.problems)
+            return self._notice(answer.snapshot, ident, "pdf", answer.problems, answer.last_good)
         if answer.pdf is None:
             return self._not_found()
         headers = {
@@ -246,9 +247,16 @@ class _Handler(BaseHTTPRequestHandler):
         }
         return self._send(HTTPStatus.OK, answer.pdf, "application/pdf", headers)
 
-    def _notice(self, snapshot: Snapshot, ident: str, kind: str, problems: tuple[Problem, ...] = ()) -> None:
+    def _notice(
+        self,
+        snapshot: Snapshot,
+        ident: str,
+        kind: str,
+        problems: tuple[Problem, ...] = (),
+        last_good: bool | None = None,
+    ) -> None:
         """The out-of-date notice (409: the request conflicts with the state of the files)."""
-        body = stale_page(snapshot, ident, kind, problems)
+        body = stale_page(snapshot, ident, kind, problems, last_good)
         self._send(HTTPStatus.CONFLICT, body, "text/html; charset=utf-8")
 
     def _asks_for_last_good(self) -> bool:

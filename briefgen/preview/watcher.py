@@ -59,10 +59,14 @@ def watch(previewer: Previewer, stop: threading.Event, ready: threading.Event | 
     a rebuild reports its own failures (BG703).
     """
     failed = False
+    rewatch = threading.Event()
+    threading.Thread(
+        target=_watch_project_folder, args=(previewer, stop, rewatch), daemon=True, name="briefgen-watch-settings"
+    ).start()
     try:
         while not stop.is_set():
             try:
-                _watch(previewer, stop, ready, catch_up=failed)
+                _watch(previewer, stop, rewatch, ready, catch_up=failed)
             except Exception as exc:
                 previewer.report(
                     unexpected(
@@ -87,15 +91,89 @@ def watch(previewer: Previewer, stop: threading.Event, ready: threading.Event | 
 RETRY_SECONDS = 1.0
 
 
-def _watch(previewer: Previewer, stop: threading.Event, ready: threading.Event | None, catch_up: bool) -> None:
-    """Watch until stopped; ``catch_up`` first rebuilds everything (saves may have been missed)."""
+class _Either:
+    """Set when either event is: what watchfiles' ``stop_event`` is given, so the watch of
+    content/ and templates/ ends when the preview stops or has to watch other folders."""
+
+    def __init__(self, first: threading.Event, second: threading.Event) -> None:
+        self.first, self.second = first, second
+
+    def is_set(self) -> bool:
+        return self.first.is_set() or self.second.is_set()
+
+
+#: What the watch of the project's own folder looks for (not below it: output/ and .venv/
+#: are there): the settings file, written in place or renamed into place as editors save,
+#: and a templates/ folder made, renamed or removed while the preview runs.
+_SETTINGS, _TEMPLATES = "briefgen.yaml", "templates"
+
+
+def _watch_project_folder(previewer: Previewer, stop: threading.Event, rewatch: threading.Event) -> None:
+    """Watch the project folder itself: a saved briefgen.yaml rebuilds every brief (its
+    settings touch all); a templates/ folder come or gone also sets ``rewatch``, so the
+    folder watch starts again over the template folders there are now."""
+    import watchfiles
+
+    while not stop.is_set():
+        try:
+            _watch_settings_once(previewer, stop, rewatch, watchfiles.watch)
+        except Exception as exc:  # a bug must not pass silently, nor stop the preview
+            previewer.report(
+                unexpected(
+                    exc,
+                    "watching briefgen.yaml and templates/ failed",
+                    "BG704",
+                    "watching starts again in a second; if saves are not picked up, restart briefgen preview",
+                )
+            )
+            stop.wait(RETRY_SECONDS)
+
+
+def _watch_settings_once(previewer: Previewer, stop: threading.Event, rewatch: threading.Event, watch: Any) -> None:
+    """One watch of the project folder (see :func:`_watch_project_folder`), until stopped."""
+    for changes in watch(
+        previewer.project.root,
+        watch_filter=lambda _change, path: Path(path).name in (_SETTINGS, _TEMPLATES),
+        recursive=False,
+        debounce=400,
+        step=30,
+        rust_timeout=_WAKE_MS,
+        stop_event=stop,
+        yield_on_timeout=True,
+        raise_interrupt=False,
+    ):
+        if not changes:
+            continue
+        if any(Path(p).name == _TEMPLATES for _, p in changes):
+            rewatch.set()  # the folder watch rebuilds once it watches the new folders
+        else:
+            previewer.rebuild(templates_changed=True)
+
+
+def _watch(
+    previewer: Previewer,
+    stop: threading.Event,
+    rewatch: threading.Event,
+    ready: threading.Event | None,
+    catch_up: bool,
+) -> None:
+    """Watch until stopped, starting again whenever ``rewatch`` is set; ``catch_up`` first
+    rebuilds everything (saves may have been missed)."""
+    while not stop.is_set():
+        _watch_folders(previewer, _Either(stop, rewatch), ready, catch_up)
+        if rewatch.is_set():  # a templates/ folder came or went: watch the folders there are now
+            rewatch.clear()
+            catch_up = True
+
+
+def _watch_folders(previewer: Previewer, stop: _Either, ready: threading.Event | None, catch_up: bool) -> None:
+    """Watch content/ and the template folders until ``stop``; ``catch_up`` first rebuilds
+    everything."""
     import watchfiles
 
     project = previewer.project
     template_dirs = [d.resolve() for d in project.template_folders()]
-    # The project settings (briefgen.yaml, e.g. max_age) touch every brief, like a template.
-    settings = [p.resolve() for p in (project.root / "briefgen.yaml",) if p.is_file()]
-    paths = sorted({project.content.resolve(), *template_dirs, *settings})
+    paths = sorted({project.content.resolve(), *template_dirs})
     while not stop.is_set():
         try:
             # step: wait this long for a burst of saves to settle; debounce: never longer.
@@ -120,9 +198,7 @@ def _watch(previewer: Previewer, stop: threading.Event, ready: threading.Event |
                 if not changes:
                     continue
                 changed = [Path(p) for _, p in changes]
-                templates_changed = any(
-                    any(p.is_relative_to(d) for d in template_dirs) or p in settings for p in changed
-                )
+                templates_changed = any(any(p.is_relative_to(d) for d in template_dirs) for p in changed)
                 previewer.rebuild(templates_changed=templates_changed)
         except RuntimeError as exc:
             # watchfiles gives up on a change to a file whose name is not UTF-8 ("Unable to

@@ -40,9 +40,13 @@
     // The server sends errors first and at most a few hundred problems; "errors" counts all.
     var errors = state.problems.filter(function (p) { return p.severity === "error"; });
     var count = state.errors !== undefined ? state.errors : errors.length;
-    if (errors.length) { showProblems(errors, count); status.textContent = "draft · " + count + (count === 1 ? " problem" : " problems"); return; }
+    // Only a draft that is the last good one (the save broke it) shows the problems over
+    // the page; another brief's draft is current and follows the saves.
+    var stale = state.stale === undefined || state.stale.indexOf(brief) >= 0 || !state.pages[brief];
+    var said = count + (count === 1 ? " problem" : " problems");
+    if (errors.length && stale) { showProblems(errors, count); status.textContent = "draft · " + said; return; }
     overlay.classList.remove("open");
-    status.textContent = "draft · live";
+    status.textContent = errors.length ? "draft · live · " + said + " in other briefs" : "draft · live";
     if (brief && state.pages[brief] && state.pages[brief] !== tag) { refresh(state.pages[brief]); }
   }
   // Swap the new draft's content into the open page: faster than a reload, and the reader
