@@ -174,9 +174,9 @@ def bench_html(runs: int) -> list[Figure]:
         pandoc_cmd, cwd = pandoc_args(Path(tempfile.mkdtemp()))
         run_process(pandoc_cmd, cwd)  # warm the page cache for both
     run_process(ours_args)
-    # 15 pairs at least: each run is a fraction of a second, and on a shared machine five
-    # medians moved the ratio by 0.15 from one run of `make bench` to the next.
-    for _ in range(max(runs, 15)):
+    # 25 pairs at least: each run is a fraction of a second, and on a shared machine five
+    # medians moved the ratio by 0.15 from one run of `make bench` to the next (15, by 0.08).
+    for _ in range(max(runs, 25)):
         ours.append(run_measured(ours_args))
         if pandoc:
             theirs.append(run_measured(pandoc_cmd, cwd))
