@@ -26,6 +26,10 @@ import struct
 import sys
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import signal
 
 #: Bytes of YAML to parse (files not in the records cache) below which no child is forked:
 #: a fork, its copied page tables and the decoding of its results cost more than the
@@ -142,15 +146,23 @@ def fork_split(start: int, stop: int, work: Callable[[int], bytes]) -> Split | N
         read_fd, write_fd = os.pipe()
     except OSError:
         return None
+    import signal
+
+    # Ctrl-C is held back across the fork: arriving between the fork and the child's own
+    # handling of it, it would raise KeyboardInterrupt inside Python's after-fork hooks,
+    # which print a traceback. Held, it is delivered once each process is ready for it.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         pid = os.fork()
     except OSError:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         os.close(read_fd)
         os.close(write_fd)
         return None
     if pid == 0:  # the child: never returns
         _end_with_parent(os.getppid())
-        _child(read_fd, write_fd, start, stop, work)
+        _child(read_fd, write_fd, start, stop, work, held)
+    signal.pthread_sigmask(signal.SIG_SETMASK, held)
     os.close(write_fd)
     os.set_blocking(read_fd, False)
     return Split(pid, read_fd, start)
@@ -169,14 +181,17 @@ def _end_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _child(read_fd: int, write_fd: int, start: int, stop: int, work: Callable[[int], bytes]) -> None:
+def _child(
+    read_fd: int, write_fd: int, start: int, stop: int, work: Callable[[int], bytes], held: set[int | signal.Signals]
+) -> None:
     import signal
 
     code = 1
     try:
         # Ctrl-C reaches the whole process group: the child just ends, and the parent
-        # reports the interruption.
+        # reports the interruption. (One held back across the fork is delivered here.)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         os.close(read_fd)
         for index in range(start, stop):
             payload = work(index)
