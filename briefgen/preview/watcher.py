@@ -102,6 +102,19 @@ class _Either:
         return self.first.is_set() or self.second.is_set()
 
 
+#: How both watches wait. step: how long a burst of saves settles; debounce: never longer.
+#: rust_timeout with yield_on_timeout: the first (empty) yield says the inotify watches are
+#: in place, so no save from then on is missed; later empty yields are a cheap wake-up,
+#: not a poll of the file system.
+_WAITING: dict[str, Any] = {
+    "debounce": 400,
+    "step": 30,
+    "rust_timeout": _WAKE_MS,
+    "yield_on_timeout": True,
+    "raise_interrupt": False,
+}
+
+
 #: What the watch of the project's own folder looks for (not below it: output/ and .venv/
 #: are there): the settings file, written in place or renamed into place as editors save,
 #: and a templates/ folder made, renamed or removed while the preview runs.
@@ -112,11 +125,9 @@ def _watch_project_folder(previewer: Previewer, stop: threading.Event, rewatch: 
     """Watch the project folder itself: a saved briefgen.yaml rebuilds every brief (its
     settings touch all); a templates/ folder come or gone also sets ``rewatch``, so the
     folder watch starts again over the template folders there are now."""
-    import watchfiles
-
     while not stop.is_set():
         try:
-            _watch_settings_once(previewer, stop, rewatch, watchfiles.watch)
+            _watch_settings_once(previewer, stop, rewatch)
         except Exception as exc:  # a bug must not pass silently, nor stop the preview
             previewer.report(
                 unexpected(
@@ -129,18 +140,16 @@ def _watch_project_folder(previewer: Previewer, stop: threading.Event, rewatch: 
             stop.wait(RETRY_SECONDS)
 
 
-def _watch_settings_once(previewer: Previewer, stop: threading.Event, rewatch: threading.Event, watch: Any) -> None:
+def _watch_settings_once(previewer: Previewer, stop: threading.Event, rewatch: threading.Event) -> None:
     """One watch of the project folder (see :func:`_watch_project_folder`), until stopped."""
-    for changes in watch(
+    import watchfiles
+
+    for changes in watchfiles.watch(
         previewer.project.root,
         watch_filter=lambda _change, path: Path(path).name in (_SETTINGS, _TEMPLATES),
         recursive=False,
-        debounce=400,
-        step=30,
-        rust_timeout=_WAKE_MS,
         stop_event=stop,
-        yield_on_timeout=True,
-        raise_interrupt=False,
+        **_WAITING,
     ):
         if not changes:
             continue
@@ -176,20 +185,7 @@ def _watch_folders(previewer: Previewer, stop: _Either, ready: threading.Event |
     paths = sorted({project.content.resolve(), *template_dirs})
     while not stop.is_set():
         try:
-            # step: wait this long for a burst of saves to settle; debounce: never longer.
-            # rust_timeout with yield_on_timeout: the first (empty) yield says the inotify
-            # watches are in place, so no save from then on is missed; later empty yields
-            # are a cheap wake-up, not a poll of the file system.
-            for changes in watchfiles.watch(
-                *paths,
-                watch_filter=relevant_filter(paths),
-                debounce=400,
-                step=30,
-                rust_timeout=_WAKE_MS,
-                stop_event=stop,
-                yield_on_timeout=True,
-                raise_interrupt=False,
-            ):
+            for changes in watchfiles.watch(*paths, watch_filter=relevant_filter(paths), stop_event=stop, **_WAITING):
                 if ready is not None:
                     ready.set()
                 if catch_up:
