@@ -546,6 +546,9 @@ def test_rename_that_cannot_be_done_in_place_is_bg610(make_project: Callable[...
         ("Delays [@road-slow] and [a link](https://example.org).", []),
         ("Delays [as said [@road-slow]] no link.", []),  # brackets, but no link
         ("Delays `[x [@road-slow]](u)` in code.", []),
+        ("Delays [@road-slow][@harbour-report, para. 1] side by side.", []),
+        ("See [the report [@road-slow]][ref].\n\n  [ref]: https://example.org", ["[@road-slow]"]),
+        ("See [the [@road-slow]] unlinked.\n\n  [other]: https://example.org", []),
     ],
 )
 def test_a_citation_or_claim_inside_a_links_text_is_bg135(

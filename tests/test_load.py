@@ -342,6 +342,48 @@ _NEAR_HINT = "check indentation and quoting near this position"
             id="bad-indent-of-a-list-item",
         ),
         pytest.param(
+            "- id: a\n  sources:\n    - ref: x\n    locator: y\n",
+            at(4, 5),
+            "this line lines up with the '-' of the list item on line 3, not with its keys "
+            "(YAML: did not find expected '-' indicator, while parsing a block collection)",
+            "indent it by 6, as the first key of that item on line 3",
+            id="a-key-lined-up-with-its-items-dash-the-commonest-slip",
+        ),
+        pytest.param(
+            "a:\n  b: 1\n- c\n",
+            at(3, 1),
+            "this list item stands among the keys of the mapping above (line 1), where YAML expects a key "
+            "(YAML: did not find expected key, while parsing a block mapping)",
+            "a list goes under its key, indented further: the key on a line of its own ('key:'), then each "
+            "item two spaces further in",
+            id="a-list-item-among-keys",
+        ),
+        pytest.param(
+            "# note\n  - id: a\n- id: b\n",
+            at(3, 1),
+            "this line is indented less than the file's first line (line 2, 2 spaces in) "
+            "(YAML: did not find expected <document start>)",
+            "start the file's top level at the line's start: take the 2 spaces off line 2 and the lines of its block",
+            id="an-indented-first-line",
+        ),
+        pytest.param(
+            "- a\n- b\nc: d\n",
+            at(1, 1),
+            "YAML syntax error: did not find expected '-' indicator (while parsing a block collection); "
+            "noticed at line 3",
+            _NEAR_HINT,
+            id="a-line-that-lines-up-keeps-the-parsers-words",
+        ),
+        pytest.param(
+            'about: [x, "y" z]\n',
+            at(1, 8),
+            "YAML cannot read an item of this list: items are separated by commas, and an item holding a "
+            "quotation mark or a bracket is quoted whole "
+            "(YAML: did not find expected ',' or ']', while parsing a flow sequence)",
+            'write [a, b, "c d"]; if the brackets are text, quote the whole value, e.g. about: \'[x, "y" z]\'',
+            id="a-list-closed-on-its-line-with-an-unreadable-item",
+        ),
+        pytest.param(
             "a: {b: 1\nc: 2\n",
             at(1, 4),
             "a mapping opened with '{' here is not closed on its line "

@@ -276,6 +276,7 @@ ENDINGS = (
     + _claim("us-road", "'The road was offered to the U.S.'")
     + _claim("quoted-road", "'The @port-authority called it “years of work.”'")
     + _claim("dots-road", "'The road may come…'")
+    + _claim("three-road", "'@three-hills said it.'")
 )
 
 
@@ -288,7 +289,7 @@ def placed(make_project: Callable[..., Path]) -> Callable[[str], str]:
         root = make_project(
             {
                 "content/briefs/t.yaml": brief,
-                "content/places.yaml": PLACES,
+                "content/places.yaml": PLACES + "- id: three-hills\n  name: Three Hills Alliance\n  kind: region\n",
                 "content/claims.yaml": MINI["content/claims.yaml"] + DRC_CLAIM + ENDINGS,
             }
         )
@@ -350,6 +351,8 @@ def test_a_mention_after_a_placed_claim_starts_a_sentence(placed: Callable[[str]
         # a citation right after: one mark, the calls together after it
         ("It says [[road-slow]] [@harbour-report, para. 1].", "years to build."),
         ("It says [[road-slow]] [@harbour-report, para. 1], and more.", "years to build, and more."),
+        ("It says [[road-slow]] [@harbour-report, para. 1] [@ministry, para. 2].", "years to build."),
+        ("It asks [[q-road]]!", "Coast (PAC)?"),
         # the sentence goes on: the full stop goes
         ("It says that [[road-slow]] and that [[exports-fell]]", "years to build and that according"),
         ("It says [[road-slow]] — a long wait.", "years to build — a long wait."),
@@ -366,8 +369,9 @@ def test_a_mention_after_a_placed_claim_starts_a_sentence(placed: Callable[[str]
         ("It says that [[quoted-road]], and meant it.", "“years of work,” and meant it."),
         ("It says that [[quoted-road]] and meant it.", "“years of work” and meant it."),
         ("It says [[dots-road]]. Maybe.", "may come… Maybe."),
-        # prepositions and sentence adverbs are lowered too
+        # prepositions and sentence adverbs are lowered too; a name is not
         ("Reports say [[exports-fell]]", "Reports say according to"),
+        ("Reports say that [[three-road]] and more.", "that Three Hills Alliance said"),
     ],
 )
 def test_a_placed_claims_punctuation_meets_the_proses(
@@ -390,3 +394,27 @@ def test_a_citation_after_a_placed_claim_joins_its_calls_each_note_once(
     summary = next(el for el in page.iter() if el.get("id") == "summary")
     calls = [a.text for a in summary.iter(f"{NS}a") if a.get("class") == "fn-call"]
     assert calls == ["1"]  # the same note, called once, not "1" twice ("build.¹¹")
+
+
+def test_a_mention_opening_another_mentions_words_keeps_its_place_in_the_sentence(
+    placed: Callable[[str], str],
+) -> None:
+    # The words are marked in their paragraph: mid-sentence, "the", not "The".
+    assert "He met the Democratic Republic of the Congo (DRC) envoys today." in placed(
+        "He met [@drc envoys]{@port-authority} today."
+    )
+
+
+def test_a_citation_joined_to_a_placed_claim_does_not_become_the_claims_source(
+    make_project: Callable[..., Path],
+) -> None:
+    brief = "id: t\ntitle: T\ndate: 2026-01-01\nsummary: It says [[road-slow]] [@ministry, para. 2].\n"
+    root = make_project({"content/briefs/t.yaml": brief})
+    project = Project(root)
+    base, problems = validate_project(project)
+    assert errors_in(problems) == []
+    page = parse(render_html(plan_brief(base, base.briefs["t"]), base, project))
+    claim = next(el for el in page.iter() if el.get("data-claim") == "road-slow")
+    assert claim.get("data-sources") == "harbour-report"  # the provenance is the claim's own
+    summary = next(el for el in page.iter() if el.get("id") == "summary")
+    assert [a.text for a in summary.iter(f"{NS}a") if a.get("class") == "fn-call"] == ["1", "2"]

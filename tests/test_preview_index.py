@@ -267,3 +267,16 @@ def test_a_template_saved_while_the_build_is_broken_is_rendered_once_it_is_fixed
     claims.write_text(good, encoding="utf-8")
     fixed = previewer.rebuild()  # a content save: the template change is not forgotten
     assert fixed.stale == frozenset() and b"MARKER" in fixed.pages[SUMMARY]
+
+
+def test_a_record_moved_to_another_file_counts_its_problems_where_it_is_now(example_copy: Path) -> None:
+    """A kept plan's records compare equal after a move (positions do not count): the
+    files a draft draws from are read from the current base."""
+    previewer = Previewer(Project(example_copy), log=io.StringIO())
+    previewer.rebuild()
+    claims = example_copy / "content" / "claims"
+    (claims / "kia.yaml").rename(claims / "kia-moved.yaml")
+    moved = previewer.rebuild()
+    assert FULL not in moved.rebuilt  # nothing it shows changed
+    assert any(f.endswith("kia-moved.yaml") for f in moved.drawn_from[FULL])
+    assert not any(f.endswith("/kia.yaml") for f in moved.drawn_from[FULL])

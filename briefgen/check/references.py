@@ -97,8 +97,20 @@ def _inside_link_texts(checker: Checker, prose: Prose, lines: list[str]) -> None
     Markdown makes neither the link nor a clean note of it, and prints the brackets."""
     text = prose.text or ""
     spans = scan_link_texts(text)
+    # One sweep over both, in order: link texts nest and never cross (bracket pairs), so the
+    # ones open at a reference are a stack, the innermost on top, closing first.
+    open_ends: list[int] = []
+    following = 0
     for ref in scan_references(text):
-        if ref.how in ("cite", "claim") and any(o < ref.offset < c for o, c in spans):
+        while following < len(spans) and spans[following][0] < ref.offset:
+            opener, closer = spans[following]
+            while open_ends and open_ends[-1] < opener:
+                open_ends.pop()
+            open_ends.append(closer)
+            following += 1
+        while open_ends and open_ends[-1] < ref.offset:
+            open_ends.pop()
+        if ref.how in ("cite", "claim") and open_ends:
             checker.problem(
                 place_in_file(lines, prose.pos, text, ref.token, ref.offset),
                 "BG135",
@@ -188,7 +200,10 @@ def check_prose_references(
                 "write [[claim-id]] or [@id] (ids in lowercase, brackets closed), or \\[ for a literal bracket",
             )
         scan(prose.text, prose.pos, prose.owner, prose.statement, frozenset(offset for offset, _ in broken))
-        if prose.text and "](" in prose.text and ("[[" in prose.text or "[@" in prose.text):
+        text = prose.text or ""
+        # Only prose with a link of some form (inline, reference, or a label defined) and a
+        # citation or claim needs the scan.
+        if ("[[" in text or "[@" in text) and ("](" in text or "][" in text or "]:" in text):
             _inside_link_texts(checker, prose, loaded.lines if loaded else [])
         for offset, token in scan_malformed_mentions(prose.text or ""):
             checker.problem(

@@ -467,10 +467,26 @@ def _bracket_pairs(masked: str) -> dict[int, int]:
 
 
 def scan_link_texts(text: str) -> list[tuple[int, int]]:
-    """The spans (``[`` to ``]``) of inline links' and images' texts, ``[text](url)``: a
-    claim or citation inside one breaks the link, and both print as written."""
+    """The spans (``[`` to ``]``), in order, of links' and images' texts: inline
+    ``[text](url)``, full references ``[text][label]``, and ``[text]`` or ``[text][]``
+    whose text is a defined label. A claim or citation inside one breaks the link, and
+    both print as written."""
     text, masked = _masked_for_links(text)
-    return [(o, c) for o, c in _bracket_pairs(masked).items() if masked[c + 1 : c + 2] == "("]
+    labels: set[str] | None = None
+    spans = []
+    for o, c in sorted(_bracket_pairs(masked).items()):
+        if masked[o + 1 : o + 2] in ("@", "["):
+            continue  # a citation or a claim in place ("[@a][@b]"), not a link's text
+        following = masked[c + 1 : c + 2]
+        if following in ("(", "["):
+            spans.append((o, c))
+            continue
+        if labels is None:  # shortcut references: only where the text is a defined label
+            found = _links().definition.finditer(_links().escaped.sub("__", mask_code(text, spans=False)))
+            labels = {_label(m.group(1)) for m in found}
+        if labels and _label(text[o + 1 : c]) in labels:
+            spans.append((o, c))
+    return spans
 
 
 def scan_links(text: str) -> list[Link]:

@@ -13,6 +13,8 @@ files all come from the records cache parses nothing, and so never imports it.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -532,6 +534,15 @@ def _in_plain_words(
         at = context_mark.line
         written = written_value(lines[at]) if at < len(lines) else None
         example = f", e.g. {quoted_example(*written[:2])}" if written and written[0] else ""
+        if at < len(lines) and bracket in lines[at][context_mark.column :]:
+            # Closed on its line: something inside is not an item YAML can read.
+            return (
+                at + 1,
+                context_mark.column + 1,
+                f"YAML cannot read an item of this {opened}: items are separated by commas, and "
+                "an item holding a quotation mark or a bracket is quoted whole",
+                f'write [a, b, "c d"]; if the brackets are text, quote the whole value{example}',
+            )
         return (
             at + 1,
             context_mark.column + 1,
@@ -547,10 +558,11 @@ def _in_plain_words(
             'inside double quotes write " as \\"',
         )
     if problem_mark is not None and (
-        what.startswith(("did not find expected key", "did not find expected '-'"))
-        or what.startswith("expected <block end>")
+        what.startswith(("did not find expected key", "did not find expected '-'", "expected <block end>"))
     ):
         return _misindented(lines, problem_mark.line)
+    if problem_mark is not None and "<document start>" in what:
+        return _under_indented_top(lines, problem_mark.line)
     if what.startswith("mapping values are not allowed") and problem_mark is not None:
         return _continued_with_colon(lines, problem_mark)
     if what.startswith("could not find expected ':'") and context_mark is not None:
@@ -589,23 +601,68 @@ def _continued_with_colon(lines: list[str], mark: Any) -> tuple[int, int, str, s
 
 
 def _misindented(lines: list[str], index: int) -> tuple[int, int, str, str] | None:
-    """A line whose indentation lines up with no block above it: the line, and the
-    indentations it could have (the line above's, and that of the block holding it)."""
+    """A line indented to line up with nothing above it, or with a list item's ``-``
+    rather than its keys (the commonest slip), or indented with a space YAML does not
+    count: the line, and the indentations it could have, each with a line that has it.
+    None when it lines up with something (the parser's own words stand)."""
     if not 0 <= index < len(lines) or not lines[index].strip():
         return None
-    indent = len(lines[index]) - len(lines[index].lstrip(" "))
+    line = lines[index]
+    margin = line[: len(line) - len(line.lstrip())]
+    odd = next((ch for ch in margin if ch not in " \t"), None)
+    if odd is not None:
+        return (
+            index + 1,
+            margin.index(odd) + 1,
+            f"this line is indented with U+{ord(odd):04X} ({unicodedata.name(odd, 'a space').lower()}), "
+            "which YAML does not count as indentation",
+            "replace it with ordinary spaces",
+        )
+    indent = len(line) - len(line.lstrip(" "))
     above = [
-        (n, len(text) - len(text.lstrip(" ")))
+        (n, _indent_of(text), _key_column(text), _KEYED_ITEM_RE.match(text) is not None)
         for n, text in enumerate(lines[:index])
         if text.strip() and not text.lstrip().startswith("#")
     ]
     if not above:
         return None
-    choices: list[tuple[int, int]] = [above[-1]]
-    outer = next(((n, i) for n, i in reversed(above) if i < indent and i != above[-1][1]), None)
-    if outer is not None:
-        choices.append(outer)
-    spaces = ", or by ".join(f"{i}, as line {n + 1}" for n, i in choices)
+    if line.lstrip(" ").startswith("- "):
+        for n, at, _key, _item in reversed(above):
+            if at < indent:
+                break
+            if at == indent and not lines[n].lstrip(" ").startswith("-"):
+                return (
+                    index + 1,
+                    indent + 1,
+                    f"this list item stands among the keys of the mapping above (line {n + 1}), "
+                    "where YAML expects a key",
+                    "a list goes under its key, indented further: the key on a line of its own "
+                    "('key:'), then each item two spaces further in",
+                )
+            if at == indent:
+                break
+    else:
+        for n, at, key, item in reversed(above):
+            if at < indent:
+                break
+            if at == indent:
+                if item:
+                    return (
+                        index + 1,
+                        indent + 1,
+                        f"this line lines up with the '-' of the list item on line {n + 1}, not with its keys",
+                        f"indent it by {key}, as the first key of that item on line {n + 1}",
+                    )
+                break
+    if indent in {at for _, at, _, _ in above} | {key for _, _, key, _ in above}:
+        return None
+    last = above[-1]
+    outer = next((row for row in reversed(above) if row[1] < indent), None)
+    choices: dict[int, int] = {}
+    for n, at, key, _item in (last, outer) if outer is not None else (last,):
+        for column in (key, at):
+            choices.setdefault(column, n)
+    spaces = ", or by ".join(f"{column}, as line {n + 1}" for column, n in choices.items())
     return (
         index + 1,
         indent + 1,
@@ -613,6 +670,38 @@ def _misindented(lines: list[str], index: int) -> tuple[int, int, str, str] | No
         "list item above it",
         f"indent it by {spaces} (spaces from the start of the line)",
     )
+
+
+#: A list item that holds a mapping: "  - ref: x" (its keys line up after the "- ").
+_KEYED_ITEM_RE = re.compile(r" *- +[^\s#'\"\[{][^:\n]*:(?:\s|$)|\s*- +'[^']*':(?:\s|$)")
+
+
+def _under_indented_top(lines: list[str], index: int) -> tuple[int, int, str, str] | None:
+    """A line indented less than the file's first (an indented first line, the slip):
+    YAML takes the block to have ended and looks for a second document."""
+    first = next(
+        (n for n, text in enumerate(lines[:index]) if text.strip() and not text.lstrip().startswith("#")), None
+    )
+    if first is None or not 0 <= index < len(lines) or _indent_of(lines[index]) >= _indent_of(lines[first]):
+        return None
+    spaces = _indent_of(lines[first])
+    plural = "" if spaces == 1 else "s"
+    return (
+        index + 1,
+        _indent_of(lines[index]) + 1,
+        f"this line is indented less than the file's first line (line {first + 1}, {spaces} space{plural} in)",
+        f"start the file's top level at the line's start: take the {spaces} space{plural} off line "
+        f"{first + 1} and the lines of its block",
+    )
+
+
+def _indent_of(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
+
+
+def _key_column(text: str) -> int:
+    """Where a line's key starts: after a list item's ``- `` (``  - ref: x``: 4), else its indentation."""
+    return len(text) - len(text.lstrip(" -")) if text.lstrip(" ").startswith("- ") else _indent_of(text)
 
 
 def _unquoted_value(lines: list[str], index: int) -> tuple[int, int, str] | None:

@@ -68,7 +68,11 @@ class PdfAnswer(NamedTuple):
 
 def files_drawn_from(plan: BriefPlan, base: FactBase) -> frozenset[str]:
     """The files a brief's plan was made from: a problem in any of them concerns the brief."""
-    records = [plan.brief, *plan.claims_used, *plan.bibliography]
+    # Looked up in ``base``: a record moved to another file compares equal (positions do
+    # not count), and a kept plan would still name the file it came from.
+    records: list[Any] = [base.briefs.get(plan.brief.id, plan.brief)]
+    records += [base.claims.get(c.id, c) for c in plan.claims_used]
+    records += [base.sources.get(s.id, s) for s in plan.bibliography]
     records += [r for r in (base.entity(i) for i in plan.entities) if r is not None]
     return frozenset(r.pos.file for r in records)
 

@@ -192,7 +192,8 @@ class _Renderer:
             self.prose_macros.claim(
                 id=claim.id,
                 kind=claim.kind,
-                sources=list(dict.fromkeys(c.note.source.id for c in calls)),  # each source once
+                # each source once; the claim's own (a citation right after it joins its calls)
+                sources=list(dict.fromkeys(c.note.source.id for c in calls if c.claim == claim.id)),
                 as_of=str(claim.as_of) if claim.as_of else "",
                 draft=self.draft,
                 where=str(claim.pos) if claim.pos else "",

@@ -81,21 +81,22 @@ def capitalised(text: str) -> str:
 #: conjunctions, quantifiers, sentence adverbs): lowered when a claim's statement is placed
 #: mid-sentence ("reports that [[claim]]": "that the KIA seized", not "that The KIA").
 #: A closed list, because any other first word may be a name ("China", "Dysprosium") and
-#: keeps its capital: a wrong capital is better than a lowered name.
+#: keeps its capital: a wrong capital is better than a lowered name (no number words:
+#: "Three Brotherhood Alliance" is a name).
 _FUNCTION_WORDS_TEXT = """
     a about above according across after against all almost along already also although
     amid among and another around as at because before behind below beside besides
     between beyond both but by currently despite during earlier either even except few
-    five following for four from furthermore given he hence here how however if in
-    indeed inside instead into it later less like many meanwhile more moreover most much
-    near neither nevertheless nor not now of off on once only or other outside over per
-    perhaps recently several she since so still such than then there therefore they
-    though three through throughout thus to today toward towards two under unless unlike
-    until upon via we when where whether while whilst who why with within without
-    yesterday yet
+    following for from furthermore given he hence here how however if in indeed inside
+    instead into it later less like many meanwhile more moreover most much near neither
+    nevertheless nor not now of off on once only or other outside over per perhaps
+    recently several she since so still such than then there therefore they though
+    through throughout thus to today toward towards under unless unlike until upon via
+    we when where whether while whilst who why with within without yesterday yet
 """
 _FUNCTION_WORDS = _DETERMINERS | frozenset(_FUNCTION_WORDS_TEXT.split())
-_OPENING_WORD_RE = re.compile(r"([^\w]*)([A-Z][a-z]*)(?!\w)")
+#: The first word: not one joined to more by a hyphen or a full stop ("A-10", "A.I.", "No. 5").
+_OPENING_WORD_RE = re.compile(r"([^\w]*)([A-Z][a-z]*)(?![\w.\-])")
 
 
 def fitted_opening(text: str, sentence_start: bool) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from briefgen.render.naming import fitted_opening, starts_sentence
+from briefgen.render.naming import capitalised, fitted_opening, starts_sentence
 
 #: The prose's own punctuation after a statement.
 _PUNCTUATION = ".,;:!?"
@@ -32,8 +32,8 @@ _PUNCTUATION = ".,;:!?"
 #: (straight ones are curled later, render/typography.py).
 _CLOSING_QUOTES = "”’\"'"
 _CLOSING_BRACKETS = ")]"
-#: A statement's last mark: its closing punctuation, then closing quotation marks.
-_ENDING_RE = re.compile(r"([.!?…]*)([”’\"']*)$")
+#: A statement's closing punctuation (before any closing quotation marks).
+_CLOSING_MARKS = ".!?…"
 #: Abbreviations whose full stop is part of the word: "U.S.", "etc.", "Co.".
 _ABBREVIATION_RE = re.compile(
     r"(?:(?<![\w.])(?:[A-Za-z]\.){2,}|\b(?:etc|Co|Inc|Ltd|Corp|Bros|Jr|Sr|St|No|vs|al|approx|incl)\.)$"
@@ -72,8 +72,21 @@ def _fit_opening(statement: list[Token], sentence_start: bool) -> None:
             _fit_opening(tok.children or [], sentence_start)
             tok.meta["text"] = words_text(tok)
         elif tok.type == "bg_mention" and "text" in tok.meta:
-            tok.meta["text"] = fitted_opening(tok.meta["text"], sentence_start)
+            tok.meta["text"] = _fitted_name(tok.meta, sentence_start)
         return
+
+
+def _fitted_name(meta: dict[str, Any], sentence_start: bool) -> str:
+    """A name opening a statement: capitalised at a sentence's start; mid-sentence, only
+    the article naming added ("The KIA" -> "the KIA") is lowered, never the name itself
+    ("Three Brotherhood Alliance", "Five Eyes")."""
+    text: str = meta["text"]
+    if sentence_start:
+        return capitalised(text)
+    article = getattr(meta.get("entity"), "article", None)
+    if article and text.startswith(capitalised(article) + " "):
+        return article + text[len(article) :]
+    return text
 
 
 def words_text(mention: Token) -> str:
@@ -102,12 +115,13 @@ def _next_visible(children: list[Token], index: int) -> int:
 def _join_following_citation(children: list[Token], index: int) -> None:
     """A citation right after the claim gives the claim its moved punctuation now, and its
     calls once the plan has made them (:func:`join_calls`): "Bhamo.⁷,⁸", not "Bhamo.⁷.⁸"."""
+    claim = children[index].meta
     n = _next_visible(children, index)
-    if n >= len(children) or children[n].type != "bg_cite":
-        return
-    claim, cite = children[index].meta, children[n].meta
-    cite["after_claim"] = claim
-    claim["lead"], cite["lead"] = claim.get("lead", "") + cite.get("lead", ""), ""
+    while n < len(children) and children[n].type == "bg_cite":  # "[[a]] [@b] [@c]." too
+        cite = children[n].meta
+        cite["after_claim"] = claim
+        claim["lead"], cite["lead"] = claim.get("lead", "") + cite.get("lead", ""), ""
+        n = _next_visible(children, n)
 
 
 def join_calls(cite: dict[str, Any]) -> None:
@@ -164,23 +178,28 @@ def _sentence_goes_on(children: list[Token], index: int, before: str) -> bool:
     return False
 
 
+def _ending(text: str) -> tuple[str, str, str]:
+    """A statement's last text split: the words, the closing punctuation, the closing
+    quotation marks ("resources", ".", "”")."""
+    quoted = text.rstrip(_CLOSING_QUOTES)
+    body = quoted.rstrip(_CLOSING_MARKS)
+    return body, quoted[len(body) :], text[len(quoted) :]
+
+
 def _joined(text: str, lead: str) -> tuple[str, str]:
     """A statement's last text and the prose's punctuation after it, as one mark: the
     prose's comma, semicolon or colon replaces a full stop (inside closing quotation marks
     a comma takes the full stop's place there: "resources,”"); a full stop after the
     statement's own mark (a full stop, a question or exclamation mark, an abbreviation's
     stop, an ellipsis) goes; so does a comma after a question or exclamation mark."""
-    m = _ENDING_RE.search(text)
-    assert m is not None  # the pattern matches an empty ending
-    marks, quotes = m.group(1), m.group(2)
+    body, marks, quotes = _ending(text)
     mark, rest = lead[0], lead[1:]
     if not marks:
         return text, lead
     if marks[-1] in "!?":
-        return text, (rest if mark in ".," else lead)
+        return text, (rest if mark in ".,!?" else lead)
     if marks.endswith(("…", "...")):
         return text, (rest if mark == "." else lead)
-    body = text[: m.start()]
     if _ABBREVIATION_RE.search(body + marks):  # "U.S.": the stop is the word's
         return text, (rest if mark == "." else lead)
     if mark == ".":
@@ -195,12 +214,10 @@ def _joined(text: str, lead: str) -> tuple[str, str]:
 def _without_full_stop(text: str) -> str:
     """The statement's last text without its closing full stop (kept when it is an
     abbreviation's, or a question or exclamation mark, or an ellipsis)."""
-    m = _ENDING_RE.search(text)
-    assert m is not None
-    marks, quotes = m.group(1), m.group(2)
-    if marks != "." or _ABBREVIATION_RE.search(text[: m.start()] + marks):
+    body, marks, quotes = _ending(text)
+    if marks != "." or _ABBREVIATION_RE.search(body + marks):
         return text
-    return text[: m.start()] + quotes
+    return body + quotes
 
 
 __all__ = ["fit_statement", "join_calls", "words_text"]

@@ -235,22 +235,23 @@ class _Planner:
         self.mentioned.update(claim.about)
 
     # -- prose -------------------------------------------------------------------------
-    def annotate(self, tokens: list[Token]) -> list[Token]:
+    def annotate(self, tokens: list[Token], marked: bool = False) -> list[Token]:
         """Resolve the prose's citations, claims, mentions and cross-references, in reading
-        order (the first mention of an entity is the one named in full)."""
+        order (the first mention of an entity is the one named in full). ``marked``: the
+        tokens are a mention's own words, marked already in their paragraph's context."""
         # Block tokens (a section's body) hold paragraphs of inline tokens; a claim's
         # statement is inline tokens already.
         paragraphs = [t.children for t in tokens if t.type == "inline" and t.children]
         for children in paragraphs or [tokens]:
-            self._annotate_inline(children)
+            self._annotate_inline(children, marked)
         return tokens
 
-    def _annotate_inline(self, children: list[Token]) -> None:
+    def _annotate_inline(self, children: list[Token], marked: bool) -> None:
         # The running text, for telling where sentences start: marked again as the claims
         # are placed, since a placed claim's words (its closing full stop) count.
         before = ""
         for index, tok in enumerate(children):
-            if tok.type != "bg_claim":
+            if tok.type != "bg_claim" and not marked:
                 before = mark_token(tok, before)
             if tok.type == "bg_cite":
                 requests: list[_Request] = []
@@ -292,7 +293,7 @@ class _Planner:
             first_text = next((t for t in tok.children or [] if t.type == "text" and t.content), None)
             if first_text is not None and meta.get("sentence_start"):
                 first_text.content = capitalised(first_text.content)
-            self.annotate(tok.children or [])
+            self.annotate(tok.children or [], marked=True)
             meta["text"] = words_text(tok)
             return
         first = ident not in self.mentioned_in_text
