@@ -52,6 +52,18 @@ class Snapshot:
     drawn_from: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
+class _Drafts(NamedTuple):
+    """The last good rebuild's drafts, for laying out PDFs and answering evidence."""
+
+    base: FactBase | None
+    plans: dict[str, BriefPlan]
+    #: the fact base each plan was made from (or found equal under): a rebuild that fails to
+    #: render a brief keeps its plan, and the next compares with this base, not with a
+    #: newer one its draft never saw
+    bases: dict[str, FactBase]
+    tags: dict[str, str]
+
+
 class PdfAnswer(NamedTuple):
     """What a PDF request gets: the PDF (None when there is none to give), whether it was
     ready (kept from before the request), whether the brief is out of date, the snapshot
@@ -154,12 +166,10 @@ class Previewer:
         self._rebuild_lock = threading.Lock()
         self._changed = threading.Condition()
         self.snapshot = Snapshot()
-        self._base: FactBase | None = None
-        self._plans: dict[str, BriefPlan] = {}
-        #: The fact base each kept plan was made from (or found equal under): a rebuild that
-        #: fails to render a brief keeps its plan, and the next compares with this base, not
-        #: with a newer one its draft never saw.
-        self._plan_bases: dict[str, FactBase] = {}
+        #: The last good rebuild's plans, the base each was made from, and their drafts'
+        #: tags: one object, replaced whole, so a PDF thread never pairs one rebuild's plan
+        #: with another's base or tag.
+        self._drafts = _Drafts(None, {}, {}, {})
         #: Briefs whose last render failed: rendered again at every rebuild until one renders
         #: (their kept plan may match the base, but their draft is not of the files as saved).
         self._failed: set[str] = set()
@@ -209,7 +219,7 @@ class Previewer:
                     drawn_from=old.drawn_from,
                 )
                 # Render every brief again next time: what was half done is not trusted.
-                self._plans, self._plan_bases, self._failed = {}, {}, set()
+                self._drafts, self._failed = _Drafts(self._drafts.base, {}, {}, {}), set()
             self._publish(snapshot)
             return snapshot
 
@@ -218,8 +228,8 @@ class Previewer:
         base, problems = check_project(self.project, self.cache)
         problems = list(problems)
         # Work on copies, kept only once the whole rebuild succeeds.
-        plans, pages, tags, rebuilt = dict(self._plans), dict(old.pages), dict(old.tags), []
-        plan_bases = dict(self._plan_bases)
+        plans, pages, tags, rebuilt = dict(self._drafts.plans), dict(old.pages), dict(old.tags), []
+        plan_bases = dict(self._drafts.bases)
         titles: dict[str, tuple[str, str, str]] = {}
         stale: set[str] = set()
         drawn_from = dict(old.drawn_from)
@@ -260,7 +270,7 @@ class Previewer:
                 plans.pop(gone, None)
                 plan_bases.pop(gone, None)
             drawn_from = {i: f for i, f in drawn_from.items() if i in base.briefs}
-            self._plans, self._plan_bases, self._base = plans, plan_bases, base
+            self._drafts = _Drafts(base, plans, plan_bases, {i: tags[i] for i in plans if i in tags})
             self._failed = set(stale)  # the briefs that failed to render, this time
             self._templates_dirty = False
         else:
@@ -342,7 +352,8 @@ class Previewer:
 
     def last_good(self) -> tuple[FactBase | None, dict[str, BriefPlan]]:
         """The fact base and the brief plans of the last good rebuild (what the drafts show)."""
-        return self._base, self._plans
+        drafts = self._drafts
+        return drafts.base, drafts.plans
 
     # -- PDF on request, then in the background -------------------------------------------
     def pdf(self, ident: str, last_good: bool = False) -> PdfAnswer:
@@ -377,17 +388,20 @@ class Previewer:
         """Whether the brief's last good draft can still give a PDF (kept, or a plan to lay out)."""
         tag = snapshot.tags.get(ident)
         kept = self._pdfs.get(ident)
-        return tag is not None and ((kept is not None and kept[0] == tag) or ident in self._plans)
+        return tag is not None and ((kept is not None and kept[0] == tag) or ident in self._drafts.plans)
 
     def _lay_out(self, ident: str, snapshot: Snapshot) -> tuple[bytes, str] | None:
         """The PDF of the brief's draft in ``snapshot``, and where it came from: "kept" (made
         earlier for this draft), "reused" (the layout cache) or "laid out" (now). The caller
         holds the layout lock."""
-        tag = snapshot.tags.get(ident)
-        plan, base = self._plans.get(ident), self._plan_bases.get(ident)
+        drafts = self._drafts  # read once: a rebuild replaces it whole
         cached = self._pdfs.get(ident)
+        tag = snapshot.tags.get(ident)
         if tag is not None and cached is not None and cached[0] == tag:
             return cached[1], "kept"
+        # The plan is of the same rebuild as its tag: a rebuild not yet published may be
+        # newer than ``snapshot``, and its PDF is kept under its own tag, never the old one.
+        tag, plan, base = drafts.tags.get(ident), drafts.plans.get(ident), drafts.bases.get(ident)
         if tag is None or plan is None or base is None:
             return None
         from briefgen.build import asset_roots, broken_image_problems
