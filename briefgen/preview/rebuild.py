@@ -379,9 +379,8 @@ class Previewer:
                 return PdfAnswer(None, False, True, snapshot, tuple(exc.problems))
         if found is None:
             return PdfAnswer(None, False, stale, snapshot)
-        if ident not in self._wanted and not stale:
-            self._wanted[ident] = None
-            self._start_pdf_worker()
+        if not stale:
+            self._want(ident)
         return PdfAnswer(found[0], found[1] == "kept", stale, snapshot)
 
     def _has_last_good(self, ident: str, snapshot: Snapshot) -> bool:
@@ -425,6 +424,19 @@ class Previewer:
         self._pdfs[ident] = (tag, pdf)
         return pdf, how
 
+    def _want(self, ident: str) -> None:
+        """From now on, lay the brief's PDF out again after each save that changes it.
+        (``_wanted`` changes under ``_pdf_due``: request threads and the worker share it.)"""
+        with self._pdf_due:
+            if ident in self._wanted:
+                return
+            self._wanted[ident] = None
+        self._start_pdf_worker()
+
+    def _unwant(self, ident: str) -> None:
+        with self._pdf_due:
+            self._wanted.pop(ident, None)
+
     def _start_pdf_worker(self) -> None:
         with self._pdf_due:
             if self._pdf_worker is None:
@@ -450,14 +462,14 @@ class Previewer:
                 except BriefgenError as exc:  # shown when the PDF is asked for; said here once
                     for problem in exc.problems:
                         self.report(problem)
-                    self._wanted.pop(ident, None)  # asked for again once fixed
+                    self._unwant(ident)  # asked for again once fixed
                     continue
                 except Exception as exc:  # a bug: say so, keep the preview and this thread alive
                     self.report(unexpected(exc, f"laying out {ident}.pdf failed", "BG703", "ask for the PDF again"))
-                    self._wanted.pop(ident, None)
+                    self._unwant(ident)
                     continue
                 if found is None:  # no plan to lay out (a failed rebuild): wait for the next request
-                    self._wanted.pop(ident, None)
+                    self._unwant(ident)
                 elif found[1] != "kept":
                     seconds = time.perf_counter() - started
                     how = f"{found[1]} in the background, {seconds:.1f} s"
