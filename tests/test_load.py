@@ -338,8 +338,17 @@ _NEAR_HINT = "check indentation and quoting near this position"
             at(3, 2),
             "this line is indented 1 space, which lines up with no key or list item above it "
             "(YAML: did not find expected '-' indicator, while parsing a block collection)",
-            "indent it by 2, as line 2, or by 0, as line 1 (spaces from the start of the line)",
+            "indent it by 0, as line 1 (spaces from the start of the line)",  # as the items above
             id="bad-indent-of-a-list-item",
+        ),
+        pytest.param(
+            "sections:\n  - heading: Production\n    body: |\n      [[a]] [[b]]\n - heading: Water\n",
+            at(5, 2),
+            "this line is indented 1 space, which lines up with no key or list item above it "
+            "(YAML: did not find expected key, while parsing a block mapping)",
+            # never "by 6, as line 4": the text of a block scalar is no indentation to copy
+            "indent it by 2, as line 2 (spaces from the start of the line)",
+            id="bad-indent-after-a-block-scalar",
         ),
         pytest.param(
             "- id: a\n  sources:\n    - ref: x\n    locator: y\n",
@@ -479,7 +488,7 @@ def test_a_quoted_value_with_a_comment_after_it_is_not_blamed() -> None:
     after a closing quote is not text after it."""
     value, problems = parse('- id: "a" # the first\n  kind: fact\n bad: 2\n')
     assert value is None
-    assert problems[0].hint == "indent it by 2, as line 2, or by 0, as line 1 (spaces from the start of the line)"
+    assert problems[0].hint == "indent it by 2, as line 2 (spaces from the start of the line)"
 
 
 def test_a_control_character_is_reported_at_its_column_counted_in_characters() -> None:

@@ -280,3 +280,17 @@ def test_a_record_moved_to_another_file_counts_its_problems_where_it_is_now(exam
     assert FULL not in moved.rebuilt  # nothing it shows changed
     assert any(f.endswith("kia-moved.yaml") for f in moved.drawn_from[FULL])
     assert not any(f.endswith("/kia.yaml") for f in moved.drawn_from[FULL])
+
+
+def test_the_terminal_says_when_a_save_fixes_the_build(example_copy: Path) -> None:
+    log = io.StringIO()
+    previewer = Previewer(Project(example_copy), log=log)
+    previewer.rebuild()
+    claims = example_copy / "content" / "claims" / "kia.yaml"
+    good = claims.read_text(encoding="utf-8")
+    claims.write_text(good + "  : [broken\n", encoding="utf-8")
+    previewer.rebuild()
+    assert log.getvalue().rstrip().endswith("1 error; serving the last good drafts")
+    claims.write_text(good, encoding="utf-8")  # the very bytes the drafts were made from
+    previewer.rebuild()
+    assert log.getvalue().rstrip().endswith("briefgen preview: errors fixed; the drafts are current")

@@ -621,8 +621,7 @@ def _misindented(lines: list[str], index: int) -> tuple[int, int, str, str] | No
     indent = len(line) - len(line.lstrip(" "))
     above = [
         (n, _indent_of(text), _key_column(text), _KEYED_ITEM_RE.match(text) is not None)
-        for n, text in enumerate(lines[:index])
-        if text.strip() and not text.lstrip().startswith("#")
+        for n, text in _structural_lines(lines[:index])
     ]
     if not above:
         return None
@@ -656,12 +655,21 @@ def _misindented(lines: list[str], index: int) -> tuple[int, int, str, str] | No
                 break
     if indent in {at for _, at, _, _ in above} | {key for _, _, key, _ in above}:
         return None
-    last = above[-1]
-    outer = next((row for row in reversed(above) if row[1] < indent), None)
+    # What it could line up with: a list item, with the items above (their '-'); a key,
+    # with the keys above (a mapping's, or the first of a list item's), nearest first.
+    is_item = line.lstrip(" ").startswith("- ")
     choices: dict[int, int] = {}
-    for n, at, key, _item in (last, outer) if outer is not None else (last,):
-        for column in (key, at):
-            choices.setdefault(column, n)
+    for n, at, key, item in reversed(above):
+        if len(choices) == 2:
+            break
+        dashed = lines[n].lstrip(" ").startswith("-")
+        if is_item and dashed:
+            choices.setdefault(at, n)
+        elif not is_item:
+            choices.setdefault(key if item else at, n)
+    choices.pop(indent, None)
+    if not choices:
+        return None
     spaces = ", or by ".join(f"{column}, as line {n + 1}" for column, n in choices.items())
     return (
         index + 1,
@@ -672,6 +680,28 @@ def _misindented(lines: list[str], index: int) -> tuple[int, int, str, str] | No
     )
 
 
+def _structural_lines(lines: list[str]) -> list[tuple[int, str]]:
+    """The lines that hold keys and list items, with their numbers: blank lines, comments
+    and the text of block scalars (the lines under ``body: |``) left out."""
+    found: list[tuple[int, str]] = []
+    block_at: int | None = None  # the indentation of the key whose block scalar runs on
+    for n, text in enumerate(lines):
+        if not text.strip():
+            continue
+        at = _indent_of(text)
+        if block_at is not None and at > block_at:
+            continue
+        block_at = None
+        if text.lstrip().startswith("#"):
+            continue
+        found.append((n, text))
+        if _BLOCK_SCALAR_RE.search(text):
+            block_at = at
+    return found
+
+
+#: A key whose value is a block scalar on the lines below: "body: |", "- statement: >-".
+_BLOCK_SCALAR_RE = re.compile(r":[ \t]+[|>][-+0-9]*[ \t]*(?:#.*)?$")
 #: A list item that holds a mapping: "  - ref: x" (its keys line up after the "- ").
 _KEYED_ITEM_RE = re.compile(r" *- +[^\s#'\"\[{][^:\n]*:(?:\s|$)|\s*- +'[^']*':(?:\s|$)")
 

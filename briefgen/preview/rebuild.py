@@ -292,14 +292,14 @@ class Previewer:
 
     def _publish(self, snapshot: Snapshot) -> None:
         with self._changed:
-            self.snapshot = snapshot
+            before, self.snapshot = self.snapshot, snapshot
             self._changed.notify_all()
-        self._report(snapshot)
+        self._report(snapshot, errors_before=bool(errors_in(list(before.problems))))
         if any(ident in self._wanted for ident in snapshot.rebuilt):
             with self._pdf_due:
                 self._pdf_due.notify()
 
-    def _report(self, snapshot: Snapshot) -> None:
+    def _report(self, snapshot: Snapshot, errors_before: bool = False) -> None:
         for problem in snapshot.problems:
             print(problem.format(), file=self.log)  # format() is terminal-safe already
         errors = len(errors_in(list(snapshot.problems)))
@@ -309,7 +309,10 @@ class Previewer:
         elif snapshot.rebuilt:
             ms = snapshot.seconds * 1000
             rebuilt = printable(", ".join(snapshot.rebuilt))
-            print(f"briefgen preview: rebuilt {rebuilt} in {ms:.0f} ms", file=self.log)
+            fixed = "errors fixed; " if errors_before else ""
+            print(f"briefgen preview: {fixed}rebuilt {rebuilt} in {ms:.0f} ms", file=self.log)
+        elif errors_before:  # the save put the files back as the drafts show them
+            print("briefgen preview: errors fixed; the drafts are current", file=self.log)
         self.log.flush()
 
     def wait_for_change(self, seen: int, timeout: float) -> Snapshot:
