@@ -558,3 +558,14 @@ def test_a_citation_or_claim_inside_a_links_text_is_bg135(
     root = make_project({"content/briefs/harbour.yaml": brief})
     problems = [p for p in validate_project(Project(root))[1] if p.code == "BG135"]
     assert [p.message.split("'")[3] for p in problems] == flagged
+
+
+def test_a_key_without_its_colon_is_said_as_that_and_not_again_as_missing(make_project: Callable[..., Path]) -> None:
+    brief = MINI["content/briefs/harbour.yaml"].replace("title: Harbour <Trade> & Tin", 'title "Harbour: Trade & Tin"')
+    root = make_project({"content/briefs/harbour.yaml": brief})
+    problems = validate_project(Project(root))[1]
+    assert [(p.code, p.pos.line) for p in problems if p.severity == "error"] == [("BG101", 2)]
+    assert problems[0].message == (
+        "'title' in brief 'harbour' has no ':' after it, so YAML read 'title \"Harbour' as one key"
+    )
+    assert problems[0].hint.startswith("put a colon and a space after it (title: ...)")

@@ -91,9 +91,22 @@ class Checker:
             return None
         table = _TABLES.get(cls) or _field_table(cls)
         keys = table.keys
+        #: keys written without their colon ("title "A: B"" reads as one key): said once,
+        #: as that, and not again as a required key missing
+        colonless: set[str] = set()
         if not keys.issuperset(raw):
             for key in raw:
                 if key not in keys:
+                    first, _, rest = str(key).partition(" ")
+                    if rest and first in keys:
+                        colonless.add(first)
+                        self.problem(
+                            raw.key_pos[key],
+                            "BG101",
+                            f"'{first}' in {context} has no ':' after it, so YAML read '{key}' as one key",
+                            f"put a colon and a space after it ({first}: ...); a value holding ': ' is quoted whole",
+                        )
+                        continue
                     self.problem(
                         raw.key_pos[key],
                         "BG101",
@@ -112,7 +125,7 @@ class Checker:
             else:
                 given = None
             if given is None or given == "" or given == []:
-                if meta["required"] and key not in raw.rejected:
+                if meta["required"] and key not in raw.rejected and key not in colonless:
                     self.problem(
                         raw.where(key) if key in raw else raw.pos,
                         "BG102",
