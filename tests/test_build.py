@@ -328,9 +328,10 @@ def test_content_markup_is_escaped_in_html_and_pdf(mini: Path) -> None:
     ],
 )
 def test_cli_without_a_project_says_so(tmp_path: Path, command: tuple[str, ...]) -> None:
-    # One "no project here" error, whichever command meets it.
+    # One "no project here" error, whichever command meets it: a usage error (exit 2),
+    # the command was run in the wrong folder.
     proc = run_cli(*command, cwd=tmp_path)
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "error[BG009]: no content/ folder here" in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     assert list(tmp_path.iterdir()) == []

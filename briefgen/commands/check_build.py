@@ -18,6 +18,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from briefgen.write import finish_interrupted_switch
 
     project = project_of(args)
+    project.require_content()
     _print_completed(finish_interrupted_switch(project.output))
     if args.fix_locators:
         from briefgen.authoring.relocate import fix_locators
@@ -52,6 +53,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from briefgen.write import UNWRITABLE_HINT
 
     project = project_of(args)
+    project.require_content()
     out = folder_argument("--out", args.out) if args.out else project.output
     try:
         result = build_project(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePath
 
-from briefgen.errors import BriefgenError, Pos, Problem
+from briefgen.errors import BriefgenError, Pos, Problem, UsageError
 from briefgen.facts.load import display_path
 from briefgen.facts.model import COLLECTIONS
 from briefgen.files import resolve
@@ -100,9 +100,10 @@ class Project:
         )
 
     def require_content(self) -> None:
-        """Raise the no-project problem unless the project has a content/ folder."""
+        """Raise the no-project problem unless the project has a content/ folder: a usage
+        error (exit 2), since the command was run in, or pointed at, the wrong folder."""
         if not self.content.is_dir():
-            raise BriefgenError(self.no_project_here())
+            raise UsageError(self.no_project_here())
 
     def collection_files(self) -> tuple[list[tuple[str, Path]], list[Problem]]:
         """(collection, file) for every file of the fact base, in a stable order."""
