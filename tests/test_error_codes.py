@@ -569,3 +569,20 @@ def test_a_key_without_its_colon_is_said_as_that_and_not_again_as_missing(make_p
         "'title' in brief 'harbour' has no ':' after it, so YAML read 'title \"Harbour' as one key"
     )
     assert problems[0].hint.startswith("put a colon and a space after it (title: ...)")
+
+
+def test_the_nearest_passage_shows_the_words_around_it(make_project: Callable[..., Path]) -> None:
+    """The nearest window is as long as the quote: the hint shows a few words either side,
+    so the word the quote got wrong is there to compare."""
+    claims = (
+        MINI["content/claims.yaml"]
+        .replace(
+            "quote: Ore from the northern hills is trucked to the coast every week.",
+            "quote: Ore from the northern hills is trucked to the coast every",
+        )
+        .replace("quote: exports fell by half in 2025", "quote: exports fell by a third")
+    )
+    root = make_project({"content/claims.yaml": claims})
+    problems = [p for p in validate_project(Project(root))[1] if p.code == "BG112"]
+    assert len(problems) == 1, problems
+    assert "exports fell by half in 2025" in problems[0].hint, problems[0].hint

@@ -26,6 +26,7 @@ from briefgen.facts.reuse import Reuse
 __all__ = [
     "QuoteCheck",
     "citations_by_archive",
+    "in_context",
     "locate",
     "nearest_passage",
     "normalise",
@@ -278,6 +279,26 @@ def nearest_passage(quote: str, normalised_archive: str) -> str:
         consider(start)
         budget -= 1
     return best
+
+
+def in_context(passage: str, normalised_archive: str, words: int = 4) -> str:
+    """The nearest passage with up to ``words`` words of the archive either side, marked
+    "…" where the archive goes on: the nearest window is as long as the quote, so the very
+    word a quote got wrong can fall just outside it."""
+    at = normalised_archive.find(passage) if passage else -1
+    if at < 0:
+        return passage
+    before = normalised_archive[:at].split(" ")
+    after = normalised_archive[at + len(passage) :].split(" ")
+    # The split keeps the space next to the passage as an empty first or last piece.
+    head = " ".join(before[-words - 1 :]) if len(before) > 1 else ""
+    tail = " ".join(after[: words + 1]) if len(after) > 1 else ""
+    shown = f"{head}{passage}{tail}"
+    if len(before) > words + 1:
+        shown = "…" + shown
+    if len(after) > words + 1:
+        shown += "…"
+    return shown
 
 
 def _window_scores(q_words: list[str], q: str, words: list[str], n: int, count: int) -> tuple[list[int], list[float]]:

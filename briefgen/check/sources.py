@@ -227,7 +227,7 @@ def _check_citations(
                 cite.where("quote"),
                 "BG112",
                 f"quote in claim '{result.claim}' is not in the archived text of '{source_id}'",
-                f'the nearest passage reads: "{near}"',
+                f'the nearest passage reads: "{quotes.in_context(near, archive.text)}"',
             )
         elif not cite.locator:
             checker.problem(
