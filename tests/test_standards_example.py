@@ -137,3 +137,14 @@ def test_every_footnoted_element_carries_its_claim_and_source_ids(built: Path, b
     notes = list(htmlread.by_id(root)["notes"].iter(f"{htmlread.NS}li"))
     assert all(li.get("data-source") for li in notes)
     assert sum(bool(li.get("data-claims")) for li in notes) > len(notes) / 2
+
+
+def test_the_single_source_annex_breaks_no_line_before_its_note_reference(built: Path) -> None:
+    """The "(note 11)" after a fact wraps as a word: WeasyPrint breaks at no space just
+    before an inline box, and left "American" alone on a line a word early."""
+    import pypdf
+
+    reader = pypdf.PdfReader(str(built / f"{FULL}.pdf"))
+    lines = [line.strip() for page in reader.pages for line in (page.extract_text() or "").splitlines()]
+    assert any(line.startswith("American overseas business community") for line in lines)
+    assert "American" not in lines  # never a word alone on its line
