@@ -139,12 +139,14 @@ def test_every_footnoted_element_carries_its_claim_and_source_ids(built: Path, b
     assert sum(bool(li.get("data-claims")) for li in notes) > len(notes) / 2
 
 
-def test_the_single_source_annex_breaks_no_line_before_its_note_reference(built: Path) -> None:
-    """The "(note 11)" after a fact wraps as a word: WeasyPrint breaks at no space just
-    before an inline box, and left "American" alone on a line a word early."""
+def test_no_line_of_the_single_source_annex_breaks_a_word_early(built: Path) -> None:
+    """The "(note 11)" after a fact and an entity's name wrap as words: WeasyPrint breaks
+    at no space just before an inline box, and left "American" and "threat" alone on a
+    line (render/pdf.py, breakable_before_inline_text)."""
     import pypdf
 
     reader = pypdf.PdfReader(str(built / f"{FULL}.pdf"))
     lines = [line.strip() for page in reader.pages for line in (page.extract_text() or "").splitlines()]
     assert any(line.startswith("American overseas business community") for line in lines)
-    assert "American" not in lines  # never a word alone on its line
+    assert "American" not in lines and "threat" not in lines  # never a word alone on its line
+    assert any(line.startswith("threat of an alternate supply chain") for line in lines)

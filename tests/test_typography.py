@@ -174,3 +174,14 @@ def test_the_marking_is_at_the_top_and_the_bottom_of_every_page(typo: Path) -> N
     for number, text in enumerate(texts, start=1):
         # Head and foot of every page; the first page also shows it in its title block.
         assert text.count("PUBLIC") == (3 if number == 1 else 2), (number, text)
+
+
+def test_the_space_before_a_name_a_claim_or_a_note_reference_moves_inside_it_for_layout() -> None:
+    from briefgen.render.pdf import breakable_before_inline_text
+
+    html = 'forces <span class="entity" data-entity="china">China</span> now.<span class="refs"> (note 7)</span>'
+    assert breakable_before_inline_text(html) == (
+        'forces<span class="entity" data-entity="china"> China</span> now.<span class="refs"> (note 7)</span>'
+    )
+    untouched = 'a <span class="fn" id="fn-1">body</span> <a class="fn-call">1</a>'
+    assert breakable_before_inline_text(untouched) == untouched  # a floated note keeps its space out

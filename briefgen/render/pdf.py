@@ -355,6 +355,20 @@ def _block_element(page: Any, parents: dict[int, Any]) -> Any:
     return element
 
 
+#: A space, then the start of an inline span of running text: an entity's name, a placed
+#: claim, a note reference.
+_SPACE_BEFORE_SPAN_RE = re.compile(r' (<span class="(?:entity|claim|refs)"[^>]*>)')
+
+
+def breakable_before_inline_text(html: str) -> str:
+    """The HTML with the space before a name, a placed claim or a note reference moved
+    inside its span: WeasyPrint breaks no line at a space just before an inline box, and
+    when the box did not fit it broke the line words earlier, leaving a word alone on a
+    line ("the" / "threat" / "of an alternate supply chain forces China"). Inside, the
+    space is an ordinary break opportunity; the text reads the same."""
+    return _SPACE_BEFORE_SPAN_RE.sub(r"\1 ", html)
+
+
 def render_pdf(html: str, base_url: Path, roots: list[Path], *, metadata_lang: str = "en") -> PdfResult:
     """Lay out and write the PDF; correct footnotes that WeasyPrint moved off their page."""
     fetcher = ProjectFetcher(roots)
@@ -362,6 +376,7 @@ def render_pdf(html: str, base_url: Path, roots: list[Path], *, metadata_lang: s
     broken = broken_images(html)
     if broken:  # nothing to lay out: the build fails on these (BG409) and writes nothing
         return PdfResult(b"", html, broken_images=broken)
+    html = breakable_before_inline_text(html)
     logger = logging.getLogger("weasyprint")
     logger.setLevel(logging.ERROR)
     dropped = _DroppedImages()
