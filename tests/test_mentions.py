@@ -11,6 +11,7 @@ import re
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -385,14 +386,7 @@ def test_a_placed_claims_punctuation_meets_the_proses(
 def test_a_citation_after_a_placed_claim_joins_its_calls_each_note_once(
     make_project: Callable[..., Path],
 ) -> None:
-    brief = "id: t\ntitle: T\ndate: 2026-01-01\nstandard_annexes: false\nsummary: It says [[road-slow]] [@road-slow].\n"
-    root = make_project({"content/briefs/t.yaml": brief})
-    project = Project(root)
-    base, problems = validate_project(project)
-    assert errors_in(problems) == []
-    page = parse(render_html(plan_brief(base, base.briefs["t"]), base, project))
-    summary = next(el for el in page.iter() if el.get("id") == "summary")
-    calls = [a.text for a in summary.iter(f"{NS}a") if a.get("class") == "fn-call"]
+    _, calls = _summary_calls(make_project, "It says [[road-slow]] [@road-slow].")
     assert calls == ["1"]  # the same note, called once, not "1" twice ("build.¹¹")
 
 
@@ -408,13 +402,19 @@ def test_a_mention_opening_another_mentions_words_keeps_its_place_in_the_sentenc
 def test_a_citation_joined_to_a_placed_claim_does_not_become_the_claims_source(
     make_project: Callable[..., Path],
 ) -> None:
-    brief = "id: t\ntitle: T\ndate: 2026-01-01\nsummary: It says [[road-slow]] [@ministry, para. 2].\n"
+    page, calls = _summary_calls(make_project, "It says [[road-slow]] [@ministry, para. 2].")
+    claim = next(el for el in page.iter() if el.get("data-claim") == "road-slow")
+    assert claim.get("data-sources") == "harbour-report"  # the provenance is the claim's own
+    assert calls == ["1", "2"]
+
+
+def _summary_calls(make_project: Callable[..., Path], summary: str) -> tuple[Any, list[str]]:
+    """A brief of MINI with ``summary``, rendered: the page and the summary's note calls."""
+    brief = f"id: t\ntitle: T\ndate: 2026-01-01\nstandard_annexes: false\nsummary: {summary}\n"
     root = make_project({"content/briefs/t.yaml": brief})
     project = Project(root)
     base, problems = validate_project(project)
     assert errors_in(problems) == []
     page = parse(render_html(plan_brief(base, base.briefs["t"]), base, project))
-    claim = next(el for el in page.iter() if el.get("data-claim") == "road-slow")
-    assert claim.get("data-sources") == "harbour-report"  # the provenance is the claim's own
-    summary = next(el for el in page.iter() if el.get("id") == "summary")
-    assert [a.text for a in summary.iter(f"{NS}a") if a.get("class") == "fn-call"] == ["1", "2"]
+    summary_el = next(el for el in page.iter() if el.get("id") == "summary")
+    return page, [a.text for a in summary_el.iter(f"{NS}a") if a.get("class") == "fn-call"]
