@@ -101,33 +101,37 @@ def stale_page(
     that keep the last good PDF from being laid out (the templates it needs broken since)."""
     errors = errors_in(list(snapshot.problems)) or list(snapshot.problems)
     drafted = (ident in snapshot.pages if last_good is None else last_good) and not unmade
-    html = (
-        _environment()
-        .get_template("stale.html.j2")
-        .render(
-            ident=ident,
-            kind=kind,
-            title=snapshot.titles.get(ident, (ident, "", ""))[0],
-            problems=[p.format() for p in errors[:NOTICE_PROBLEMS]],
-            more=max(0, len(errors) - NOTICE_PROBLEMS),
-            summary=counted(len(errors), "error" if errors_in(errors) else "problem"),
-            last_good=drafted,
-            unmade=[p.format() for p in unmade[:NOTICE_PROBLEMS]],
-        )
+    return _notice(
+        "stale",
+        snapshot,
+        ident,
+        errors,
+        heading=f"{ident}.{kind} is out of date",
+        kind=kind,
+        summary=counted(len(errors), "error" if errors_in(errors) else "problem"),
+        last_good=drafted,
+        unmade=[p.format() for p in unmade[:NOTICE_PROBLEMS]],
     )
-    return html.encode("utf-8")
 
 
 def unmade_pdf_page(snapshot: Snapshot, ident: str, problems: tuple[Problem, ...]) -> bytes:
     """What a PDF link answers when the draft is current but its PDF cannot be laid out
     (a template that breaks only in print, an image missing): the problems, as a page."""
+    return _notice("unmade", snapshot, ident, list(problems), heading=f"{ident}.pdf cannot be laid out")
+
+
+def _notice(mode: str, snapshot: Snapshot, ident: str, problems: list[Problem], **values: object) -> bytes:
+    """The notice page (notice.html.j2) in ``mode``, "stale" or "unmade", as UTF-8."""
     html = (
         _environment()
-        .get_template("unmade.html.j2")
+        .get_template("notice.html.j2")
         .render(
+            mode=mode,
             ident=ident,
             title=snapshot.titles.get(ident, (ident, "", ""))[0],
             problems=[p.format() for p in problems[:NOTICE_PROBLEMS]],
+            more=max(0, len(problems) - NOTICE_PROBLEMS),
+            **{"last_good": False, "unmade": [], **values},
         )
     )
     return html.encode("utf-8")

@@ -51,6 +51,10 @@ class Snapshot:
     #: and entities'): the index counts a problem in any of them against the brief.
     drawn_from: dict[str, frozenset[str]] = field(default_factory=dict)
 
+    def every_brief(self) -> frozenset[str]:
+        """Every brief the snapshot lists or serves a draft of."""
+        return frozenset(self.titles) | frozenset(self.pages)
+
 
 class _Drafts(NamedTuple):
     """The last good rebuild's drafts, for laying out PDFs and answering evidence."""
@@ -215,7 +219,7 @@ class Previewer:
                     (problem,),
                     (),
                     time.perf_counter() - started,
-                    stale=frozenset(old.titles) | frozenset(old.pages),
+                    stale=old.every_brief(),
                     drawn_from=old.drawn_from,
                 )
                 # Render every brief again next time: what was half done is not trusted.
@@ -277,7 +281,7 @@ class Previewer:
             # Nothing is rendered from a fact base with errors: every draft served is the last
             # good one, and the index and the PDF links say so (not "0 problems").
             titles = dict(old.titles)
-            stale = set(old.titles) | set(old.pages)
+            stale = set(old.every_brief())
         return Snapshot(
             old.version + 1,
             pages,

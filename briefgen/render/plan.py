@@ -248,7 +248,9 @@ class _Planner:
 
     def _annotate_inline(self, children: list[Token], marked: bool) -> None:
         # The running text, for telling where sentences start: marked again as the claims
-        # are placed, since a placed claim's words (its closing full stop) count.
+        # are placed, since a placed claim's words (its closing full stop) count. Without a
+        # claim the marks made at parsing stand (markdown._tidy_rule).
+        marked = marked or not any(t.type == "bg_claim" for t in children)
         before = ""
         for index, tok in enumerate(children):
             if tok.type != "bg_claim" and not marked:
