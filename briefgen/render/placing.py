@@ -50,7 +50,7 @@ def fit_statement(children: list[Token], index: int, before: str) -> None:
     _fit_opening(statement, sentence_start)
     _join_following_citation(children, index)
     mark = _take_following_punctuation(children, index)
-    meta["lead"] = mark + meta.get("lead", "") if mark else meta.get("lead", "")
+    meta["lead"] = mark + meta.get("lead", "")
     last = _last_text(statement)
     if last is None:
         return
